@@ -1,0 +1,168 @@
+/**
+ * DigitalOcean: droplets in a VPC, cloud firewalls by droplet and by tag, a regional load balancer that
+ * selects droplets by role tag, Let's Encrypt certificates and DNS in DigitalOcean's own DNS.
+ */
+import * as digitalocean from "@pulumi/digitalocean";
+import * as pulumi from "@pulumi/pulumi";
+import { CATALOG, type OperatingSystem } from "../settings";
+import type { CloudAdapter, IngressRule, LoadBalancerHandle, NetworkHandle, RoleHandle, ServerHandle } from "./types";
+
+const IMAGES: Record<OperatingSystem, string> = {
+  "ubuntu-24.04": "ubuntu-24-04-x64",
+  "debian-12": "debian-12-x64",
+};
+
+const EVERYWHERE = ["0.0.0.0/0", "::/0"];
+
+function inboundRule(rule: IngressRule): digitalocean.types.input.FirewallInboundRule {
+  const base = { protocol: rule.protocol, portRange: String(rule.port) };
+  switch (rule.source.kind) {
+    case "anywhere":
+      return { ...base, sourceAddresses: EVERYWHERE };
+    case "cidrs":
+      return { ...base, sourceAddresses: [...rule.source.cidrs] };
+    case "role":
+      return { ...base, sourceTags: [rule.source.role.ref] };
+    case "loadBalancer":
+      return { ...base, sourceLoadBalancerUids: [rule.source.loadBalancer.id] };
+  }
+}
+
+const ALL_EGRESS: digitalocean.types.input.FirewallOutboundRule[] = [
+  { protocol: "tcp", portRange: "1-65535", destinationAddresses: EVERYWHERE },
+  { protocol: "udp", portRange: "1-65535", destinationAddresses: EVERYWHERE },
+  { protocol: "icmp", destinationAddresses: EVERYWHERE },
+];
+
+/** DigitalOcean names: letters, digits, dots and dashes. */
+function physicalName(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9.-]/g, "-").slice(0, 63);
+}
+
+export const digitalOceanAdapter: CloudAdapter = {
+  name: "digitalocean",
+  userDataLimit: CATALOG.digitalocean.userDataLimit,
+
+  volumeDevicePath(volumeName) {
+    return `/dev/disk/by-id/scsi-0DO_Volume_${volumeName}`;
+  },
+
+  network(name, args, opts): NetworkHandle {
+    const vpc = new digitalocean.Vpc(name, { name: physicalName(name), region: args.region, description: args.description }, opts);
+    return { id: vpc.id, cidr: vpc.ipRange, region: args.region };
+  },
+
+  role(name, args, opts): RoleHandle {
+    const tag = new digitalocean.Tag(name, { name: physicalName(args.tagName) }, opts);
+    return { role: args.role, ref: tag.name };
+  },
+
+  server(name, args, opts): ServerHandle {
+    const volume = args.volume
+      ? new digitalocean.Volume(`${name}-data`, {
+        name: args.volume.name,
+        region: args.region,
+        size: args.volume.sizeGb,
+        initialFilesystemType: "ext4",
+        initialFilesystemLabel: "data",
+        description: `Data of ${args.hostname}; survives the droplet's replacement.`,
+      }, { ...opts, protect: args.volume.protect })
+      : undefined;
+    const droplet = new digitalocean.Droplet(name, {
+      name: physicalName(args.hostname),
+      region: args.region,
+      size: args.size,
+      image: IMAGES[args.os],
+      userData: args.userData,
+      vpcUuid: args.network.id,
+      tags: args.roles.map((r) => r.ref),
+      sshKeys: [...args.sshKeyIds],
+      monitoring: true,
+      ipv6: true,
+      gracefulShutdown: true,
+      volumeIds: volume ? [volume.id] : undefined,
+    }, {
+      ...opts,
+      // A volume attaches to one droplet at a time: the old droplet must go before the new one boots.
+      deleteBeforeReplace: volume !== undefined,
+    });
+    let address = droplet.ipv4Address;
+    if (args.reservedIp) {
+      const ip = new digitalocean.ReservedIp(`${name}-ip`, { region: args.region }, opts);
+      new digitalocean.ReservedIpAssignment(`${name}-ip`, {
+        ipAddress: ip.ipAddress,
+        dropletId: droplet.id.apply(Number),
+      }, opts);
+      address = ip.ipAddress;
+    }
+    return { id: droplet.id, publicIp: droplet.ipv4Address, privateIp: droplet.ipv4AddressPrivate, address, volumeId: volume?.id };
+  },
+
+  serverFirewall(name, args, opts) {
+    new digitalocean.Firewall(name, {
+      name: physicalName(name),
+      dropletIds: [args.server.id.apply(Number)],
+      inboundRules: args.ingress.map(inboundRule),
+      outboundRules: ALL_EGRESS,
+    }, opts);
+  },
+
+  allowIngress(name, args, opts) {
+    new digitalocean.Firewall(name, {
+      name: physicalName(name),
+      tags: [args.to.ref],
+      inboundRules: args.rules.map(inboundRule),
+    }, opts);
+  },
+
+  loadBalancer(name, args, opts): LoadBalancerHandle {
+    const http = { entryPort: 80, entryProtocol: "http", targetPort: 80, targetProtocol: "http" };
+    const lb = new digitalocean.LoadBalancer(name, {
+      name: physicalName(args.name),
+      region: args.region,
+      vpcUuid: args.network.id,
+      dropletTag: args.targetRole.ref,
+      sizeUnit: 1,
+      forwardingRules: args.certificate
+        ? [http, { entryPort: 443, entryProtocol: "https", targetPort: 80, targetProtocol: "http", certificateName: args.certificate.name }]
+        : [http],
+      redirectHttpToHttps: args.certificate !== undefined,
+      tlsCipherPolicy: args.certificate ? "STRONG" : undefined,
+      healthcheck: {
+        port: 80,
+        protocol: "http",
+        path: args.healthCheckPath,
+        checkIntervalSeconds: 10,
+        responseTimeoutSeconds: 5,
+        healthyThreshold: 3,
+        unhealthyThreshold: 3,
+      },
+      enableBackendKeepalive: true,
+      httpIdleTimeoutSeconds: 60,
+    }, opts);
+    return { id: lb.id, address: lb.ip };
+  },
+
+  attachToLoadBalancer() {
+    // The load balancer selects droplets by their role tag; nothing to attach.
+  },
+
+  dnsZone(name, args, opts) {
+    if (!args.create) return { name: pulumi.output(args.zone) };
+    const domain = new digitalocean.Domain(name, { name: args.zone }, opts);
+    return { name: domain.name, resource: domain };
+  },
+
+  certificate(name, args, opts) {
+    const cert = new digitalocean.Certificate(name, {
+      type: "lets_encrypt",
+      domains: [args.domain],
+    }, { ...opts, dependsOn: args.zone.resource ? [args.zone.resource] : [] });
+    return { id: cert.uuid, name: cert.name };
+  },
+
+  dnsRecord(name, args, opts) {
+    const recordName = args.zone.name.apply((zone) => (args.domain === zone ? "@" : args.domain.slice(0, -(zone.length + 1))));
+    new digitalocean.DnsRecord(name, { domain: args.zone.name, type: "A", name: recordName, value: args.address, ttl: 300 }, opts);
+  },
+};

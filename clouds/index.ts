@@ -1,0 +1,14 @@
+/** The adapter registry: a new cloud is one new file plus one line here. */
+import type { CloudName } from "../settings";
+import { digitalOceanAdapter } from "./digitalocean";
+import type { CloudAdapter } from "./types";
+
+export * from "./types";
+
+const ADAPTERS: Record<CloudName, CloudAdapter> = {
+  digitalocean: digitalOceanAdapter,
+};
+
+export function cloudAdapter(name: CloudName): CloudAdapter {
+  return ADAPTERS[name];
+}

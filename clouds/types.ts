@@ -1,0 +1,116 @@
+/**
+ * The one interface every cloud implements. Components talk only to this; everything cloud-specific
+ * (resource types, naming rules, how a firewall names its sources) lives in the adapter behind it.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import type { CloudName, OperatingSystem } from "../settings";
+
+/** A private network the servers and data stores share. */
+export interface NetworkHandle {
+  readonly id: pulumi.Output<string>;
+  /** The network's address range, e.g. 10.110.0.0/20. */
+  readonly cidr: pulumi.Output<string>;
+  readonly region: string;
+}
+
+/**
+ * A network identity for a role ("web", "worker", ...). It exists before any server, so rules between
+ * roles never wait on servers: a tag on DigitalOcean, a security group on AWS.
+ */
+export interface RoleHandle {
+  readonly role: string;
+  /** The cloud's reference: the tag name on DigitalOcean. */
+  readonly ref: pulumi.Output<string>;
+}
+
+export interface LoadBalancerHandle {
+  readonly id: pulumi.Output<string>;
+  /** Public address clients and DNS records point at. */
+  readonly address: pulumi.Output<string>;
+}
+
+/** Where traffic may come from. */
+export type Source =
+  | { readonly kind: "anywhere" }
+  | { readonly kind: "cidrs"; readonly cidrs: readonly string[] }
+  | { readonly kind: "role"; readonly role: RoleHandle }
+  | { readonly kind: "loadBalancer"; readonly loadBalancer: LoadBalancerHandle };
+
+export interface IngressRule {
+  readonly port: number;
+  readonly protocol: "tcp";
+  readonly source: Source;
+  /** Why the rule exists; shown in the cloud console where the cloud supports it. */
+  readonly description: string;
+}
+
+export interface ServerRequest {
+  /** Physical name (hostname), e.g. "shop-prod-web-1". */
+  readonly hostname: string;
+  readonly region: string;
+  readonly size: string;
+  readonly os: OperatingSystem;
+  readonly userData: pulumi.Input<string>;
+  readonly network: NetworkHandle;
+  readonly roles: readonly RoleHandle[];
+  /** IDs/fingerprints of SSH keys stored in the cloud account. */
+  readonly sshKeyIds: readonly string[];
+  /** A data volume created with the server and attached at boot. */
+  readonly volume?: { readonly name: string; readonly sizeGb: number; readonly protect: boolean };
+  /** Reserve a static public address that survives server replacement. */
+  readonly reservedIp?: boolean;
+}
+
+export interface ServerHandle {
+  readonly id: pulumi.Output<string>;
+  readonly publicIp: pulumi.Output<string>;
+  readonly privateIp: pulumi.Output<string>;
+  /** The static address when one was reserved, else the server's own public address. */
+  readonly address: pulumi.Output<string>;
+  /** The data volume's id, when the server has one. */
+  readonly volumeId?: pulumi.Output<string>;
+}
+
+export interface LoadBalancerRequest {
+  readonly name: string;
+  readonly region: string;
+  readonly network: NetworkHandle;
+  /** Servers of this role receive the traffic. */
+  readonly targetRole: RoleHandle;
+  /** Path on the servers' port 80 that answers 200 when healthy. */
+  readonly healthCheckPath: string;
+  /** With a certificate: 443 terminates TLS and 80 redirects to it. */
+  readonly certificate?: CertificateHandle;
+}
+
+export interface CertificateHandle {
+  readonly id: pulumi.Output<string>;
+  readonly name: pulumi.Output<string>;
+}
+
+export interface DnsZoneHandle {
+  readonly name: pulumi.Output<string>;
+  /** The zone resource when this stack creates it (certificates must wait for it). */
+  readonly resource?: pulumi.Resource;
+}
+
+export interface CloudAdapter {
+  readonly name: CloudName;
+  /** Bytes of user data the cloud accepts. */
+  readonly userDataLimit: number;
+  /** The device path a server sees for a data volume of this name. */
+  volumeDevicePath(volumeName: string): string;
+  network(name: string, args: { region: string; description: string }, opts: pulumi.ComponentResourceOptions): NetworkHandle;
+  role(name: string, args: { network: NetworkHandle; role: string; tagName: string }, opts: pulumi.ComponentResourceOptions): RoleHandle;
+  server(name: string, args: ServerRequest, opts: pulumi.ComponentResourceOptions): ServerHandle;
+  /** The firewall of one server: all egress, and the given ingress; everything else denied. */
+  serverFirewall(name: string, args: { server: ServerHandle; ingress: readonly IngressRule[] }, opts: pulumi.ComponentResourceOptions): void;
+  /** Admit traffic to every server of a role (e.g. PostgreSQL from web). */
+  allowIngress(name: string, args: { to: RoleHandle; rules: readonly IngressRule[] }, opts: pulumi.ComponentResourceOptions): void;
+  loadBalancer(name: string, args: LoadBalancerRequest, opts: pulumi.ComponentResourceOptions): LoadBalancerHandle;
+  /** Attach a server to a load balancer (a no-op where the load balancer selects servers by role). */
+  attachToLoadBalancer(name: string, args: { loadBalancer: LoadBalancerHandle; server: ServerHandle }, opts: pulumi.ComponentResourceOptions): void;
+  dnsZone(name: string, args: { zone: string; create: boolean }, opts: pulumi.ComponentResourceOptions): DnsZoneHandle;
+  certificate(name: string, args: { zone: DnsZoneHandle; domain: string }, opts: pulumi.ComponentResourceOptions): CertificateHandle;
+  dnsRecord(name: string, args: { zone: DnsZoneHandle; domain: string; address: pulumi.Input<string> }, opts: pulumi.ComponentResourceOptions): void;
+}

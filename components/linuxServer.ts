@@ -1,0 +1,165 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { IngressRule, ServerHandle } from "../clouds";
+import {
+  ProvisioningError, renderCloudConfig, userDataBytes,
+  type AppSpec, type HostFirewallRule, type Role, type WebSpec,
+} from "../provisioning";
+import { CATALOG, OPERATING_SYSTEMS, validate, type AccessSettings, type OperatingSystem } from "../settings";
+import type { Network } from "./network";
+
+export interface LinuxServerArgs {
+  /** The private network the server joins; it also decides the cloud. */
+  network: Network;
+  /** Roles this server plays; each adds its packages, files and firewall needs. */
+  roles: Role[];
+  /**
+   * Server size in the cloud's terms.
+   * @default "s-1vcpu-1gb" on DigitalOcean
+   */
+  size?: string;
+  /**
+   * Operating system.
+   * @default "ubuntu-24.04"
+   */
+  os?: OperatingSystem;
+  /**
+   * Host name and cloud name of the server.
+   * @default the component name
+   */
+  hostname?: string;
+  /** Who may log in, and from where. SSH stays closed unless `adminCidrs` lists addresses. */
+  access: AccessSettings;
+  /**
+   * Server time zone.
+   * @default "UTC"
+   */
+  timezone?: string;
+  /**
+   * Swap file size in MiB (0 for none).
+   * @default 1024
+   */
+  swapMb?: number;
+  /**
+   * Inbound traffic to admit besides SSH; the cloud firewall and the host firewall both follow it.
+   * @default [] (nothing but SSH from `access.adminCidrs`)
+   */
+  ingress?: IngressRule[];
+  /** The app to deploy (required by the web role). */
+  app?: pulumi.Input<AppSpec>;
+  /** nginx and gunicorn settings (required by the web role). */
+  web?: pulumi.Input<WebSpec>;
+  /** A data volume that survives the server's replacement, mounted at `/mnt/data`. */
+  volume?: { sizeGb: number };
+  /**
+   * Protect the data volume from deletion and replacement.
+   * @default true
+   */
+  protect?: boolean;
+  /**
+   * Reserve a static public address that moves to the replacement server.
+   * @default false
+   */
+  reservedIp?: boolean;
+}
+
+export const DATA_MOUNT = "/mnt/data";
+
+/**
+ * One hardened Linux server: the rendered `#cloud-config` for its roles, a firewall that admits only
+ * what its roles need (default deny, SSH only from admin addresses), tags by role, the cloud's
+ * monitoring agent, optionally a data volume and a reserved address, all in a private network.
+ *
+ * @example
+ * ```ts
+ * const net = new Network("shop", { region: "fra1" });
+ * const box = new LinuxServer("shop-web-1", {
+ *   network: net,
+ *   roles: ["web"],
+ *   access: { adminUser: "ops", adminSshKeys: ["ssh-ed25519 AAAA... me@laptop"], adminCidrs: ["203.0.113.7/32"], sshKeyIds: [] },
+ *   ingress: [{ port: 80, protocol: "tcp", source: { kind: "anywhere" }, description: "HTTP" }],
+ *   app, web,
+ * });
+ * export const ip = box.address;
+ * ```
+ */
+export class LinuxServer extends pulumi.ComponentResource {
+  readonly id: pulumi.Output<string>;
+  readonly publicIp: pulumi.Output<string>;
+  readonly privateIp: pulumi.Output<string>;
+  /** The reserved address when there is one, else the public address. */
+  readonly address: pulumi.Output<string>;
+  /** The rendered cloud-config (secret when the app's environment holds secrets). */
+  readonly userData: pulumi.Output<string>;
+  readonly handle: ServerHandle;
+
+  constructor(name: string, args: LinuxServerArgs, opts?: pulumi.ComponentResourceOptions) {
+    const adapter = args.network.adapter;
+    const catalog = CATALOG[args.network.cloud];
+    const size = validate.matches("LinuxServer.size", args.size ?? catalog.defaultSize, catalog.sizePattern,
+      `a ${catalog.title} size`, `use e.g. ${catalog.sizeExamples.join(", ")}`);
+    const os = validate.oneOf("LinuxServer.os", args.os ?? "ubuntu-24.04", OPERATING_SYSTEMS, "a supported operating system");
+    const hostname = validate.matches("LinuxServer.hostname", args.hostname ?? name, /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/,
+      "a host name", "use lowercase letters, digits and dashes");
+    if (args.roles.includes("web") && (!args.app || !args.web)) {
+      throw new ProvisioningError(`LinuxServer "${name}": the web role needs args.app and args.web`);
+    }
+    if (args.volume) validate.integer("LinuxServer.volume.sizeGb", args.volume.sizeGb, 1, 16384);
+    super("fullstack:compute:LinuxServer", name, {}, opts);
+
+    const ssh: IngressRule[] = args.access.adminCidrs.length > 0
+      ? [{ port: 22, protocol: "tcp", source: { kind: "cidrs", cidrs: args.access.adminCidrs }, description: "SSH from admin addresses" }]
+      : [];
+    const ingress = [...ssh, ...(args.ingress ?? [])];
+    const volumeName = args.volume ? `${hostname}-data` : undefined;
+
+    const userData = pulumi.all([args.app, args.web, args.network.cidr]).apply(([app, web, networkCidr]) => {
+      const hostFirewall: HostFirewallRule[] = ingress.map((rule) => ({
+        port: rule.port,
+        comment: rule.description,
+        // Rules between roles or from the load balancer arrive over the private network.
+        from: rule.source.kind === "anywhere" ? [] : rule.source.kind === "cidrs" ? [...rule.source.cidrs] : [networkCidr],
+      }));
+      const rendered = renderCloudConfig({
+        roles: args.roles,
+        base: {
+          os,
+          adminUser: args.access.adminUser,
+          adminSshKeys: args.access.adminSshKeys,
+          timezone: args.timezone ?? "UTC",
+          swapMb: args.swapMb ?? 1024,
+          firewall: hostFirewall,
+          dataVolume: volumeName ? { device: adapter.volumeDevicePath(volumeName), mountPoint: DATA_MOUNT } : undefined,
+        },
+        app,
+        web,
+      });
+      const bytes = userDataBytes(rendered);
+      if (bytes > adapter.userDataLimit) {
+        throw new ProvisioningError(`LinuxServer "${name}": the rendered cloud-config is ${bytes} bytes, over ${adapter.name}'s ` +
+          `${adapter.userDataLimit}-byte user data limit; shorten fullstack:appEnv or split roles across servers`);
+      }
+      return rendered;
+    });
+
+    this.handle = adapter.server(name, {
+      hostname,
+      region: args.network.handle.region,
+      size,
+      os,
+      userData,
+      network: args.network.handle,
+      roles: args.roles.map((r) => args.network.role(r)),
+      sshKeyIds: args.access.sshKeyIds,
+      volume: volumeName ? { name: volumeName, sizeGb: args.volume!.sizeGb, protect: args.protect ?? true } : undefined,
+      reservedIp: args.reservedIp,
+    }, { parent: this });
+    adapter.serverFirewall(`${name}-fw`, { server: this.handle, ingress }, { parent: this });
+
+    this.id = this.handle.id;
+    this.publicIp = this.handle.publicIp;
+    this.privateIp = this.handle.privateIp;
+    this.address = this.handle.address;
+    this.userData = userData;
+    this.registerOutputs({ id: this.id, publicIp: this.publicIp, privateIp: this.privateIp, address: this.address });
+  }
+}

@@ -1,0 +1,72 @@
+import * as pulumi from "@pulumi/pulumi";
+import { cloudAdapter, type CloudAdapter, type NetworkHandle, type RoleHandle } from "../clouds";
+import { CATALOG, CLOUDS, validate, type CloudName } from "../settings";
+
+export interface NetworkArgs {
+  /**
+   * Which cloud to build on.
+   * @default "digitalocean"
+   */
+  cloud?: CloudName;
+  /** Cloud region, e.g. `"fra1"`. */
+  region: string;
+  /**
+   * Shown in the cloud console.
+   * @default "Private network of <name>"
+   */
+  description?: string;
+}
+
+/**
+ * A private network (a VPC) and the role identities inside it. Servers and data stores of one app share
+ * it; access between them is granted by role ("web may reach postgres on 5432"), so a role exists
+ * before any server does.
+ *
+ * @example
+ * ```ts
+ * const net = new Network("shop", { region: "fra1" });
+ * const web = new WebTier("shop", { network: net, app: { repo: "https://github.com/acme/shop.git" } });
+ * ```
+ */
+export class Network extends pulumi.ComponentResource {
+  readonly cloud: CloudName;
+  readonly adapter: CloudAdapter;
+  readonly handle: NetworkHandle;
+  /** The network's id. */
+  readonly id: pulumi.Output<string>;
+  /** The network's address range. */
+  readonly cidr: pulumi.Output<string>;
+  private readonly roles = new Map<string, RoleHandle>();
+  private readonly baseName: string;
+
+  constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
+    const cloud = validate.oneOf("Network.cloud", args.cloud ?? "digitalocean", CLOUDS, "a supported cloud");
+    validate.oneOf("Network.region", args.region, CATALOG[cloud].regions as string[], `a ${CATALOG[cloud].title} region`);
+    super("fullstack:network:Network", name, {}, opts);
+    this.baseName = name;
+    this.cloud = cloud;
+    this.adapter = cloudAdapter(cloud);
+    this.handle = this.adapter.network(`${name}-vpc`, {
+      region: args.region,
+      description: args.description ?? `Private network of ${name}`,
+    }, { parent: this });
+    this.id = this.handle.id;
+    this.cidr = this.handle.cidr;
+    this.registerOutputs({ id: this.id, cidr: this.cidr });
+  }
+
+  /** The network identity of a role, created on first use (a tag on DigitalOcean). */
+  role(role: string): RoleHandle {
+    validate.identifier("Network.role", role);
+    let handle = this.roles.get(role);
+    if (!handle) {
+      handle = this.adapter.role(`${this.baseName}-${role}`, {
+        network: this.handle,
+        role,
+        tagName: `${this.baseName}-${role}`,
+      }, { parent: this });
+      this.roles.set(role, handle);
+    }
+    return handle;
+  }
+}

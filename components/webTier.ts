@@ -1,0 +1,196 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { IngressRule, LoadBalancerHandle } from "../clouds";
+import { buildAppSpec, type WebSpec } from "../provisioning";
+import {
+  CATALOG, SettingsError, validate,
+  type AccessSettings, type AppSettings, type CloudName, type DomainSettings, type GunicornSettings, type OperatingSystem,
+} from "../settings";
+import { LinuxServer } from "./linuxServer";
+import { Network } from "./network";
+
+export interface WebTierArgs {
+  /**
+   * The private network to join. Without one the tier makes its own.
+   * @default a new Network in `region`
+   */
+  network?: Network;
+  /**
+   * Cloud for the network the tier makes (ignored when `network` is given).
+   * @default "digitalocean"
+   */
+  cloud?: CloudName;
+  /** Region for the network the tier makes (ignored when `network` is given). */
+  region?: string;
+  /** The app: repo, ref, framework, WSGI callable, extra environment. */
+  app: AppSettings;
+  /**
+   * Number of web servers; 2 or more adds a load balancer.
+   * @default 1
+   */
+  count?: number;
+  /**
+   * Server size in the cloud's terms.
+   * @default "s-1vcpu-1gb" on DigitalOcean
+   */
+  size?: string;
+  /**
+   * Operating system.
+   * @default "ubuntu-24.04"
+   */
+  os?: OperatingSystem;
+  /** Admin user, SSH keys and the addresses SSH is open to (closed when empty). */
+  access: AccessSettings;
+  /**
+   * gunicorn workers (0 = 2 x cores + 1), timeout in seconds, version installed when requirements lack it.
+   * @default { workers: 0, timeout: 30, version: "23.0.0" }
+   */
+  gunicorn?: GunicornSettings;
+  /**
+   * Largest request body in MiB.
+   * @default 10
+   */
+  maxUploadMb?: number;
+  /** Public name; adds a load balancer with a Let's Encrypt certificate and an A record. */
+  domain?: DomainSettings;
+  /** Extra environment for the app, e.g. `DATABASE_URL` (pass secrets as secret outputs). */
+  environment?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /**
+   * Server time zone.
+   * @default "UTC"
+   */
+  timezone?: string;
+  /**
+   * Swap file size in MiB.
+   * @default 1024
+   */
+  swapMb?: number;
+  /**
+   * Protect stateful children (the DNS zone when this tier creates it).
+   * @default true
+   */
+  protect?: boolean;
+}
+
+/**
+ * The talk's web box: nginx in front of gunicorn, running a Django or Flask app from git in a
+ * virtualenv, on one server or N servers behind a load balancer. With N >= 2 or a domain, a load
+ * balancer health-checks `/healthz`, terminates TLS with a Let's Encrypt certificate (when a domain is
+ * set) and the servers admit HTTP only from it. A single server without a domain keeps a reserved IP so
+ * its address survives new releases.
+ *
+ * Cost note: on DigitalOcean one s-1vcpu-1gb droplet is the $6 box; the load balancer adds about $12.
+ *
+ * @example
+ * ```ts
+ * const web = new WebTier("shop", {
+ *   region: "fra1",
+ *   count: 2,
+ *   app: { name: "shop", repo: "https://github.com/acme/shop.git", ref: "v1.4.2", framework: "django",
+ *          wsgiApp: "shop.wsgi:application", djangoSettingsModule: "shop.settings",
+ *          requirementsFile: "requirements.txt", staticDir: "static", healthCheckPath: "/healthz", env: {} },
+ *   access: { adminUser: "ops", adminSshKeys: [], adminCidrs: [], sshKeyIds: [] },
+ *   domain: { name: "shop.example.com", zone: "example.com", createZone: false },
+ * });
+ * export const url = web.url;
+ * ```
+ */
+export class WebTier extends pulumi.ComponentResource {
+  /** Where users reach the app. */
+  readonly url: pulumi.Output<string>;
+  /** Public addresses of the web servers. */
+  readonly serverAddresses: pulumi.Output<string[]>;
+  /** Cloud ids of the web servers. */
+  readonly serverIds: pulumi.Output<string[]>;
+  /** The load balancer's address, when there is one. */
+  readonly loadBalancerAddress?: pulumi.Output<string>;
+  readonly network: Network;
+  readonly servers: LinuxServer[];
+
+  constructor(name: string, args: WebTierArgs, opts?: pulumi.ComponentResourceOptions) {
+    const count = validate.integer("WebTier.count", args.count ?? 1, 1, 50);
+    if (!args.network && !args.region) {
+      throw new SettingsError("WebTier.region", args.region, "is required when no network is given", "pass args.network or args.region");
+    }
+    const gunicorn = args.gunicorn ?? { workers: 0, timeout: 30, version: "23.0.0" };
+    validate.integer("WebTier.gunicorn.workers", gunicorn.workers, 0, 64);
+    validate.integer("WebTier.gunicorn.timeout", gunicorn.timeout, 5, 3600);
+    validate.integer("WebTier.maxUploadMb", args.maxUploadMb ?? 10, 1, 5120);
+    super("fullstack:web:WebTier", name, {}, opts);
+
+    this.network = args.network ?? new Network(name, { cloud: args.cloud, region: args.region! }, { parent: this });
+    const adapter = this.network.adapter;
+    const webRole = this.network.role("web");
+    const useLoadBalancer = count >= 2 || args.domain !== undefined;
+
+    let lb: LoadBalancerHandle | undefined;
+    if (useLoadBalancer) {
+      let certificate;
+      let zone;
+      if (args.domain) {
+        zone = adapter.dnsZone(`${name}-zone`, { zone: args.domain.zone, create: args.domain.createZone },
+          { parent: this, protect: args.protect ?? true });
+        certificate = adapter.certificate(`${name}-cert`, { zone, domain: args.domain.name }, { parent: this });
+      }
+      lb = adapter.loadBalancer(`${name}-lb`, {
+        name: `${name}-lb`,
+        region: this.network.handle.region,
+        network: this.network.handle,
+        targetRole: webRole,
+        healthCheckPath: "/healthz",
+        certificate,
+      }, { parent: this });
+      if (args.domain && zone) {
+        adapter.dnsRecord(`${name}-dns`, { zone, domain: args.domain.name, address: lb.address }, { parent: this });
+      }
+      this.loadBalancerAddress = lb.address;
+    }
+
+    // Only the load balancer may reach the servers' HTTP port when there is one.
+    const http: IngressRule = lb
+      ? { port: 80, protocol: "tcp", source: { kind: "loadBalancer", loadBalancer: lb }, description: "HTTP from the load balancer" }
+      : { port: 80, protocol: "tcp", source: { kind: "anywhere" }, description: "HTTP from anywhere" };
+
+    const hostNames = args.domain ? [args.domain.name] : [];
+    const https = args.domain !== undefined;
+    const app = pulumi.output(args.environment ?? {}).apply((extra) =>
+      buildAppSpec(args.app, gunicorn.version, { hostNames, https }, extra as Record<string, string>));
+    const web: pulumi.Output<WebSpec> = pulumi.output(lb ? this.network.cidr.apply((c) => [c]) : []).apply((trustedProxies) => ({
+      serverNames: hostNames,
+      maxUploadMb: args.maxUploadMb ?? 10,
+      gunicorn,
+      trustedProxies,
+    }));
+
+    const size = args.size ?? CATALOG[this.network.cloud].defaultSize;
+    this.servers = [];
+    for (let i = 1; i <= count; i++) {
+      const server = new LinuxServer(`${name}-web-${i}`, {
+        network: this.network,
+        roles: ["web"],
+        size,
+        os: args.os,
+        access: args.access,
+        timezone: args.timezone,
+        swapMb: args.swapMb,
+        ingress: [http],
+        app,
+        web,
+        reservedIp: lb === undefined,
+      }, { parent: this });
+      if (lb) adapter.attachToLoadBalancer(`${name}-web-${i}-lb`, { loadBalancer: lb, server: server.handle }, { parent: this });
+      this.servers.push(server);
+    }
+
+    this.serverAddresses = pulumi.all(this.servers.map((s) => s.address));
+    this.serverIds = pulumi.all(this.servers.map((s) => s.id));
+    this.url = args.domain
+      ? pulumi.output(`https://${args.domain.name}`)
+      : pulumi.interpolate`http://${lb ? lb.address : this.servers[0].address}`;
+    this.registerOutputs({
+      url: this.url,
+      serverAddresses: this.serverAddresses,
+      serverIds: this.serverIds,
+      loadBalancerAddress: this.loadBalancerAddress,
+    });
+  }
+}

@@ -1,0 +1,205 @@
+/**
+ * Runs a Pulumi program under Pulumi's own mock runtime and records every resource the engine would
+ * be asked to create: type, name, parent, resource options and inputs, with secrets kept apart.
+ * Used by `npm run plan` and by the tests; no CLI, no cloud, no network.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
+
+/** Stands in for a secret value in recorded inputs. */
+export const SECRET = "[secret]";
+
+export interface RecordedResource {
+  urn: string;
+  /** The id the mock gave the resource (what other resources receive as its `.id`). */
+  id?: string;
+  type: string;
+  name: string;
+  /** URN of the parent resource, if any. */
+  parent?: string;
+  custom: boolean;
+  protect: boolean;
+  deleteBeforeReplace: boolean;
+  ignoreChanges: string[];
+  /** Inputs with every secret replaced by {@link SECRET}. */
+  inputs: Record<string, unknown>;
+  /** Inputs with secrets in plain text (for tests that hunt for leaks). */
+  plainInputs: Record<string, unknown>;
+  /** Plain-text values of every secret in the inputs. */
+  secretValues: string[];
+}
+
+export interface StackOutput {
+  value: unknown;
+  secret: boolean;
+}
+
+export interface RunResult {
+  resources: RecordedResource[];
+  outputs: Record<string, StackOutput>;
+}
+
+export interface RunOptions {
+  project?: string;
+  stack: string;
+  /** Full keys (`fullstack:region`) to raw string values, as Pulumi passes config to programs. */
+  config: Record<string, string>;
+  secretKeys?: string[];
+  /** The program; what it returns becomes the stack outputs. */
+  program: () => Record<string, unknown> | Promise<Record<string, unknown>>;
+}
+
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+let recording: RecordedResource[] | undefined;
+let nextId = 0;
+
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getCustom(): boolean;
+  getProtect(): boolean | undefined;
+  getDeletebeforereplace(): boolean;
+  getIgnorechangesList(): string[];
+  getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
+}
+
+// Record each registration with its options before the mock answers it.
+const original = MockMonitor.prototype.registerResource;
+MockMonitor.prototype.registerResource = async function (this: MockMonitor, req: RegisterRequest, callback: (err: unknown, res: unknown) => void) {
+  let record: RecordedResource | undefined;
+  if (recording) {
+    const raw = req.getObject()?.toJavaScript() ?? {};
+    const secretValues: string[] = [];
+    const masked = unwrap(raw, true, secretValues) as Record<string, unknown>;
+    const plain = unwrap(raw, false, []) as Record<string, unknown>;
+    const parent = req.getParent();
+    record = {
+      urn: urnOf(parent, req.getType(), req.getName()),
+      type: req.getType(),
+      name: req.getName(),
+      parent: parent || undefined,
+      custom: req.getCustom(),
+      protect: req.getProtect() ?? false,
+      deleteBeforeReplace: req.getDeletebeforereplace(),
+      ignoreChanges: req.getIgnorechangesList(),
+      inputs: masked,
+      plainInputs: plain,
+      secretValues,
+    };
+    recording.push(record);
+  }
+  const done = (err: unknown, res: { getId?: () => string } | undefined) => {
+    if (record && res?.getId) record.id = res.getId() || undefined;
+    callback(err, res);
+  };
+  return original.call(this, req as never, done as never);
+} as typeof original;
+
+/** The URN the mock monitor gives a resource (same rule as MockMonitor.newUrn). */
+function urnOf(parent: string, type: string, name: string): string {
+  const qualified = parent ? `${parent.split("::")[2].split("$").pop()}$${type}` : type;
+  return `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${qualified}::${name}`;
+}
+
+function unwrap(value: unknown, mask: boolean, secrets: string[]): unknown {
+  if (Array.isArray(value)) return value.map((v) => unwrap(v, mask, secrets));
+  if (value && typeof value === "object") {
+    const obj = value as Record<string, unknown>;
+    if (obj[SIG_KEY] === SECRET_SIG) {
+      const inner = unwrap(obj.value, false, []);
+      collectStrings(inner, secrets);
+      return mask ? SECRET : inner;
+    }
+    return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, unwrap(v, mask, secrets)]));
+  }
+  return value;
+}
+
+function collectStrings(value: unknown, into: string[]): void {
+  if (typeof value === "string") into.push(value);
+  else if (Array.isArray(value)) value.forEach((v) => collectStrings(v, into));
+  else if (value && typeof value === "object") Object.values(value).forEach((v) => collectStrings(v, into));
+}
+
+/** Plausible provider outputs, so programs that read them (addresses, ids) behave as in a real run. */
+function fakeOutputs(type: string, name: string, inputs: Record<string, unknown>, id: number): Record<string, unknown> {
+  const octet = (id % 250) + 2;
+  switch (type) {
+    case "digitalocean:index/vpc:Vpc":
+      return { ipRange: inputs.ipRange ?? "10.110.0.0/20", urn: `do:vpc:${id}` };
+    case "digitalocean:index/droplet:Droplet":
+      return { ipv4Address: `203.0.113.${octet}`, ipv4AddressPrivate: `10.110.0.${octet}`, urn: `do:droplet:${id}` };
+    case "digitalocean:index/loadBalancer:LoadBalancer":
+      return { ip: `198.51.100.${octet}` };
+    case "digitalocean:index/reservedIp:ReservedIp":
+      return { ipAddress: `192.0.2.${octet}` };
+    case "digitalocean:index/certificate:Certificate":
+      return { uuid: `cert-${id}`, name: inputs.name ?? `${name}-${id}` };
+    default:
+      return {};
+  }
+}
+
+/** Runs `program` under mocks and returns what it would create and export. */
+export async function runStack(options: RunOptions): Promise<RunResult> {
+  const project = options.project ?? "fullstack";
+  pulumi.runtime.setAllConfig(options.config, options.secretKeys ?? []);
+  await pulumi.runtime.setMocks({
+    newResource(args) {
+      const id = ++nextId;
+      const inputs = args.inputs as Record<string, unknown>;
+      return {
+        id: `${100000 + id}`,
+        state: { name: args.name, ...inputs, ...fakeOutputs(args.type, args.name, inputs, id) },
+      };
+    },
+    call(args) {
+      return args.inputs as Record<string, unknown>;
+    },
+  }, project, options.stack, false);
+
+  const recorded: RecordedResource[] = [];
+  recording = recorded;
+  try {
+    let exported: Record<string, unknown> = {};
+    await pulumi.runtime.runInPulumiStack(async () => {
+      exported = await options.program();
+      return exported;
+    });
+    const outputs: Record<string, StackOutput> = {};
+    for (const [key, value] of Object.entries(exported)) {
+      if (value === undefined) continue;
+      const out = pulumi.output(value);
+      outputs[key] = { value: await valueOf(out), secret: await pulumi.isSecret(out) };
+    }
+    await settle(recorded);
+    return { resources: recorded, outputs };
+  } finally {
+    recording = undefined;
+  }
+}
+
+/** The resolved value of an output (mocks never leave values unknown). */
+export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
+  return new Promise((resolve) => output.apply((v) => {
+    resolve(v);
+    return v;
+  }));
+}
+
+/** Waits until no new registration has arrived for a few turns of the event loop. */
+async function settle(recorded: RecordedResource[]): Promise<void> {
+  let seen = -1;
+  let quiet = 0;
+  while (quiet < 5) {
+    await new Promise((r) => setTimeout(r, 10));
+    if (recorded.length === seen) quiet++;
+    else {
+      seen = recorded.length;
+      quiet = 0;
+    }
+  }
+}

@@ -1,0 +1,8 @@
+/** Pure renderers: settings-shaped data in, server files out. No Pulumi import below this folder. */
+export { renderCloudConfig, userDataBytes, ProvisioningError } from "./cloudConfig";
+export { renderNginxSite } from "./nginx";
+export { renderGunicornConfig, renderGunicornService, renderGunicornSocket } from "./gunicorn";
+export { renderDeployConf, renderDeployScript } from "./deploy";
+export { renderFirewallScript } from "./roles/base";
+export * from "./types";
+export { libraryEnvironment, buildAppSpec, type EnvironmentContext } from "./environment";

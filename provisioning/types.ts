@@ -1,0 +1,86 @@
+/**
+ * What the renderers need to know about one server. Pure data: components resolve Pulumi outputs
+ * first, then hand a plain {@link ServerSpec} to {@link renderCloudConfig}.
+ */
+import type { AppSettings, GunicornSettings, OperatingSystem } from "../settings";
+
+export type Role = "web";
+
+/** One host firewall (ufw) rule; the cloud firewall is the first layer, this is the second. */
+export interface HostFirewallRule {
+  port: number;
+  /** CIDRs allowed; empty means from anywhere. */
+  from: string[];
+  comment: string;
+}
+
+export interface BaseSpec {
+  os: OperatingSystem;
+  adminUser: string;
+  adminSshKeys: string[];
+  timezone: string;
+  swapMb: number;
+  /** Allowed inbound ports; everything else is denied. */
+  firewall: HostFirewallRule[];
+  /** A data volume to format once (never over existing data) and mount. */
+  dataVolume?: { device: string; mountPoint: string };
+}
+
+export interface AppSpec extends AppSettings {
+  /** Final environment (library-provided values, user env and secrets), written to a 0600 file. */
+  environment: Record<string, string>;
+  gunicornVersion: string;
+}
+
+export interface WebSpec {
+  /** Host names the app answers to. Empty: requests addressed to an IP literal (no domain yet). */
+  serverNames: string[];
+  maxUploadMb: number;
+  gunicorn: GunicornSettings;
+  /** Addresses whose X-Forwarded-For / X-Forwarded-Proto nginx believes (the load balancer's network). */
+  trustedProxies: string[];
+}
+
+export interface ServerSpec {
+  roles: Role[];
+  base: BaseSpec;
+  app?: AppSpec;
+  web?: WebSpec;
+}
+
+/** A cloud-init write_files entry. */
+export interface WriteFile {
+  path: string;
+  content: string;
+  permissions: string;
+  owner?: string;
+  defer?: boolean;
+}
+
+/** What one role adds to a server's cloud-config. */
+export interface RolePart {
+  packages?: string[];
+  users?: Record<string, unknown>[];
+  writeFiles?: WriteFile[];
+  runcmd?: (string | string[])[];
+}
+
+/** Paths shared by every role that runs the app. */
+export function appPaths(appName: string) {
+  const root = `/srv/${appName}`;
+  return {
+    root,
+    releases: `${root}/releases`,
+    current: `${root}/current`,
+    shared: `${root}/shared`,
+    staticRoot: `${root}/shared/static`,
+    mediaRoot: `${root}/shared/media`,
+    etc: `/etc/${appName}`,
+    envFile: `/etc/${appName}/app.env`,
+    deployConf: `/etc/${appName}/deploy.conf`,
+    gunicornConf: `/etc/${appName}/gunicorn.conf.py`,
+    socket: `/run/${appName}/gunicorn.sock`,
+    gunicornUnit: `${appName}-gunicorn`,
+    deployScript: `/usr/local/sbin/${appName}-deploy`,
+  };
+}

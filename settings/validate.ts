@@ -1,0 +1,99 @@
+/**
+ * Small validators shared by the config reader and by component constructors. Each takes the key to
+ * blame, so the same rule gives `fullstack:webCount ...` from config and `WebTier.count ...` from code.
+ */
+import { SettingsError } from "./errors";
+
+export function oneOf<T extends string>(key: string, value: unknown, allowed: readonly T[], what: string): T {
+  if (typeof value === "string" && (allowed as readonly string[]).includes(value)) return value as T;
+  throw new SettingsError(key, value, `is not ${what}`, `use one of ${allowed.join(", ")}`);
+}
+
+export function integer(key: string, value: unknown, min: number, max: number): number {
+  const n = typeof value === "string" && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+  if (typeof n !== "number" || !Number.isInteger(n) || n < min || n > max) {
+    throw new SettingsError(key, value, "is not a whole number in range", `use a whole number from ${min} to ${max}`);
+  }
+  return n;
+}
+
+export function boolean(key: string, value: unknown): boolean {
+  if (typeof value === "boolean") return value;
+  if (value === "true") return true;
+  if (value === "false") return false;
+  throw new SettingsError(key, value, "is not a boolean", "use true or false");
+}
+
+export function matches(key: string, value: unknown, pattern: RegExp, what: string, allowed: string): string {
+  if (typeof value === "string" && pattern.test(value)) return value;
+  throw new SettingsError(key, value, `is not ${what}`, allowed);
+}
+
+export function stringList(key: string, value: unknown): string[] {
+  let list = value;
+  if (typeof value === "string") {
+    try {
+      list = JSON.parse(value);
+    } catch {
+      throw new SettingsError(key, value, "is not a list", 'use a YAML list, e.g. ["a", "b"]');
+    }
+  }
+  if (!Array.isArray(list) || !list.every((v) => typeof v === "string")) {
+    throw new SettingsError(key, value, "is not a list of strings", 'use a YAML list of strings, e.g. ["a", "b"]');
+  }
+  return list as string[];
+}
+
+const IPV4_CIDR = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}\/(3[0-2]|[12]?\d)$/;
+const IPV6_CIDR = /^[0-9a-fA-F:]+:[0-9a-fA-F:]*\/(12[0-8]|1[01]\d|[1-9]?\d)$/;
+
+export function cidr(key: string, value: unknown): string {
+  if (typeof value === "string" && (IPV4_CIDR.test(value) || (IPV6_CIDR.test(value) && (value.match(/::/g) ?? []).length <= 1))) {
+    return value;
+  }
+  throw new SettingsError(key, value, "is not a CIDR block", 'use an address with a prefix length, e.g. "203.0.113.7/32" or "2001:db8::/48"');
+}
+
+/** Where git can fetch from: https, http, ssh, git, file URLs and scp-style `git@host:owner/repo.git`. */
+const GIT_URL = /^((https?|ssh|git|file):\/\/[^\s'"`$\\]+|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^\s'"`$\\]+)$/;
+
+export function gitUrl(key: string, value: unknown): string {
+  return matches(key, value, GIT_URL, "a git repository URL",
+    'use an https://, ssh:// or git@host:owner/repo.git URL, e.g. "https://github.com/acme/shop.git"');
+}
+
+/** Git's check-ref-format rules, plus no leading dash (so a ref is never read as an option). */
+export function gitRef(key: string, value: unknown): string {
+  const ok = typeof value === "string" && value.length > 0 && value.length <= 200 &&
+    // eslint-disable-next-line no-control-regex -- git forbids control characters in refs
+    !/[\s~^:?*[\\\x00-\x1f\x7f'"`$]/.test(value) && !value.includes("..") && !value.includes("@{") &&
+    !value.startsWith("-") && !value.startsWith("/") && !value.endsWith("/") && !value.endsWith(".lock") &&
+    !value.endsWith(".") && !value.includes("//");
+  if (!ok) {
+    throw new SettingsError(key, value, "is not a git branch, tag or commit",
+      'use a ref without spaces or ~^:?*[\\, e.g. "main", "v1.4.2" or a commit SHA');
+  }
+  return value as string;
+}
+
+const LABEL = "([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)";
+const DOMAIN = new RegExp(`^(${LABEL}\\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$`);
+
+export function domainName(key: string, value: unknown): string {
+  const v = typeof value === "string" ? value.toLowerCase().replace(/\.$/, "") : value;
+  if (typeof v === "string" && v.length <= 253 && DOMAIN.test(v)) return v;
+  throw new SettingsError(key, value, "is not a domain name", 'use a fully qualified name with a dot, e.g. "shop.example.com"');
+}
+
+const SSH_KEY = /^(ssh-(ed25519|rsa|dss)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) [A-Za-z0-9+/]+={0,3}( [^\n\r]*)?$/;
+
+export function sshPublicKey(key: string, value: unknown): string {
+  return matches(key, value, SSH_KEY, "an SSH public key",
+    'use one line of a public key file, e.g. "ssh-ed25519 AAAAC3Nza... you@laptop"');
+}
+
+/** A POSIX-ish name safe for users, paths, unit names and cloud tags. */
+export function identifier(key: string, value: unknown): string {
+  return matches(key, value, /^[a-z][a-z0-9-]{0,29}$/, "a valid name",
+    "use 1-30 lowercase letters, digits or dashes, starting with a letter");
+}

@@ -1,0 +1,80 @@
+/** Shared test helpers: run a stack config under mocks and query what it would create. */
+import { execFileSync } from "node:child_process";
+import { resolve } from "node:path";
+import { parse } from "yaml";
+import { runStack, type RecordedResource, type RunResult } from "../harness/mockRuntime";
+import { program } from "../stacks/program";
+import { readStackConfig } from "../tools/stackConfig";
+
+export const ROOT = resolve(__dirname, "..");
+
+export const T = {
+  droplet: "digitalocean:index/droplet:Droplet",
+  firewall: "digitalocean:index/firewall:Firewall",
+  loadBalancer: "digitalocean:index/loadBalancer:LoadBalancer",
+  certificate: "digitalocean:index/certificate:Certificate",
+  dnsRecord: "digitalocean:index/dnsRecord:DnsRecord",
+  domain: "digitalocean:index/domain:Domain",
+  vpc: "digitalocean:index/vpc:Vpc",
+  tag: "digitalocean:index/tag:Tag",
+  reservedIp: "digitalocean:index/reservedIp:ReservedIp",
+  volume: "digitalocean:index/volume:Volume",
+} as const;
+
+/** Runs a checked-in stack config, optionally with some keys changed (`null` removes a key). */
+export async function planStack(stack: string, overrides: Record<string, unknown | null> = {}): Promise<RunResult> {
+  const cfg = readStackConfig(ROOT, stack);
+  const config = { ...cfg.config };
+  for (const [key, value] of Object.entries(overrides)) {
+    const full = key.includes(":") ? key : `fullstack:${key}`;
+    if (value === null) delete config[full];
+    else config[full] = typeof value === "string" ? value : JSON.stringify(value);
+  }
+  return runStack({ project: cfg.project, stack, config, secretKeys: cfg.secretKeys, program });
+}
+
+export function ofType(result: RunResult, type: string): RecordedResource[] {
+  return result.resources.filter((r) => r.type === type);
+}
+
+export interface InboundRule {
+  portRange: string;
+  protocol: string;
+  sourceAddresses?: string[];
+  sourceTags?: string[];
+  sourceLoadBalancerUids?: string[];
+}
+
+/** Every inbound rule of every firewall, with the firewall it belongs to. */
+export function inboundRules(result: RunResult): { firewall: RecordedResource; rule: InboundRule }[] {
+  return ofType(result, T.firewall).flatMap((firewall) =>
+    ((firewall.inputs.inboundRules as InboundRule[] | undefined) ?? []).map((rule) => ({ firewall, rule })));
+}
+
+export interface WriteFile {
+  path: string;
+  content: string;
+  permissions: string;
+  owner: string;
+}
+
+/** The parsed cloud-config of a server resource. */
+export function cloudConfig(server: RecordedResource): { write_files: WriteFile[]; [key: string]: unknown } {
+  const userData = server.plainInputs.userData as string;
+  expect(userData.startsWith("#cloud-config\n")).toBe(true);
+  return parse(userData);
+}
+
+export function writtenFile(server: RecordedResource, path: string): WriteFile {
+  const file = cloudConfig(server).write_files.find((f) => f.path === path);
+  if (!file) throw new Error(`${server.name} writes no ${path}`);
+  return file;
+}
+
+/** Sources a rendered shell settings file in a real sh and returns the variables it sets. */
+export function sourceShell(content: string, names: string[]): Record<string, string> {
+  const script = `${content}\nprintf '%s\\0' ${names.map((n) => `"$${n}"`).join(" ")}`;
+  const out = execFileSync("sh", ["-c", script], { encoding: "utf8" });
+  const values = out.split("\0");
+  return Object.fromEntries(names.map((n, i) => [n, values[i]]));
+}

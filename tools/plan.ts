@@ -1,0 +1,102 @@
+/**
+ * `npm run plan -- --stack dev [--json]`: evaluates the real stack program under Pulumi's mock runtime
+ * with `stacks/Pulumi.<stack>.yaml` and prints the resources `pulumi up` would create. No CLI, no
+ * cloud account, no network. Secrets print as [secret]; `secure:` config values stay opaque.
+ */
+import { createHash } from "node:crypto";
+import { resolve } from "node:path";
+import { runStack, type RecordedResource, type RunResult } from "../harness/mockRuntime";
+import { program } from "../stacks/program";
+import { readStackConfig } from "./stackConfig";
+
+const ROOT = resolve(__dirname, "..");
+
+interface PlanArgs {
+  stack: string;
+  json: boolean;
+  configDir?: string;
+}
+
+function parseArgs(argv: string[]): PlanArgs {
+  let stack = "dev";
+  let json = false;
+  let configDir: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--json") json = true;
+    else if (a === "--stack" || a === "-s") stack = argv[++i] ?? "";
+    else if (a.startsWith("--stack=")) stack = a.slice("--stack=".length);
+    else if (a === "--config-dir") configDir = resolve(argv[++i] ?? ".");
+    else if (a === "--help" || a === "-h") {
+      process.stdout.write("usage: npm run plan -- [--stack NAME] [--json] [--config-dir DIR]\n");
+      process.exit(0);
+    } else throw new Error(`unknown argument ${a}; usage: npm run plan -- [--stack NAME] [--json] [--config-dir DIR]`);
+  }
+  return { stack, json, configDir };
+}
+
+/** Long strings (user data) are summarised; the JSON output keeps them whole. */
+function summarise(value: unknown): unknown {
+  if (typeof value === "string" && value.length > 120) {
+    const digest = createHash("sha256").update(value).digest("hex").slice(0, 12);
+    const kind = value.startsWith("#cloud-config") ? "cloud-config" : "text";
+    return `<${kind}, ${Buffer.byteLength(value)} bytes, sha256 ${digest}>`;
+  }
+  if (Array.isArray(value)) return value.map(summarise);
+  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, summarise(v)]));
+  return value;
+}
+
+function printTree(result: RunResult, stack: string): void {
+  const byParent = new Map<string | undefined, RecordedResource[]>();
+  for (const r of result.resources) {
+    const list = byParent.get(r.parent) ?? [];
+    list.push(r);
+    byParent.set(r.parent, list);
+  }
+  const out: string[] = [];
+  const walk = (parent: string | undefined, depth: number) => {
+    for (const r of byParent.get(parent) ?? []) {
+      const flags = [r.protect && "protected", r.deleteBeforeReplace && "delete-before-replace"].filter(Boolean);
+      out.push(`${"  ".repeat(depth)}+ ${r.type}  ${r.name}${flags.length ? `  [${flags.join(", ")}]` : ""}`);
+      if (r.custom) {
+        for (const [k, v] of Object.entries(summarise(r.inputs) as Record<string, unknown>)) {
+          if (k === "name" && v === r.name) continue;
+          out.push(`${"  ".repeat(depth + 2)}${k}: ${JSON.stringify(v)}`);
+        }
+      }
+      walk(r.urn, depth + 1);
+    }
+  };
+  walk(undefined, 0);
+  const custom = result.resources.filter((r) => r.custom).length;
+  out.push("", `Outputs:`);
+  for (const [k, o] of Object.entries(result.outputs)) out.push(`  ${k}: ${o.secret ? "[secret]" : JSON.stringify(o.value)}`);
+  out.push("", `Plan for stack ${stack}: ${custom} cloud resources to create (${result.resources.length - custom} components).`);
+  process.stdout.write(`${out.join("\n")}\n`);
+}
+
+function fail(message: string): never {
+  process.stderr.write(`error: ${message}\n`);
+  process.exit(1);
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const cfg = readStackConfig(ROOT, args.stack, args.configDir);
+  const result = await runStack({ project: cfg.project, stack: cfg.stack, config: cfg.config, secretKeys: cfg.secretKeys, program });
+  if (args.json) {
+    const resources = result.resources.map((r) => ({
+      urn: r.urn, type: r.type, name: r.name, parent: r.parent, custom: r.custom,
+      protect: r.protect, deleteBeforeReplace: r.deleteBeforeReplace, inputs: r.inputs,
+    }));
+    const outputs = Object.fromEntries(Object.entries(result.outputs).map(([k, o]) => [k, o.secret ? "[secret]" : o.value]));
+    process.stdout.write(`${JSON.stringify({ stack: args.stack, resources, outputs }, null, 2)}\n`);
+  } else {
+    printTree(result, args.stack);
+  }
+}
+
+// Errors from the program (settings, provisioning limits) end the plan with their message alone.
+process.on("unhandledRejection", (err) => fail(err instanceof Error ? err.message : String(err)));
+main().then(() => process.exit(0), (err: unknown) => fail(err instanceof Error ? err.message : String(err)));
