@@ -5,7 +5,9 @@
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
 import { CATALOG, type OperatingSystem } from "../settings";
-import type { CloudAdapter, IngressRule, LoadBalancerHandle, NetworkHandle, RoleHandle, ServerHandle } from "./types";
+import type {
+  BucketHandle, CloudAdapter, IngressRule, LoadBalancerHandle, NetworkHandle, PostgresHandle, RedisHandle, RoleHandle, ServerHandle,
+} from "./types";
 
 const IMAGES: Record<OperatingSystem, string> = {
   "ubuntu-24.04": "ubuntu-24-04-x64",
@@ -164,5 +166,109 @@ export const digitalOceanAdapter: CloudAdapter = {
   dnsRecord(name, args, opts) {
     const recordName = args.zone.name.apply((zone) => (args.domain === zone ? "@" : args.domain.slice(0, -(zone.length + 1))));
     new digitalocean.DnsRecord(name, { domain: args.zone.name, type: "A", name: recordName, value: args.address, ttl: 300 }, opts);
+  },
+
+  managedPostgres(name, args, opts): PostgresHandle {
+    const cluster = new digitalocean.DatabaseCluster(name, {
+      name: physicalName(args.clusterName),
+      engine: "pg",
+      version: args.version,
+      size: args.size,
+      region: args.region,
+      nodeCount: args.nodes,
+      privateNetworkUuid: args.network.id,
+    }, { ...opts, protect: args.protect });
+    const db = new digitalocean.DatabaseDb(`${name}-db`, { clusterId: cluster.id, name: args.database }, { ...opts, protect: args.protect });
+    const user = new digitalocean.DatabaseUser(`${name}-user`, { clusterId: cluster.id, name: args.user }, opts);
+    const pool = new digitalocean.DatabaseConnectionPool(`${name}-pool`, {
+      clusterId: cluster.id,
+      name: `${args.database}-pool`,
+      dbName: db.name,
+      user: user.name,
+      mode: "transaction",
+      size: args.poolSize,
+    }, opts);
+    new digitalocean.DatabaseFirewall(`${name}-fw`, {
+      clusterId: cluster.id,
+      rules: args.allowRoles.map((r) => ({ type: "tag", value: r.ref })),
+    }, opts);
+    const url = (host: pulumi.Output<string>, port: pulumi.Output<number>, database: pulumi.Output<string>) =>
+      pulumi.secret(pulumi.interpolate`postgresql://${user.name}:${user.password}@${host}:${port}/${database}?sslmode=require`);
+    return {
+      host: cluster.privateHost,
+      port: cluster.port,
+      database: db.name,
+      user: user.name,
+      url: url(pool.privateHost, pool.port, pool.name),
+      directUrl: url(cluster.privateHost, cluster.port, db.name),
+    };
+  },
+
+  managedRedis(name, args, opts): RedisHandle {
+    // DigitalOcean discontinued managed Redis; Valkey speaks the same protocol (Celery and RQ work unchanged).
+    const cluster = new digitalocean.DatabaseCluster(name, {
+      name: physicalName(args.clusterName),
+      engine: "valkey",
+      version: "8",
+      size: args.size,
+      region: args.region,
+      nodeCount: args.nodes,
+      privateNetworkUuid: args.network.id,
+      evictionPolicy: args.evictionPolicy,
+    }, { ...opts, protect: args.protect });
+    new digitalocean.DatabaseFirewall(`${name}-fw`, {
+      clusterId: cluster.id,
+      rules: args.allowRoles.map((r) => ({ type: "tag", value: r.ref })),
+    }, opts);
+    return {
+      host: cluster.privateHost,
+      port: cluster.port,
+      url: pulumi.secret(pulumi.interpolate`rediss://default:${cluster.password}@${cluster.privateHost}:${cluster.port}/0`),
+    };
+  },
+
+  bucket(name, args, opts): BucketHandle {
+    // Spaces has its own keys; the API token still comes from digitalocean:token or DIGITALOCEAN_TOKEN.
+    const provider = new digitalocean.Provider(`${name}-spaces`, {
+      token: new pulumi.Config("digitalocean").getSecret("token"),
+      spacesAccessId: args.credentials.accessId,
+      spacesSecretKey: args.credentials.secretKey,
+    }, opts);
+    const bucket = new digitalocean.SpacesBucket(name, {
+      name: args.bucketName,
+      region: args.region,
+      acl: "private",
+      versioning: { enabled: true },
+      forceDestroy: false,
+    }, { ...opts, provider, protect: args.protect });
+    new digitalocean.SpacesBucketCorsConfiguration(`${name}-cors`, {
+      bucket: bucket.id,
+      region: args.region,
+      corsRules: [{ allowedMethods: ["GET", "HEAD"], allowedOrigins: [...args.corsOrigins], allowedHeaders: ["*"], maxAgeSeconds: 3600 }],
+    }, { ...opts, provider });
+    let certificateName: pulumi.Output<string> | undefined;
+    if (args.customDomain) {
+      certificateName = digitalOceanAdapter.certificate(`${name}-cdn-cert`, { zone: args.customDomain.zone, domain: args.customDomain.name }, opts).name;
+    }
+    const cdn = new digitalocean.Cdn(`${name}-cdn`, {
+      origin: bucket.bucketDomainName,
+      ttl: 3600,
+      customDomain: args.customDomain?.name,
+      certificateName,
+    }, opts);
+    if (args.customDomain) {
+      new digitalocean.DnsRecord(`${name}-cdn-dns`, {
+        domain: args.customDomain.zone.name,
+        type: "CNAME",
+        name: args.customDomain.zone.name.apply((zone) => args.customDomain!.name.slice(0, -(zone.length + 1))),
+        value: pulumi.interpolate`${cdn.endpoint}.`,
+        ttl: 300,
+      }, opts);
+    }
+    return {
+      bucketName: bucket.name,
+      endpoint: pulumi.output(`https://${args.region}.digitaloceanspaces.com`),
+      publicUrl: args.customDomain ? pulumi.output(`https://${args.customDomain.name}`) : pulumi.interpolate`https://${cdn.endpoint}`,
+    };
   },
 };

@@ -94,6 +94,70 @@ export interface DnsZoneHandle {
   readonly resource?: pulumi.Resource;
 }
 
+export interface ManagedPostgresRequest {
+  readonly region: string;
+  readonly network: NetworkHandle;
+  /** Physical cluster name. */
+  readonly clusterName: string;
+  readonly version: string;
+  readonly size: string;
+  /** Nodes; more than one adds standbys. */
+  readonly nodes: number;
+  readonly database: string;
+  readonly user: string;
+  readonly poolSize: number;
+  /** Only these roles may connect. */
+  readonly allowRoles: readonly RoleHandle[];
+  readonly protect: boolean;
+}
+
+export interface PostgresHandle {
+  readonly host: pulumi.Output<string>;
+  readonly port: pulumi.Output<number>;
+  readonly database: pulumi.Output<string>;
+  readonly user: pulumi.Output<string>;
+  /** Secret. Through the connection pool where the cloud has one. */
+  readonly url: pulumi.Output<string>;
+  /** Secret. Straight to the primary (for migrations and session features). */
+  readonly directUrl: pulumi.Output<string>;
+}
+
+export interface ManagedRedisRequest {
+  readonly region: string;
+  readonly network: NetworkHandle;
+  readonly clusterName: string;
+  readonly size: string;
+  readonly nodes: number;
+  readonly evictionPolicy: "noeviction" | "allkeys_lru";
+  readonly allowRoles: readonly RoleHandle[];
+  readonly protect: boolean;
+}
+
+export interface RedisHandle {
+  readonly host: pulumi.Output<string>;
+  readonly port: pulumi.Output<number>;
+  /** Secret; rediss:// where the service speaks TLS. */
+  readonly url: pulumi.Output<string>;
+}
+
+export interface BucketRequest {
+  readonly region: string;
+  readonly bucketName: pulumi.Input<string>;
+  readonly corsOrigins: readonly string[];
+  readonly credentials: { readonly accessId: pulumi.Input<string>; readonly secretKey: pulumi.Input<string> };
+  /** A custom CDN name and the zone it lives in. */
+  readonly customDomain?: { readonly name: string; readonly zone: DnsZoneHandle };
+  readonly protect: boolean;
+}
+
+export interface BucketHandle {
+  readonly bucketName: pulumi.Output<string>;
+  /** S3-compatible endpoint for uploads (e.g. https://fra1.digitaloceanspaces.com). */
+  readonly endpoint: pulumi.Output<string>;
+  /** Where browsers fetch files, through the CDN. */
+  readonly publicUrl: pulumi.Output<string>;
+}
+
 export interface CloudAdapter {
   readonly name: CloudName;
   /** Bytes of user data the cloud accepts. */
@@ -113,4 +177,7 @@ export interface CloudAdapter {
   dnsZone(name: string, args: { zone: string; create: boolean }, opts: pulumi.ComponentResourceOptions): DnsZoneHandle;
   certificate(name: string, args: { zone: DnsZoneHandle; domain: string }, opts: pulumi.ComponentResourceOptions): CertificateHandle;
   dnsRecord(name: string, args: { zone: DnsZoneHandle; domain: string; address: pulumi.Input<string> }, opts: pulumi.ComponentResourceOptions): void;
+  managedPostgres(name: string, args: ManagedPostgresRequest, opts: pulumi.ComponentResourceOptions): PostgresHandle;
+  managedRedis(name: string, args: ManagedRedisRequest, opts: pulumi.ComponentResourceOptions): RedisHandle;
+  bucket(name: string, args: BucketRequest, opts: pulumi.ComponentResourceOptions): BucketHandle;
 }

@@ -5,6 +5,14 @@
 export { Network, type NetworkArgs } from "./network";
 export { LinuxServer, type LinuxServerArgs, DATA_MOUNT } from "./linuxServer";
 export { WebTier, type WebTierArgs } from "./webTier";
+export { PostgresDb, type PostgresDbArgs } from "./postgresDb";
+export { RedisCache, type RedisCacheArgs } from "./redisCache";
+export { CdnBucket, type CdnBucketArgs } from "./cdnBucket";
+export { WorkerQueue, type WorkerQueueArgs } from "./workerQueue";
+export { FullStackApp, type FullStackAppArgs } from "./fullStackApp";
 export { loadSettings, SettingsError, isSettingsError, KEYS } from "../settings";
-export type { Settings, AppSettings, AccessSettings, DomainSettings, GunicornSettings, WebSettings } from "../settings";
+export type {
+  Settings, AppSettings, AccessSettings, DomainSettings, GunicornSettings, WebSettings, WorkerSettings, PostgresSettings,
+  RedisSettings, BucketSettings,
+} from "../settings";
 export type { IngressRule, Source } from "../clouds";

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { IngressRule, ServerHandle } from "../clouds";
 import {
   ProvisioningError, renderCloudConfig, userDataBytes,
-  type AppSpec, type HostFirewallRule, type Role, type WebSpec,
+  type AppSpec, type HostFirewallRule, type PostgresSpec, type RedisSpec, type Role, type WebSpec, type WorkerSpec,
 } from "../provisioning";
 import { CATALOG, OPERATING_SYSTEMS, validate, type AccessSettings, type OperatingSystem } from "../settings";
 import type { Network } from "./network";
@@ -48,6 +48,12 @@ export interface LinuxServerArgs {
   app?: pulumi.Input<AppSpec>;
   /** nginx and gunicorn settings (required by the web role). */
   web?: pulumi.Input<WebSpec>;
+  /** Task queue settings (required by the worker role; the scheduler role adds the one scheduler). */
+  worker?: pulumi.Input<WorkerSpec>;
+  /** Self-hosted PostgreSQL (required by the postgres role); see {@link PostgresDb}. */
+  postgres?: pulumi.Input<PostgresSpec>;
+  /** Self-hosted Redis (required by the redis role); see {@link RedisCache}. */
+  redis?: pulumi.Input<RedisSpec>;
   /** A data volume that survives the server's replacement, mounted at `/mnt/data`. */
   volume?: { sizeGb: number };
   /**
@@ -100,8 +106,12 @@ export class LinuxServer extends pulumi.ComponentResource {
     const os = validate.oneOf("LinuxServer.os", args.os ?? "ubuntu-24.04", OPERATING_SYSTEMS, "a supported operating system");
     const hostname = validate.matches("LinuxServer.hostname", args.hostname ?? name, /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/,
       "a host name", "use lowercase letters, digits and dashes");
-    if (args.roles.includes("web") && (!args.app || !args.web)) {
-      throw new ProvisioningError(`LinuxServer "${name}": the web role needs args.app and args.web`);
+    const needs: [Role, keyof LinuxServerArgs][] = [["web", "app"], ["web", "web"], ["worker", "app"], ["worker", "worker"],
+      ["scheduler", "worker"], ["postgres", "postgres"], ["redis", "redis"]];
+    for (const [role, arg] of needs) {
+      if (args.roles.includes(role) && args[arg] === undefined) {
+        throw new ProvisioningError(`LinuxServer "${name}": the ${role} role needs args.${arg}`);
+      }
     }
     if (args.volume) validate.integer("LinuxServer.volume.sizeGb", args.volume.sizeGb, 1, 16384);
     super("fullstack:compute:LinuxServer", name, {}, opts);
@@ -112,7 +122,7 @@ export class LinuxServer extends pulumi.ComponentResource {
     const ingress = [...ssh, ...(args.ingress ?? [])];
     const volumeName = args.volume ? `${hostname}-data` : undefined;
 
-    const userData = pulumi.all([args.app, args.web, args.network.cidr]).apply(([app, web, networkCidr]) => {
+    const userData = pulumi.all([args.app, args.web, args.worker, args.postgres, args.redis, args.network.cidr]).apply(([app, web, worker, postgres, redis, networkCidr]) => {
       const hostFirewall: HostFirewallRule[] = ingress.map((rule) => ({
         port: rule.port,
         comment: rule.description,
@@ -132,6 +142,9 @@ export class LinuxServer extends pulumi.ComponentResource {
         },
         app,
         web,
+        worker,
+        postgres,
+        redis,
       });
       const bytes = userDataBytes(rendered);
       if (bytes > adapter.userDataLimit) {

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { IngressRule, LoadBalancerHandle } from "../clouds";
-import { buildAppSpec, type WebSpec } from "../provisioning";
+import { buildAppSpec, type PostgresSpec, type RedisSpec, type Role, type WebSpec, type WorkerSpec } from "../provisioning";
 import {
   CATALOG, SettingsError, validate,
   type AccessSettings, type AppSettings, type CloudName, type DomainSettings, type GunicornSettings, type OperatingSystem,
@@ -65,10 +65,23 @@ export interface WebTierArgs {
    */
   swapMb?: number;
   /**
-   * Protect stateful children (the DNS zone when this tier creates it).
+   * Protect stateful children (the data volume, the DNS zone when this tier creates it).
    * @default true
    */
   protect?: boolean;
+  /**
+   * Run more roles on the (single) web server: the single profile's worker, scheduler, PostgreSQL and
+   * Redis, with their data on a volume that survives the server's replacement.
+   * @default undefined (web only)
+   */
+  colocate?: {
+    roles: Exclude<Role, "web">[];
+    worker?: pulumi.Input<WorkerSpec>;
+    postgres?: pulumi.Input<PostgresSpec>;
+    redis?: pulumi.Input<RedisSpec>;
+    /** Size of the data volume in GB (mounted at /mnt/data). */
+    volumeGb?: number;
+  };
 }
 
 /**
@@ -115,6 +128,9 @@ export class WebTier extends pulumi.ComponentResource {
     validate.integer("WebTier.gunicorn.workers", gunicorn.workers, 0, 64);
     validate.integer("WebTier.gunicorn.timeout", gunicorn.timeout, 5, 3600);
     validate.integer("WebTier.maxUploadMb", args.maxUploadMb ?? 10, 1, 5120);
+    if (args.colocate && count !== 1) {
+      throw new SettingsError("WebTier.count", count, "must be 1 when other roles share the web server", "use 1, or run data stores and workers on their own servers");
+    }
     super("fullstack:web:WebTier", name, {}, opts);
 
     this.network = args.network ?? new Network(name, { cloud: args.cloud, region: args.region! }, { parent: this });
@@ -152,8 +168,11 @@ export class WebTier extends pulumi.ComponentResource {
 
     const hostNames = args.domain ? [args.domain.name] : [];
     const https = args.domain !== undefined;
-    const app = pulumi.output(args.environment ?? {}).apply((extra) =>
-      buildAppSpec(args.app, gunicorn.version, { hostNames, https }, extra as Record<string, string>));
+    const appFor = (first: boolean) => pulumi.output(args.environment ?? {}).apply((extra) => ({
+      ...buildAppSpec(args.app, gunicorn.version, { hostNames, https }, extra as Record<string, string>),
+      // Exactly one server per stack runs migrations, so two never migrate one database at once.
+      runMigrations: first,
+    }));
     const web: pulumi.Output<WebSpec> = pulumi.output(lb ? this.network.cidr.apply((c) => [c]) : []).apply((trustedProxies) => ({
       serverNames: hostNames,
       maxUploadMb: args.maxUploadMb ?? 10,
@@ -166,15 +185,20 @@ export class WebTier extends pulumi.ComponentResource {
     for (let i = 1; i <= count; i++) {
       const server = new LinuxServer(`${name}-web-${i}`, {
         network: this.network,
-        roles: ["web"],
+        roles: ["web", ...(args.colocate?.roles ?? [])],
         size,
         os: args.os,
         access: args.access,
         timezone: args.timezone,
         swapMb: args.swapMb,
         ingress: [http],
-        app,
+        app: appFor(i === 1),
         web,
+        worker: args.colocate?.worker,
+        postgres: args.colocate?.postgres,
+        redis: args.colocate?.redis,
+        volume: args.colocate?.volumeGb ? { sizeGb: args.colocate.volumeGb } : undefined,
+        protect: args.protect ?? true,
         reservedIp: lb === undefined,
       }, { parent: this });
       if (lb) adapter.attachToLoadBalancer(`${name}-web-${i}-lb`, { loadBalancer: lb, server: server.handle }, { parent: this });

@@ -3,6 +3,7 @@
  * be asked to create: type, name, parent, resource options and inputs, with secrets kept apart.
  * Used by `npm run plan` and by the tests; no CLI, no cloud, no network.
  */
+import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 
@@ -136,6 +137,29 @@ function fakeOutputs(type: string, name: string, inputs: Record<string, unknown>
       return { ip: `198.51.100.${octet}` };
     case "digitalocean:index/reservedIp:ReservedIp":
       return { ipAddress: `192.0.2.${octet}` };
+    case "random:index/randomPassword:RandomPassword":
+    case "random:index/randomString:RandomString": {
+      // Deterministic per name, so two runs of one config agree; different per resource.
+      const length = Number(inputs.length ?? 16);
+      const seed = createHash("sha256").update(`${type}:${name}`).digest("hex");
+      const alphabet = inputs.upper === false ? "abcdefghijklmnopqrstuvwxyz0123456789" : "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+      let result = "";
+      for (let i = 0; result.length < length; i++) result += alphabet[parseInt(seed.slice((i * 2) % 62, ((i * 2) % 62) + 2), 16) % alphabet.length];
+      return { result };
+    }
+    case "digitalocean:index/databaseCluster:DatabaseCluster":
+      return {
+        host: `${name}.db.ondigitalocean.com`, privateHost: `private-${name}.db.ondigitalocean.com`,
+        port: inputs.engine === "pg" ? 25060 : 25061, password: `mock-admin-password-${id}`, urn: `do:dbaas:${id}`,
+      };
+    case "digitalocean:index/databaseUser:DatabaseUser":
+      return { password: `mock-user-password-${id}` };
+    case "digitalocean:index/databaseConnectionPool:DatabaseConnectionPool":
+      return { host: `pool-${id}.db.ondigitalocean.com`, privateHost: `private-pool-${id}.db.ondigitalocean.com`, port: 25061 };
+    case "digitalocean:index/spacesBucket:SpacesBucket":
+      return { bucketDomainName: `${inputs.name}.${inputs.region}.digitaloceanspaces.com`, urn: `do:space:${inputs.name}` };
+    case "digitalocean:index/cdn:Cdn":
+      return { endpoint: `${String(inputs.origin).replace(".digitaloceanspaces.com", ".cdn.digitaloceanspaces.com")}` };
     case "digitalocean:index/certificate:Certificate":
       return { uuid: `cert-${id}`, name: inputs.name ?? `${name}-${id}` };
     default:

@@ -3,8 +3,11 @@
  */
 import { stringify } from "yaml";
 import { baseRole, baseTopLevel } from "./roles/base";
+import { postgresRole } from "./roles/postgres";
+import { redisRole } from "./roles/redis";
 import { appRole, webRole, webUnits } from "./roles/web";
-import { appPaths, type RolePart, type ServerSpec } from "./types";
+import { workerRole, workerUnits } from "./roles/worker";
+import { appPaths, type Role, type RolePart, type ServerSpec } from "./types";
 
 export class ProvisioningError extends Error {
   constructor(message: string) {
@@ -14,16 +17,32 @@ export class ProvisioningError extends Error {
 }
 
 export function renderCloudConfig(spec: ServerSpec): string {
+  const has = (role: Role) => spec.roles.includes(role);
+  const need = <T>(value: T | undefined, role: Role, what: string): T => {
+    if (value === undefined) throw new ProvisioningError(`the ${role} role needs ${what}`);
+    return value;
+  };
+  if (has("scheduler") && !has("worker")) throw new ProvisioningError("the scheduler role runs beside the worker role");
+
+  // Data stores first: the app's first release (the last command) migrates into a running database.
   const parts: RolePart[] = [baseRole(spec.base)];
+  if (has("postgres")) parts.push(postgresRole(need(spec.postgres, "postgres", "a postgres spec")));
+  if (has("redis")) parts.push(redisRole(need(spec.redis, "redis", "a redis spec")));
+
   const units = { sockets: [] as string[], services: [] as string[] };
-  if (spec.roles.includes("web")) {
-    if (!spec.app || !spec.web) throw new ProvisioningError("the web role needs app and web specs");
-    const w = webUnits(spec.app.name);
-    units.sockets.push(...w.sockets);
-    units.services.push(...w.services);
+  const runsApp = has("web") || has("worker");
+  if (runsApp) {
+    const app = need(spec.app, has("web") ? "web" : "worker", "an app spec");
+    if (has("web")) {
+      const w = webUnits(app.name);
+      units.sockets.push(...w.sockets);
+      units.services.push(...w.services);
+    }
+    if (has("worker")) units.services.push(...workerUnits(app.name, has("scheduler")));
+    parts.push(appRole(app, units));
+    if (has("web")) parts.push(webRole(app, need(spec.web, "web", "a web spec")));
+    if (has("worker")) parts.push(workerRole(app, need(spec.worker, "worker", "a worker spec"), has("scheduler")));
   }
-  if (spec.app) parts.push(appRole(spec.app, units));
-  if (spec.roles.includes("web") && spec.app && spec.web) parts.push(webRole(spec.app, spec.web));
 
   const packages = unique(parts.flatMap((p) => p.packages ?? []));
   const users = parts.flatMap((p) => p.users ?? []);
@@ -34,7 +53,7 @@ export function renderCloudConfig(spec: ServerSpec): string {
     seen.add(f.path);
   }
   const runcmd = parts.flatMap((p) => p.runcmd ?? []);
-  if (spec.app) runcmd.push([appPaths(spec.app.name).deployScript]);
+  if (runsApp && spec.app) runcmd.push([appPaths(spec.app.name).deployScript]);
 
   const doc = {
     ...baseTopLevel(spec.base),

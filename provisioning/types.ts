@@ -4,7 +4,9 @@
  */
 import type { AppSettings, GunicornSettings, OperatingSystem } from "../settings";
 
-export type Role = "web";
+export type Role = "web" | "worker" | "scheduler" | "postgres" | "redis";
+
+export const ROLES: readonly Role[] = ["web", "worker", "scheduler", "postgres", "redis"];
 
 /** One host firewall (ufw) rule; the cloud firewall is the first layer, this is the second. */
 export interface HostFirewallRule {
@@ -30,6 +32,47 @@ export interface AppSpec extends AppSettings {
   /** Final environment (library-provided values, user env and secrets), written to a 0600 file. */
   environment: Record<string, string>;
   gunicornVersion: string;
+  /**
+   * Run release-once hooks (Django migrate) on this server. Exactly one server per stack does, so
+   * two servers never migrate the same database at once.
+   * @default true
+   */
+  runMigrations?: boolean;
+}
+
+/** Self-hosted PostgreSQL (the single profile, or a database server of one's own). */
+export interface PostgresSpec {
+  database: string;
+  user: string;
+  /** Secret. Lands only in root-only files. */
+  password: string;
+  /** Addresses PostgreSQL listens on, e.g. ["localhost"] or a private address. */
+  listen: string[];
+  /** Client networks allowed in pg_hba (scram-sha-256); local peers always are. */
+  allowedCidrs: string[];
+  /** Where the cluster's data lives (on the data volume). */
+  dataRoot: string;
+  backupDir: string;
+  backupRetentionDays: number;
+}
+
+/** Self-hosted Redis. */
+export interface RedisSpec {
+  /** Secret. */
+  password: string;
+  bind: string[];
+  maxMemoryMb: number;
+  /** noeviction for a broker: a full broker must refuse writes, never drop queued tasks. */
+  maxMemoryPolicy: "noeviction" | "allkeys-lru" | "volatile-lru";
+  dataDir: string;
+}
+
+export interface WorkerSpec {
+  kind: "celery" | "rq";
+  app: string;
+  queues: string[];
+  concurrency: number;
+  taskTimeLimit: number;
 }
 
 export interface WebSpec {
@@ -46,6 +89,10 @@ export interface ServerSpec {
   base: BaseSpec;
   app?: AppSpec;
   web?: WebSpec;
+  /** Required by the worker and scheduler roles. */
+  worker?: WorkerSpec;
+  postgres?: PostgresSpec;
+  redis?: RedisSpec;
 }
 
 /** A cloud-init write_files entry. */
@@ -81,6 +128,8 @@ export function appPaths(appName: string) {
     gunicornConf: `/etc/${appName}/gunicorn.conf.py`,
     socket: `/run/${appName}/gunicorn.sock`,
     gunicornUnit: `${appName}-gunicorn`,
+    workerUnit: `${appName}-worker`,
+    schedulerUnit: `${appName}-scheduler`,
     deployScript: `/usr/local/sbin/${appName}-deploy`,
   };
 }

@@ -17,6 +17,9 @@ export interface CloudCatalog {
   readonly defaultSize: string;
   /** Cloud-init user data limit in bytes. */
   readonly userDataLimit: number;
+  /** Managed database node sizes match this pattern. */
+  readonly dbSizePattern: RegExp;
+  readonly dbSizeExamples: readonly string[];
 }
 
 export const CATALOG: Record<CloudName, CloudCatalog> = {
@@ -28,6 +31,8 @@ export const CATALOG: Record<CloudName, CloudCatalog> = {
     sizeExamples: ["s-1vcpu-1gb", "s-1vcpu-2gb", "s-2vcpu-4gb", "c-2", "g-2vcpu-8gb"],
     defaultSize: "s-1vcpu-1gb",
     userDataLimit: 64 * 1024,
+    dbSizePattern: /^(db|gd|so1_5|m|m3)-(s|amd|intel)?-?\d+vcpu-\d+gb$/,
+    dbSizeExamples: ["db-s-1vcpu-1gb", "db-s-1vcpu-2gb", "db-s-2vcpu-4gb", "db-s-4vcpu-8gb"],
   },
 };
 
@@ -39,6 +44,12 @@ export type OperatingSystem = (typeof OPERATING_SYSTEMS)[number];
 
 export const FRAMEWORKS = ["django", "flask"] as const;
 export type Framework = (typeof FRAMEWORKS)[number];
+
+export const PROFILES = ["single", "standard", "scaled"] as const;
+export type Profile = (typeof PROFILES)[number];
+
+export const WORKER_KINDS = ["celery", "rq", "none"] as const;
+export type WorkerKind = (typeof WORKER_KINDS)[number];
 
 export const ENVIRONMENTS = ["dev", "staging", "production"] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];

@@ -2,7 +2,10 @@
  * Stack config -> typed, validated, defaulted settings. Pure: no Pulumi import, so it can be tested
  * with plain objects and fuzzed. Every failure is a {@link SettingsError} naming the key.
  */
-import { CATALOG, CLOUDS, CloudName, ENVIRONMENTS, Environment, FRAMEWORKS, Framework, OPERATING_SYSTEMS, OperatingSystem } from "./catalog";
+import {
+  CATALOG, CLOUDS, CloudName, ENVIRONMENTS, Environment, FRAMEWORKS, Framework, OPERATING_SYSTEMS, OperatingSystem,
+  PROFILES, Profile, WORKER_KINDS, WorkerKind,
+} from "./catalog";
 import { SettingsError } from "./errors";
 import { KEYS, KEY_NAMES, KeyDecl, fullKey } from "./schema";
 import * as v from "./validate";
@@ -56,7 +59,44 @@ export interface DomainSettings {
   createZone: boolean;
 }
 
+export interface WorkerSettings {
+  kind: Exclude<WorkerKind, "none">;
+  /** Celery's -A module. */
+  app: string;
+  queues: string[];
+  concurrency: number;
+  /** Worker servers (standard/scaled); the single profile runs the worker on its one server. */
+  count: number;
+  size: string;
+  /** Seconds the longest task may take. */
+  taskTimeLimit: number;
+  scheduler: boolean;
+}
+
+export interface PostgresSettings {
+  version: string;
+  size: string;
+  nodes: number;
+  poolSize: number;
+  backupRetentionDays: number;
+}
+
+export interface RedisSettings {
+  size: string;
+  nodes: number;
+  maxMemoryMb: number;
+}
+
+export interface BucketSettings {
+  corsOrigins: string[];
+  cdnDomain?: string;
+  accessId: string;
+  /** Secret: wrap it with pulumi.secret() before use. */
+  secretKey: string;
+}
+
 export interface Settings {
+  profile: Profile;
   cloud: CloudName;
   region: string;
   environment: Environment;
@@ -67,6 +107,12 @@ export interface Settings {
   app: AppSettings;
   web: WebSettings;
   domain?: DomainSettings;
+  worker?: WorkerSettings;
+  postgres: PostgresSettings;
+  redis: RedisSettings;
+  /** Single profile: the data volume's size. */
+  volumeSizeGb: number;
+  bucket?: BucketSettings;
 }
 
 const DECLS = new Map<string, KeyDecl>(KEYS.map((k) => [k.key, k]));
@@ -91,6 +137,7 @@ export function loadSettings(raw: RawConfig): Settings {
   };
   const k = fullKey;
 
+  const profile = v.oneOf(k("profile"), get("profile"), PROFILES, "a profile");
   const cloud = v.oneOf(k("cloud"), get("cloud"), CLOUDS, "a supported cloud");
   const catalog = CATALOG[cloud];
   const region = v.oneOf(k("region"), get("region"), catalog.regions as string[], `a ${catalog.title} region`);
@@ -163,8 +210,17 @@ export function loadSettings(raw: RawConfig): Settings {
     env,
   };
 
+  const webCount = v.integer(k("webCount"), get("webCount") ?? (profile === "scaled" ? 2 : 1), 1, 50);
+  if (profile === "single" && webCount !== 1) {
+    throw new SettingsError(k("webCount"), webCount, "must be 1 in the single profile (one server runs everything)",
+      "use fullstack:profile standard or scaled for more web servers");
+  }
+  if (profile === "scaled" && webCount < 2) {
+    throw new SettingsError(k("webCount"), webCount, "must be at least 2 in the scaled profile",
+      "use 2 or more, or fullstack:profile standard for one web server");
+  }
   const web: WebSettings = {
-    count: v.integer(k("webCount"), get("webCount"), 1, 50),
+    count: webCount,
     size: v.matches(k("webSize"), get("webSize") ?? catalog.defaultSize, catalog.sizePattern, `a ${catalog.title} size`,
       `use one of the size slugs, e.g. ${catalog.sizeExamples.join(", ")}`),
     gunicorn: {
@@ -193,7 +249,91 @@ export function loadSettings(raw: RawConfig): Settings {
     }
   }
 
-  return { cloud, region, environment, protect, os, access, server, app, web, domain };
+  const size = (key: string, fallback: string) => v.matches(k(key), get(key) ?? fallback, catalog.sizePattern,
+    `a ${catalog.title} size`, `use one of the size slugs, e.g. ${catalog.sizeExamples.join(", ")}`);
+  const dbSize = (key: string, fallback: string) => v.matches(k(key), get(key) ?? fallback, catalog.dbSizePattern,
+    `a ${catalog.title} database size`, `use one of the database slugs, e.g. ${catalog.dbSizeExamples.join(", ")}`);
+  const queueName = /^[A-Za-z0-9_.:-]{1,64}$/;
+
+  const workerKind = v.oneOf(k("workerKind"), get("workerKind"), WORKER_KINDS, "a task queue");
+  let worker: WorkerSettings | undefined;
+  if (workerKind !== "none") {
+    const workerCount = v.integer(k("workerCount"), get("workerCount") ?? (profile === "scaled" ? 2 : 1), 1, 50);
+    if (profile === "single" && get("workerCount") !== undefined && workerCount !== 1) {
+      throw new SettingsError(k("workerCount"), workerCount, "must be 1 in the single profile (the worker runs on the one server)",
+        "remove it, or use fullstack:profile standard or scaled");
+    }
+    worker = {
+      kind: workerKind,
+      app: v.matches(k("workerApp"), get("workerApp") ?? wsgiApp.split(":")[0].split(".")[0], /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*(:[A-Za-z_][A-Za-z0-9_]*)?$/,
+        "a Python module", 'use the module holding your Celery app, e.g. "shop" or "shop.celery:app"'),
+      queues: v.stringList(k("workerQueues"), get("workerQueues")).map((q, i) => v.matches(`${k("workerQueues")}[${i}]`, q, queueName,
+        "a queue name", "use letters, digits, _ . : or -")),
+      concurrency: v.integer(k("workerConcurrency"), get("workerConcurrency"), 1, 256),
+      count: workerCount,
+      size: size("workerSize", catalog.defaultSize),
+      taskTimeLimit: v.integer(k("taskTimeLimit"), get("taskTimeLimit"), 1, 86400),
+      scheduler: get("scheduler") === undefined ? true : v.boolean(k("scheduler"), get("scheduler")),
+    };
+    if (worker.queues.length === 0) {
+      throw new SettingsError(k("workerQueues"), [], "is empty", 'list at least one queue, e.g. ["default"]');
+    }
+  } else {
+    for (const key of ["workerApp", "workerCount", "workerSize", "scheduler"]) {
+      if (raw[key] !== undefined) {
+        throw new SettingsError(k(key), raw[key], `has no effect while ${k("workerKind")} is none`, `set ${k("workerKind")} to celery or rq, or remove ${k(key)}`);
+      }
+    }
+  }
+
+  const dbNodes = v.integer(k("dbNodes"), get("dbNodes") ?? (profile === "scaled" ? 2 : 1), 1, 3);
+  const postgres: PostgresSettings = {
+    version: v.oneOf(k("pgVersion"), get("pgVersion"), ["14", "15", "16", "17"], "a managed PostgreSQL version"),
+    size: dbSize("dbSize", "db-s-1vcpu-1gb"),
+    nodes: dbNodes,
+    poolSize: v.integer(k("dbPoolSize"), get("dbPoolSize"), 1, 500),
+    backupRetentionDays: v.integer(k("backupRetentionDays"), get("backupRetentionDays"), 1, 365),
+  };
+  const redis: RedisSettings = {
+    size: dbSize("redisSize", profile === "scaled" ? "db-s-1vcpu-2gb" : "db-s-1vcpu-1gb"),
+    nodes: v.integer(k("redisNodes"), get("redisNodes") ?? (profile === "scaled" ? 2 : 1), 1, 3),
+    maxMemoryMb: v.integer(k("redisMaxMemoryMb"), get("redisMaxMemoryMb"), 16, 65536),
+  };
+  if (profile === "scaled" && postgres.nodes < 2) {
+    throw new SettingsError(k("dbNodes"), postgres.nodes, "leaves the scaled profile without a standby database node",
+      "use 2 or 3, or fullstack:profile standard");
+  }
+  const volumeSizeGb = v.integer(k("volumeSizeGb"), get("volumeSizeGb"), 1, 16384);
+
+  const wantBucket = get("bucket") === undefined ? profile !== "single" : v.boolean(k("bucket"), get("bucket"));
+  let bucket: BucketSettings | undefined;
+  if (wantBucket) {
+    const accessId = get("spacesAccessId");
+    const secretKey = get("spacesSecretKey");
+    if (typeof accessId !== "string" || accessId.length === 0) {
+      throw new SettingsError(k("spacesAccessId"), accessId, "is required when the bucket is on",
+        `set it with \`pulumi config set spacesAccessId <key id>\`, or set ${k("bucket")} false`);
+    }
+    v.matches(k("spacesAccessId"), accessId, /^[A-Za-z0-9]{10,64}$/, "a Spaces access key ID", "use the key ID shown under API > Spaces Keys");
+    if (typeof secretKey !== "string" || secretKey.length === 0) {
+      throw new SettingsError(k("spacesSecretKey"), "(unset)", "is required when the bucket is on",
+        `set it with \`pulumi config set --secret spacesSecretKey <secret>\`, or set ${k("bucket")} false`);
+    }
+    const cdnDomain = get("cdnDomain") === undefined ? undefined : v.domainName(k("cdnDomain"), get("cdnDomain"));
+    const corsOrigins = get("corsOrigins") !== undefined
+      ? v.stringList(k("corsOrigins"), get("corsOrigins")).map((o, i) => v.matches(`${k("corsOrigins")}[${i}]`, o,
+        /^(\*|https?:\/\/[a-z0-9.-]+(:\d{1,5})?)$/, "an origin", 'use "https://host" or "*"'))
+      : domain ? [`https://${domain.name}`] : ["*"];
+    bucket = { accessId, secretKey, corsOrigins, cdnDomain };
+  } else {
+    for (const key of ["cdnDomain", "corsOrigins"]) {
+      if (raw[key] !== undefined) {
+        throw new SettingsError(k(key), raw[key], `needs the bucket`, `set ${k("bucket")} true, or remove ${k(key)}`);
+      }
+    }
+  }
+
+  return { profile, cloud, region, environment, protect, os, access, server, app, web, domain, worker, postgres, redis, volumeSizeGb, bucket };
 }
 
 function closest(key: string): string | undefined {

@@ -20,6 +20,10 @@ export interface KeyDecl {
 export const NAMESPACE = "fullstack";
 
 export const KEYS: readonly KeyDecl[] = [
+  {
+    key: "profile", type: "string", default: "single",
+    description: "single (one server runs everything, data on a volume), standard (web server, managed PostgreSQL and Valkey, worker server, CDN bucket) or scaled (N web servers behind a load balancer, M workers, standby database nodes).",
+  },
   { key: "cloud", type: "string", default: "digitalocean", description: "Where to deploy: digitalocean." },
   { key: "region", type: "string", default: "fra1", description: "Cloud region, e.g. fra1, nyc3, ams3." },
   {
@@ -71,12 +75,67 @@ export const KEYS: readonly KeyDecl[] = [
     key: "appEnv", type: "array", default: [],
     description: "Extra environment for the app as KEY=value strings, written to its 0600 environment file.",
   },
-  { key: "webCount", type: "integer", default: 1, description: "Number of web servers. 2 or more puts a load balancer in front." },
+  {
+    key: "webCount", type: "integer", derived: "1; 2 in the scaled profile",
+    description: "Number of web servers. 2 or more puts a load balancer in front (single: must be 1; scaled: at least 2).",
+  },
   { key: "webSize", type: "string", default: "s-1vcpu-1gb", description: "Web server size (DigitalOcean slug), e.g. s-1vcpu-1gb, s-2vcpu-4gb." },
   { key: "gunicornWorkers", type: "integer", default: 0, description: "gunicorn worker processes; 0 means 2 x cores + 1, worked out on the server." },
   { key: "gunicornTimeout", type: "integer", default: 30, description: "Seconds before gunicorn kills a silent worker (also nginx's upstream read timeout)." },
   { key: "gunicornVersion", type: "string", default: "23.0.0", description: "gunicorn version installed into the app's virtualenv when requirements do not pin one." },
   { key: "maxUploadMb", type: "integer", default: 10, description: "Largest request body nginx accepts, in MiB (client_max_body_size)." },
+  {
+    key: "workerKind", type: "string", default: "none",
+    description: "Task queue: celery, rq or none. Workers use Redis/Valkey as the broker.",
+  },
+  {
+    key: "workerApp", type: "string", derived: "the wsgiApp's top-level package",
+    description: "Celery: the -A application module. RQ: ignored.",
+  },
+  { key: "workerQueues", type: "array", default: ["default"], description: "Queues the workers consume." },
+  { key: "workerConcurrency", type: "integer", default: 2, description: "Tasks each worker server runs at once." },
+  {
+    key: "workerCount", type: "integer", derived: "standard: 1, scaled: 2 (single: the one server)",
+    description: "Number of worker servers (standard and scaled).",
+  },
+  { key: "workerSize", type: "string", default: "s-1vcpu-1gb", description: "Worker server size (DigitalOcean slug)." },
+  {
+    key: "taskTimeLimit", type: "integer", default: 300,
+    description: "Seconds the longest task may run; workers get this much plus 30 s to finish tasks when stopped.",
+  },
+  {
+    key: "scheduler", type: "boolean", derived: "true when workerKind is not none",
+    description: "Run exactly one scheduler (celery beat or rq-scheduler) on the first worker.",
+  },
+  { key: "pgVersion", type: "string", default: "17", description: "Managed PostgreSQL major version (standard and scaled)." },
+  { key: "dbSize", type: "string", default: "db-s-1vcpu-1gb", description: "Managed PostgreSQL node size (DigitalOcean database slug)." },
+  {
+    key: "dbNodes", type: "integer", derived: "standard: 1, scaled: 2 (a primary and a standby)",
+    description: "Managed PostgreSQL nodes; more than 1 adds standby nodes for failover.",
+  },
+  { key: "dbPoolSize", type: "integer", default: 20, description: "Connections in the managed database's transaction-mode pool." },
+  {
+    key: "redisSize", type: "string", derived: "db-s-1vcpu-1gb; db-s-1vcpu-2gb in the scaled profile",
+    description: "Managed Valkey node size (DigitalOcean database slug).",
+  },
+  {
+    key: "redisNodes", type: "integer", derived: "standard: 1, scaled: 2",
+    description: "Managed Valkey nodes; 2 adds a standby node.",
+  },
+  { key: "redisMaxMemoryMb", type: "integer", default: 256, description: "Self-hosted Redis (single profile): maxmemory in MiB." },
+  { key: "volumeSizeGb", type: "integer", default: 20, description: "Single profile: size of the data volume holding PostgreSQL, Redis and backups." },
+  { key: "backupRetentionDays", type: "integer", default: 7, description: "Single profile: days of nightly pg_dump backups kept on the volume." },
+  {
+    key: "bucket", type: "boolean", derived: "false for single, true for standard and scaled",
+    description: "Create a Spaces bucket behind the CDN for static and media files.",
+  },
+  { key: "cdnDomain", type: "string", description: "Custom name for the CDN, e.g. static.example.com (needs domain's DNS zone)." },
+  {
+    key: "corsOrigins", type: "array", derived: "https://<domain>, or * without a domain",
+    description: "Origins allowed to fetch from the bucket (fonts, JS modules).",
+  },
+  { key: "spacesAccessId", type: "string", description: "Spaces access key ID; required when bucket is on." },
+  { key: "spacesSecretKey", type: "string", secret: true, description: "Spaces secret key; required when bucket is on." },
   {
     key: "domain", type: "string",
     description: "Public name of the app, e.g. shop.example.com. Setting it adds a load balancer with a Let's Encrypt certificate and DNS records.",

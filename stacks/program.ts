@@ -3,7 +3,7 @@
  * it does is reachable from `components/` for people composing their own stacks.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { WebTier } from "../components";
+import { FullStackApp } from "../components";
 import { isSettingsError, loadSettings, type Settings } from "../settings";
 import { rawStackConfig } from "./config";
 
@@ -19,28 +19,14 @@ export function readSettings(): Settings {
 
 export function program(): Record<string, unknown> {
   const settings = readSettings();
-  const name = `${settings.app.name}-${pulumi.getStack()}`;
-
-  const web = new WebTier(name, {
-    cloud: settings.cloud,
-    region: settings.region,
-    app: settings.app,
-    count: settings.web.count,
-    size: settings.web.size,
-    os: settings.os,
-    access: settings.access,
-    gunicorn: settings.web.gunicorn,
-    maxUploadMb: settings.web.maxUploadMb,
-    domain: settings.domain,
-    timezone: settings.server.timezone,
-    swapMb: settings.server.swapMb,
-    protect: settings.protect,
-  });
-
+  const app = new FullStackApp(`${settings.app.name}-${pulumi.getStack()}`, settings);
   return {
-    url: web.url,
-    serverAddresses: web.serverAddresses,
-    serverIds: web.serverIds,
-    ...(web.loadBalancerAddress ? { loadBalancerAddress: web.loadBalancerAddress } : {}),
+    profile: settings.profile,
+    url: app.url,
+    serverAddresses: app.serverAddresses,
+    staticUrl: app.staticUrl,
+    databaseUrl: app.databaseUrl,
+    redisUrl: app.redisUrl,
+    ...(app.loadBalancerAddress ? { loadBalancerAddress: app.loadBalancerAddress } : {}),
   };
 }

@@ -5,6 +5,10 @@
 import type { RunResult } from "../harness/mockRuntime";
 import { T, cloudConfig, inboundRules, ofType, planStack, sourceShell, writtenFile } from "./helpers";
 
+/** The droplets that carry the web role. */
+const webDroplets = (result: RunResult) =>
+  ofType(result, T.droplet).filter((d) => (d.inputs.tags as string[]).some((t) => t.endsWith("-web")));
+
 const WORLD = ["0.0.0.0/0", "::/0"];
 
 describe.each([
@@ -15,7 +19,7 @@ describe.each([
 ])("%s", (_label, overrides) => {
   let result: RunResult;
   beforeAll(async () => {
-    result = await planStack("dev", overrides);
+    result = await planStack("staging", overrides);
   });
 
   it("opens only HTTP(S) to the whole internet", () => {
@@ -52,7 +56,7 @@ describe.each([
     const o = overrides as { webCount?: number; domain?: string };
     const count = o.webCount ?? 1;
     const expectLb = count >= 2 || o.domain !== undefined;
-    expect(ofType(result, T.droplet)).toHaveLength(count);
+    expect(webDroplets(result)).toHaveLength(count);
     expect(ofType(result, T.loadBalancer)).toHaveLength(expectLb ? 1 : 0);
     expect(ofType(result, T.certificate)).toHaveLength(o.domain ? 1 : 0);
     expect(ofType(result, T.dnsRecord)).toHaveLength(o.domain ? 1 : 0);
@@ -63,7 +67,7 @@ describe.each([
   it("admits HTTP on the servers only from the load balancer when there is one", () => {
     const [lb] = ofType(result, T.loadBalancer);
     const http = inboundRules(result).filter(({ rule }) => rule.portRange === "80");
-    expect(http.length).toBe(ofType(result, T.droplet).length);
+    expect(http.length).toBe(webDroplets(result).length);
     for (const { rule } of http) {
       if (lb) {
         expect(rule.sourceAddresses ?? []).toEqual([]);
@@ -79,7 +83,7 @@ describe.each([
     if (!lb) return;
     const check = lb.inputs.healthcheck as { path: string; port: number; protocol: string };
     expect(check.protocol).toBe("http");
-    for (const droplet of ofType(result, T.droplet)) {
+    for (const droplet of webDroplets(result)) {
       const site = writtenFile(droplet, "/etc/nginx/sites-available/shop.conf").content;
       expect(site).toContain(`listen ${check.port} default_server;`);
       // Both the named server and the default server (health checks address droplets by IP) answer it.
@@ -108,10 +112,10 @@ describe.each([
   it("keeps data stores and servers in one private network, tagged by role", () => {
     const [vpc] = ofType(result, T.vpc);
     for (const droplet of ofType(result, T.droplet)) {
-      expect(droplet.inputs.vpcUuid).toBeDefined();
-      expect(droplet.inputs.tags).toEqual(["shop-dev-web"]);
+      expect(droplet.inputs.vpcUuid).toBe(vpc.id);
       expect(droplet.inputs.monitoring).toBe(true);
     }
+    for (const droplet of webDroplets(result)) expect(droplet.inputs.tags).toEqual(["shop-staging-web"]);
     expect(vpc.inputs.region).toBe("fra1");
   });
 
@@ -121,17 +125,18 @@ describe.each([
       expect(JSON.stringify(output.value)).not.toMatch(/undefined|null/);
       if (key === "url") expect(output.value).toMatch(/^https?:\/\/[a-z0-9.]+$/);
     }
-    expect(result.outputs.serverIds.value).toHaveLength(ofType(result, T.droplet).length);
+    expect(result.outputs.serverAddresses.value).toHaveLength(webDroplets(result).length);
   });
 });
 
 describe("the app release", () => {
   it("fetches the configured repo at the configured ref", async () => {
-    const result = await planStack("dev", { appRepo: "https://git.example.com/team/shop.git", appRef: "v2.3.4" });
+    const result = await planStack("staging", { appRepo: "https://git.example.com/team/shop.git", appRef: "v2.3.4" });
     for (const droplet of ofType(result, T.droplet)) {
+      // Web and worker servers run the same release.
       const conf = writtenFile(droplet, "/etc/shop/deploy.conf").content;
       const vars = sourceShell(conf, ["APP_REPO", "APP_REF", "APP_FRAMEWORK"]);
-      expect(vars).toEqual({ APP_REPO: "https://git.example.com/team/shop.git", APP_REF: "v2.3.4", APP_FRAMEWORK: "flask" });
+      expect(vars).toEqual({ APP_REPO: "https://git.example.com/team/shop.git", APP_REF: "v2.3.4", APP_FRAMEWORK: "django" });
       // The deploy script runs on first boot, after every file it needs is written.
       const cc = cloudConfig(droplet);
       expect((cc.runcmd as string[][]).at(-1)).toEqual(["/usr/local/sbin/shop-deploy"]);

@@ -1,0 +1,69 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { validate } from "../settings";
+import type { Network } from "./network";
+
+export interface CdnBucketArgs {
+  /** Decides the cloud and region. */
+  network: Network;
+  /** Access key pair for the bucket API (pass the secret as a secret). */
+  credentials: { accessId: pulumi.Input<string>; secretKey: pulumi.Input<string> };
+  /**
+   * Origins browsers may fetch from (CORS).
+   * @default ["*"]
+   */
+  corsOrigins?: string[];
+  /** A custom CDN name (e.g. static.example.com) in a DNS zone the cloud hosts. */
+  customDomain?: { name: string; zone: string };
+  /**
+   * Protect the bucket from deletion and replacement. It is never force-destroyed.
+   * @default true
+   */
+  protect?: boolean;
+}
+
+/**
+ * Static files on a CDN: a private bucket (no listing; objects the app uploads public-read are served),
+ * versioned, never force-destroyed, with CORS for the site's origin, behind the cloud's CDN.
+ *
+ * Cost note: Spaces is $5/month for 250 GB and 1 TB of transfer, CDN included.
+ *
+ * @example
+ * ```ts
+ * const cdn = new CdnBucket("shop-static", { network, credentials: { accessId, secretKey } });
+ * export const staticUrl = cdn.publicUrl;
+ * ```
+ */
+export class CdnBucket extends pulumi.ComponentResource {
+  readonly bucketName: pulumi.Output<string>;
+  /** S3-compatible endpoint the app uploads to. */
+  readonly endpoint: pulumi.Output<string>;
+  /** Where browsers fetch files. */
+  readonly publicUrl: pulumi.Output<string>;
+  readonly region: string;
+
+  constructor(name: string, args: CdnBucketArgs, opts?: pulumi.ComponentResourceOptions) {
+    (args.corsOrigins ?? ["*"]).forEach((o, i) => validate.matches(`CdnBucket.corsOrigins[${i}]`, o, /^(\*|https?:\/\/[a-z0-9.-]+(:\d{1,5})?)$/, "an origin", 'use "https://host" or "*"'));
+    if (args.customDomain) validate.domainName("CdnBucket.customDomain.name", args.customDomain.name);
+    super("fullstack:cdn:CdnBucket", name, {}, opts);
+    const adapter = args.network.adapter;
+    // Bucket names are global: a stable random suffix avoids collisions without ever changing.
+    const suffix = new random.RandomString(`${name}-suffix`, { length: 6, special: false, upper: false }, { parent: this });
+    const protect = args.protect ?? true;
+    const zone = args.customDomain ? adapter.dnsZone(`${name}-zone`, { zone: args.customDomain.zone, create: false }, { parent: this }) : undefined;
+    const base = name.toLowerCase().replace(/[^a-z0-9-]/g, "-").slice(0, 55);
+    const result = adapter.bucket(name, {
+      region: args.network.handle.region,
+      bucketName: pulumi.interpolate`${base}-${suffix.result}`,
+      corsOrigins: args.corsOrigins ?? ["*"],
+      credentials: args.credentials,
+      customDomain: args.customDomain && zone ? { name: args.customDomain.name, zone } : undefined,
+      protect,
+    }, { parent: this });
+    this.bucketName = result.bucketName;
+    this.endpoint = result.endpoint;
+    this.publicUrl = result.publicUrl;
+    this.region = args.network.handle.region;
+    this.registerOutputs({ bucketName: this.bucketName, endpoint: this.endpoint, publicUrl: this.publicUrl });
+  }
+}

@@ -1,0 +1,157 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import type { Role, WorkerSpec } from "../provisioning";
+import type { Settings } from "../settings";
+import { CdnBucket } from "./cdnBucket";
+import { Network } from "./network";
+import { PostgresDb } from "./postgresDb";
+import { RedisCache } from "./redisCache";
+import { WebTier } from "./webTier";
+import { WorkerQueue } from "./workerQueue";
+
+/**
+ * Everything {@link loadSettings} returns: build it from stack config with `loadSettings(raw)`, or by hand.
+ * The profile decides the shape: `single` (one server, data on a volume), `standard` (web server, managed
+ * PostgreSQL and Valkey, worker server, CDN bucket) or `scaled` (N web servers behind a load balancer, M
+ * workers, standby database nodes).
+ */
+export type FullStackAppArgs = Settings;
+
+/**
+ * The whole right-hand side of the diagram in one component: web tier, PostgreSQL, Redis/Valkey, task
+ * queue workers with exactly one scheduler, static files on a CDN, DNS and TLS, in one private network.
+ * Every app server gets DATABASE_URL, REDIS_URL, SECRET_KEY, STATIC_URL (and the bucket's settings) in its
+ * 0600 environment file. Data stores never get a public address or a rule open to the world.
+ *
+ * @example
+ * ```ts
+ * import { FullStackApp, loadSettings } from "fullstack-pulumi";
+ * const shop = new FullStackApp("shop", loadSettings({
+ *   profile: "standard", region: "fra1", appRepo: "https://github.com/acme/shop.git", appRef: "v1.4.2",
+ *   framework: "django", workerKind: "celery", spacesAccessId: "DO00...", spacesSecretKey: secretKey,
+ * }));
+ * export const url = shop.url;
+ * ```
+ */
+export class FullStackApp extends pulumi.ComponentResource {
+  readonly url: pulumi.Output<string>;
+  readonly serverAddresses: pulumi.Output<string[]>;
+  readonly loadBalancerAddress?: pulumi.Output<string>;
+  /** Secret. */
+  readonly databaseUrl: pulumi.Output<string>;
+  /** Secret. */
+  readonly redisUrl: pulumi.Output<string>;
+  readonly staticUrl: pulumi.Output<string>;
+  readonly web: WebTier;
+  readonly network: Network;
+
+  constructor(name: string, args: FullStackAppArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("fullstack:app:FullStackApp", name, {}, opts);
+    const s = args;
+    const single = s.profile === "single";
+    const protect = s.protect;
+
+    this.network = new Network(name, { cloud: s.cloud, region: s.region }, { parent: this });
+    const network = this.network;
+    // Roles exist before servers, so data store firewalls never wait on servers.
+    network.role("web");
+    if (s.worker) network.role("worker");
+
+    const db = new PostgresDb(`${name}-db`, single
+      ? { network, mode: "self-hosted", database: dbIdent(s.app.name), user: dbIdent(s.app.name), backupRetentionDays: s.postgres.backupRetentionDays, protect }
+      : {
+        network, mode: "managed", database: dbIdent(s.app.name), user: dbIdent(s.app.name), version: s.postgres.version,
+        size: s.postgres.size, nodes: s.postgres.nodes, poolSize: s.postgres.poolSize, protect,
+      }, { parent: this });
+    const redis = new RedisCache(`${name}-redis`, single
+      ? { network, mode: "self-hosted", maxMemoryMb: s.redis.maxMemoryMb, protect }
+      : { network, mode: "managed", size: s.redis.size, nodes: s.redis.nodes, protect }, { parent: this });
+
+    const secretKey = new random.RandomPassword(`${name}-secret-key`, { length: 50, special: false }, { parent: this });
+    const environment: Record<string, pulumi.Input<string>> = {
+      DATABASE_URL: db.url,
+      DATABASE_DIRECT_URL: db.directUrl,
+      REDIS_URL: redis.url,
+      SECRET_KEY: pulumi.secret(secretKey.result),
+      STATIC_URL: "/static/",
+    };
+
+    let staticUrl: pulumi.Output<string> = pulumi.output("/static/");
+    if (s.bucket) {
+      const secret = pulumi.secret(s.bucket.secretKey);
+      const cdn = new CdnBucket(`${name}-static`, {
+        network,
+        credentials: { accessId: s.bucket.accessId, secretKey: secret },
+        corsOrigins: s.bucket.corsOrigins,
+        customDomain: s.bucket.cdnDomain && s.domain ? { name: s.bucket.cdnDomain, zone: s.domain.zone } : undefined,
+        protect,
+      }, { parent: this });
+      staticUrl = pulumi.interpolate`${cdn.publicUrl}/static/`;
+      Object.assign(environment, {
+        STATIC_URL: staticUrl,
+        AWS_STORAGE_BUCKET_NAME: cdn.bucketName,
+        AWS_S3_ENDPOINT_URL: cdn.endpoint,
+        AWS_S3_REGION_NAME: cdn.region,
+        AWS_ACCESS_KEY_ID: s.bucket.accessId,
+        AWS_SECRET_ACCESS_KEY: secret,
+      });
+    }
+
+    const worker: WorkerSpec | undefined = s.worker && {
+      kind: s.worker.kind, app: s.worker.app, queues: s.worker.queues,
+      concurrency: s.worker.concurrency, taskTimeLimit: s.worker.taskTimeLimit,
+    };
+    const colocated: Exclude<Role, "web">[] = [];
+    if (single) {
+      if (worker) colocated.push("worker");
+      if (worker && s.worker?.scheduler) colocated.push("scheduler");
+      colocated.push("postgres", "redis");
+    }
+
+    this.web = new WebTier(name, {
+      network,
+      app: s.app,
+      count: s.web.count,
+      size: s.web.size,
+      os: s.os,
+      access: s.access,
+      gunicorn: s.web.gunicorn,
+      maxUploadMb: s.web.maxUploadMb,
+      domain: s.domain,
+      environment,
+      timezone: s.server.timezone,
+      swapMb: s.server.swapMb,
+      protect,
+      colocate: single ? { roles: colocated, worker, postgres: db.serverSpec, redis: redis.serverSpec, volumeGb: s.volumeSizeGb } : undefined,
+    }, { parent: this });
+
+    if (!single && worker && s.worker) {
+      new WorkerQueue(name, {
+        network,
+        app: s.app,
+        worker,
+        count: s.worker.count,
+        scheduler: s.worker.scheduler,
+        size: s.worker.size,
+        os: s.os,
+        access: s.access,
+        environment,
+        gunicornVersion: s.web.gunicorn.version,
+        timezone: s.server.timezone,
+      }, { parent: this });
+    }
+
+    this.url = this.web.url;
+    this.serverAddresses = this.web.serverAddresses;
+    this.loadBalancerAddress = this.web.loadBalancerAddress;
+    this.databaseUrl = db.url;
+    this.redisUrl = redis.url;
+    this.staticUrl = staticUrl;
+    this.registerOutputs({ url: this.url, serverAddresses: this.serverAddresses, databaseUrl: this.databaseUrl, redisUrl: this.redisUrl, staticUrl });
+  }
+}
+
+/** PostgreSQL identifiers from the app name (dashes are not allowed unquoted). */
+function dbIdent(appName: string): string {
+  return appName.replace(/-/g, "_");
+}

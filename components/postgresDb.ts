@@ -1,0 +1,156 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import type { PostgresSpec } from "../provisioning";
+import { CATALOG, SettingsError, validate } from "../settings";
+import type { Network } from "./network";
+
+export interface PostgresDbArgs {
+  /** The private network of the app; only `allowRoles` inside it may connect. */
+  network: Network;
+  /**
+   * `managed`: the cloud's PostgreSQL with a connection pool and firewall. `self-hosted`: a role spec for a
+   * LinuxServer (pass {@link PostgresDb.serverSpec} to it), data on its volume.
+   * @default "managed"
+   */
+  mode?: "managed" | "self-hosted";
+  /**
+   * Database name.
+   * @default "app"
+   */
+  database?: string;
+  /**
+   * The app's database role.
+   * @default "app"
+   */
+  user?: string;
+  /**
+   * Roles allowed to connect, on 5432 (self-hosted) or the managed port.
+   * @default ["web", "worker"]
+   */
+  allowRoles?: string[];
+  /**
+   * Managed: major version.
+   * @default "17"
+   */
+  version?: string;
+  /**
+   * Managed: node size.
+   * @default "db-s-1vcpu-1gb"
+   */
+  size?: string;
+  /**
+   * Managed: nodes; 2 or 3 adds standby nodes that take over on failure.
+   * @default 1
+   */
+  nodes?: number;
+  /**
+   * Managed: connections in the transaction-mode pool the app connects through.
+   * @default 20
+   */
+  poolSize?: number;
+  /**
+   * Self-hosted: where the server listens and clients connect (`localhost` on a single box).
+   * @default "localhost"
+   */
+  host?: string;
+  /**
+   * Self-hosted: networks allowed to connect with a password.
+   * @default ["127.0.0.1/32", "::1/128"]
+   */
+  allowedCidrs?: string[];
+  /**
+   * Self-hosted: directory on the data volume for the cluster.
+   * @default "/mnt/data/postgresql"
+   */
+  dataRoot?: string;
+  /**
+   * Self-hosted: days of nightly pg_dump backups kept.
+   * @default 7
+   */
+  backupRetentionDays?: number;
+  /**
+   * Protect the cluster and database from deletion and replacement.
+   * @default true
+   */
+  protect?: boolean;
+}
+
+/**
+ * The relational database box. Managed: a PostgreSQL cluster in the private network, the app's database
+ * and user, a transaction-mode connection pool, and a firewall admitting only the web and worker roles;
+ * TLS required. Self-hosted: the password and a role spec for the server that hosts it.
+ *
+ * Cost note: a 1 GB managed node is about $15/month; each standby node costs the same again.
+ *
+ * @example
+ * ```ts
+ * const db = new PostgresDb("shop-db", { network, nodes: 2 });
+ * new WebTier("shop", { network, app, access, environment: { DATABASE_URL: db.url } });
+ * ```
+ */
+export class PostgresDb extends pulumi.ComponentResource {
+  /** Secret connection URL the app uses (through the pool when managed). */
+  readonly url: pulumi.Output<string>;
+  /** Secret URL straight to the primary (migrations, LISTEN/NOTIFY, server-side cursors). */
+  readonly directUrl: pulumi.Output<string>;
+  readonly host: pulumi.Output<string>;
+  readonly port: pulumi.Output<number>;
+  readonly database: pulumi.Output<string>;
+  readonly user: pulumi.Output<string>;
+  /** Self-hosted only: give this to the LinuxServer that has the postgres role. */
+  readonly serverSpec?: pulumi.Output<PostgresSpec>;
+
+  constructor(name: string, args: PostgresDbArgs, opts?: pulumi.ComponentResourceOptions) {
+    const mode = validate.oneOf("PostgresDb.mode", args.mode ?? "managed", ["managed", "self-hosted"], "a PostgreSQL mode");
+    const ident = /^[a-z_][a-z0-9_]{0,62}$/;
+    const database = validate.matches("PostgresDb.database", args.database ?? "app", ident, "a database name", "use lowercase letters, digits and _");
+    const user = validate.matches("PostgresDb.user", args.user ?? "app", ident, "a role name", "use lowercase letters, digits and _");
+    if (["postgres", "doadmin"].includes(user)) throw new SettingsError("PostgresDb.user", user, "is an administrator role", 'use the app\'s own role, e.g. "app"');
+    const catalog = CATALOG[args.network.cloud];
+    const protect = args.protect ?? true;
+    super("fullstack:data:PostgresDb", name, {}, opts);
+
+    if (mode === "managed") {
+      const handle = args.network.adapter.managedPostgres(name, {
+        region: args.network.handle.region,
+        network: args.network.handle,
+        clusterName: name,
+        version: args.version ?? "17",
+        size: validate.matches("PostgresDb.size", args.size ?? "db-s-1vcpu-1gb", catalog.dbSizePattern, "a database size", `use e.g. ${catalog.dbSizeExamples.join(", ")}`),
+        nodes: validate.integer("PostgresDb.nodes", args.nodes ?? 1, 1, 3),
+        database,
+        user,
+        poolSize: validate.integer("PostgresDb.poolSize", args.poolSize ?? 20, 1, 500),
+        allowRoles: (args.allowRoles ?? ["web", "worker"]).map((r) => args.network.role(r)),
+        protect,
+      }, { parent: this });
+      this.url = handle.url;
+      this.directUrl = handle.directUrl;
+      this.host = handle.host;
+      this.port = handle.port;
+      this.database = handle.database;
+      this.user = handle.user;
+    } else {
+      const password = new random.RandomPassword(`${name}-password`, { length: 32, special: false }, { parent: this });
+      const host = args.host ?? "localhost";
+      const dataRoot = args.dataRoot ?? "/mnt/data/postgresql";
+      this.serverSpec = pulumi.secret(password.result.apply((pw): PostgresSpec => ({
+        database,
+        user,
+        password: pw,
+        listen: [host],
+        allowedCidrs: args.allowedCidrs ?? ["127.0.0.1/32", "::1/128"],
+        dataRoot,
+        backupDir: `${dataRoot.replace(/\/[^/]+$/, "")}/backups/postgresql`,
+        backupRetentionDays: validate.integer("PostgresDb.backupRetentionDays", args.backupRetentionDays ?? 7, 1, 365),
+      })));
+      this.url = pulumi.secret(pulumi.interpolate`postgresql://${user}:${password.result}@${host}:5432/${database}`);
+      this.directUrl = this.url;
+      this.host = pulumi.output(host);
+      this.port = pulumi.output(5432);
+      this.database = pulumi.output(database);
+      this.user = pulumi.output(user);
+    }
+    this.registerOutputs({ url: this.url, host: this.host, port: this.port, database: this.database, user: this.user });
+  }
+}

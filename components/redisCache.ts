@@ -1,0 +1,116 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import type { RedisSpec } from "../provisioning";
+import { CATALOG, validate } from "../settings";
+import type { Network } from "./network";
+
+export interface RedisCacheArgs {
+  /** The private network of the app. */
+  network: Network;
+  /**
+   * `managed`: the cloud's Redis-compatible service (Valkey on DigitalOcean). `self-hosted`: a role spec for a
+   * LinuxServer (pass {@link RedisCache.serverSpec}), persistence on its volume.
+   * @default "managed"
+   */
+  mode?: "managed" | "self-hosted";
+  /**
+   * Roles allowed to connect.
+   * @default ["web", "worker"]
+   */
+  allowRoles?: string[];
+  /**
+   * Managed: node size.
+   * @default "db-s-1vcpu-1gb"
+   */
+  size?: string;
+  /**
+   * Managed: nodes; 2 adds a standby.
+   * @default 1
+   */
+  nodes?: number;
+  /**
+   * What happens when memory is full. A task broker must never drop queued tasks.
+   * @default "noeviction"
+   */
+  evictionPolicy?: "noeviction" | "allkeys-lru";
+  /**
+   * Self-hosted: maxmemory in MiB.
+   * @default 256
+   */
+  maxMemoryMb?: number;
+  /**
+   * Self-hosted: address to bind and connect to.
+   * @default "localhost"
+   */
+  host?: string;
+  /**
+   * Self-hosted: directory for the append-only file, on the data volume.
+   * @default "/mnt/data/redis"
+   */
+  dataDir?: string;
+  /**
+   * Protect the managed cluster from deletion and replacement.
+   * @default true
+   */
+  protect?: boolean;
+}
+
+/**
+ * The key-value store and task broker box. Managed: a Valkey cluster (DigitalOcean discontinued managed
+ * Redis; Celery and RQ work unchanged) reachable only from the web and worker roles over TLS
+ * (`rediss://`). Self-hosted: a password and a role spec for the server that hosts it.
+ *
+ * Cost note: a 1 GB managed node is about $15/month.
+ *
+ * @example
+ * ```ts
+ * const redis = new RedisCache("shop-redis", { network });
+ * new WorkerQueue("shop", { network, app, worker, access, environment: { REDIS_URL: redis.url } });
+ * ```
+ */
+export class RedisCache extends pulumi.ComponentResource {
+  /** Secret connection URL. */
+  readonly url: pulumi.Output<string>;
+  readonly host: pulumi.Output<string>;
+  readonly port: pulumi.Output<number>;
+  /** Self-hosted only: give this to the LinuxServer that has the redis role. */
+  readonly serverSpec?: pulumi.Output<RedisSpec>;
+
+  constructor(name: string, args: RedisCacheArgs, opts?: pulumi.ComponentResourceOptions) {
+    const mode = validate.oneOf("RedisCache.mode", args.mode ?? "managed", ["managed", "self-hosted"], "a Redis mode");
+    const policy = validate.oneOf("RedisCache.evictionPolicy", args.evictionPolicy ?? "noeviction", ["noeviction", "allkeys-lru"], "an eviction policy");
+    const catalog = CATALOG[args.network.cloud];
+    super("fullstack:data:RedisCache", name, {}, opts);
+
+    if (mode === "managed") {
+      const handle = args.network.adapter.managedRedis(name, {
+        region: args.network.handle.region,
+        network: args.network.handle,
+        clusterName: name,
+        size: validate.matches("RedisCache.size", args.size ?? "db-s-1vcpu-1gb", catalog.dbSizePattern, "a database size", `use e.g. ${catalog.dbSizeExamples.join(", ")}`),
+        nodes: validate.integer("RedisCache.nodes", args.nodes ?? 1, 1, 3),
+        evictionPolicy: policy === "noeviction" ? "noeviction" : "allkeys_lru",
+        allowRoles: (args.allowRoles ?? ["web", "worker"]).map((r) => args.network.role(r)),
+        protect: args.protect ?? true,
+      }, { parent: this });
+      this.url = handle.url;
+      this.host = handle.host;
+      this.port = handle.port;
+    } else {
+      const password = new random.RandomPassword(`${name}-password`, { length: 32, special: false }, { parent: this });
+      const host = args.host ?? "localhost";
+      const maxMemoryMb = validate.integer("RedisCache.maxMemoryMb", args.maxMemoryMb ?? 256, 16, 65536);
+      this.serverSpec = pulumi.secret(password.result.apply((pw): RedisSpec => ({
+        password: pw,
+        bind: host === "localhost" ? ["127.0.0.1", "-::1"] : [host],
+        maxMemoryMb,
+        maxMemoryPolicy: policy,
+        dataDir: args.dataDir ?? "/mnt/data/redis",
+      })));
+      this.url = pulumi.secret(pulumi.interpolate`redis://:${password.result}@${host}:6379/0`);
+      this.host = pulumi.output(host);
+      this.port = pulumi.output(6379);
+    }
+    this.registerOutputs({ url: this.url, host: this.host, port: this.port });
+  }
+}

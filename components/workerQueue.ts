@@ -1,0 +1,92 @@
+import * as pulumi from "@pulumi/pulumi";
+import { buildAppSpec, type WorkerSpec } from "../provisioning";
+import { CATALOG, validate, type AccessSettings, type AppSettings, type OperatingSystem } from "../settings";
+import { LinuxServer } from "./linuxServer";
+import type { Network } from "./network";
+
+export interface WorkerQueueArgs {
+  /** The app's private network (the broker admits the worker role inside it). */
+  network: Network;
+  /** The same app as the web tier: same repo, ref and environment. */
+  app: AppSettings;
+  /** Celery or RQ, the Celery app module, queues, concurrency and the longest task's duration. */
+  worker: WorkerSpec;
+  /**
+   * Worker servers.
+   * @default 1
+   */
+  count?: number;
+  /**
+   * Run the stack's one scheduler (celery beat / rq-scheduler) on the first worker server. Set false when
+   * another component already runs it.
+   * @default true
+   */
+  scheduler?: boolean;
+  /**
+   * Server size.
+   * @default "s-1vcpu-1gb" on DigitalOcean
+   */
+  size?: string;
+  /**
+   * Operating system.
+   * @default "ubuntu-24.04"
+   */
+  os?: OperatingSystem;
+  /** Admin user, keys and SSH addresses. */
+  access: AccessSettings;
+  /** Environment shared with the web tier; must include the broker (REDIS_URL). Secrets as secret outputs. */
+  environment: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /**
+   * gunicorn version (the release script installs it when requirements lack it; workers share releases).
+   * @default "23.0.0"
+   */
+  gunicornVersion?: string;
+  /**
+   * Server time zone.
+   * @default "UTC"
+   */
+  timezone?: string;
+}
+
+/**
+ * The task queue box: M servers running Celery or RQ workers as systemd services of the app user, from
+ * the same release and environment as the web tier, plus exactly one scheduler. Workers expose no port.
+ *
+ * @example
+ * ```ts
+ * new WorkerQueue("shop", { network, app, access, environment: { REDIS_URL: redis.url },
+ *   worker: { kind: "celery", app: "shop", queues: ["default"], concurrency: 4, taskTimeLimit: 600 } });
+ * ```
+ */
+export class WorkerQueue extends pulumi.ComponentResource {
+  readonly serverIds: pulumi.Output<string[]>;
+  readonly servers: LinuxServer[];
+
+  constructor(name: string, args: WorkerQueueArgs, opts?: pulumi.ComponentResourceOptions) {
+    const count = validate.integer("WorkerQueue.count", args.count ?? 1, 1, 50);
+    validate.integer("WorkerQueue.worker.taskTimeLimit", args.worker.taskTimeLimit, 1, 86400);
+    validate.integer("WorkerQueue.worker.concurrency", args.worker.concurrency, 1, 256);
+    super("fullstack:queue:WorkerQueue", name, {}, opts);
+    const app = pulumi.output(args.environment).apply((extra) => ({
+      ...buildAppSpec(args.app, args.gunicornVersion ?? "23.0.0", { hostNames: [], https: false }, extra as Record<string, string>),
+      // The web tier migrates; workers only run code.
+      runMigrations: false,
+    }));
+    this.servers = [];
+    for (let i = 1; i <= count; i++) {
+      const scheduler = i === 1 && (args.scheduler ?? true);
+      this.servers.push(new LinuxServer(`${name}-worker-${i}`, {
+        network: args.network,
+        roles: scheduler ? ["worker", "scheduler"] : ["worker"],
+        size: args.size ?? CATALOG[args.network.cloud].defaultSize,
+        os: args.os,
+        access: args.access,
+        timezone: args.timezone,
+        app,
+        worker: args.worker,
+      }, { parent: this }));
+    }
+    this.serverIds = pulumi.all(this.servers.map((s) => s.id));
+    this.registerOutputs({ serverIds: this.serverIds });
+  }
+}

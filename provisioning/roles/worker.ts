@@ -1,0 +1,71 @@
+/**
+ * Task queue workers and the scheduler, as systemd services of the app user sharing the web tier's
+ * release and environment. Stopping a worker is a warm shutdown: systemd waits longer than the longest
+ * task (Celery also enforces that limit with --time-limit) before it kills anything.
+ */
+import { lines } from "../text";
+import { appPaths, type AppSpec, type RolePart, type WorkerSpec } from "../types";
+
+function unit(app: AppSpec, description: string, execStart: string, stopTimeout: number): string {
+  const p = appPaths(app.name);
+  return lines(
+    "# Rendered by fullstack-pulumi.",
+    "[Unit]",
+    `Description=${description}`,
+    "After=network-online.target",
+    "Wants=network-online.target",
+    `ConditionPathExists=${p.current}`,
+    "",
+    "[Service]",
+    "Type=simple",
+    `User=${app.name}`,
+    `Group=${app.name}`,
+    `WorkingDirectory=${p.current}`,
+    `EnvironmentFile=${p.envFile}`,
+    `ExecStart=${execStart}`,
+    "KillSignal=SIGTERM",
+    "KillMode=mixed",
+    `TimeoutStopSec=${stopTimeout}`,
+    "Restart=always",
+    "RestartSec=5",
+    "PrivateTmp=true",
+    "NoNewPrivileges=true",
+    "ProtectSystem=full",
+    "ProtectHome=true",
+    "",
+    "[Install]",
+    "WantedBy=multi-user.target",
+  );
+}
+
+export function renderWorkerService(app: AppSpec, worker: WorkerSpec): string {
+  const bin = `${appPaths(app.name).current}/.venv/bin`;
+  const stop = worker.taskTimeLimit + 30;
+  const exec = worker.kind === "celery"
+    ? `${bin}/celery --app ${worker.app} worker --loglevel INFO --concurrency ${worker.concurrency} --queues ${worker.queues.join(",")} --time-limit ${worker.taskTimeLimit} --hostname worker@%H`
+    : `${bin}/rq worker --url \${REDIS_URL} --name ${app.name}-%H ${worker.queues.join(" ")}`;
+  return unit(app, `${worker.kind} worker for ${app.name}`, exec, stop);
+}
+
+export function renderSchedulerService(app: AppSpec, worker: WorkerSpec): string {
+  const p = appPaths(app.name);
+  const bin = `${p.current}/.venv/bin`;
+  const exec = worker.kind === "celery"
+    ? `${bin}/celery --app ${worker.app} beat --loglevel INFO --schedule ${p.shared}/celerybeat-schedule`
+    : `${bin}/rqscheduler --url \${REDIS_URL}`;
+  return unit(app, `${worker.kind === "celery" ? "celery beat" : "rq-scheduler"} for ${app.name} (exactly one per stack)`, exec, 30);
+}
+
+export function workerRole(app: AppSpec, worker: WorkerSpec, scheduler: boolean): RolePart {
+  const p = appPaths(app.name);
+  const files = [{ path: `/etc/systemd/system/${p.workerUnit}.service`, permissions: "0644", content: renderWorkerService(app, worker) }];
+  if (scheduler) {
+    files.push({ path: `/etc/systemd/system/${p.schedulerUnit}.service`, permissions: "0644", content: renderSchedulerService(app, worker) });
+  }
+  return { writeFiles: files, runcmd: [["systemctl", "daemon-reload"]] };
+}
+
+export function workerUnits(appName: string, scheduler: boolean): string[] {
+  const p = appPaths(appName);
+  return [`${p.workerUnit}.service`, ...(scheduler ? [`${p.schedulerUnit}.service`] : [])];
+}
