@@ -1,0 +1,91 @@
+/** Bad input fails early with one message naming the key; the plan command shows it without a stack trace. */
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { isSettingsError, loadSettings } from "../settings";
+import { renderPulumiYaml, renderReadme } from "../tools/docs";
+import { ROOT } from "./helpers";
+
+const run = promisify(execFile);
+const base = { appRepo: "https://github.com/acme/shop.git" };
+
+describe("settings", () => {
+  it("applies safe defaults", () => {
+    const s = loadSettings(base);
+    expect(s).toMatchObject({ profile: "single", cloud: "digitalocean", region: "fra1", environment: "production", protect: true, os: "ubuntu-24.04" });
+    expect(s.access.adminCidrs).toEqual([]);
+    expect(s.web.count).toBe(1);
+    expect(s.bucket).toBeUndefined();
+    expect(loadSettings({ ...base, environment: "dev" }).protect).toBe(false);
+    expect(loadSettings({ ...base, profile: "scaled", bucket: "false" }).web.count).toBe(2);
+  });
+
+  it.each([
+    [{ region: "xyz1" }, 'fullstack:region "xyz1" is not a DigitalOcean region; use one of ams3, atl1, blr1, fra1'],
+    [{ regoin: "fra1" }, "fullstack:regoin \"fra1\" is not a known config key; did you mean fullstack:region?"],
+    [{ appRepo: undefined }, "fullstack:appRepo (unset) is required"],
+    [{ appRepo: "not a url" }, "fullstack:appRepo \"not a url\" is not a git repository URL"],
+    [{ appRef: "my branch" }, "fullstack:appRef \"my branch\" is not a git branch, tag or commit"],
+    [{ appRef: "--upload-pack=x" }, "fullstack:appRef"],
+    [{ webCount: "0", profile: "standard", bucket: false }, "fullstack:webCount \"0\" is not a whole number in range; use a whole number from 1 to 50"],
+    [{ webCount: 2 }, "fullstack:webCount 2 must be 1 in the single profile"],
+    [{ profile: "scaled", webCount: 1, bucket: false }, "fullstack:webCount 1 must be at least 2 in the scaled profile"],
+    [{ webSize: "huge" }, 'fullstack:webSize "huge" is not a DigitalOcean size'],
+    [{ adminCidrs: ["10.0.0.0/33"] }, 'fullstack:adminCidrs[0] "10.0.0.0/33" is not a CIDR block'],
+    [{ adminCidrs: ["0.0.0.0/0"] }, "fullstack:adminCidrs [\"0.0.0.0/0\"] opens SSH to the whole internet"],
+    [{ adminSshKeys: ["hello"] }, "fullstack:adminSshKeys[0] \"hello\" is not an SSH public key"],
+    [{ domain: "localhost" }, 'fullstack:domain "localhost" is not a domain name'],
+    [{ framework: "pyramid" }, 'fullstack:framework "pyramid" is not a supported framework; use one of django, flask'],
+    [{ workerKind: "huey" }, 'fullstack:workerKind "huey" is not a task queue; use one of celery, rq, none'],
+    [{ profile: "standard" }, "fullstack:spacesAccessId (unset) is required when the bucket is on"],
+    [{ profile: "standard", spacesAccessId: "DO00EXAMPLEKEY1234" }, "fullstack:spacesSecretKey \"(unset)\" is required when the bucket is on"],
+    [{ dnsZone: "example.com" }, "fullstack:dnsZone \"example.com\" needs fullstack:domain"],
+    [{ appEnv: ["lower=1"] }, 'fullstack:appEnv[0] "lower=1" is not KEY=value'],
+    [{ workerCount: 2 }, "fullstack:workerCount 2 has no effect while fullstack:workerKind is none"],
+    [{ gunicornTimeout: "abc" }, 'fullstack:gunicornTimeout "abc" is not a whole number in range'],
+  ])("rejects %j", (overrides, message) => {
+    let error: unknown;
+    try {
+      loadSettings({ ...base, ...overrides });
+    } catch (err) {
+      error = err;
+    }
+    expect(isSettingsError(error)).toBe(true);
+    expect((error as Error).message).toContain(message);
+  });
+});
+
+describe("npm run plan", () => {
+  const plan = (...args: string[]) => run(process.execPath, [join(ROOT, "node_modules/tsx/dist/cli.mjs"), join(ROOT, "tools/plan.ts"), ...args], { cwd: ROOT });
+
+  it("exits non-zero on a bad config with the settings error and no stack trace", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "fullstack-plan-"));
+    writeFileSync(join(dir, "Pulumi.broken.yaml"), "config:\n  fullstack:appRepo: https://github.com/acme/shop.git\n  fullstack:region: xyz1\n");
+    const failure = await plan("--stack", "broken", "--config-dir", dir).then(() => undefined, (err: { code: number; stderr: string }) => err);
+    expect(failure?.code).toBe(1);
+    expect(failure?.stderr.trim()).toBe('error: fullstack:region "xyz1" is not a DigitalOcean region; use one of ams3, atl1, blr1, fra1, lon1, nyc1, nyc2, nyc3, ric1, sfo2, sfo3, sgp1, syd1, tor1');
+  });
+
+  it("lists the droplets, firewalls and load balancer of the scaled stack as JSON", async () => {
+    const { stdout } = await plan("--stack", "prod", "--json");
+    const doc = JSON.parse(stdout) as { resources: { type: string; inputs: Record<string, unknown> }[]; outputs: Record<string, unknown> };
+    const types = doc.resources.map((r) => r.type);
+    expect(types.filter((t) => t === "digitalocean:index/droplet:Droplet")).toHaveLength(5);
+    expect(types).toContain("digitalocean:index/firewall:Firewall");
+    expect(types).toContain("digitalocean:index/loadBalancer:LoadBalancer");
+    expect(doc.outputs.databaseUrl).toBe("[secret]");
+    // secure: config stays opaque: the ciphertext never appears, not even masked.
+    expect(stdout).not.toContain("exampleCiphertext");
+  });
+});
+
+describe("docs", () => {
+  it("Pulumi.yaml and the README declare every config key", () => {
+    const yaml = readFileSync(join(ROOT, "Pulumi.yaml"), "utf8");
+    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+    expect(renderPulumiYaml(yaml)).toBe(yaml);
+    expect(renderReadme(readme)).toBe(readme);
+  });
+});
