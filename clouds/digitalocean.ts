@@ -45,6 +45,15 @@ export const digitalOceanAdapter: CloudAdapter = {
   name: "digitalocean",
   userDataLimit: CATALOG.digitalocean.userDataLimit,
 
+  userDataBytes(cloudConfig) {
+    return Buffer.byteLength(cloudConfig, "utf8");
+  },
+
+  // DigitalOcean serves user data only to the droplet itself; Pulumi keeps it secret in state.
+  secretDelivery() {
+    return { kind: "inline" };
+  },
+
   volumeDevicePath(volumeName) {
     return `/dev/disk/by-id/scsi-0DO_Volume_${volumeName}`;
   },
@@ -60,6 +69,7 @@ export const digitalOceanAdapter: CloudAdapter = {
   },
 
   server(name, args, opts): ServerHandle {
+    // Secret files travel inline (secretDelivery is inline); bucket access uses Spaces keys from config.
     const volume = args.volume
       ? new digitalocean.Volume(`${name}-data`, {
         name: args.volume.name,
@@ -165,7 +175,7 @@ export const digitalOceanAdapter: CloudAdapter = {
 
   dnsRecord(name, args, opts) {
     const recordName = args.zone.name.apply((zone) => (args.domain === zone ? "@" : args.domain.slice(0, -(zone.length + 1))));
-    new digitalocean.DnsRecord(name, { domain: args.zone.name, type: "A", name: recordName, value: args.address, ttl: 300 }, opts);
+    new digitalocean.DnsRecord(name, { domain: args.zone.name, type: "A", name: recordName, value: args.loadBalancer.address, ttl: 300 }, opts);
   },
 
   managedPostgres(name, args, opts): PostgresHandle {
@@ -228,6 +238,7 @@ export const digitalOceanAdapter: CloudAdapter = {
   },
 
   bucket(name, args, opts): BucketHandle {
+    if (!args.credentials) throw new Error(`CdnBucket "${name}": Spaces needs credentials (spacesAccessId, spacesSecretKey)`);
     // Spaces has its own keys; the API token still comes from digitalocean:token or DIGITALOCEAN_TOKEN.
     const provider = new digitalocean.Provider(`${name}-spaces`, {
       token: new pulumi.Config("digitalocean").getSecret("token"),

@@ -1,5 +1,6 @@
 /** The adapter registry: a new cloud is one new file plus one line here. */
 import type { CloudName } from "../settings";
+import { awsAdapter } from "./aws";
 import { digitalOceanAdapter } from "./digitalocean";
 import type { CloudAdapter } from "./types";
 
@@ -7,6 +8,7 @@ export * from "./types";
 
 const ADAPTERS: Record<CloudName, CloudAdapter> = {
   digitalocean: digitalOceanAdapter,
+  aws: awsAdapter,
 };
 
 export function cloudAdapter(name: CloudName): CloudAdapter {

@@ -3,7 +3,8 @@
  * (resource types, naming rules, how a firewall names its sources) lives in the adapter behind it.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import type { CloudName, OperatingSystem } from "../settings";
+import type { SecretDelivery, WriteFile } from "../provisioning";
+import type { CloudName, NatMode, OperatingSystem } from "../settings";
 
 /** A private network the servers and data stores share. */
 export interface NetworkHandle {
@@ -25,8 +26,12 @@ export interface RoleHandle {
 
 export interface LoadBalancerHandle {
   readonly id: pulumi.Output<string>;
-  /** Public address clients and DNS records point at. */
+  /** Public address (an IP, or a DNS name where the cloud gives one) clients and DNS records point at. */
   readonly address: pulumi.Output<string>;
+  /** The load balancer's own network identity where rules name it (a security group on AWS). */
+  readonly securityRef?: pulumi.Output<string>;
+  /** For DNS alias records (AWS). */
+  readonly zoneId?: pulumi.Output<string>;
 }
 
 /** Where traffic may come from. */
@@ -59,6 +64,12 @@ export interface ServerRequest {
   readonly volume?: { readonly name: string; readonly sizeGb: number; readonly protect: boolean };
   /** Reserve a static public address that survives server replacement. */
   readonly reservedIp?: boolean;
+  /** Secret files the user data leaves out (adapters with `fetch` delivery store them for the server). */
+  readonly secretFiles: pulumi.Output<WriteFile[]>;
+  /** Buckets the server reads and writes (static files); granted by identity where the cloud can. */
+  readonly bucketAccess?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Queues the server sends to and receives from (SQS). */
+  readonly queueAccess?: pulumi.Input<pulumi.Input<string>[]>;
 }
 
 export interface ServerHandle {
@@ -144,7 +155,7 @@ export interface BucketRequest {
   readonly region: string;
   readonly bucketName: pulumi.Input<string>;
   readonly corsOrigins: readonly string[];
-  readonly credentials: { readonly accessId: pulumi.Input<string>; readonly secretKey: pulumi.Input<string> };
+  readonly credentials?: { readonly accessId: pulumi.Input<string>; readonly secretKey: pulumi.Input<string> };
   /** A custom CDN name and the zone it lives in. */
   readonly customDomain?: { readonly name: string; readonly zone: DnsZoneHandle };
   readonly protect: boolean;
@@ -158,13 +169,41 @@ export interface BucketHandle {
   readonly publicUrl: pulumi.Output<string>;
 }
 
+export interface NetworkRequest {
+  readonly region: string;
+  readonly description: string;
+  /** AWS: how private subnets reach the internet. */
+  readonly natMode?: NatMode;
+}
+
+export interface QueueRequest {
+  /** Queue names as the app knows them. */
+  readonly names: readonly string[];
+  /** Seconds a received message stays invisible; longer than the longest task. */
+  readonly visibilityTimeout: number;
+  readonly protect: boolean;
+}
+
+export interface QueueHandle {
+  /** Identifiers servers are granted (ARNs on AWS). */
+  readonly arns: pulumi.Output<string[]>;
+  /** Environment for the app (broker URL and queue settings). */
+  readonly environment: Record<string, pulumi.Input<string>>;
+}
+
 export interface CloudAdapter {
   readonly name: CloudName;
   /** Bytes of user data the cloud accepts. */
   readonly userDataLimit: number;
+  /** Size of a cloud-config as the cloud counts it (after any compression the adapter applies). */
+  userDataBytes(cloudConfig: string): number;
+  /** How secret files reach a server of this name. */
+  secretDelivery(hostname: string, region: string): SecretDelivery;
+  /** A task queue service (SQS), where the cloud has one. */
+  queues?(name: string, args: QueueRequest, opts: pulumi.ComponentResourceOptions): QueueHandle;
   /** The device path a server sees for a data volume of this name. */
   volumeDevicePath(volumeName: string): string;
-  network(name: string, args: { region: string; description: string }, opts: pulumi.ComponentResourceOptions): NetworkHandle;
+  network(name: string, args: NetworkRequest, opts: pulumi.ComponentResourceOptions): NetworkHandle;
   role(name: string, args: { network: NetworkHandle; role: string; tagName: string }, opts: pulumi.ComponentResourceOptions): RoleHandle;
   server(name: string, args: ServerRequest, opts: pulumi.ComponentResourceOptions): ServerHandle;
   /** The firewall of one server: all egress, and the given ingress; everything else denied. */
@@ -176,7 +215,8 @@ export interface CloudAdapter {
   attachToLoadBalancer(name: string, args: { loadBalancer: LoadBalancerHandle; server: ServerHandle }, opts: pulumi.ComponentResourceOptions): void;
   dnsZone(name: string, args: { zone: string; create: boolean }, opts: pulumi.ComponentResourceOptions): DnsZoneHandle;
   certificate(name: string, args: { zone: DnsZoneHandle; domain: string }, opts: pulumi.ComponentResourceOptions): CertificateHandle;
-  dnsRecord(name: string, args: { zone: DnsZoneHandle; domain: string; address: pulumi.Input<string> }, opts: pulumi.ComponentResourceOptions): void;
+  /** Points a name at a load balancer (an A record, or an alias where the cloud has them). */
+  dnsRecord(name: string, args: { zone: DnsZoneHandle; domain: string; loadBalancer: LoadBalancerHandle }, opts: pulumi.ComponentResourceOptions): void;
   managedPostgres(name: string, args: ManagedPostgresRequest, opts: pulumi.ComponentResourceOptions): PostgresHandle;
   managedRedis(name: string, args: ManagedRedisRequest, opts: pulumi.ComponentResourceOptions): RedisHandle;
   bucket(name: string, args: BucketRequest, opts: pulumi.ComponentResourceOptions): BucketHandle;

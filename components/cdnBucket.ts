@@ -6,8 +6,11 @@ import type { Network } from "./network";
 export interface CdnBucketArgs {
   /** Decides the cloud and region. */
   network: Network;
-  /** Access key pair for the bucket API (pass the secret as a secret). */
-  credentials: { accessId: pulumi.Input<string>; secretKey: pulumi.Input<string> };
+  /**
+   * Access key pair for the bucket API where the cloud needs one (DigitalOcean Spaces; pass the secret as
+   * a secret). On AWS servers reach the bucket with their instance role.
+   */
+  credentials?: { accessId: pulumi.Input<string>; secretKey: pulumi.Input<string> };
   /**
    * Origins browsers may fetch from (CORS).
    * @default ["*"]

@@ -51,7 +51,7 @@ export class FullStackApp extends pulumi.ComponentResource {
     const single = s.profile === "single";
     const protect = s.protect;
 
-    this.network = new Network(name, { cloud: s.cloud, region: s.region }, { parent: this });
+    this.network = new Network(name, { cloud: s.cloud, region: s.region, natMode: s.natMode }, { parent: this });
     const network = this.network;
     // Roles exist before servers, so data store firewalls never wait on servers.
     network.role("web");
@@ -77,23 +77,24 @@ export class FullStackApp extends pulumi.ComponentResource {
     };
 
     let staticUrl: pulumi.Output<string> = pulumi.output("/static/");
+    let bucketAccess: pulumi.Output<string>[] = [];
     if (s.bucket) {
-      const secret = pulumi.secret(s.bucket.secretKey);
+      const credentials = s.bucket.credentials && { accessId: s.bucket.credentials.accessId, secretKey: pulumi.secret(s.bucket.credentials.secretKey) };
       const cdn = new CdnBucket(`${name}-static`, {
         network,
-        credentials: { accessId: s.bucket.accessId, secretKey: secret },
+        credentials,
         corsOrigins: s.bucket.corsOrigins,
         customDomain: s.bucket.cdnDomain && s.domain ? { name: s.bucket.cdnDomain, zone: s.domain.zone } : undefined,
         protect,
       }, { parent: this });
       staticUrl = pulumi.interpolate`${cdn.publicUrl}/static/`;
+      bucketAccess = [cdn.bucketName];
       Object.assign(environment, {
         STATIC_URL: staticUrl,
         AWS_STORAGE_BUCKET_NAME: cdn.bucketName,
         AWS_S3_ENDPOINT_URL: cdn.endpoint,
         AWS_S3_REGION_NAME: cdn.region,
-        AWS_ACCESS_KEY_ID: s.bucket.accessId,
-        AWS_SECRET_ACCESS_KEY: secret,
+        ...(credentials ? { AWS_ACCESS_KEY_ID: credentials.accessId, AWS_SECRET_ACCESS_KEY: credentials.secretKey } : {}),
       });
     }
 
@@ -108,25 +109,10 @@ export class FullStackApp extends pulumi.ComponentResource {
       colocated.push("postgres", "redis");
     }
 
-    this.web = new WebTier(name, {
-      network,
-      app: s.app,
-      count: s.web.count,
-      size: s.web.size,
-      os: s.os,
-      access: s.access,
-      gunicorn: s.web.gunicorn,
-      maxUploadMb: s.web.maxUploadMb,
-      domain: s.domain,
-      environment,
-      timezone: s.server.timezone,
-      swapMb: s.server.swapMb,
-      protect,
-      colocate: single ? { roles: colocated, worker, postgres: db.serverSpec, redis: redis.serverSpec, volumeGb: s.volumeSizeGb } : undefined,
-    }, { parent: this });
-
+    // Workers first: with an SQS broker the web tier needs the queues to enqueue tasks.
+    let queue: WorkerQueue | undefined;
     if (!single && worker && s.worker) {
-      new WorkerQueue(name, {
+      queue = new WorkerQueue(name, {
         network,
         app: s.app,
         worker,
@@ -138,8 +124,30 @@ export class FullStackApp extends pulumi.ComponentResource {
         environment,
         gunicornVersion: s.web.gunicorn.version,
         timezone: s.server.timezone,
+        broker: s.worker.backend,
+        bucketAccess,
+        protect,
       }, { parent: this });
     }
+
+    this.web = new WebTier(name, {
+      network,
+      app: s.app,
+      count: s.web.count,
+      size: s.web.size,
+      os: s.os,
+      access: s.access,
+      gunicorn: s.web.gunicorn,
+      maxUploadMb: s.web.maxUploadMb,
+      domain: s.domain,
+      environment: { ...environment, ...(queue?.brokerEnvironment ?? {}) },
+      timezone: s.server.timezone,
+      swapMb: s.server.swapMb,
+      protect,
+      bucketAccess,
+      queueAccess: queue?.queueArns,
+      colocate: single ? { roles: colocated, worker, postgres: db.serverSpec, redis: redis.serverSpec, volumeGb: s.volumeSizeGb } : undefined,
+    }, { parent: this });
 
     this.url = this.web.url;
     this.serverAddresses = this.web.serverAddresses;

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { IngressRule, ServerHandle } from "../clouds";
 import {
-  ProvisioningError, renderCloudConfig, userDataBytes,
+  ProvisioningError, renderServerFiles,
   type AppSpec, type HostFirewallRule, type PostgresSpec, type RedisSpec, type Role, type WebSpec, type WorkerSpec,
 } from "../provisioning";
 import { CATALOG, OPERATING_SYSTEMS, validate, type AccessSettings, type OperatingSystem } from "../settings";
@@ -66,6 +66,10 @@ export interface LinuxServerArgs {
    * @default false
    */
   reservedIp?: boolean;
+  /** Buckets the server's code may read and write (granted to the server's identity where the cloud can). */
+  bucketAccess?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Queues (SQS ARNs) the server's code may use. */
+  queueAccess?: pulumi.Input<pulumi.Input<string>[]>;
 }
 
 export const DATA_MOUNT = "/mnt/data";
@@ -122,14 +126,15 @@ export class LinuxServer extends pulumi.ComponentResource {
     const ingress = [...ssh, ...(args.ingress ?? [])];
     const volumeName = args.volume ? `${hostname}-data` : undefined;
 
-    const userData = pulumi.all([args.app, args.web, args.worker, args.postgres, args.redis, args.network.cidr]).apply(([app, web, worker, postgres, redis, networkCidr]) => {
+    const delivery = adapter.secretDelivery(hostname, args.network.handle.region);
+    const files = pulumi.all([args.app, args.web, args.worker, args.postgres, args.redis, args.network.cidr]).apply(([app, web, worker, postgres, redis, networkCidr]) => {
       const hostFirewall: HostFirewallRule[] = ingress.map((rule) => ({
         port: rule.port,
         comment: rule.description,
         // Rules between roles or from the load balancer arrive over the private network.
         from: rule.source.kind === "anywhere" ? [] : rule.source.kind === "cidrs" ? [...rule.source.cidrs] : [networkCidr],
       }));
-      const rendered = renderCloudConfig({
+      const rendered = renderServerFiles({
         roles: args.roles,
         base: {
           os,
@@ -145,14 +150,16 @@ export class LinuxServer extends pulumi.ComponentResource {
         worker,
         postgres,
         redis,
-      });
-      const bytes = userDataBytes(rendered);
+      }, delivery);
+      const bytes = adapter.userDataBytes(rendered.userData);
       if (bytes > adapter.userDataLimit) {
         throw new ProvisioningError(`LinuxServer "${name}": the rendered cloud-config is ${bytes} bytes, over ${adapter.name}'s ` +
           `${adapter.userDataLimit}-byte user data limit; shorten fullstack:appEnv or split roles across servers`);
       }
       return rendered;
     });
+    const userData = files.apply((f) => f.userData);
+    const secretFiles = files.apply((f) => f.secretFiles);
 
     this.handle = adapter.server(name, {
       hostname,
@@ -165,6 +172,9 @@ export class LinuxServer extends pulumi.ComponentResource {
       sshKeyIds: args.access.sshKeyIds,
       volume: volumeName ? { name: volumeName, sizeGb: args.volume!.sizeGb, protect: args.protect ?? true } : undefined,
       reservedIp: args.reservedIp,
+      secretFiles,
+      bucketAccess: args.bucketAccess,
+      queueAccess: args.queueAccess,
     }, { parent: this });
     adapter.serverFirewall(`${name}-fw`, { server: this.handle, ingress }, { parent: this });
 

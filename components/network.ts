@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { cloudAdapter, type CloudAdapter, type NetworkHandle, type RoleHandle } from "../clouds";
-import { CATALOG, CLOUDS, validate, type CloudName } from "../settings";
+import { CATALOG, CLOUDS, NAT_MODES, SettingsError, validate, type CloudName, type NatMode } from "../settings";
 
 export interface NetworkArgs {
   /**
@@ -10,6 +10,12 @@ export interface NetworkArgs {
   cloud?: CloudName;
   /** Cloud region, e.g. `"fra1"`. */
   region: string;
+  /**
+   * AWS: how private subnets reach the internet (`none`: servers live in public subnets behind strict
+   * security groups; `gateway`: a managed NAT gateway; `instance`: a small NAT instance).
+   * @default "none"
+   */
+  natMode?: NatMode;
   /**
    * Shown in the cloud console.
    * @default "Private network of <name>"
@@ -42,6 +48,10 @@ export class Network extends pulumi.ComponentResource {
   constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     const cloud = validate.oneOf("Network.cloud", args.cloud ?? "digitalocean", CLOUDS, "a supported cloud");
     validate.oneOf("Network.region", args.region, CATALOG[cloud].regions as string[], `a ${CATALOG[cloud].title} region`);
+    if (args.natMode !== undefined) {
+      validate.oneOf("Network.natMode", args.natMode, NAT_MODES, "a NAT mode");
+      if (!CATALOG[cloud].hasNatChoice) throw new SettingsError("Network.natMode", args.natMode, `has no effect on ${CATALOG[cloud].title}`, "remove it");
+    }
     super("fullstack:network:Network", name, {}, opts);
     this.baseName = name;
     this.cloud = cloud;
@@ -49,6 +59,7 @@ export class Network extends pulumi.ComponentResource {
     this.handle = this.adapter.network(`${name}-vpc`, {
       region: args.region,
       description: args.description ?? `Private network of ${name}`,
+      natMode: args.natMode,
     }, { parent: this });
     this.id = this.handle.id;
     this.cidr = this.handle.cidr;

@@ -35,7 +35,7 @@ export interface PostgresDbArgs {
   version?: string;
   /**
    * Managed: node size.
-   * @default "db-s-1vcpu-1gb"
+   * @default "db-s-1vcpu-1gb" on DigitalOcean, "db.t4g.micro" on AWS
    */
   size?: string;
   /**
@@ -116,7 +116,7 @@ export class PostgresDb extends pulumi.ComponentResource {
         network: args.network.handle,
         clusterName: name,
         version: args.version ?? "17",
-        size: validate.matches("PostgresDb.size", args.size ?? "db-s-1vcpu-1gb", catalog.dbSizePattern, "a database size", `use e.g. ${catalog.dbSizeExamples.join(", ")}`),
+        size: validate.matches("PostgresDb.size", args.size ?? catalog.defaultDbSize, catalog.dbSizePattern, "a database size", `use e.g. ${catalog.dbSizeExamples.join(", ")}`),
         nodes: validate.integer("PostgresDb.nodes", args.nodes ?? 1, 1, 3),
         database,
         user,

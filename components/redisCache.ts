@@ -20,7 +20,7 @@ export interface RedisCacheArgs {
   allowRoles?: string[];
   /**
    * Managed: node size.
-   * @default "db-s-1vcpu-1gb"
+   * @default "db-s-1vcpu-1gb" on DigitalOcean, "cache.t4g.micro" on AWS
    */
   size?: string;
   /**
@@ -87,7 +87,7 @@ export class RedisCache extends pulumi.ComponentResource {
         region: args.network.handle.region,
         network: args.network.handle,
         clusterName: name,
-        size: validate.matches("RedisCache.size", args.size ?? "db-s-1vcpu-1gb", catalog.dbSizePattern, "a database size", `use e.g. ${catalog.dbSizeExamples.join(", ")}`),
+        size: validate.matches("RedisCache.size", args.size ?? catalog.defaultCacheSize, catalog.cacheSizePattern, "a cache node size", `use e.g. ${catalog.cacheSizeExamples.join(", ")}`),
         nodes: validate.integer("RedisCache.nodes", args.nodes ?? 1, 1, 3),
         evictionPolicy: policy === "noeviction" ? "noeviction" : "allkeys_lru",
         allowRoles: (args.allowRoles ?? ["web", "worker"]).map((r) => args.network.role(r)),

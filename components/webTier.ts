@@ -69,6 +69,10 @@ export interface WebTierArgs {
    * @default true
    */
   protect?: boolean;
+  /** Buckets the web servers read and write (static and media files), granted where the cloud can. */
+  bucketAccess?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Queues (SQS) the web servers send tasks to. */
+  queueAccess?: pulumi.Input<pulumi.Input<string>[]>;
   /**
    * Run more roles on the (single) web server: the single profile's worker, scheduler, PostgreSQL and
    * Redis, with their data on a volume that survives the server's replacement.
@@ -156,7 +160,7 @@ export class WebTier extends pulumi.ComponentResource {
         certificate,
       }, { parent: this });
       if (args.domain && zone) {
-        adapter.dnsRecord(`${name}-dns`, { zone, domain: args.domain.name, address: lb.address }, { parent: this });
+        adapter.dnsRecord(`${name}-dns`, { zone, domain: args.domain.name, loadBalancer: lb }, { parent: this });
       }
       this.loadBalancerAddress = lb.address;
     }
@@ -200,6 +204,8 @@ export class WebTier extends pulumi.ComponentResource {
         volume: args.colocate?.volumeGb ? { sizeGb: args.colocate.volumeGb } : undefined,
         protect: args.protect ?? true,
         reservedIp: lb === undefined,
+        bucketAccess: args.bucketAccess,
+        queueAccess: args.queueAccess,
       }, { parent: this });
       if (lb) adapter.attachToLoadBalancer(`${name}-web-${i}-lb`, { loadBalancer: lb, server: server.handle }, { parent: this });
       this.servers.push(server);

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { buildAppSpec, type WorkerSpec } from "../provisioning";
-import { CATALOG, validate, type AccessSettings, type AppSettings, type OperatingSystem } from "../settings";
+import { CATALOG, SettingsError, validate, type AccessSettings, type AppSettings, type OperatingSystem } from "../settings";
 import { LinuxServer } from "./linuxServer";
 import type { Network } from "./network";
 
@@ -46,6 +46,19 @@ export interface WorkerQueueArgs {
    * @default "UTC"
    */
   timezone?: string;
+  /**
+   * Celery's broker: `redis` (the REDIS_URL in `environment`) or `sqs` (an SQS queue per worker queue, each
+   * with a dead-letter queue; clouds with a queue service only).
+   * @default "redis"
+   */
+  broker?: "redis" | "sqs";
+  /** Buckets the workers read and write (static and media files). */
+  bucketAccess?: pulumi.Input<pulumi.Input<string>[]>;
+  /**
+   * Protect the queues (SQS) from deletion.
+   * @default true
+   */
+  protect?: boolean;
 }
 
 /**
@@ -61,13 +74,32 @@ export interface WorkerQueueArgs {
 export class WorkerQueue extends pulumi.ComponentResource {
   readonly serverIds: pulumi.Output<string[]>;
   readonly servers: LinuxServer[];
+  /** Broker settings the web tier needs too, to enqueue tasks (empty with the Redis broker). */
+  readonly brokerEnvironment: Record<string, pulumi.Input<string>>;
+  /** Queue identifiers the web tier must be allowed to send to (SQS). */
+  readonly queueArns: pulumi.Output<string[]>;
 
   constructor(name: string, args: WorkerQueueArgs, opts?: pulumi.ComponentResourceOptions) {
     const count = validate.integer("WorkerQueue.count", args.count ?? 1, 1, 50);
     validate.integer("WorkerQueue.worker.taskTimeLimit", args.worker.taskTimeLimit, 1, 86400);
     validate.integer("WorkerQueue.worker.concurrency", args.worker.concurrency, 1, 256);
+    const broker = validate.oneOf("WorkerQueue.broker", args.broker ?? "redis", ["redis", "sqs"], "a broker");
+    const adapter = args.network.adapter;
+    if (broker === "sqs" && (!adapter.queues || args.worker.kind !== "celery")) {
+      throw new SettingsError("WorkerQueue.broker", broker, `needs Celery on a cloud with a queue service (not ${args.worker.kind} on ${CATALOG[args.network.cloud].title})`, "use redis");
+    }
     super("fullstack:queue:WorkerQueue", name, {}, opts);
-    const app = pulumi.output(args.environment).apply((extra) => ({
+    this.brokerEnvironment = {};
+    this.queueArns = pulumi.output([]);
+    if (broker === "sqs" && adapter.queues) {
+      const queues = adapter.queues(`${name}-queue`, {
+        names: args.worker.queues, visibilityTimeout: args.worker.taskTimeLimit + 60, protect: args.protect ?? true,
+      }, { parent: this });
+      this.brokerEnvironment = queues.environment;
+      this.queueArns = queues.arns;
+    }
+    const environment = pulumi.all([args.environment, pulumi.all(this.brokerEnvironment)]).apply(([env, brokerEnv]) => ({ ...env, ...brokerEnv }));
+    const app = environment.apply((extra) => ({
       ...buildAppSpec(args.app, args.gunicornVersion ?? "23.0.0", { hostNames: [], https: false }, extra as Record<string, string>),
       // The web tier migrates; workers only run code.
       runMigrations: false,
@@ -84,6 +116,8 @@ export class WorkerQueue extends pulumi.ComponentResource {
         timezone: args.timezone,
         app,
         worker: args.worker,
+        bucketAccess: args.bucketAccess,
+        queueAccess: broker === "sqs" ? this.queueArns : undefined,
       }, { parent: this }));
     }
     this.serverIds = pulumi.all(this.servers.map((s) => s.id));

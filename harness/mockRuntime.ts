@@ -160,10 +160,61 @@ function fakeOutputs(type: string, name: string, inputs: Record<string, unknown>
       return { bucketDomainName: `${inputs.name}.${inputs.region}.digitaloceanspaces.com`, urn: `do:space:${inputs.name}` };
     case "digitalocean:index/cdn:Cdn":
       return { endpoint: `${String(inputs.origin).replace(".digitaloceanspaces.com", ".cdn.digitaloceanspaces.com")}` };
+    case "aws:ec2/vpc:Vpc":
+      return { cidrBlock: inputs.cidrBlock, arn: `arn:aws:ec2:eu-central-1:123456789012:vpc/vpc-${id}` };
+    case "aws:ec2/instance:Instance":
+      return { publicIp: `203.0.113.${octet}`, privateIp: `10.0.0.${octet}`, primaryNetworkInterfaceId: `eni-${id}`, arn: `arn:aws:ec2:::instance/i-${id}` };
+    case "aws:ec2/eip:Eip":
+      return { publicIp: `192.0.2.${octet}` };
+    case "aws:lb/loadBalancer:LoadBalancer":
+      return { arn: `arn:aws:elasticloadbalancing:eu-central-1:123456789012:loadbalancer/app/${inputs.name}/${id}`, dnsName: `${inputs.name}-${id}.eu-central-1.elb.amazonaws.com`, zoneId: "Z215JYRZR1TBD5" };
+    case "aws:lb/targetGroup:TargetGroup":
+      return { arn: `arn:aws:elasticloadbalancing:eu-central-1:123456789012:targetgroup/${name}/${id}` };
+    case "aws:acm/certificate:Certificate":
+      return {
+        arn: `arn:aws:acm:eu-central-1:123456789012:certificate/${id}`,
+        domainValidationOptions: [{ domainName: inputs.domainName, resourceRecordName: `_x${id}.${inputs.domainName}.`, resourceRecordType: "CNAME", resourceRecordValue: `_y${id}.acm-validations.aws.` }],
+      };
+    case "aws:acm/certificateValidation:CertificateValidation":
+      return { certificateArn: inputs.certificateArn };
+    case "aws:route53/record:Record":
+      return { fqdn: inputs.name };
+    case "aws:route53/zone:Zone":
+      return { zoneId: `Z${id}`, name: inputs.name };
+    case "aws:rds/instance:Instance":
+      return { address: `${inputs.identifier}.abc123.eu-central-1.rds.amazonaws.com`, port: 5432, arn: `arn:aws:rds:::db:${inputs.identifier}` };
+    case "aws:elasticache/replicationGroup:ReplicationGroup":
+      return { primaryEndpointAddress: `master.${inputs.replicationGroupId}.abc123.euc1.cache.amazonaws.com`, arn: `arn:aws:elasticache:::replicationgroup:${inputs.replicationGroupId}` };
+    case "aws:s3/bucket:Bucket":
+      return { arn: `arn:aws:s3:::${inputs.bucket}`, bucketRegionalDomainName: `${inputs.bucket}.s3.eu-central-1.amazonaws.com` };
+    case "aws:cloudfront/distribution:Distribution":
+      return { arn: `arn:aws:cloudfront::123456789012:distribution/E${id}`, domainName: `d${id}.cloudfront.net`, hostedZoneId: "Z2FDTNDATAQYW2" };
+    case "aws:sqs/queue:Queue":
+      return { arn: `arn:aws:sqs:eu-central-1:123456789012:${name}`, url: `https://sqs.eu-central-1.amazonaws.com/123456789012/${name}` };
+    case "aws:ssm/parameter:Parameter":
+      return { arn: `arn:aws:ssm:eu-central-1:123456789012:parameter${inputs.name}` };
+    case "aws:iam/role:Role":
+      return { arn: `arn:aws:iam::123456789012:role/${name}` };
+    case "random:index/randomId:RandomId":
+      return { hex: createHash("sha256").update(name).digest("hex").slice(0, 8) };
     case "digitalocean:index/certificate:Certificate":
       return { uuid: `cert-${id}`, name: inputs.name ?? `${name}-${id}` };
     default:
       return {};
+  }
+}
+
+/** Plausible answers to the provider functions the adapters call. */
+function fakeInvoke(token: string, inputs: Record<string, unknown>): Record<string, unknown> {
+  switch (token) {
+    case "aws:index/getAvailabilityZones:getAvailabilityZones":
+      return { names: ["eu-central-1a", "eu-central-1b", "eu-central-1c"], zoneIds: ["euc1-az2", "euc1-az3", "euc1-az1"], id: "eu-central-1" };
+    case "aws:ec2/getAmi:getAmi":
+      return { id: "ami-0123456789abcdef0", architecture: "x86_64", name: "mock-image" };
+    case "aws:route53/getZone:getZone":
+      return { zoneId: "Z0123456789MOCK", name: inputs.name, id: "Z0123456789MOCK" };
+    default:
+      return inputs;
   }
 }
 
@@ -181,7 +232,7 @@ export async function runStack(options: RunOptions): Promise<RunResult> {
       };
     },
     call(args) {
-      return args.inputs as Record<string, unknown>;
+      return fakeInvoke(args.token, args.inputs as Record<string, unknown>);
     },
   }, project, options.stack, false);
 

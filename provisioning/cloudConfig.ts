@@ -7,7 +7,7 @@ import { postgresRole } from "./roles/postgres";
 import { redisRole } from "./roles/redis";
 import { appRole, webRole, webUnits } from "./roles/web";
 import { workerRole, workerUnits } from "./roles/worker";
-import { appPaths, type Role, type RolePart, type ServerSpec } from "./types";
+import { appPaths, type Role, type RolePart, type SecretDelivery, type ServerSpec, type WriteFile } from "./types";
 
 export class ProvisioningError extends Error {
   constructor(message: string) {
@@ -16,7 +16,20 @@ export class ProvisioningError extends Error {
   }
 }
 
+export interface ServerFiles {
+  /** The `#cloud-config` document. */
+  userData: string;
+  /** Secret files left out of the user data, for the cloud to store and the server to fetch. */
+  secretFiles: WriteFile[];
+}
+
+/** One server's cloud-config, with secret files inline. */
 export function renderCloudConfig(spec: ServerSpec): string {
+  return renderServerFiles(spec, { kind: "inline" }).userData;
+}
+
+/** One server's cloud-config, with secret files delivered as the cloud requires. */
+export function renderServerFiles(spec: ServerSpec, delivery: SecretDelivery): ServerFiles {
   const has = (role: Role) => spec.roles.includes(role);
   const need = <T>(value: T | undefined, role: Role, what: string): T => {
     if (value === undefined) throw new ProvisioningError(`the ${role} role needs ${what}`);
@@ -44,11 +57,17 @@ export function renderCloudConfig(spec: ServerSpec): string {
     if (has("worker")) parts.push(workerRole(app, need(spec.worker, "worker", "a worker spec"), has("scheduler")));
   }
 
+  if (delivery.kind === "fetch") {
+    // Fetch secrets first: every later command may read them.
+    parts.unshift({ packages: delivery.packages, writeFiles: delivery.files, runcmd: [delivery.command] });
+  }
   const packages = unique(parts.flatMap((p) => p.packages ?? []));
   const users = parts.flatMap((p) => p.users ?? []);
-  const writeFiles = parts.flatMap((p) => p.writeFiles ?? []);
+  const allFiles = parts.flatMap((p) => p.writeFiles ?? []);
+  const secretFiles = delivery.kind === "fetch" ? allFiles.filter((f) => f.secret) : [];
+  const writeFiles = delivery.kind === "fetch" ? allFiles.filter((f) => !f.secret) : allFiles;
   const seen = new Set<string>();
-  for (const f of writeFiles) {
+  for (const f of allFiles) {
     if (seen.has(f.path)) throw new ProvisioningError(`two roles write ${f.path}`);
     seen.add(f.path);
   }
@@ -68,7 +87,7 @@ export function renderCloudConfig(spec: ServerSpec): string {
     })),
     runcmd,
   };
-  return `#cloud-config\n${stringify(doc, { lineWidth: 0 })}`;
+  return { userData: `#cloud-config\n${stringify(doc, { lineWidth: 0 })}`, secretFiles };
 }
 
 /** Byte length as the cloud counts it (UTF-8). */

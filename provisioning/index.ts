@@ -1,5 +1,5 @@
 /** Pure renderers: settings-shaped data in, server files out. No Pulumi import below this folder. */
-export { renderCloudConfig, userDataBytes, ProvisioningError } from "./cloudConfig";
+export { renderCloudConfig, renderServerFiles, userDataBytes, ProvisioningError, type ServerFiles } from "./cloudConfig";
 export { renderNginxSite } from "./nginx";
 export { renderGunicornConfig, renderGunicornService, renderGunicornSocket } from "./gunicorn";
 export { renderDeployConf, renderDeployScript } from "./deploy";

@@ -102,7 +102,18 @@ export interface WriteFile {
   permissions: string;
   owner?: string;
   defer?: boolean;
+  /** Holds secrets: delivered the cloud's way (inline where user data is protected, else fetched at boot). */
+  secret?: boolean;
 }
+
+/**
+ * How a server receives its secret files. `inline`: inside the user data (DigitalOcean keeps user data
+ * private to the droplet). `fetch`: the cloud stores them in its secret store; the user data carries only
+ * a script that fetches them at boot, before anything that reads them runs.
+ */
+export type SecretDelivery =
+  | { kind: "inline" }
+  | { kind: "fetch"; packages: string[]; files: WriteFile[]; command: string[] };
 
 /** What one role adds to a server's cloud-config. */
 export interface RolePart {

@@ -2,7 +2,7 @@
  * Facts about each cloud that settings validate against. Pure data: adding a cloud adds an entry here
  * and an adapter in `clouds/`, nothing else in the settings layer.
  */
-export type CloudName = "digitalocean";
+export type CloudName = "digitalocean" | "aws";
 
 export interface CloudCatalog {
   /** Human name used in error messages. */
@@ -20,6 +20,17 @@ export interface CloudCatalog {
   /** Managed database node sizes match this pattern. */
   readonly dbSizePattern: RegExp;
   readonly dbSizeExamples: readonly string[];
+  readonly defaultDbSize: string;
+  /** Managed Redis/Valkey node sizes. */
+  readonly cacheSizePattern: RegExp;
+  readonly cacheSizeExamples: readonly string[];
+  readonly defaultCacheSize: string;
+  /** The size the scaled profile picks for Redis/Valkey (a standby needs more than the smallest plan). */
+  readonly scaledCacheSize: string;
+  /** The bucket API needs access keys in config (Spaces); else servers use their instance role. */
+  readonly bucketNeedsKeys: boolean;
+  /** How the private network reaches the internet is a choice here (AWS NAT). */
+  readonly hasNatChoice: boolean;
 }
 
 export const CATALOG: Record<CloudName, CloudCatalog> = {
@@ -33,6 +44,36 @@ export const CATALOG: Record<CloudName, CloudCatalog> = {
     userDataLimit: 64 * 1024,
     dbSizePattern: /^(db|gd|so1_5|m|m3)-(s|amd|intel)?-?\d+vcpu-\d+gb$/,
     dbSizeExamples: ["db-s-1vcpu-1gb", "db-s-1vcpu-2gb", "db-s-2vcpu-4gb", "db-s-4vcpu-8gb"],
+    defaultDbSize: "db-s-1vcpu-1gb",
+    cacheSizePattern: /^(db|gd|so1_5|m|m3)-(s|amd|intel)?-?\d+vcpu-\d+gb$/,
+    cacheSizeExamples: ["db-s-1vcpu-1gb", "db-s-1vcpu-2gb", "db-s-2vcpu-4gb"],
+    defaultCacheSize: "db-s-1vcpu-1gb",
+    scaledCacheSize: "db-s-1vcpu-2gb",
+    bucketNeedsKeys: true,
+    hasNatChoice: false,
+  },
+  aws: {
+    title: "AWS",
+    regions: [
+      "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "sa-east-1",
+      "eu-central-1", "eu-central-2", "eu-west-1", "eu-west-2", "eu-west-3", "eu-north-1", "eu-south-1", "eu-south-2",
+      "ap-south-1", "ap-south-2", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-southeast-1", "ap-southeast-2",
+      "ap-southeast-3", "ap-southeast-4", "ap-east-1", "me-south-1", "me-central-1", "af-south-1", "il-central-1",
+    ],
+    // x86_64 families only: the AMI lookup is for amd64 images.
+    sizePattern: /^(t2|t3|t3a|m5|m5a|m6i|m6a|m7i|m7a|c5|c5a|c6i|c6a|c7i|c7a|r5|r5a|r6i|r6a|r7i|r7a)\.(nano|micro|small|medium|large|xlarge|\d+xlarge)$/,
+    sizeExamples: ["t3.small", "t3.medium", "m7i.large", "c7i.xlarge"],
+    defaultSize: "t3.small",
+    userDataLimit: 16 * 1024,
+    dbSizePattern: /^db\.[a-z0-9]+\.(micro|small|medium|large|xlarge|\d+xlarge)$/,
+    dbSizeExamples: ["db.t4g.micro", "db.t4g.small", "db.m7g.large", "db.r7g.large"],
+    defaultDbSize: "db.t4g.micro",
+    cacheSizePattern: /^cache\.[a-z0-9]+\.(micro|small|medium|large|xlarge|\d+xlarge)$/,
+    cacheSizeExamples: ["cache.t4g.micro", "cache.t4g.small", "cache.m7g.large"],
+    defaultCacheSize: "cache.t4g.micro",
+    scaledCacheSize: "cache.t4g.small",
+    bucketNeedsKeys: false,
+    hasNatChoice: true,
   },
 };
 
@@ -50,6 +91,9 @@ export type Profile = (typeof PROFILES)[number];
 
 export const WORKER_KINDS = ["celery", "rq", "none"] as const;
 export type WorkerKind = (typeof WORKER_KINDS)[number];
+
+export const NAT_MODES = ["none", "instance", "gateway"] as const;
+export type NatMode = (typeof NAT_MODES)[number];
 
 export const ENVIRONMENTS = ["dev", "staging", "production"] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];

@@ -4,7 +4,7 @@
  */
 import {
   CATALOG, CLOUDS, CloudName, ENVIRONMENTS, Environment, FRAMEWORKS, Framework, OPERATING_SYSTEMS, OperatingSystem,
-  PROFILES, Profile, WORKER_KINDS, WorkerKind,
+  NAT_MODES, NatMode, PROFILES, Profile, WORKER_KINDS, WorkerKind,
 } from "./catalog";
 import { SettingsError } from "./errors";
 import { KEYS, KEY_NAMES, KeyDecl, fullKey } from "./schema";
@@ -71,6 +71,8 @@ export interface WorkerSettings {
   /** Seconds the longest task may take. */
   taskTimeLimit: number;
   scheduler: boolean;
+  /** Celery's broker: the RedisCache, or SQS (AWS). */
+  backend: "redis" | "sqs";
 }
 
 export interface PostgresSettings {
@@ -90,9 +92,12 @@ export interface RedisSettings {
 export interface BucketSettings {
   corsOrigins: string[];
   cdnDomain?: string;
-  accessId: string;
-  /** Secret: wrap it with pulumi.secret() before use. */
-  secretKey: string;
+  /** Access keys where the cloud's bucket API needs them (Spaces); AWS servers use their instance role. */
+  credentials?: {
+    accessId: string;
+    /** Secret: wrap it with pulumi.secret() before use. */
+    secretKey: string;
+  };
 }
 
 export interface Settings {
@@ -113,6 +118,8 @@ export interface Settings {
   /** Single profile: the data volume's size. */
   volumeSizeGb: number;
   bucket?: BucketSettings;
+  /** AWS: how private subnets reach the internet. */
+  natMode?: NatMode;
 }
 
 const DECLS = new Map<string, KeyDecl>(KEYS.map((k) => [k.key, k]));
@@ -140,7 +147,13 @@ export function loadSettings(raw: RawConfig): Settings {
   const profile = v.oneOf(k("profile"), get("profile"), PROFILES, "a profile");
   const cloud = v.oneOf(k("cloud"), get("cloud"), CLOUDS, "a supported cloud");
   const catalog = CATALOG[cloud];
-  const region = v.oneOf(k("region"), get("region"), catalog.regions as string[], `a ${catalog.title} region`);
+  const region = v.oneOf(k("region"), get("region") ?? (cloud === "aws" ? "eu-central-1" : "fra1"), catalog.regions as string[], `a ${catalog.title} region`);
+  let natMode: NatMode | undefined;
+  if (catalog.hasNatChoice) {
+    natMode = v.oneOf(k("natMode"), get("natMode") ?? (profile === "scaled" ? "gateway" : "none"), NAT_MODES, "a NAT mode");
+  } else if (raw.natMode !== undefined) {
+    throw new SettingsError(k("natMode"), raw.natMode, `has no effect on ${catalog.title}`, `remove it, or set ${k("cloud")} aws`);
+  }
   const environment = v.oneOf(k("environment"), get("environment"), ENVIRONMENTS, "an environment");
   const protect = get("protect") === undefined ? environment !== "dev" : v.boolean(k("protect"), get("protect"));
   const os = v.oneOf(k("os"), get("os"), OPERATING_SYSTEMS, "a supported operating system");
@@ -274,12 +287,17 @@ export function loadSettings(raw: RawConfig): Settings {
       size: size("workerSize", catalog.defaultSize),
       taskTimeLimit: v.integer(k("taskTimeLimit"), get("taskTimeLimit"), 1, 86400),
       scheduler: get("scheduler") === undefined ? true : v.boolean(k("scheduler"), get("scheduler")),
+      backend: v.oneOf(k("queueBackend"), get("queueBackend"), ["redis", "sqs"] as const, "a queue backend"),
     };
+    if (worker.backend === "sqs" && (cloud !== "aws" || worker.kind !== "celery")) {
+      throw new SettingsError(k("queueBackend"), "sqs", "needs fullstack:cloud aws and fullstack:workerKind celery",
+        "use redis, or switch to AWS with Celery");
+    }
     if (worker.queues.length === 0) {
       throw new SettingsError(k("workerQueues"), [], "is empty", 'list at least one queue, e.g. ["default"]');
     }
   } else {
-    for (const key of ["workerApp", "workerCount", "workerSize", "scheduler"]) {
+    for (const key of ["workerApp", "workerCount", "workerSize", "scheduler", "queueBackend"]) {
       if (raw[key] !== undefined) {
         throw new SettingsError(k(key), raw[key], `has no effect while ${k("workerKind")} is none`, `set ${k("workerKind")} to celery or rq, or remove ${k(key)}`);
       }
@@ -289,13 +307,14 @@ export function loadSettings(raw: RawConfig): Settings {
   const dbNodes = v.integer(k("dbNodes"), get("dbNodes") ?? (profile === "scaled" ? 2 : 1), 1, 3);
   const postgres: PostgresSettings = {
     version: v.oneOf(k("pgVersion"), get("pgVersion"), ["14", "15", "16", "17"], "a managed PostgreSQL version"),
-    size: dbSize("dbSize", "db-s-1vcpu-1gb"),
+    size: dbSize("dbSize", catalog.defaultDbSize),
     nodes: dbNodes,
     poolSize: v.integer(k("dbPoolSize"), get("dbPoolSize"), 1, 500),
     backupRetentionDays: v.integer(k("backupRetentionDays"), get("backupRetentionDays"), 1, 365),
   };
   const redis: RedisSettings = {
-    size: dbSize("redisSize", profile === "scaled" ? "db-s-1vcpu-2gb" : "db-s-1vcpu-1gb"),
+    size: v.matches(k("redisSize"), get("redisSize") ?? (profile === "scaled" ? catalog.scaledCacheSize : catalog.defaultCacheSize),
+      catalog.cacheSizePattern, `a ${catalog.title} cache size`, `use e.g. ${catalog.cacheSizeExamples.join(", ")}`),
     nodes: v.integer(k("redisNodes"), get("redisNodes") ?? (profile === "scaled" ? 2 : 1), 1, 3),
     maxMemoryMb: v.integer(k("redisMaxMemoryMb"), get("redisMaxMemoryMb"), 16, 65536),
   };
@@ -308,23 +327,40 @@ export function loadSettings(raw: RawConfig): Settings {
   const wantBucket = get("bucket") === undefined ? profile !== "single" : v.boolean(k("bucket"), get("bucket"));
   let bucket: BucketSettings | undefined;
   if (wantBucket) {
-    const accessId = get("spacesAccessId");
-    const secretKey = get("spacesSecretKey");
-    if (typeof accessId !== "string" || accessId.length === 0) {
-      throw new SettingsError(k("spacesAccessId"), accessId, "is required when the bucket is on",
-        `set it with \`pulumi config set spacesAccessId <key id>\`, or set ${k("bucket")} false`);
-    }
-    v.matches(k("spacesAccessId"), accessId, /^[A-Za-z0-9]{10,64}$/, "a Spaces access key ID", "use the key ID shown under API > Spaces Keys");
-    if (typeof secretKey !== "string" || secretKey.length === 0) {
-      throw new SettingsError(k("spacesSecretKey"), "(unset)", "is required when the bucket is on",
-        `set it with \`pulumi config set --secret spacesSecretKey <secret>\`, or set ${k("bucket")} false`);
+    let credentials: BucketSettings["credentials"];
+    if (catalog.bucketNeedsKeys) {
+      const accessId = get("spacesAccessId");
+      const secretKey = get("spacesSecretKey");
+      if (typeof accessId !== "string" || accessId.length === 0) {
+        throw new SettingsError(k("spacesAccessId"), accessId, "is required when the bucket is on",
+          `set it with \`pulumi config set spacesAccessId <key id>\`, or set ${k("bucket")} false`);
+      }
+      v.matches(k("spacesAccessId"), accessId, /^[A-Za-z0-9]{10,64}$/, "a Spaces access key ID", "use the key ID shown under API > Spaces Keys");
+      if (typeof secretKey !== "string" || secretKey.length === 0) {
+        throw new SettingsError(k("spacesSecretKey"), "(unset)", "is required when the bucket is on",
+          `set it with \`pulumi config set --secret spacesSecretKey <secret>\`, or set ${k("bucket")} false`);
+      }
+      credentials = { accessId, secretKey };
+    } else {
+      for (const key of ["spacesAccessId", "spacesSecretKey"]) {
+        if (raw[key] !== undefined) {
+          throw new SettingsError(k(key), key === "spacesSecretKey" ? "[secret]" : raw[key], `has no effect on ${catalog.title}`,
+            "remove it: servers reach the bucket with their instance role");
+        }
+      }
     }
     const cdnDomain = get("cdnDomain") === undefined ? undefined : v.domainName(k("cdnDomain"), get("cdnDomain"));
     const corsOrigins = get("corsOrigins") !== undefined
       ? v.stringList(k("corsOrigins"), get("corsOrigins")).map((o, i) => v.matches(`${k("corsOrigins")}[${i}]`, o,
         /^(\*|https?:\/\/[a-z0-9.-]+(:\d{1,5})?)$/, "an origin", 'use "https://host" or "*"'))
       : domain ? [`https://${domain.name}`] : ["*"];
-    bucket = { accessId, secretKey, corsOrigins, cdnDomain };
+    if (cdnDomain && !domain) {
+      throw new SettingsError(k("cdnDomain"), cdnDomain, `needs ${k("domain")} (its DNS zone hosts the CDN name)`, `set ${k("domain")}, or remove ${k("cdnDomain")}`);
+    }
+    if (cdnDomain && domain && !cdnDomain.endsWith(`.${domain.zone}`)) {
+      throw new SettingsError(k("cdnDomain"), cdnDomain, `is not inside the DNS zone "${domain.zone}"`, `use a name ending in .${domain.zone}`);
+    }
+    bucket = { credentials, corsOrigins, cdnDomain };
   } else {
     for (const key of ["cdnDomain", "corsOrigins"]) {
       if (raw[key] !== undefined) {
@@ -333,7 +369,7 @@ export function loadSettings(raw: RawConfig): Settings {
     }
   }
 
-  return { profile, cloud, region, environment, protect, os, access, server, app, web, domain, worker, postgres, redis, volumeSizeGb, bucket };
+  return { profile, cloud, region, environment, protect, os, access, server, app, web, domain, worker, postgres, redis, volumeSizeGb, bucket, natMode };
 }
 
 function closest(key: string): string | undefined {

@@ -138,8 +138,13 @@ describe("the single profile's data", () => {
     expect(droplet.deleteBeforeReplace).toBe(true);
     const cc = cloudConfig(droplet);
     const device = `/dev/disk/by-id/scsi-0DO_Volume_${volume.inputs.name}`;
-    expect(cc.mounts).toEqual([[device, "/mnt/data", "ext4", expect.stringContaining("nofail"), "0", "2"]]);
-    expect((cc.fs_setup as { overwrite: boolean }[])[0].overwrite).toBe(false);
+    // The script's settings, read by a real shell (only its assignment lines: the rest waits for a device).
+    const script = writtenFile(droplet, "/usr/local/sbin/fullstack-data-volume").content;
+    const settings = script.split("\n").filter((l) => /^(device|target)=/.test(l)).join("\n");
+    expect(sourceShell(settings, ["device", "target"])).toEqual({ device, target: "/mnt/data" });
+    // The volume is mounted before anything that keeps data there starts.
+    const runcmd = (cc.runcmd as string[][]).map((c) => c.join(" "));
+    expect(runcmd.indexOf("/usr/local/sbin/fullstack-data-volume")).toBeLessThan(runcmd.indexOf("/usr/local/sbin/fullstack-postgres-setup"));
     const pg = sourceShell(writtenFile(droplet, "/etc/fullstack/postgres.env").content, ["PG_DATA_ROOT", "PG_BACKUP_DIR"]);
     expect(pg.PG_DATA_ROOT.startsWith("/mnt/data/")).toBe(true);
     expect(pg.PG_BACKUP_DIR.startsWith("/mnt/data/")).toBe(true);

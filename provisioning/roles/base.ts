@@ -7,6 +7,37 @@ import { lines, shQuote } from "../text";
 import type { BaseSpec, RolePart } from "../types";
 
 export const FIREWALL_SCRIPT = "/usr/local/sbin/fullstack-firewall";
+export const VOLUME_SCRIPT = "/usr/local/sbin/fullstack-data-volume";
+
+/**
+ * Waits for the data volume (clouds may attach it after boot), formats it only when it holds no
+ * filesystem at all, and mounts it by UUID. Runs before any role that keeps data there.
+ */
+export function renderVolumeScript(device: string, mountPoint: string): string {
+  return lines(
+    "#!/bin/sh",
+    "# Rendered by fullstack-pulumi: mount the data volume; never formats a volume that has a filesystem.",
+    "set -eu",
+    `device=${shQuote(device)}`,
+    `target=${shQuote(mountPoint)}`,
+    "waited=0",
+    'while [ ! -b "$device" ]; do',
+    '  if [ "$waited" -ge 300 ]; then echo "data volume $device did not appear within 300 s" >&2; exit 1; fi',
+    "  sleep 2",
+    "  waited=$((waited + 2))",
+    "done",
+    'if ! blkid "$device" >/dev/null 2>&1; then',
+    '  echo "data volume $device is blank: creating ext4"',
+    '  mkfs.ext4 -q -L data "$device"',
+    "fi",
+    'uuid=$(blkid -s UUID -o value "$device")',
+    'install -d -m 0755 "$target"',
+    'if ! grep -q "^UUID=$uuid " /etc/fstab; then',
+    '  echo "UUID=$uuid $target ext4 defaults,nofail,noatime 0 2" >> /etc/fstab',
+    "fi",
+    'mountpoint -q "$target" || mount "$target"',
+  );
+}
 
 export function baseRole(base: BaseSpec): RolePart {
   return {
@@ -46,8 +77,10 @@ export function baseRole(base: BaseSpec): RolePart {
         content: lines("[Journal]", "SystemMaxUse=500M", "MaxRetentionSec=1month"),
       },
       { path: FIREWALL_SCRIPT, permissions: "0755", content: renderFirewallScript(base) },
+      ...(base.dataVolume ? [{ path: VOLUME_SCRIPT, permissions: "0755", content: renderVolumeScript(base.dataVolume.device, base.dataVolume.mountPoint) }] : []),
     ],
     runcmd: [
+      ...(base.dataVolume ? [[VOLUME_SCRIPT]] : []),
       ["systemctl", "restart", "systemd-journald"],
       [FIREWALL_SCRIPT],
       ["systemctl", "enable", "--now", "unattended-upgrades"],
@@ -84,11 +117,6 @@ export function baseTopLevel(base: BaseSpec): Record<string, unknown> {
     ssh_pwauth: false,
     ssh_genkeytypes: ["ed25519", "ecdsa"],
     manage_etc_hosts: true,
-    ...(base.dataVolume ? {
-      // Format only when the volume is blank: overwrite false never touches an existing filesystem.
-      fs_setup: [{ label: "data", filesystem: "ext4", device: base.dataVolume.device, partition: "none", overwrite: false }],
-      mounts: [[base.dataVolume.device, base.dataVolume.mountPoint, "ext4", "defaults,nofail,noatime,discard", "0", "2"]],
-    } : {}),
     ...(base.swapMb > 0 ? { swap: { filename: "/swapfile", size: base.swapMb * 1024 * 1024, maxsize: base.swapMb * 1024 * 1024 } } : {}),
   };
 }

@@ -105,7 +105,7 @@ export function postgresRole(pg: PostgresSpec): RolePart {
   return {
     packages: ["postgresql", "postgresql-contrib"],
     writeFiles: [
-      { path: POSTGRES_ENV, permissions: "0600", content: renderPostgresEnv(pg) },
+      { path: POSTGRES_ENV, permissions: "0600", content: renderPostgresEnv(pg), secret: true },
       { path: POSTGRES_SETUP, permissions: "0755", content: renderPostgresSetup() },
       { path: POSTGRES_BACKUP, permissions: "0755", content: renderPostgresBackup() },
       {

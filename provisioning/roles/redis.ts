@@ -33,7 +33,7 @@ export function redisRole(redis: RedisSpec): RolePart {
     packages: ["redis-server"],
     writeFiles: [
       // Written after packages install, when the redis group exists.
-      { path: REDIS_CONF, permissions: "0640", owner: "root:redis", content: renderRedisConf(redis), defer: true },
+      { path: REDIS_CONF, permissions: "0640", owner: "root:redis", content: renderRedisConf(redis), defer: true, secret: true },
       {
         path: "/etc/systemd/system/redis-server.service.d/10-fullstack.conf",
         permissions: "0644",

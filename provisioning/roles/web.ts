@@ -15,7 +15,7 @@ export function appRole(app: AppSpec, units: { sockets: string[]; services: stri
     packages: ["git", "python3", "python3-venv", "python3-dev", "build-essential"],
     users: [{ name: app.name, system: true, homedir: p.root, shell: "/usr/sbin/nologin", lock_passwd: true }],
     writeFiles: [
-      { path: p.envFile, permissions: "0600", owner: "root:root", content: renderEnvFile(app.environment, "Rendered by fullstack-pulumi: the app's environment. Secret: keep 0600.") },
+      { path: p.envFile, permissions: "0600", owner: "root:root", content: renderEnvFile(app.environment, "Rendered by fullstack-pulumi: the app's environment. Secret: keep 0600."), secret: true },
       { path: p.deployConf, permissions: "0644", content: renderDeployConf(app, units) },
       { path: p.deployScript, permissions: "0755", content: renderDeployScript(app) },
     ],

@@ -1,0 +1,622 @@
+/**
+ * AWS: a VPC with public and private subnets in two availability zones, one security group per role
+ * (every rule described), EC2 instances with IMDSv2 and encrypted gp3 disks whose user data carries no
+ * secret (servers fetch their secret files from SSM Parameter Store at boot with their instance role),
+ * an ALB with TLS from ACM, RDS PostgreSQL forcing TLS, ElastiCache Valkey with encryption and an auth
+ * token, a private S3 bucket behind CloudFront with origin access control, Route 53 and SQS.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { gzipSync } from "node:zlib";
+import { CATALOG, type OperatingSystem } from "../settings";
+import type {
+  BucketHandle, CloudAdapter, DnsZoneHandle, IngressRule, LoadBalancerHandle, NetworkHandle, PostgresHandle, QueueHandle,
+  RedisHandle, RoleHandle, ServerHandle,
+} from "./types";
+
+/** AMIs by owner and name pattern (amd64). Looked up once per deploy; servers ignore newer AMIs. */
+const IMAGES: Record<OperatingSystem, { owner: string; name: string }> = {
+  "ubuntu-24.04": { owner: "099720109477", name: "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*" },
+  "debian-12": { owner: "136693071363", name: "debian-12-amd64-*" },
+};
+
+const VPC_CIDR = "10.0.0.0/16";
+const PUBLIC_CIDRS = ["10.0.0.0/20", "10.0.16.0/20"];
+const PRIVATE_CIDRS = ["10.0.128.0/20", "10.0.144.0/20"];
+/** The AWS-managed CachingOptimized policy. */
+const CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6";
+/** TLS 1.3 and 1.2 only. */
+const ALB_TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
+export const SECRET_FETCH_SCRIPT = "/usr/local/sbin/fullstack-fetch-secrets";
+
+interface AwsNetwork {
+  vpcId: pulumi.Output<string>;
+  publicSubnetIds: pulumi.Output<string>[];
+  privateSubnetIds: pulumi.Output<string>[];
+  azs: pulumi.Output<string[]>;
+  /** Servers go in public subnets when there is no NAT. */
+  serversPublic: boolean;
+}
+
+// Adapter-private details behind the neutral handles.
+const networks = new WeakMap<NetworkHandle, AwsNetwork>();
+const serverGroups = new WeakMap<ServerHandle, pulumi.Output<string>>();
+const targetGroups = new WeakMap<LoadBalancerHandle, pulumi.Output<string>>();
+const zoneIds = new WeakMap<DnsZoneHandle, pulumi.Output<string>>();
+
+function details(network: NetworkHandle): AwsNetwork {
+  const d = networks.get(network);
+  if (!d) throw new Error("this network was not made by the AWS adapter");
+  return d;
+}
+
+/** Parameter Store name of a server's secret files. */
+export function secretParameterName(hostname: string): string {
+  return `/fullstack/${hostname}/secret-files`;
+}
+
+/** The boot script that writes a server's secret files from Parameter Store (python3-boto3, instance role). */
+export function renderSecretFetchScript(parameter: string, region: string): string {
+  return [
+    "#!/usr/bin/python3",
+    "# Rendered by fullstack-pulumi: writes this server's secret files from SSM Parameter Store.",
+    "import grp, json, os, pwd, time",
+    "import boto3",
+    "",
+    `PARAMETER = ${JSON.stringify(parameter)}`,
+    `REGION = ${JSON.stringify(region)}`,
+    "",
+    "def fetch():",
+    "    ssm = boto3.client('ssm', region_name=REGION)",
+    "    for attempt in range(30):",
+    "        try:",
+    "            return ssm.get_parameter(Name=PARAMETER, WithDecryption=True)['Parameter']['Value']",
+    "        except Exception as err:  # the instance role can take a moment to become usable",
+    "            print(f'fetch-secrets: {err}; retrying')",
+    "            time.sleep(min(2 ** attempt, 20))",
+    "    raise SystemExit('fetch-secrets: could not read ' + PARAMETER)",
+    "",
+    "for f in json.loads(fetch()):",
+    "    os.makedirs(os.path.dirname(f['path']), exist_ok=True)",
+    "    user, _, group = f.get('owner', 'root:root').partition(':')",
+    "    fd = os.open(f['path'], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)",
+    "    with os.fdopen(fd, 'w') as out:",
+    "        out.write(f['content'])",
+    "    os.chown(f['path'], pwd.getpwnam(user).pw_uid, grp.getgrnam(group or user).gr_gid)",
+    "    os.chmod(f['path'], int(f['permissions'], 8))",
+    "    print('fetch-secrets: wrote ' + f['path'])",
+    "",
+  ].join("\n");
+}
+
+function ingressRules(name: string, securityGroupId: pulumi.Input<string>, rules: readonly IngressRule[], opts: pulumi.ComponentResourceOptions): void {
+  rules.forEach((rule, i) => {
+    const base = { securityGroupId, ipProtocol: rule.protocol, fromPort: rule.port, toPort: rule.port, description: rule.description };
+    const src = rule.source;
+    const sources: Partial<aws.vpc.SecurityGroupIngressRuleArgs>[] =
+      src.kind === "anywhere" ? [{ cidrIpv4: "0.0.0.0/0" }, { cidrIpv6: "::/0" }]
+        : src.kind === "cidrs" ? src.cidrs.map((c) => (c.includes(":") ? { cidrIpv6: c } : { cidrIpv4: c }))
+          : src.kind === "role" ? [{ referencedSecurityGroupId: src.role.ref }]
+            : [{ referencedSecurityGroupId: src.loadBalancer.securityRef }];
+    sources.forEach((source, j) => {
+      new aws.vpc.SecurityGroupIngressRule(`${name}-${rule.port}-${i}-${j}`, { ...base, ...source }, opts);
+    });
+  });
+}
+
+function allEgress(name: string, securityGroupId: pulumi.Input<string>, opts: pulumi.ComponentResourceOptions): void {
+  new aws.vpc.SecurityGroupEgressRule(`${name}-egress`, {
+    securityGroupId, ipProtocol: "-1", cidrIpv4: "0.0.0.0/0", description: "All outbound (packages, git, APIs)",
+  }, opts);
+  new aws.vpc.SecurityGroupEgressRule(`${name}-egress6`, {
+    securityGroupId, ipProtocol: "-1", cidrIpv6: "::/0", description: "All outbound over IPv6",
+  }, opts);
+}
+
+function sgName(name: string): string {
+  return name.replace(/[^A-Za-z0-9._-]/g, "-").slice(0, 255);
+}
+
+function assumeRolePolicy(service: string): string {
+  return JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }] });
+}
+
+export const awsAdapter: CloudAdapter = {
+  name: "aws",
+  userDataLimit: CATALOG.aws.userDataLimit,
+
+  // cloud-init reads gzip-compressed user data; the limit applies to what EC2 stores.
+  userDataBytes(cloudConfig) {
+    return gzipSync(Buffer.from(cloudConfig, "utf8"), { level: 9 }).length;
+  },
+
+  // EC2 user data is readable by anyone who can describe the instance: no secret goes there.
+  secretDelivery(hostname, region) {
+    return {
+      kind: "fetch",
+      packages: ["python3-boto3"],
+      files: [{ path: SECRET_FETCH_SCRIPT, permissions: "0755", content: renderSecretFetchScript(secretParameterName(hostname), region) }],
+      command: [SECRET_FETCH_SCRIPT],
+    };
+  },
+
+  volumeDevicePath() {
+    // Nitro instances expose the first attached EBS volume after the root disk as nvme1n1.
+    return "/dev/nvme1n1";
+  },
+
+  network(name, args, opts): NetworkHandle {
+    const azs = aws.getAvailabilityZonesOutput({ state: "available" }, { parent: opts.parent }).names.apply((n) => n.slice(0, 2));
+    const vpc = new aws.ec2.Vpc(name, {
+      cidrBlock: VPC_CIDR, enableDnsHostnames: true, enableDnsSupport: true, tags: { Name: name },
+    }, opts);
+    const igw = new aws.ec2.InternetGateway(`${name}-igw`, { vpcId: vpc.id, tags: { Name: name } }, opts);
+    const publicRt = new aws.ec2.RouteTable(`${name}-public`, {
+      vpcId: vpc.id, routes: [{ cidrBlock: "0.0.0.0/0", gatewayId: igw.id }], tags: { Name: `${name}-public` },
+    }, opts);
+    const publicSubnets = PUBLIC_CIDRS.map((cidr, i) => {
+      const subnet = new aws.ec2.Subnet(`${name}-public-${i + 1}`, {
+        vpcId: vpc.id, cidrBlock: cidr, availabilityZone: azs.apply((z) => z[i]), mapPublicIpOnLaunch: false,
+        tags: { Name: `${name}-public-${i + 1}`, Tier: "public" },
+      }, opts);
+      new aws.ec2.RouteTableAssociation(`${name}-public-${i + 1}`, { subnetId: subnet.id, routeTableId: publicRt.id }, opts);
+      return subnet;
+    });
+    const natMode = args.natMode ?? "none";
+    const routes: aws.types.input.ec2.RouteTableRoute[] = [];
+    if (natMode === "gateway") {
+      const eip = new aws.ec2.Eip(`${name}-nat`, { domain: "vpc", tags: { Name: `${name}-nat` } }, opts);
+      const nat = new aws.ec2.NatGateway(`${name}-nat`, {
+        allocationId: eip.id, subnetId: publicSubnets[0].id, tags: { Name: `${name}-nat` },
+      }, { ...opts, dependsOn: [igw] });
+      routes.push({ cidrBlock: "0.0.0.0/0", natGatewayId: nat.id });
+    } else if (natMode === "instance") {
+      const sg = new aws.ec2.SecurityGroup(`${name}-nat`, {
+        name: sgName(`${name}-nat`), vpcId: vpc.id, description: "NAT instance: forwards private subnets to the internet",
+      }, opts);
+      new aws.vpc.SecurityGroupIngressRule(`${name}-nat-from-vpc`, {
+        securityGroupId: sg.id, ipProtocol: "-1", cidrIpv4: VPC_CIDR, description: "Traffic from the private subnets",
+      }, opts);
+      allEgress(`${name}-nat`, sg.id, opts);
+      const ami = aws.ec2.getAmiOutput({
+        mostRecent: true, owners: [IMAGES["debian-12"].owner],
+        filters: [{ name: "name", values: [IMAGES["debian-12"].name] }, { name: "architecture", values: ["x86_64"] }],
+      }, { parent: opts.parent });
+      const natInstance = new aws.ec2.Instance(`${name}-nat`, {
+        ami: ami.id, instanceType: "t3.nano", subnetId: publicSubnets[0].id, associatePublicIpAddress: true,
+        sourceDestCheck: false, vpcSecurityGroupIds: [sg.id],
+        metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 1, httpEndpoint: "enabled" },
+        rootBlockDevice: { volumeType: "gp3", encrypted: true, volumeSize: 8 },
+        userData: [
+          "#cloud-config",
+          "packages: [iptables, iptables-persistent]",
+          "write_files:",
+          "  - path: /etc/sysctl.d/90-nat.conf",
+          "    content: \"net.ipv4.ip_forward = 1\\n\"",
+          "runcmd:",
+          "  - [sysctl, --system]",
+          `  - [sh, -c, "iptables -t nat -A POSTROUTING -s ${VPC_CIDR} -o $(ip route show default | awk '{print $5}') -j MASQUERADE && netfilter-persistent save"]`,
+          "",
+        ].join("\n"),
+        tags: { Name: `${name}-nat` },
+      }, { ...opts, ignoreChanges: ["ami"] });
+      routes.push({ cidrBlock: "0.0.0.0/0", networkInterfaceId: natInstance.primaryNetworkInterfaceId });
+    }
+    const privateRt = new aws.ec2.RouteTable(`${name}-private`, { vpcId: vpc.id, routes, tags: { Name: `${name}-private` } }, opts);
+    const privateSubnets = PRIVATE_CIDRS.map((cidr, i) => {
+      const subnet = new aws.ec2.Subnet(`${name}-private-${i + 1}`, {
+        vpcId: vpc.id, cidrBlock: cidr, availabilityZone: azs.apply((z) => z[i]), mapPublicIpOnLaunch: false,
+        tags: { Name: `${name}-private-${i + 1}`, Tier: "private" },
+      }, opts);
+      new aws.ec2.RouteTableAssociation(`${name}-private-${i + 1}`, { subnetId: subnet.id, routeTableId: privateRt.id }, opts);
+      return subnet;
+    });
+    const handle: NetworkHandle = { id: vpc.id, cidr: vpc.cidrBlock, region: args.region };
+    networks.set(handle, {
+      vpcId: vpc.id, azs,
+      publicSubnetIds: publicSubnets.map((s) => s.id),
+      privateSubnetIds: privateSubnets.map((s) => s.id),
+      serversPublic: natMode === "none",
+    });
+    return handle;
+  },
+
+  role(name, args, opts): RoleHandle {
+    const sg = new aws.ec2.SecurityGroup(name, {
+      name: sgName(args.tagName),
+      vpcId: details(args.network).vpcId,
+      description: `Servers with the ${args.role} role`,
+      tags: { Name: args.tagName, Role: args.role },
+    }, opts);
+    return { role: args.role, ref: sg.id };
+  },
+
+  server(name, args, opts): ServerHandle {
+    const net = details(args.network);
+    // Spread servers over both zones, by name so a server keeps its zone (and its volume) for life.
+    const zone = [...args.hostname].reduce((h, c) => h + c.charCodeAt(0), 0) % 2;
+    const subnetId = net.serversPublic ? net.publicSubnetIds[zone] : net.privateSubnetIds[zone];
+
+    const sg = new aws.ec2.SecurityGroup(`${name}-sg`, {
+      name: sgName(`${args.hostname}`), vpcId: net.vpcId, description: `Server ${args.hostname}`, tags: { Name: args.hostname },
+    }, opts);
+    allEgress(`${name}-sg`, sg.id, opts);
+
+    const parameter = new aws.ssm.Parameter(`${name}-secrets`, {
+      name: secretParameterName(args.hostname),
+      type: "SecureString",
+      tier: "Intelligent-Tiering",
+      description: `Secret files of ${args.hostname}, fetched at boot`,
+      value: pulumi.secret(args.secretFiles.apply((files) => JSON.stringify(files.map((f) => ({
+        path: f.path, content: f.content, permissions: f.permissions, owner: f.owner ?? "root:root",
+      }))))),
+    }, opts);
+
+    const role = new aws.iam.Role(`${name}-role`, { assumeRolePolicy: assumeRolePolicy("ec2.amazonaws.com"), tags: { Name: args.hostname } }, opts);
+    new aws.iam.RolePolicyAttachment(`${name}-ssm`, { role: role.name, policyArn: "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore" }, opts);
+    new aws.iam.RolePolicyAttachment(`${name}-cloudwatch`, { role: role.name, policyArn: "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy" }, opts);
+    const buckets = pulumi.output(args.bucketAccess ?? []);
+    const queues = pulumi.output(args.queueAccess ?? []);
+    new aws.iam.RolePolicy(`${name}-own`, {
+      role: role.id,
+      policy: pulumi.all([parameter.arn, buckets, queues]).apply(([paramArn, bucketNames, queueArns]) => JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          { Sid: "OwnSecrets", Effect: "Allow", Action: ["ssm:GetParameter"], Resource: [paramArn] },
+          ...(bucketNames.length ? [
+            { Sid: "StaticBucketList", Effect: "Allow", Action: ["s3:ListBucket"], Resource: bucketNames.map((b) => `arn:aws:s3:::${b}`) },
+            { Sid: "StaticBucketObjects", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], Resource: bucketNames.map((b) => `arn:aws:s3:::${b}/*`) },
+          ] : []),
+          ...(queueArns.length ? [{
+            Sid: "TaskQueues", Effect: "Allow",
+            Action: ["sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:ListQueues"],
+            Resource: queueArns,
+          }] : []),
+        ],
+      })),
+    }, opts);
+    const profile = new aws.iam.InstanceProfile(`${name}-profile`, { role: role.name }, opts);
+
+    const image = IMAGES[args.os];
+    const ami = aws.ec2.getAmiOutput({
+      mostRecent: true, owners: [image.owner],
+      filters: [{ name: "name", values: [image.name] }, { name: "architecture", values: ["x86_64"] }],
+    }, { parent: opts.parent });
+
+    const instance = new aws.ec2.Instance(name, {
+      ami: ami.id,
+      instanceType: args.size,
+      subnetId,
+      associatePublicIpAddress: net.serversPublic,
+      vpcSecurityGroupIds: [sg.id, ...args.roles.map((r) => r.ref)],
+      iamInstanceProfile: profile.name,
+      metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 1, httpEndpoint: "enabled", instanceMetadataTags: "disabled" },
+      rootBlockDevice: { volumeType: "gp3", volumeSize: 20, encrypted: true, deleteOnTermination: true },
+      userDataBase64: pulumi.output(args.userData).apply((u) => gzipSync(Buffer.from(u, "utf8"), { level: 9 }).toString("base64")),
+      // A new release is a new server, as on DigitalOcean.
+      userDataReplaceOnChange: true,
+      monitoring: true,
+      tags: { Name: args.hostname, Roles: args.roles.map((r) => r.role).join(",") },
+    }, {
+      ...opts,
+      // Newer AMIs arrive through unattended upgrades, not by replacing servers.
+      ignoreChanges: ["ami"],
+      deleteBeforeReplace: args.volume !== undefined,
+    });
+
+    let volumeId: pulumi.Output<string> | undefined;
+    if (args.volume) {
+      const volume = new aws.ebs.Volume(`${name}-data`, {
+        availabilityZone: net.azs.apply((z) => z[zone]),
+        size: args.volume.sizeGb,
+        type: "gp3",
+        encrypted: true,
+        tags: { Name: args.volume.name },
+      }, { ...opts, protect: args.volume.protect });
+      new aws.ec2.VolumeAttachment(`${name}-data`, { deviceName: "/dev/sdf", volumeId: volume.id, instanceId: instance.id, stopInstanceBeforeDetaching: true }, opts);
+      volumeId = volume.id;
+    }
+
+    let address = instance.publicIp;
+    if (args.reservedIp) {
+      const eip = new aws.ec2.Eip(`${name}-ip`, { domain: "vpc", tags: { Name: args.hostname } }, opts);
+      new aws.ec2.EipAssociation(`${name}-ip`, { allocationId: eip.id, instanceId: instance.id }, opts);
+      address = eip.publicIp;
+    }
+    const handle: ServerHandle = { id: instance.id, publicIp: instance.publicIp, privateIp: instance.privateIp, address, volumeId };
+    serverGroups.set(handle, sg.id);
+    return handle;
+  },
+
+  serverFirewall(name, args, opts) {
+    const sg = serverGroups.get(args.server);
+    if (!sg) throw new Error("this server was not made by the AWS adapter");
+    ingressRules(name, sg, args.ingress, opts);
+  },
+
+  allowIngress(name, args, opts) {
+    ingressRules(name, args.to.ref, args.rules, opts);
+  },
+
+  loadBalancer(name, args, opts): LoadBalancerHandle {
+    const net = details(args.network);
+    const sg = new aws.ec2.SecurityGroup(`${name}-sg`, {
+      name: sgName(args.name), vpcId: net.vpcId, description: `Load balancer ${args.name}: HTTP(S) from the internet`,
+    }, opts);
+    const ports = args.certificate ? [80, 443] : [80];
+    ingressRules(`${name}-sg`, sg.id, ports.map((port) => ({
+      port, protocol: "tcp", source: { kind: "anywhere" }, description: port === 443 ? "HTTPS from the internet" : "HTTP from the internet",
+    })), opts);
+    new aws.vpc.SecurityGroupEgressRule(`${name}-sg-to-servers`, {
+      securityGroupId: sg.id, ipProtocol: "tcp", fromPort: 80, toPort: 80, cidrIpv4: VPC_CIDR, description: "HTTP to the web servers",
+    }, opts);
+    const lb = new aws.lb.LoadBalancer(name, {
+      name: args.name.slice(0, 32),
+      loadBalancerType: "application",
+      internal: false,
+      subnets: net.publicSubnetIds,
+      securityGroups: [sg.id],
+      dropInvalidHeaderFields: true,
+      idleTimeout: 60,
+    }, opts);
+    const tg = new aws.lb.TargetGroup(`${name}-web`, {
+      port: 80, protocol: "HTTP", targetType: "instance", vpcId: net.vpcId,
+      deregistrationDelay: 30,
+      healthCheck: { path: args.healthCheckPath, port: "80", protocol: "HTTP", matcher: "200", interval: 10, timeout: 5, healthyThreshold: 3, unhealthyThreshold: 3 },
+    }, opts);
+    if (args.certificate) {
+      new aws.lb.Listener(`${name}-http`, {
+        loadBalancerArn: lb.arn, port: 80, protocol: "HTTP",
+        defaultActions: [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }],
+      }, opts);
+      new aws.lb.Listener(`${name}-https`, {
+        loadBalancerArn: lb.arn, port: 443, protocol: "HTTPS", sslPolicy: ALB_TLS_POLICY, certificateArn: args.certificate.id,
+        defaultActions: [{ type: "forward", targetGroupArn: tg.arn }],
+      }, opts);
+    } else {
+      new aws.lb.Listener(`${name}-http`, {
+        loadBalancerArn: lb.arn, port: 80, protocol: "HTTP", defaultActions: [{ type: "forward", targetGroupArn: tg.arn }],
+      }, opts);
+    }
+    const handle: LoadBalancerHandle = { id: lb.arn, address: lb.dnsName, securityRef: sg.id, zoneId: lb.zoneId };
+    targetGroups.set(handle, tg.arn);
+    return handle;
+  },
+
+  attachToLoadBalancer(name, args, opts) {
+    const tg = targetGroups.get(args.loadBalancer);
+    if (!tg) throw new Error("this load balancer was not made by the AWS adapter");
+    new aws.lb.TargetGroupAttachment(name, { targetGroupArn: tg, targetId: args.server.id, port: 80 }, opts);
+  },
+
+  dnsZone(name, args, opts) {
+    if (args.create) {
+      const zone = new aws.route53.Zone(name, { name: args.zone, comment: "Managed by fullstack-pulumi" }, opts);
+      const handle = { name: zone.name, resource: zone };
+      zoneIds.set(handle, zone.zoneId);
+      return handle;
+    }
+    const found = aws.route53.getZoneOutput({ name: args.zone, privateZone: false }, { parent: opts.parent });
+    const handle = { name: pulumi.output(args.zone) };
+    zoneIds.set(handle, found.zoneId);
+    return handle;
+  },
+
+  certificate(name, args, opts) {
+    return acmCertificate(name, args.zone, args.domain, opts);
+  },
+
+  dnsRecord(name, args, opts) {
+    const zoneId = zoneIds.get(args.zone);
+    if (!zoneId || !args.loadBalancer.zoneId) throw new Error("AWS DNS records need a Route 53 zone and an ALB");
+    new aws.route53.Record(name, {
+      zoneId, name: args.domain, type: "A",
+      aliases: [{ name: args.loadBalancer.address, zoneId: args.loadBalancer.zoneId, evaluateTargetHealth: true }],
+    }, opts);
+  },
+
+  managedPostgres(name, args, opts): PostgresHandle {
+    const net = details(args.network);
+    const subnets = new aws.rds.SubnetGroup(`${name}-subnets`, { subnetIds: net.privateSubnetIds, description: `Private subnets of ${args.clusterName}` }, opts);
+    const sg = new aws.ec2.SecurityGroup(`${name}-sg`, {
+      name: sgName(`${args.clusterName}-postgres`), vpcId: net.vpcId, description: `PostgreSQL ${args.clusterName}: only the app's roles`,
+    }, opts);
+    ingressRules(`${name}-sg`, sg.id, args.allowRoles.map((role) => ({
+      port: 5432, protocol: "tcp", source: { kind: "role", role }, description: `PostgreSQL from the ${role.role} role`,
+    })), opts);
+    const params = new aws.rds.ParameterGroup(`${name}-params`, {
+      family: `postgres${args.version}`,
+      description: `TLS-only PostgreSQL for ${args.clusterName}`,
+      parameters: [{ name: "rds.force_ssl", value: "1" }],
+    }, opts);
+    const password = new random.RandomPassword(`${name}-password`, { length: 32, special: false }, opts);
+    const finalSnapshot = new random.RandomId(`${name}-final-snapshot`, { byteLength: 4 }, opts);
+    const db = new aws.rds.Instance(name, {
+      identifier: args.clusterName.toLowerCase().replace(/[^a-z0-9-]/g, "-").slice(0, 63),
+      engine: "postgres",
+      engineVersion: args.version,
+      instanceClass: args.size,
+      allocatedStorage: 20,
+      maxAllocatedStorage: 200,
+      storageType: "gp3",
+      storageEncrypted: true,
+      dbName: args.database,
+      username: args.user,
+      password: password.result,
+      dbSubnetGroupName: subnets.name,
+      vpcSecurityGroupIds: [sg.id],
+      parameterGroupName: params.name,
+      multiAz: args.nodes > 1,
+      publiclyAccessible: false,
+      backupRetentionPeriod: 7,
+      copyTagsToSnapshot: true,
+      deletionProtection: args.protect,
+      skipFinalSnapshot: !args.protect,
+      finalSnapshotIdentifier: args.protect ? pulumi.interpolate`${args.clusterName}-final-${finalSnapshot.hex}` : undefined,
+      autoMinorVersionUpgrade: true,
+      applyImmediately: false,
+    }, { ...opts, protect: args.protect });
+    const url = pulumi.secret(pulumi.interpolate`postgresql://${args.user}:${password.result}@${db.address}:${db.port}/${args.database}?sslmode=require`);
+    return { host: db.address, port: db.port, database: pulumi.output(args.database), user: pulumi.output(args.user), url, directUrl: url };
+  },
+
+  managedRedis(name, args, opts): RedisHandle {
+    const net = details(args.network);
+    const subnets = new aws.elasticache.SubnetGroup(`${name}-subnets`, { subnetIds: net.privateSubnetIds, description: `Private subnets of ${args.clusterName}` }, opts);
+    const sg = new aws.ec2.SecurityGroup(`${name}-sg`, {
+      name: sgName(`${args.clusterName}-valkey`), vpcId: net.vpcId, description: `Valkey ${args.clusterName}: only the app's roles`,
+    }, opts);
+    ingressRules(`${name}-sg`, sg.id, args.allowRoles.map((role) => ({
+      port: 6379, protocol: "tcp", source: { kind: "role", role }, description: `Valkey from the ${role.role} role`,
+    })), opts);
+    const params = new aws.elasticache.ParameterGroup(`${name}-params`, {
+      family: "valkey8",
+      description: `Broker-safe Valkey for ${args.clusterName}`,
+      parameters: [{ name: "maxmemory-policy", value: args.evictionPolicy === "noeviction" ? "noeviction" : "allkeys-lru" }],
+    }, opts);
+    const token = new random.RandomPassword(`${name}-token`, { length: 32, special: false }, opts);
+    const group = new aws.elasticache.ReplicationGroup(name, {
+      replicationGroupId: args.clusterName.toLowerCase().replace(/[^a-z0-9-]/g, "-").slice(0, 40),
+      description: `Valkey for ${args.clusterName} (non-cluster mode: Celery and RQ need it)`,
+      engine: "valkey",
+      engineVersion: "8.0",
+      nodeType: args.size,
+      numCacheClusters: args.nodes,
+      automaticFailoverEnabled: args.nodes > 1,
+      multiAzEnabled: args.nodes > 1,
+      port: 6379,
+      parameterGroupName: params.name,
+      subnetGroupName: subnets.name,
+      securityGroupIds: [sg.id],
+      atRestEncryptionEnabled: true,
+      transitEncryptionEnabled: true,
+      authToken: token.result,
+      snapshotRetentionLimit: args.protect ? 7 : 0,
+      autoMinorVersionUpgrade: true,
+    }, { ...opts, protect: args.protect });
+    return {
+      host: group.primaryEndpointAddress,
+      port: pulumi.output(6379),
+      url: pulumi.secret(pulumi.interpolate`rediss://:${token.result}@${group.primaryEndpointAddress}:6379/0`),
+    };
+  },
+
+  bucket(name, args, opts): BucketHandle {
+    const bucket = new aws.s3.Bucket(name, { bucket: args.bucketName, forceDestroy: false }, { ...opts, protect: args.protect });
+    new aws.s3.BucketPublicAccessBlock(`${name}-public-access`, {
+      bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true,
+    }, opts);
+    new aws.s3.BucketOwnershipControls(`${name}-ownership`, { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, opts);
+    new aws.s3.BucketServerSideEncryptionConfiguration(`${name}-encryption`, {
+      bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true }],
+    }, opts);
+    new aws.s3.BucketVersioning(`${name}-versioning`, { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } }, opts);
+    new aws.s3.BucketCorsConfiguration(`${name}-cors`, {
+      bucket: bucket.id,
+      corsRules: [{ allowedMethods: ["GET", "HEAD"], allowedOrigins: [...args.corsOrigins], allowedHeaders: ["*"], maxAgeSeconds: 3600 }],
+    }, opts);
+    const oac = new aws.cloudfront.OriginAccessControl(`${name}-oac`, {
+      name: sgName(`${name}-oac`).slice(0, 64), description: `CloudFront reads ${name}`,
+      originAccessControlOriginType: "s3", signingBehavior: "always", signingProtocol: "sigv4",
+    }, opts);
+
+    let certificateArn: pulumi.Output<string> | undefined;
+    let zoneId: pulumi.Output<string> | undefined;
+    if (args.customDomain) {
+      // CloudFront takes certificates from us-east-1 only.
+      const usEast1 = new aws.Provider(`${name}-us-east-1`, { region: "us-east-1" }, opts);
+      certificateArn = acmCertificate(`${name}-cdn-cert`, args.customDomain.zone, args.customDomain.name, { ...opts, provider: usEast1 }).id;
+      zoneId = zoneIds.get(args.customDomain.zone);
+    }
+    const distribution = new aws.cloudfront.Distribution(`${name}-cdn`, {
+      enabled: true,
+      comment: `Static files of ${name}`,
+      priceClass: "PriceClass_100",
+      httpVersion: "http2and3",
+      aliases: args.customDomain ? [args.customDomain.name] : undefined,
+      origins: [{ originId: "bucket", domainName: bucket.bucketRegionalDomainName, originAccessControlId: oac.id }],
+      defaultCacheBehavior: {
+        targetOriginId: "bucket",
+        viewerProtocolPolicy: "redirect-to-https",
+        allowedMethods: ["GET", "HEAD", "OPTIONS"],
+        cachedMethods: ["GET", "HEAD"],
+        cachePolicyId: CACHING_OPTIMIZED,
+        compress: true,
+      },
+      restrictions: { geoRestriction: { restrictionType: "none" } },
+      viewerCertificate: certificateArn
+        ? { acmCertificateArn: certificateArn, sslSupportMethod: "sni-only", minimumProtocolVersion: "TLSv1.2_2021" }
+        : { cloudfrontDefaultCertificate: true },
+    }, opts);
+    new aws.s3.BucketPolicy(`${name}-policy`, {
+      bucket: bucket.id,
+      policy: pulumi.all([bucket.arn, distribution.arn]).apply(([bucketArn, distArn]) => JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Sid: "CloudFrontReads", Effect: "Allow", Principal: { Service: "cloudfront.amazonaws.com" },
+            Action: "s3:GetObject", Resource: `${bucketArn}/*`, Condition: { StringEquals: { "AWS:SourceArn": distArn } },
+          },
+          {
+            Sid: "TLSOnly", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: [bucketArn, `${bucketArn}/*`],
+            Condition: { Bool: { "aws:SecureTransport": "false" } },
+          },
+        ],
+      })),
+    }, opts);
+    if (args.customDomain && zoneId) {
+      new aws.route53.Record(`${name}-cdn-dns`, {
+        zoneId, name: args.customDomain.name, type: "A",
+        aliases: [{ name: distribution.domainName, zoneId: distribution.hostedZoneId, evaluateTargetHealth: false }],
+      }, opts);
+    }
+    return {
+      bucketName: bucket.bucket,
+      endpoint: pulumi.output(`https://s3.${args.region}.amazonaws.com`),
+      publicUrl: args.customDomain ? pulumi.output(`https://${args.customDomain.name}`) : pulumi.interpolate`https://${distribution.domainName}`,
+    };
+  },
+
+  queues(name, args, opts): QueueHandle {
+    const queues = args.names.map((q) => {
+      const safe = q.replace(/[^A-Za-z0-9_-]/g, "-");
+      const dlq = new aws.sqs.Queue(`${name}-${safe}-dlq`, {
+        messageRetentionSeconds: 14 * 24 * 3600, sqsManagedSseEnabled: true,
+      }, { ...opts, protect: args.protect });
+      const queue = new aws.sqs.Queue(`${name}-${safe}`, {
+        visibilityTimeoutSeconds: args.visibilityTimeout,
+        messageRetentionSeconds: 4 * 24 * 3600,
+        sqsManagedSseEnabled: true,
+        redrivePolicy: pulumi.jsonStringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: 5 }),
+      }, { ...opts, protect: args.protect });
+      return { name: q, queue, dlq };
+    });
+    const predefined = pulumi.all(queues.map((q) => pulumi.all([q.queue.url]).apply(([url]) => [q.name, { url }] as const)));
+    return {
+      arns: pulumi.all(queues.flatMap((q) => [q.queue.arn, q.dlq.arn])),
+      environment: {
+        CELERY_BROKER_URL: "sqs://",
+        CELERY_BROKER_TRANSPORT_OPTIONS: predefined.apply((entries) => JSON.stringify({
+          region: aws.config.region ?? "", predefined_queues: Object.fromEntries(entries),
+        })),
+      },
+    };
+  },
+};
+
+/** An ACM certificate validated through Route 53. */
+function acmCertificate(name: string, zone: DnsZoneHandle, domain: string, opts: pulumi.CustomResourceOptions) {
+  const zoneId = zoneIds.get(zone);
+  if (!zoneId) throw new Error("certificates on AWS need a Route 53 zone");
+  const cert = new aws.acm.Certificate(name, { domainName: domain, validationMethod: "DNS" }, opts);
+  const option = cert.domainValidationOptions.apply((o) => o[0]);
+  const record = new aws.route53.Record(`${name}-validation`, {
+    zoneId, name: option.resourceRecordName, type: option.resourceRecordType, records: [option.resourceRecordValue], ttl: 300,
+    allowOverwrite: true,
+  }, { ...opts, provider: undefined });
+  const validation = new aws.acm.CertificateValidation(`${name}-validation`, {
+    certificateArn: cert.arn, validationRecordFqdns: [record.fqdn],
+  }, opts);
+  return { id: validation.certificateArn, name: cert.arn };
+}
