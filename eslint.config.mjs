@@ -2,7 +2,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "node_modules/", "coverage/", "examples/", "*.js"] },
+  { ignores: ["dist/", "node_modules/", "coverage/", "examples/", ".cache/", "bench/work/", "*.js"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -60,7 +60,10 @@ export const digitalOceanAdapter: CloudAdapter = {
 
   network(name, args, opts): NetworkHandle {
     const vpc = new digitalocean.Vpc(name, { name: physicalName(name), region: args.region, description: args.description }, opts);
-    return { id: vpc.id, cidr: vpc.ipRange, region: args.region };
+    // Droplets created without a key get a root password by e-mail; register the admin keys instead.
+    const sshKeyRefs = (args.sshPublicKeys ?? []).map((publicKey, i) =>
+      new digitalocean.SshKey(`${name}-admin-${i + 1}`, { name: `${physicalName(name)}-admin-${i + 1}`, publicKey }, opts).fingerprint);
+    return { id: vpc.id, cidr: vpc.ipRange, region: args.region, sshKeyRefs };
   },
 
   role(name, args, opts): RoleHandle {
@@ -88,7 +91,7 @@ export const digitalOceanAdapter: CloudAdapter = {
       userData: args.userData,
       vpcUuid: args.network.id,
       tags: args.roles.map((r) => r.ref),
-      sshKeys: [...args.sshKeyIds],
+      sshKeys: args.sshKeyIds.length > 0 ? [...args.sshKeyIds] : [...(args.network.sshKeyRefs ?? [])],
       monitoring: true,
       ipv6: true,
       gracefulShutdown: true,

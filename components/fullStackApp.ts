@@ -51,7 +51,10 @@ export class FullStackApp extends pulumi.ComponentResource {
     const single = s.profile === "single";
     const protect = s.protect;
 
-    this.network = new Network(name, { cloud: s.cloud, region: s.region, natMode: s.natMode }, { parent: this });
+    this.network = new Network(name, {
+      cloud: s.cloud, region: s.region, natMode: s.natMode,
+      adminSshKeys: s.access.sshKeyIds.length > 0 ? [] : s.access.adminSshKeys,
+    }, { parent: this });
     const network = this.network;
     // Roles exist before servers, so data store firewalls never wait on servers.
     network.role("web");

@@ -195,6 +195,8 @@ function fakeOutputs(type: string, name: string, inputs: Record<string, unknown>
       return { arn: `arn:aws:ssm:eu-central-1:123456789012:parameter${inputs.name}` };
     case "aws:iam/role:Role":
       return { arn: `arn:aws:iam::123456789012:role/${name}` };
+    case "digitalocean:index/sshKey:SshKey":
+      return { fingerprint: createHash("md5").update(String(inputs.publicKey)).digest("hex").replace(/(..)(?!$)/g, "$1:") };
     case "random:index/randomId:RandomId":
       return { hex: createHash("sha256").update(name).digest("hex").slice(0, 8) };
     case "digitalocean:index/certificate:Certificate":

@@ -31,6 +31,8 @@ export interface CloudCatalog {
   readonly bucketNeedsKeys: boolean;
   /** How the private network reaches the internet is a choice here (AWS NAT). */
   readonly hasNatChoice: boolean;
+  /** Servers must be created with an SSH key (else DigitalOcean mails a root password). */
+  readonly requiresSshKey: boolean;
 }
 
 export const CATALOG: Record<CloudName, CloudCatalog> = {
@@ -51,6 +53,7 @@ export const CATALOG: Record<CloudName, CloudCatalog> = {
     scaledCacheSize: "db-s-1vcpu-2gb",
     bucketNeedsKeys: true,
     hasNatChoice: false,
+    requiresSshKey: true,
   },
   aws: {
     title: "AWS",
@@ -74,6 +77,7 @@ export const CATALOG: Record<CloudName, CloudCatalog> = {
     scaledCacheSize: "cache.t4g.small",
     bucketNeedsKeys: false,
     hasNatChoice: true,
+    requiresSshKey: false,
   },
 };
 

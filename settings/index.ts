@@ -171,6 +171,10 @@ export function loadSettings(raw: RawConfig): Settings {
       /^(\d+|([0-9a-f]{2}:){15}[0-9a-f]{2}|SHA256:[A-Za-z0-9+/=]+)$/, "an SSH key ID or fingerprint",
       'use the numeric ID or the MD5 fingerprint shown in the cloud console, e.g. "3b:16:bf:..."')),
   };
+  if (catalog.requiresSshKey && access.adminSshKeys.length === 0 && access.sshKeyIds.length === 0) {
+    throw new SettingsError(k("adminSshKeys"), [], `is empty and so is ${k("sshKeyIds")}; ${catalog.title} would mail a root password`,
+      `add your public key with \`pulumi config set --path 'adminSshKeys[0]' "$(cat ~/.ssh/id_ed25519.pub)"\` (SSH stays closed unless ${k("adminCidrs")} lists addresses)`);
+  }
   if (access.adminCidrs.includes("0.0.0.0/0") || access.adminCidrs.includes("::/0")) {
     throw new SettingsError(k("adminCidrs"), access.adminCidrs, "opens SSH to the whole internet",
       "list only your own addresses, e.g. \"203.0.113.7/32\", or leave it empty to close SSH");

@@ -9,7 +9,10 @@ import { renderPulumiYaml, renderReadme } from "../tools/docs";
 import { ROOT } from "./helpers";
 
 const run = promisify(execFile);
-const base = { appRepo: "https://github.com/acme/shop.git" };
+const base = {
+  appRepo: "https://github.com/acme/shop.git",
+  adminSshKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHf3c2Q0b1v6m3Y2y0Yk7t4oV3r6q1v9mQ2bA0c1d2e3 ops@example"],
+};
 
 describe("settings", () => {
   it("applies safe defaults", () => {
@@ -36,6 +39,7 @@ describe("settings", () => {
     [{ adminCidrs: ["10.0.0.0/33"] }, 'fullstack:adminCidrs[0] "10.0.0.0/33" is not a CIDR block'],
     [{ adminCidrs: ["0.0.0.0/0"] }, "fullstack:adminCidrs [\"0.0.0.0/0\"] opens SSH to the whole internet"],
     [{ adminSshKeys: ["hello"] }, "fullstack:adminSshKeys[0] \"hello\" is not an SSH public key"],
+    [{ adminSshKeys: [] }, "fullstack:adminSshKeys [] is empty and so is fullstack:sshKeyIds; DigitalOcean would mail a root password"],
     [{ domain: "localhost" }, 'fullstack:domain "localhost" is not a domain name'],
     [{ framework: "pyramid" }, 'fullstack:framework "pyramid" is not a supported framework; use one of django, flask'],
     [{ workerKind: "huey" }, 'fullstack:workerKind "huey" is not a task queue; use one of celery, rq, none'],
