@@ -6,6 +6,8 @@
 import { createHash } from "node:crypto";
 import { resolve } from "node:path";
 import { runStack, type RecordedResource, type RunResult } from "../harness/mockRuntime";
+import { evaluatePolicies } from "../harness/policyRunner";
+import { rules } from "../policies/rules";
 import { program } from "../stacks/program";
 import { readStackConfig } from "./stackConfig";
 
@@ -15,24 +17,27 @@ interface PlanArgs {
   stack: string;
   json: boolean;
   configDir?: string;
+  policies: boolean;
 }
 
 function parseArgs(argv: string[]): PlanArgs {
   let stack = "dev";
   let json = false;
   let configDir: string | undefined;
+  let policies = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--json") json = true;
     else if (a === "--stack" || a === "-s") stack = argv[++i] ?? "";
     else if (a.startsWith("--stack=")) stack = a.slice("--stack=".length);
     else if (a === "--config-dir") configDir = resolve(argv[++i] ?? ".");
+    else if (a === "--policies") policies = true;
     else if (a === "--help" || a === "-h") {
-      process.stdout.write("usage: npm run plan -- [--stack NAME] [--json] [--config-dir DIR]\n");
+      process.stdout.write("usage: npm run plan -- [--stack NAME] [--json] [--policies] [--config-dir DIR]\n");
       process.exit(0);
-    } else throw new Error(`unknown argument ${a}; usage: npm run plan -- [--stack NAME] [--json] [--config-dir DIR]`);
+    } else throw new Error(`unknown argument ${a}; usage: npm run plan -- [--stack NAME] [--json] [--policies] [--config-dir DIR]`);
   }
-  return { stack, json, configDir };
+  return { stack, json, configDir, policies };
 }
 
 /** Long strings (user data) are summarised; the JSON output keeps them whole. */
@@ -85,18 +90,24 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const cfg = readStackConfig(ROOT, args.stack, args.configDir);
   const result = await runStack({ project: cfg.project, stack: cfg.stack, config: cfg.config, secretKeys: cfg.secretKeys, program });
+  const violations = args.policies ? await evaluatePolicies(result.resources, rules) : [];
   if (args.json) {
     const resources = result.resources.map((r) => ({
       urn: r.urn, type: r.type, name: r.name, parent: r.parent, custom: r.custom,
       protect: r.protect, deleteBeforeReplace: r.deleteBeforeReplace, inputs: r.inputs,
     }));
     const outputs = Object.fromEntries(Object.entries(result.outputs).map(([k, o]) => [k, o.secret ? "[secret]" : o.value]));
-    process.stdout.write(`${JSON.stringify({ stack: args.stack, resources, outputs }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ stack: args.stack, resources, outputs, ...(args.policies ? { violations } : {}) }, null, 2)}\n`);
   } else {
     printTree(result, args.stack);
+    if (args.policies) {
+      process.stdout.write(violations.length === 0 ? "Policies: every rule passes.\n"
+        : `Policies:\n${violations.map((v) => `  [${v.level}] ${v.policy}: ${v.resource ?? "stack"}: ${v.message}`).join("\n")}\n`);
+    }
   }
+  if (violations.some((v) => v.level === "mandatory")) process.exitCode = 2;
 }
 
 // Errors from the program (settings, provisioning limits) end the plan with their message alone.
 process.on("unhandledRejection", (err) => fail(err instanceof Error ? err.message : String(err)));
-main().then(() => process.exit(0), (err: unknown) => fail(err instanceof Error ? err.message : String(err)));
+main().then(() => process.exit(process.exitCode ?? 0), (err: unknown) => fail(err instanceof Error ? err.message : String(err)));
