@@ -6,6 +6,11 @@
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
+import * as runtimeSettings from "@pulumi/pulumi/runtime/settings";
+
+/** Resolves once the runtime's RPC queue is empty (an internal of the pinned SDK, checked at load). */
+const waitForRPCs = (runtimeSettings as unknown as { waitForRPCs: () => Promise<void> }).waitForRPCs;
+if (typeof waitForRPCs !== "function") throw new Error("@pulumi/pulumi no longer exports waitForRPCs; update harness/mockRuntime.ts");
 
 /** Stands in for a secret value in recorded inputs. */
 export const SECRET = "[secret]";
@@ -242,17 +247,27 @@ export async function runStack(options: RunOptions): Promise<RunResult> {
   recording = recorded;
   try {
     let exported: Record<string, unknown> = {};
+    // A program error ends the run with that error; caught here so the stack resource itself does not
+    // reject (its rejected outputs would surface later as unhandled rejections).
+    let programError: unknown;
     await pulumi.runtime.runInPulumiStack(async () => {
-      exported = await options.program();
-      return exported;
+      try {
+        exported = await options.program();
+      } catch (err) {
+        programError = err;
+      }
+      return programError === undefined ? exported : {};
     });
+    // Let every registration (the stack's own outputs included) finish before the next run resets the mocks.
+    await waitForRPCs();
+    if (programError !== undefined) throw programError;
     const outputs: Record<string, StackOutput> = {};
     for (const [key, value] of Object.entries(exported)) {
       if (value === undefined) continue;
       const out = pulumi.output(value);
       outputs[key] = { value: await valueOf(out), secret: await pulumi.isSecret(out) };
     }
-    await settle(recorded);
+    await waitForRPCs();
     return { resources: recorded, outputs };
   } finally {
     recording = undefined;
@@ -265,18 +280,4 @@ export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
     resolve(v);
     return v;
   }));
-}
-
-/** Waits until no new registration has arrived for a few turns of the event loop. */
-async function settle(recorded: RecordedResource[]): Promise<void> {
-  let seen = -1;
-  let quiet = 0;
-  while (quiet < 5) {
-    await new Promise((r) => setTimeout(r, 10));
-    if (recorded.length === seen) quiet++;
-    else {
-      seen = recorded.length;
-      quiet = 0;
-    }
-  }
 }

@@ -214,6 +214,11 @@ export function loadSettings(raw: RawConfig): Settings {
     }
     env[m[1]] = m[2];
   });
+  const envBytes = Object.entries(env).reduce((n, [key, value]) => n + key.length + value.length + 4, 0);
+  if (envBytes > 4096) {
+    throw new SettingsError(k("appEnv"), `${Object.keys(env).length} entries, ${envBytes} bytes`, "is too large",
+      "keep it under 4096 bytes (it rides in every server's user data or secret store); put bulk configuration in the repo");
+  }
   const app: AppSettings = {
     name: appName,
     repo: v.gitUrl(k("appRepo"), repo),

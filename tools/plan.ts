@@ -108,6 +108,8 @@ async function main(): Promise<void> {
   if (violations.some((v) => v.level === "mandatory")) process.exitCode = 2;
 }
 
-// Errors from the program (settings, provisioning limits) end the plan with their message alone.
-process.on("unhandledRejection", (err) => fail(err instanceof Error ? err.message : String(err)));
-main().then(() => process.exit(process.exitCode ?? 0), (err: unknown) => fail(err instanceof Error ? err.message : String(err)));
+if (require.main === module) {
+  // Errors from the program (settings, provisioning limits) end the plan with their message alone.
+  process.on("unhandledRejection", (err) => fail(err instanceof Error ? err.message : String(err)));
+  main().then(() => process.exit(process.exitCode ?? 0), (err: unknown) => fail(err instanceof Error ? err.message : String(err)));
+}
