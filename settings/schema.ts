@@ -15,6 +15,8 @@ export interface KeyDecl {
   readonly derived?: string;
   /** Set with `pulumi config set --secret`. */
   readonly secret?: boolean;
+  /** Leaving it unset is fine (the feature it enables is off). */
+  readonly optional?: boolean;
 }
 
 export const NAMESPACE = "fullstack";
@@ -133,19 +135,19 @@ export const KEYS: readonly KeyDecl[] = [
     key: "bucket", type: "boolean", derived: "false for single, true for standard and scaled",
     description: "Create a bucket behind the CDN for static and media files (Spaces + CDN, or S3 + CloudFront).",
   },
-  { key: "cdnDomain", type: "string", description: "Custom name for the CDN, e.g. static.example.com (needs domain's DNS zone)." },
+  { key: "cdnDomain", type: "string", optional: true, description: "Custom name for the CDN, e.g. static.example.com (needs domain's DNS zone)." },
   {
     key: "corsOrigins", type: "array", derived: "https://<domain>, or * without a domain",
     description: "Origins allowed to fetch from the bucket (fonts, JS modules).",
   },
-  { key: "spacesAccessId", type: "string", description: "DigitalOcean: Spaces access key ID; required when bucket is on. (AWS servers use their instance role.)" },
-  { key: "spacesSecretKey", type: "string", secret: true, description: "DigitalOcean: Spaces secret key; required when bucket is on." },
+  { key: "spacesAccessId", type: "string", optional: true, description: "DigitalOcean: Spaces access key ID; required when bucket is on. (AWS servers use their instance role.)" },
+  { key: "spacesSecretKey", type: "string", optional: true, secret: true, description: "DigitalOcean: Spaces secret key; required when bucket is on." },
   {
     key: "queueBackend", type: "string", default: "redis",
     description: "AWS only, Celery only: the broker, redis (the RedisCache) or sqs (an SQS queue per worker queue, each with a dead-letter queue).",
   },
   {
-    key: "domain", type: "string",
+    key: "domain", type: "string", optional: true,
     description: "Public name of the app, e.g. shop.example.com. Setting it adds a load balancer with a Let's Encrypt certificate and DNS records.",
   },
   {

@@ -24,7 +24,7 @@ export function pulumiYamlConfig(): Record<string, Record<string, unknown>> {
 function defaultCell(k: KeyDecl): string {
   if (k.default !== undefined) return `\`${JSON.stringify(k.default)}\``;
   if (k.derived) return k.derived;
-  return "required";
+  return k.optional ? "unset" : "required";
 }
 
 export function readmeTable(): string {
