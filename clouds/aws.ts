@@ -236,7 +236,10 @@ export const awsAdapter: CloudAdapter = {
     const net = details(args.network);
     // Spread servers over both zones, by name so a server keeps its zone (and its volume) for life.
     const zone = [...args.hostname].reduce((h, c) => h + c.charCodeAt(0), 0) % 2;
-    const subnetId = net.serversPublic ? net.publicSubnetIds[zone] : net.privateSubnetIds[zone];
+    // A server that asks for a static public address serves the internet itself: an Elastic IP on an
+    // instance in a private subnet (no route to the internet gateway) would never answer.
+    const isPublic = net.serversPublic || args.reservedIp === true;
+    const subnetId = isPublic ? net.publicSubnetIds[zone] : net.privateSubnetIds[zone];
 
     const sg = new aws.ec2.SecurityGroup(`${name}-sg`, {
       name: sgName(`${args.hostname}`), vpcId: net.vpcId, description: `Server ${args.hostname}`, tags: { Name: args.hostname },
@@ -264,6 +267,13 @@ export const awsAdapter: CloudAdapter = {
         Version: "2012-10-17",
         Statement: [
           { Sid: "OwnSecrets", Effect: "Allow", Action: ["ssm:GetParameter"], Resource: [paramArn] },
+          // AmazonSSMManagedInstanceCore allows ssm:GetParameter(s) on every parameter of the account, which
+          // would let any server read every other server's (and every other stack's) secret files. Only this
+          // server's own parameter, and the CloudWatch agent's configuration, stay readable.
+          {
+            Sid: "NoOtherParameters", Effect: "Deny", Action: ["ssm:GetParameter*"],
+            NotResource: [paramArn, "arn:aws:ssm:*:*:parameter/AmazonCloudWatch-*"],
+          },
           ...(bucketNames.length ? [
             { Sid: "StaticBucketList", Effect: "Allow", Action: ["s3:ListBucket"], Resource: bucketNames.map((b) => `arn:aws:s3:::${b}`) },
             { Sid: "StaticBucketObjects", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], Resource: bucketNames.map((b) => `arn:aws:s3:::${b}/*`) },
@@ -288,12 +298,18 @@ export const awsAdapter: CloudAdapter = {
       ami: ami.id,
       instanceType: args.size,
       subnetId,
-      associatePublicIpAddress: net.serversPublic,
+      associatePublicIpAddress: isPublic,
       vpcSecurityGroupIds: [sg.id, ...args.roles.map((r) => r.ref)],
       iamInstanceProfile: profile.name,
       metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 1, httpEndpoint: "enabled", instanceMetadataTags: "disabled" },
       rootBlockDevice: { volumeType: "gp3", volumeSize: 20, encrypted: true, deleteOnTermination: true },
-      userDataBase64: pulumi.output(args.userData).apply((u) => gzipSync(Buffer.from(u, "utf8"), { level: 9 }).toString("base64")),
+      // The rendered cloud-config is secret by inheritance (it is rendered from the app's environment), yet
+      // with fetch delivery it holds no secret file: keep it visible so previews show what changes.
+      userDataBase64: pulumi.unsecret(pulumi.all([args.userData, args.secretFiles]).apply(([u, secretFiles]) => {
+        const leaked = secretFiles.filter((f) => f.content.length > 0 && u.includes(f.content));
+        if (leaked.length > 0) throw new Error(`${args.hostname}: user data would carry the secret file(s) ${leaked.map((f) => f.path).join(", ")}`);
+        return gzipSync(Buffer.from(u, "utf8"), { level: 9 }).toString("base64");
+      })),
       // A new release is a new server, as on DigitalOcean.
       userDataReplaceOnChange: true,
       monitoring: true,
