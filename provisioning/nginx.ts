@@ -10,8 +10,11 @@
 import { lines } from "./text";
 import { appPaths, type AppSpec, type WebSpec } from "./types";
 
-/** Any IPv4 literal, for servers that have no domain yet (the app is reached by its address). */
-const IPV4_LITERAL = "~^\\d{1,3}(\\.\\d{1,3}){3}$";
+/**
+ * Any IPv4 literal, for servers that have no domain yet (the app is reached by its address). Quoted:
+ * nginx reads an unquoted `{` as the start of a block, so a regex with `{n}` must be in quotes.
+ */
+const IPV4_LITERAL = '"~^\\d{1,3}(\\.\\d{1,3}){3}$"';
 
 export function renderNginxSite(app: AppSpec, web: WebSpec): string {
   const p = appPaths(app.name);

@@ -49,7 +49,9 @@ export function baseRole(base: BaseSpec): RolePart {
         shell: "/bin/bash",
         sudo: "ALL=(ALL) NOPASSWD:ALL",
         lock_passwd: true,
-        ssh_authorized_keys: base.adminSshKeys,
+        // cloud-init's schema wants at least one key here; with none (e.g. AWS stacks, which log in
+        // through SSM), the key is left out and nobody can log in over SSH.
+        ...(base.adminSshKeys.length > 0 ? { ssh_authorized_keys: base.adminSshKeys } : {}),
       },
     ],
     writeFiles: [
