@@ -114,6 +114,18 @@ function allEgress(name: string, securityGroupId: pulumi.Input<string>, opts: pu
   }, opts);
 }
 
+/** A data store's security group: its port, from the given roles only, every rule described. */
+function dataStoreGroup(name: string, net: AwsNetwork, cluster: string, engine: string, port: number, roles: readonly RoleHandle[],
+  opts: pulumi.ComponentResourceOptions): aws.ec2.SecurityGroup {
+  const sg = new aws.ec2.SecurityGroup(`${name}-sg`, {
+    name: sgName(`${cluster}-${engine.toLowerCase()}`), vpcId: net.vpcId, description: `${engine} ${cluster}: only the app's roles`,
+  }, opts);
+  ingressRules(`${name}-sg`, sg.id, roles.map((role) => ({
+    port, protocol: "tcp", source: { kind: "role", role }, description: `${engine} from the ${role.role} role`,
+  })), opts);
+  return sg;
+}
+
 function sgName(name: string): string {
   return name.replace(/[^A-Za-z0-9._-]/g, "-").slice(0, 255);
 }
@@ -435,12 +447,7 @@ export const awsAdapter: CloudAdapter = {
   managedPostgres(name, args, opts): PostgresHandle {
     const net = details(args.network);
     const subnets = new aws.rds.SubnetGroup(`${name}-subnets`, { subnetIds: net.privateSubnetIds, description: `Private subnets of ${args.clusterName}` }, opts);
-    const sg = new aws.ec2.SecurityGroup(`${name}-sg`, {
-      name: sgName(`${args.clusterName}-postgres`), vpcId: net.vpcId, description: `PostgreSQL ${args.clusterName}: only the app's roles`,
-    }, opts);
-    ingressRules(`${name}-sg`, sg.id, args.allowRoles.map((role) => ({
-      port: 5432, protocol: "tcp", source: { kind: "role", role }, description: `PostgreSQL from the ${role.role} role`,
-    })), opts);
+    const sg = dataStoreGroup(name, net, args.clusterName, "PostgreSQL", 5432, args.allowRoles, opts);
     const params = new aws.rds.ParameterGroup(`${name}-params`, {
       family: `postgres${args.version}`,
       description: `TLS-only PostgreSQL for ${args.clusterName}`,
@@ -480,12 +487,7 @@ export const awsAdapter: CloudAdapter = {
   managedRedis(name, args, opts): RedisHandle {
     const net = details(args.network);
     const subnets = new aws.elasticache.SubnetGroup(`${name}-subnets`, { subnetIds: net.privateSubnetIds, description: `Private subnets of ${args.clusterName}` }, opts);
-    const sg = new aws.ec2.SecurityGroup(`${name}-sg`, {
-      name: sgName(`${args.clusterName}-valkey`), vpcId: net.vpcId, description: `Valkey ${args.clusterName}: only the app's roles`,
-    }, opts);
-    ingressRules(`${name}-sg`, sg.id, args.allowRoles.map((role) => ({
-      port: 6379, protocol: "tcp", source: { kind: "role", role }, description: `Valkey from the ${role.role} role`,
-    })), opts);
+    const sg = dataStoreGroup(name, net, args.clusterName, "Valkey", 6379, args.allowRoles, opts);
     const params = new aws.elasticache.ParameterGroup(`${name}-params`, {
       family: "valkey8",
       description: `Broker-safe Valkey for ${args.clusterName}`,
@@ -509,6 +511,8 @@ export const awsAdapter: CloudAdapter = {
       transitEncryptionEnabled: true,
       authToken: token.result,
       snapshotRetentionLimit: args.protect ? 7 : 0,
+      // Protected (non-dev) caches keep a snapshot if they are ever deleted.
+      finalSnapshotIdentifier: args.protect ? `${args.clusterName.toLowerCase().replace(/[^a-z0-9-]/g, "-").slice(0, 40)}-final` : undefined,
       autoMinorVersionUpgrade: true,
     }, { ...opts, protect: args.protect });
     return {
