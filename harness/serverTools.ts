@@ -331,10 +331,20 @@ function systemdUnitsCopy(): string {
   if (!unitsCopy) {
     const dir = mkdtempSync(join(tmpdir(), "fullstack-systemd-units-"));
     cpSync("/usr/lib/systemd/system", join(dir, "usr/lib/systemd/system"), { recursive: true, verbatimSymlinks: true });
-    process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+    process.on("exit", releaseSharedCopies);
     unitsCopy = dir;
   }
   return unitsCopy;
+}
+
+/**
+ * Removes what the checks keep between calls (the copy of the systemd units). Call it when done (jest:
+ * in afterAll; a test environment's `process` may never see the exit event); checks made later
+ * simply make a new copy.
+ */
+export function releaseSharedCopies(): void {
+  if (unitsCopy) rmSync(unitsCopy, { recursive: true, force: true });
+  unitsCopy = undefined;
 }
 
 const EXEC_KEYS = /^(ExecStart|ExecStartPre|ExecStartPost|ExecReload|ExecStop|ExecStopPost|ExecCondition)=(.*)$/gm;

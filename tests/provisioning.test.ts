@@ -15,7 +15,7 @@ import { parse } from "yaml";
 import type { RecordedResource } from "../harness/mockRuntime";
 import {
   checkAptConf, checkCloudConfig, checkCloudConfigs, checkEnvironmentFile, checkGunicornConfig, checkJournaldConf,
-  checkNginxSite, checkPython, checkRedisConf, checkShell, checkSshdConfig, checkSystemdUnits, contentKey,
+  checkNginxSite, checkPython, checkRedisConf, checkShell, checkSshdConfig, checkSystemdUnits, contentKey, releaseSharedCopies,
   environmentFilesOf, isAptConf, isGunicornConfig, isJournaldConf, isNginxSite, isPython, isRedisConf, isShell,
   isSshdConfig, isSystemdDropIn, isSystemdUnit, type ServerFile, type ToolResult,
 } from "../harness/serverTools";
@@ -221,6 +221,8 @@ beforeAll(async () => {
   }
   if (process.env.PROVISIONING_TIMING) console.log(`planned ${servers.length} servers in ${Date.now() - started} ms`, rejectedVariants);
 }, 180_000);
+
+afterAll(releaseSharedCopies);
 
 it("finds stack configs and servers to check", () => {
   expect(STACKS).toContain("dev");
