@@ -35,7 +35,7 @@ export function renderPostgresSetup(): string {
     `. ${POSTGRES_ENV}`,
     "",
     "version=$(pg_lsclusters --no-header | awk 'NR == 1 { print $1 }')",
-    'if [ -z "$version" ]; then version=$(ls /usr/lib/postgresql | sort -n | tail -n 1); fi',
+    `if [ -z "$version" ]; then version=$(find /usr/lib/postgresql -mindepth 1 -maxdepth 1 -printf '%f\\n' | sort -n | tail -n 1); fi`,
     'datadir="$PG_DATA_ROOT/$version/main"',
     "current=$(pg_lsclusters --no-header | awk -v v=\"$version\" '$1 == v && $2 == \"main\" { print $6 }')",
     "",
