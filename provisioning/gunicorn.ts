@@ -3,6 +3,7 @@
  * queue in the socket while the service restarts), the service runs as the app user with the 0600
  * environment file, reloads gracefully on HUP, and is restarted if it dies.
  */
+import { renderAppService } from "./systemd";
 import { lines, pyQuote } from "./text";
 import { appPaths, type AppSpec, type WebSpec } from "./types";
 
@@ -54,34 +55,14 @@ export function renderGunicornSocket(app: AppSpec): string {
 
 export function renderGunicornService(app: AppSpec, web: WebSpec): string {
   const p = appPaths(app.name);
-  return lines(
-    "# Rendered by fullstack-pulumi.",
-    "[Unit]",
-    `Description=gunicorn serving ${app.name}`,
-    `Requires=${p.gunicornUnit}.socket`,
-    "After=network.target",
-    `ConditionPathExists=${p.current}`,
-    "",
-    "[Service]",
-    "Type=notify",
-    "NotifyAccess=main",
-    `User=${app.name}`,
-    `Group=${app.name}`,
-    `WorkingDirectory=${p.current}`,
-    `EnvironmentFile=${p.envFile}`,
-    `ExecStart=${p.current}/.venv/bin/gunicorn --config ${p.gunicornConf}`,
-    "ExecReload=/bin/kill -s HUP $MAINPID",
-    "KillMode=mixed",
+  return renderAppService(app, {
+    description: `gunicorn serving ${app.name}`,
+    unit: [`Requires=${p.gunicornUnit}.socket`, "After=network.target"],
+    service: ["Type=notify", "NotifyAccess=main", "ExecReload=/bin/kill -s HUP $MAINPID"],
+    execStart: `${p.current}/.venv/bin/gunicorn --config ${p.gunicornConf}`,
     // Longer than graceful_timeout, so in-flight requests finish before systemd kills.
-    `TimeoutStopSec=${web.gunicorn.timeout + 10}`,
-    "Restart=on-failure",
-    "RestartSec=2",
-    "PrivateTmp=true",
-    "NoNewPrivileges=true",
-    "ProtectSystem=full",
-    "ProtectHome=true",
-    "",
-    "[Install]",
-    "WantedBy=multi-user.target",
-  );
+    stopTimeout: web.gunicorn.timeout + 10,
+    restart: "on-failure",
+    restartSec: 2,
+  });
 }

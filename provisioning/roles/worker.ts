@@ -3,39 +3,20 @@
  * release and environment. Stopping a worker is a warm shutdown: systemd waits longer than the longest
  * task (Celery also enforces that limit with --time-limit) before it kills anything.
  */
-import { lines } from "../text";
+import { renderAppService } from "../systemd";
 import { appPaths, type AppSpec, type RolePart, type WorkerSpec } from "../types";
 
 function unit(app: AppSpec, description: string, execStart: string, stopTimeout: number): string {
-  const p = appPaths(app.name);
-  return lines(
-    "# Rendered by fullstack-pulumi.",
-    "[Unit]",
-    `Description=${description}`,
-    "After=network-online.target",
-    "Wants=network-online.target",
-    `ConditionPathExists=${p.current}`,
-    "",
-    "[Service]",
-    "Type=simple",
-    `User=${app.name}`,
-    `Group=${app.name}`,
-    `WorkingDirectory=${p.current}`,
-    `EnvironmentFile=${p.envFile}`,
-    `ExecStart=${execStart}`,
-    "KillSignal=SIGTERM",
-    "KillMode=mixed",
-    `TimeoutStopSec=${stopTimeout}`,
-    "Restart=always",
-    "RestartSec=5",
-    "PrivateTmp=true",
-    "NoNewPrivileges=true",
-    "ProtectSystem=full",
-    "ProtectHome=true",
-    "",
-    "[Install]",
-    "WantedBy=multi-user.target",
-  );
+  return renderAppService(app, {
+    description,
+    unit: ["After=network-online.target", "Wants=network-online.target"],
+    // SIGTERM is a warm shutdown for Celery and RQ: running tasks finish first.
+    service: ["Type=simple", "KillSignal=SIGTERM"],
+    execStart,
+    stopTimeout,
+    restart: "always",
+    restartSec: 5,
+  });
 }
 
 export function renderWorkerService(app: AppSpec, worker: WorkerSpec): string {
