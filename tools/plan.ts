@@ -40,19 +40,23 @@ function parseArgs(argv: string[]): PlanArgs {
   return { stack, json, configDir, policies };
 }
 
-/** Long strings (user data) are summarised; the JSON output keeps them whole. */
-function summarise(value: unknown): unknown {
+/** Long strings (user data) are summarised and other resources' ids named; the JSON output keeps them whole. */
+function summarise(value: unknown, names: Map<string, string>): unknown {
+  if (typeof value === "string" && names.has(value)) return `<id of ${names.get(value)}>`;
+  if (typeof value === "number" && names.has(String(value))) return `<id of ${names.get(String(value))}>`;
   if (typeof value === "string" && value.length > 120) {
     const digest = createHash("sha256").update(value).digest("hex").slice(0, 12);
     const kind = value.startsWith("#cloud-config") ? "cloud-config" : "text";
     return `<${kind}, ${Buffer.byteLength(value)} bytes, sha256 ${digest}>`;
   }
-  if (Array.isArray(value)) return value.map(summarise);
-  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, summarise(v)]));
+  if (Array.isArray(value)) return value.map((v) => summarise(v, names));
+  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, summarise(v, names)]));
   return value;
 }
 
 function printTree(result: RunResult, stack: string): void {
+  // Mock ids mean nothing to a reader; name the resource they stand for.
+  const names = new Map(result.resources.filter((r) => r.id && r.custom).map((r) => [r.id!, r.name]));
   const byParent = new Map<string | undefined, RecordedResource[]>();
   for (const r of result.resources) {
     const list = byParent.get(r.parent) ?? [];
@@ -65,7 +69,7 @@ function printTree(result: RunResult, stack: string): void {
       const flags = [r.protect && "protected", r.deleteBeforeReplace && "delete-before-replace"].filter(Boolean);
       out.push(`${"  ".repeat(depth)}+ ${r.type}  ${r.name}${flags.length ? `  [${flags.join(", ")}]` : ""}`);
       if (r.custom) {
-        for (const [k, v] of Object.entries(summarise(r.inputs) as Record<string, unknown>)) {
+        for (const [k, v] of Object.entries(summarise(r.inputs, names) as Record<string, unknown>)) {
           if (k === "name" && v === r.name) continue;
           out.push(`${"  ".repeat(depth + 2)}${k}: ${JSON.stringify(v)}`);
         }
