@@ -1,0 +1,560 @@
+/**
+ * `npm run test:server`: boots the dev stack's rendered cloud-config in a local Debian 12 VM (qemu) and
+ * checks the server from the outside, the way a user would meet it:
+ * - nginx answers, /healthz reaches gunicorn through nginx, the page renders, /static/ is served by nginx
+ *   with cache headers;
+ * - gunicorn's main process killed with SIGKILL is restarted by systemd and the app answers again;
+ * - after a reboot the app answers again;
+ * - when the cloud-config has PostgreSQL and a worker: POST /jobs writes a row, the worker marks it done
+ *   within 30 s, and the row survives the reboot.
+ * Boot timings go to bench/RESULTS.md ("VM boot"). Needs root, qemu-system-x86, qemu-utils, debootstrap,
+ * genisoimage (or cloud-image-utils), e2fsprogs, git and ssh; see .ci/run. Not part of `npm test`.
+ *
+ * Environment: SERVER_TEST_STACK (default dev), SERVER_TEST_ACCEL (tcg|kvm, default: probe),
+ * SERVER_TEST_MEMORY_MB (default 1024, the dev droplet's size), SERVER_TEST_DEADLINE_S (default 870),
+ * SERVER_TEST_RECOMMENDS=1 (let apt install Recommends as a real server does; slower).
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import {
+  ensureImage, freePort, httpRequest, killAll, makeAppRepo, makeSeed, probeKvm, sleep, Ssh, startGitDaemon, takeLock, Vm,
+  which, type Accel, type HttpResponse,
+} from "./vm";
+import { renderServer, type ServerUnderTest } from "./wiring";
+
+const ROOT = resolve(__dirname, "../..");
+const CACHE = join(ROOT, ".cache", "vm");
+const RUN_DIR = join(CACHE, "run");
+const APP_DIR = join(ROOT, "examples", "app");
+const RESULTS = join(ROOT, "bench", "RESULTS.md");
+
+const STACK = process.env.SERVER_TEST_STACK ?? "dev";
+const MEMORY_MB = Number(process.env.SERVER_TEST_MEMORY_MB ?? 1024);
+const DEADLINE_S = Number(process.env.SERVER_TEST_DEADLINE_S ?? 870);
+const JOB_DONE_S = 30;
+
+const t0 = Date.now();
+const secs = (ms: number) => Math.round(ms / 100) / 10;
+const since = (start: number) => secs(Date.now() - start);
+let phase = "starting";
+
+function log(msg: string): void {
+  console.log(`[server-test ${since(t0).toFixed(1).padStart(6)}s] ${msg}`);
+}
+
+class Failure extends Error {}
+
+// ------------------------------------------------------------------------------------------ results
+
+interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+const checks: Check[] = [];
+const warnings: string[] = [];
+const timings: Record<string, number | undefined> = {};
+
+function pass(name: string, detail = ""): void {
+  checks.push({ name, ok: true, detail });
+  log(`PASS ${name}${detail ? `: ${detail}` : ""}`);
+}
+
+function fail(name: string, detail: string): void {
+  checks.push({ name, ok: false, detail });
+  log(`FAIL ${name}: ${detail}`);
+}
+
+async function check(name: string, fn: () => Promise<string | void>): Promise<boolean> {
+  try {
+    pass(name, (await fn()) ?? "");
+    return true;
+  } catch (err) {
+    fail(name, (err as Error).message);
+    return false;
+  }
+}
+
+// ------------------------------------------------------------------------------------------ helpers
+
+async function get(port: number, path: string, method = "GET"): Promise<HttpResponse> {
+  return httpRequest(port, path, { method, timeoutMs: 15_000 });
+}
+
+async function expectHealthz(port: number): Promise<void> {
+  const r = await get(port, "/healthz");
+  if (r.status !== 200 || r.body.trim() !== "ok") throw new Error(`/healthz answered ${r.status} ${JSON.stringify(r.body.slice(0, 120))}`);
+}
+
+/** Polls until fn stops throwing; rethrows the last error after timeoutMs. */
+async function eventually<T>(timeoutMs: number, fn: () => Promise<T>, everyMs = 1000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (Date.now() + everyMs > deadline) throw err;
+      await sleep(everyMs);
+    }
+  }
+}
+
+/**
+ * Units are active and stay so: same MainPID and NRestarts over `settleS` seconds (a unit in a
+ * Restart= loop looks "active" for a moment after each start).
+ */
+async function servicesSteady(ssh: Ssh, units: string[], settleS = 7): Promise<string> {
+  const show = async () => {
+    const out = await ssh.out(`systemctl show -p Id -p ActiveState -p SubState -p MainPID -p NRestarts ${units.join(" ")}`);
+    return out.split(/\n\s*\n/).map((block) => Object.fromEntries(block.split("\n").map((l) => l.split("=", 2) as [string, string])));
+  };
+  const first = await show();
+  await sleep(settleS * 1000);
+  const second = await show();
+  const bad = units.filter((_, i) => second[i].ActiveState !== "active" || second[i].SubState !== "running" ||
+    second[i].MainPID !== first[i].MainPID || second[i].NRestarts !== first[i].NRestarts);
+  if (bad.length) {
+    const hints = await Promise.all(bad.map(async (u) => `${u}: ${await unitHint(ssh, u)}`));
+    throw new Error(`not steadily running: ${hints.join("; ")}`);
+  }
+  return second.map((v) => `${v.Id} running (pid ${v.MainPID})`).join(", ");
+}
+
+/** One line on why a unit is not running: its state and the last error-looking journal line. */
+async function unitHint(ssh: Ssh, unit: string): Promise<string> {
+  const r = await ssh.exec(`systemctl show -p ActiveState -p SubState -p NRestarts -p ExecMainStatus -p ExecStart ${unit}; ` +
+    `sudo journalctl -b -u ${unit} -n 40 --no-pager -o cat | grep -E 'Error|error|Exception|denied|No such|not found|failed' | tail -n 1`);
+  const v = Object.fromEntries(r.stdout.split("\n").filter((l) => /^[A-Za-z]+=/.test(l)).map((l) => l.split("=", 2) as [string, string]));
+  const last = r.stdout.split("\n").filter((l) => l && !/^[A-Za-z]+=/.test(l)).pop() ?? "";
+  const exec = (/path=(\S+)/.exec(r.stdout) ?? [])[1];
+  const status = v.ExecMainStatus === "203" ? `exit 203/EXEC (${exec ?? "ExecStart"} missing or not executable)` : `last exit status ${v.ExecMainStatus}`;
+  return `${v.ActiveState}/${v.SubState}, NRestarts ${v.NRestarts}, ${status}${last ? `; journal: ${last.trim().slice(0, 200)}` : ""}`;
+}
+
+async function checkPage(port: number): Promise<string> {
+  const r = await get(port, "/");
+  if (r.status !== 200) throw new Error(`GET / answered ${r.status}`);
+  if (!r.body.includes("<title>Sample app</title>")) throw new Error(`GET / is not the sample app's page: ${r.body.slice(0, 200)}`);
+  return `200, ${r.body.length} bytes of HTML`;
+}
+
+async function checkStatic(port: number): Promise<string> {
+  const expected = readFileSync(join(APP_DIR, "static", "style.css"), "utf8");
+  const r = await get(port, "/static/style.css");
+  if (r.status !== 200) throw new Error(`GET /static/style.css answered ${r.status}`);
+  if (r.body !== expected) throw new Error("GET /static/style.css differs from examples/app/static/style.css");
+  const cc = String(r.headers["cache-control"] ?? "");
+  const maxAge = Number((/max-age=(\d+)/.exec(cc) ?? [])[1] ?? 0);
+  const expires = r.headers.expires;
+  if (!expires) throw new Error(`no Expires header (Cache-Control: ${cc || "none"})`);
+  if (maxAge < 86_400) throw new Error(`Cache-Control ${JSON.stringify(cc)} has no max-age of a day or more (nginx's expires)`);
+  if (!/^nginx/.test(String(r.headers.server ?? ""))) throw new Error(`Server header ${r.headers.server}, expected nginx`);
+  return `Cache-Control: ${cc}; Expires: ${expires}; content-type ${r.headers["content-type"]}`;
+}
+
+async function postJob(port: number): Promise<number> {
+  const r = await get(port, "/jobs", "POST");
+  if (r.status !== 201) throw new Error(`POST /jobs answered ${r.status}: ${r.body.slice(0, 300)}`);
+  const id = (JSON.parse(r.body) as { id?: number }).id;
+  if (typeof id !== "number") throw new Error(`POST /jobs returned no id: ${r.body.slice(0, 200)}`);
+  return id;
+}
+
+async function jobStatus(port: number, id: number): Promise<string> {
+  const r = await get(port, `/jobs/${id}`);
+  if (r.status !== 200) throw new Error(`GET /jobs/${id} answered ${r.status}: ${r.body.slice(0, 200)}`);
+  return (JSON.parse(r.body) as { status: string }).status;
+}
+
+async function waitJobDone(port: number, id: number, ssh: Ssh, workerUnit: string): Promise<number> {
+  const start = Date.now();
+  let status = "";
+  while (Date.now() - start < JOB_DONE_S * 1000) {
+    status = await jobStatus(port, id);
+    if (status === "done") return since(start);
+    await sleep(500);
+  }
+  throw new Error(`job ${id} still "${status}" after ${JOB_DONE_S} s; ${workerUnit}: ${await unitHint(ssh, workerUnit)}`);
+}
+
+/** Best-effort state of the guest, printed and saved when something fails. */
+async function diagnostics(ssh: Ssh, server: ServerUnderTest, vm: Vm): Promise<string> {
+  const units = [...new Set([server.gunicornUnit, ...server.appServices, "nginx.service"])];
+  const cmd = [
+    "echo '--- cloud-init status'; cloud-init status --long",
+    "echo '--- failed units'; systemctl --failed --no-legend --no-pager",
+    ...units.map((u) => `echo '--- ${u}'; systemctl status --no-pager --lines=0 ${u}; journalctl -b -u ${u} -n 25 --no-pager -o short-monotonic`),
+    ...(server.roles.worker ? [`echo '--- ${server.roles.worker.unit}, previous boot (tail)'; journalctl -b -1 -u ${server.roles.worker.unit} -n 12 --no-pager 2>/dev/null`] : []),
+    "echo '--- cloud-init-output.log (tail)'; tail -n 60 /var/log/cloud-init-output.log",
+    "echo '--- cloud-init.log warnings'; grep -E 'WARNING|ERROR|Traceback' /var/log/cloud-init.log | tail -n 30",
+  ].join("; ");
+  let text: string;
+  const r = await ssh.exec(`sudo sh -c ${JSON.stringify(cmd)}`, 60);
+  if (r.code === 255 && !r.stdout) text = `(no SSH: ${r.stderr.trim()})\n--- serial console (tail)\n${vm.serialTail(80)}`;
+  else text = `${r.stdout}${r.stderr}`;
+  writeFileSync(join(RUN_DIR, "diagnostics.txt"), text);
+  return text;
+}
+
+// ------------------------------------------------------------------------------------------ bench/RESULTS.md
+
+function writeResults(server: ServerUnderTest | undefined, accel: string, ok: boolean): void {
+  const t = (k: string) => (timings[k] === undefined ? "n/a" : timings[k]!.toFixed(1));
+  const roles = server ? [
+    server.roles.web && "web", server.roles.postgres && "postgres", server.roles.redis && "redis",
+    server.roles.worker && `${server.roles.worker.kind} worker`, server.roles.scheduler && "scheduler",
+  ].filter(Boolean).join(", ") : "n/a";
+  const section = [
+    "## VM boot",
+    "",
+    "`npm run test:server` (`tests/server/run.ts`): the dev stack's cloud-config, rendered by the library, booted",
+    "in a local Debian 12 VM (qemu, user-mode networking, packages from Debian's mirror at boot). Seconds from",
+    "qemu's start unless noted. Replaced by each run.",
+    "",
+    `- Run: ${new Date().toISOString()}, result **${ok ? "passed" : "FAILED"}**, accel ${accel}, 2 vCPUs, ${MEMORY_MB} MiB`,
+    `- Server: ${server?.serverName ?? "n/a"} (stack ${STACK}); roles: ${roles}`,
+    "",
+    "| Step | Seconds |",
+    "|---|---|",
+    `| Kernel prints its banner | ${t("kernel")} |`,
+    `| Login prompt on the serial console | ${t("login")} |`,
+    `| First HTTP answer from nginx (any status) | ${t("firstHttp")} |`,
+    `| First \`/healthz\` 200 through nginx → gunicorn (first HTTP answer from the app) | ${t("firstHealthz")} |`,
+    `| cloud-init done (final message on the console) | ${t("cloudInitDone")} |`,
+    `| cloud-init's own count ("Up N seconds", guest uptime) | ${t("cloudInitUptime")} |`,
+    `| gunicorn main process SIGKILLed → restarted by systemd and answering | ${t("restart")} |`,
+    `| Reboot command → \`/healthz\` 200 again | ${t("reboot")} |`,
+    `| POST /jobs → row marked done by the worker | ${t("jobDone")} |`,
+    `| Same after the reboot | ${t("jobDoneAfterReboot")} |`,
+    `| Base image build (debootstrap + mkfs; cached in .cache/vm, 0 when cached) | ${t("imageBuild")} |`,
+    `| Whole \`npm run test:server\` | ${t("total")} |`,
+    "",
+    ...(checks.some((c) => !c.ok) ? ["Failed checks:", "", ...checks.filter((c) => !c.ok).map((c) => `- ${c.name}: ${c.detail}`), ""] : []),
+    ...(warnings.length ? ["Notes:", "", ...warnings.map((w) => `- ${w}`), ""] : []),
+  ].join("\n");
+
+  mkdirSync(join(ROOT, "bench"), { recursive: true });
+  const current = existsSync(RESULTS) ? readFileSync(RESULTS, "utf8") : "# Benchmark results\n\nOne section per benchmark; each is replaced by its own run.\n";
+  const start = current.search(/^## VM boot\s*$/m);
+  let next: string;
+  if (start < 0) {
+    next = `${current.replace(/\n*$/, "\n\n")}${section}`;
+  } else {
+    const rest = current.slice(start + 1);
+    const endRel = rest.search(/^## /m);
+    const end = endRel < 0 ? current.length : start + 1 + endRel;
+    next = `${current.slice(0, start)}${section}${endRel < 0 ? "" : "\n"}${current.slice(end)}`;
+  }
+  writeFileSync(RESULTS, next.replace(/\n*$/, "\n"));
+}
+
+// ------------------------------------------------------------------------------------------ main
+
+function preflight(): void {
+  const missing = [
+    ["qemu-system-x86_64", "qemu-system-x86"], ["qemu-img", "qemu-utils"], ["debootstrap", "debootstrap"],
+    ["mkfs.ext4", "e2fsprogs"], ["git", "git"], ["ssh", "openssh-client"], ["ssh-keygen", "openssh-client"],
+    ["dpkg-deb", "dpkg"], ["chroot", "coreutils"],
+  ].filter(([cmd]) => !which(cmd)).map(([cmd, pkg]) => `${cmd} (${pkg})`);
+  if (!which("cloud-localds") && !which("genisoimage") && !which("mkisofs")) missing.push("genisoimage or cloud-localds (genisoimage)");
+  if (missing.length) throw new Failure(`missing tools: ${missing.join(", ")}; install them with apt-get (see .ci/run)`);
+  if (process.getuid?.() !== 0) throw new Failure("run as root: building the image needs debootstrap and chroot");
+}
+
+async function main(): Promise<number> {
+  preflight();
+  mkdirSync(CACHE, { recursive: true });
+  const unlock = takeLock(join(CACHE, "server-test.lock"));
+  process.on("exit", unlock);
+
+  phase = "building the base image";
+  const image = await ensureImage(CACHE, log);
+  timings.imageBuild = image.buildSeconds ?? 0;
+  log(image.built ? `base image built in ${image.buildSeconds!.toFixed(0)} s` : `base image cached: ${image.dir}`);
+
+  phase = "rendering the cloud-config";
+  rmSync(RUN_DIR, { recursive: true, force: true });
+  mkdirSync(RUN_DIR, { recursive: true });
+  const key = join(RUN_DIR, "id_ed25519");
+  execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "fullstack-server-test", "-f", key]);
+  const [gitPort, httpPort, sshPort] = [await freePort(), await freePort(), await freePort()];
+  const server = await renderServer({
+    stack: STACK, gitPort, sshPublicKey: readFileSync(`${key}.pub`, "utf8").trim(),
+    installRecommends: process.env.SERVER_TEST_RECOMMENDS === "1",
+  });
+  writeFileSync(join(RUN_DIR, "rendered-user-data.yaml"), server.rendered);
+  const r = server.roles;
+  log(`stack ${STACK}: server ${server.serverName}, app ${server.appName}; roles: web=${r.web} postgres=${r.postgres} ` +
+    `redis=${r.redis} worker=${r.worker ? `${r.worker.kind} (${r.worker.unit})` : "none"} scheduler=${r.scheduler?.unit ?? "none"}`);
+  for (const w of server.wiring) log(`test wiring: ${w}`);
+  if (!r.web) throw new Failure(`the ${STACK} stack's server has no web role (no nginx package): nothing to test from outside`);
+
+  const gitBase = makeAppRepo(RUN_DIR, APP_DIR);
+  await startGitDaemon(gitBase, gitPort, join(RUN_DIR, "git-daemon.log"));
+  const seed = makeSeed(RUN_DIR, server.seed,
+    `instance-id: fullstack-test-${Date.now()}\nlocal-hostname: ${server.serverName}\n`);
+
+  let accel: Accel = "tcg";
+  let accelWhy = "";
+  const forced = process.env.SERVER_TEST_ACCEL;
+  if (forced === "tcg" || forced === "kvm") {
+    accel = forced;
+    accelWhy = "SERVER_TEST_ACCEL";
+  } else {
+    const kvm = probeKvm();
+    accel = kvm.usable ? "kvm" : "tcg";
+    accelWhy = kvm.why;
+  }
+  const vmOpts = { runDir: RUN_DIR, image, seedIso: seed, accel, memoryMb: MEMORY_MB, httpPort, sshPort, volumes: server.volumes };
+  let vm = new Vm(vmOpts);
+  activeVm = vm;
+  const ssh = new Ssh(sshPort, server.adminUser, key);
+  activeSsh = ssh;
+
+  phase = "booting";
+  log(`booting with ${accel} (${accelWhy}); http 127.0.0.1:${httpPort}, ssh 127.0.0.1:${sshPort}; serial log ${vm.serialLog}`);
+  vm.start();
+  if (accel === "kvm") {
+    const start = Date.now();
+    while (Date.now() - start < 30_000 && !vm.serial().includes("Linux version") && vm.running) await sleep(500);
+    if (!vm.serial().includes("Linux version")) {
+      log("KVM guest printed nothing in 30 s: falling back to TCG");
+      vm.kill();
+      await sleep(500);
+      accel = "tcg";
+      accelWhy = "KVM guest did not boot";
+      vm = new Vm({ ...vmOpts, accel });
+      activeVm = vm;
+      vm.start();
+    }
+  }
+  const accelLabel = `${accel} (${accelWhy})`;
+  currentServer = server;
+  currentAccel = accelLabel;
+
+  // ---- first boot: wait for the app and for cloud-init
+  // Whatever the deadline leaves after the reboot and the checks (about 150 s).
+  const bootBudget = DEADLINE_S * 1000 - (Date.now() - t0) - 150_000;
+  let cloudInitDoneAt = 0;
+  let lastHttp = "no answer yet";
+  let lastProgress = 0;
+  while (Date.now() - vm.startedAt < bootBudget) {
+    if (!vm.running) throw new Failure(`qemu exited during the first boot (${vm.exitDescription}); see ${RUN_DIR}/qemu.log\n${vm.serialTail()}`);
+    const serial = vm.serial();
+    const at = () => since(vm.startedAt);
+    if (timings.kernel === undefined && serial.includes("Linux version")) timings.kernel = at();
+    if (timings.login === undefined && / login: /.test(serial)) timings.login = at();
+    const done = /Cloud-init v\. \S+ finished at .*Up ([\d.]+) seconds/.exec(serial);
+    if (done && timings.cloudInitDone === undefined) {
+      timings.cloudInitDone = at();
+      timings.cloudInitUptime = Number(done[1]);
+      cloudInitDoneAt = Date.now();
+      log(`cloud-init finished (guest uptime ${done[1]} s)`);
+    }
+    try {
+      const res = await httpRequest(httpPort, "/healthz", { timeoutMs: 5000 });
+      lastHttp = `${res.status} ${JSON.stringify(res.body.slice(0, 80))}`;
+      if (timings.firstHttp === undefined) {
+        timings.firstHttp = at();
+        log(`first HTTP answer from the guest: ${res.status}`);
+      }
+      if (res.status === 200 && res.body.trim() === "ok" && timings.firstHealthz === undefined) {
+        timings.firstHealthz = at();
+        log("/healthz answers 200 ok through nginx -> gunicorn");
+      }
+    } catch (err) {
+      lastHttp = (err as Error).message;
+    }
+    if (timings.firstHealthz !== undefined && cloudInitDoneAt) break;
+    if (cloudInitDoneAt && Date.now() - cloudInitDoneAt > 60_000) break;
+    if (Date.now() - lastProgress > 30_000) {
+      lastProgress = Date.now();
+      const lastLine = serial.replace(/\r/g, "").split("\n").filter((l) => l.trim()).pop() ?? "";
+      log(`waiting: /healthz -> ${lastHttp}; console: ${lastLine.slice(0, 140)}`);
+    }
+    await sleep(2000);
+  }
+  if (timings.firstHealthz === undefined) {
+    fail("app answers /healthz through nginx after the first boot",
+      cloudInitDoneAt ? `cloud-init finished but /healthz never answered 200 (last: ${lastHttp})`
+        : `no 200 from /healthz within ${Math.round(bootBudget / 1000)} s of boot (last: ${lastHttp})`);
+    throw new Failure("the app never came up");
+  }
+  pass("app answers /healthz through nginx -> gunicorn after the first boot", `${timings.firstHealthz} s after qemu started`);
+  if (!cloudInitDoneAt) {
+    warnings.push("cloud-init's final message did not appear on the console before the boot budget ran out");
+  }
+
+  phase = "checking the first boot";
+  await check("SSH as the admin user from 10.0.2.2 (adminCidrs)", async () => {
+    const out = await eventually(60_000, () => ssh.out("id -un"), 3000);
+    if (out !== server.adminUser) throw new Error(`logged in as ${out}`);
+    return `logged in as ${out}`;
+  });
+  await check("cloud-init status is done (no failed module)", async () => {
+    const res = await ssh.exec("cloud-init status --wait --long", 180);
+    if (!/^status: done$/m.test(res.stdout)) {
+      const errs = await ssh.exec("sudo sh -c \"grep -E 'WARNING|ERROR|Traceback|Failed to run' /var/log/cloud-init.log | tail -n 15; " +
+        "echo ...; tail -n 25 /var/log/cloud-init-output.log\"", 30);
+      throw new Error(`${res.stdout.trim()}\n${errs.stdout}`);
+    }
+    return res.stdout.split("\n")[0];
+  });
+  await check("the page (GET /) answers through nginx", () => checkPage(httpPort));
+  await check("static file served by nginx with cache headers", () => checkStatic(httpPort));
+
+  const services = [server.gunicornUnit, ...(r.worker ? [r.worker.unit] : [])];
+  await check(`services running: ${services.join(", ")}`, () => servicesSteady(ssh, services));
+  if (r.scheduler) {
+    // Not asserted: the scheduler needs packages Debian does not have (rq-scheduler) for RQ.
+    try {
+      await servicesSteady(ssh, [r.scheduler.unit], 6);
+    } catch (err) {
+      const why = (err as Error).message.replace(/^not steadily running: /, "");
+      warnings.push(`not asserted: ${why}`);
+      log(`note (not asserted): ${why}`);
+    }
+  }
+
+  let jobId: number | undefined;
+  if (r.postgres) {
+    await check(`POST /jobs writes a row${r.worker ? " and the worker marks it done within 30 s" : ""}`, async () => {
+      jobId = await postJob(httpPort);
+      if (!r.worker) return `job ${jobId} stored (no worker role: not waiting for done)`;
+      timings.jobDone = await waitJobDone(httpPort, jobId, ssh, r.worker.unit);
+      return `job ${jobId} done after ${timings.jobDone} s`;
+    });
+  } else {
+    log("no PostgreSQL in this cloud-config: skipping the job checks");
+  }
+
+  phase = "killing gunicorn";
+  await check("gunicorn's main process killed with SIGKILL is restarted by systemd", async () => {
+    const unit = server.gunicornUnit;
+    const show = async () => {
+      const out = await ssh.out(`systemctl show -p MainPID -p NRestarts -p ActiveState ${unit}`);
+      const v = Object.fromEntries(out.split("\n").map((l) => l.split("=") as [string, string]));
+      return { pid: Number(v.MainPID), restarts: Number(v.NRestarts), state: v.ActiveState };
+    };
+    const before = await show();
+    if (!before.pid) throw new Error(`${unit} has no main process (${before.state})`);
+    const killedAt = Date.now();
+    await ssh.out(`sudo kill -KILL ${before.pid}`);
+    // No HTTP traffic until systemd has acted: a request would start the service through its socket
+    // and hide whether Restart= works.
+    const after = await eventually(60_000, async () => {
+      const s = await show();
+      if (!(s.pid && s.pid !== before.pid && s.state === "active" && s.restarts > before.restarts)) {
+        throw new Error(`${unit} not restarted: MainPID ${s.pid} (was ${before.pid}), NRestarts ${s.restarts} (was ${before.restarts}), ${s.state}`);
+      }
+      return s;
+    });
+    await eventually(30_000, () => expectHealthz(httpPort));
+    timings.restart = since(killedAt);
+    return `pid ${before.pid} -> ${after.pid}, NRestarts ${before.restarts} -> ${after.restarts}, answering after ${timings.restart} s`;
+  });
+
+  phase = "rebooting";
+  const bootsBefore = (vm.serial().match(/Linux version/g) ?? []).length;
+  const rebootAt = Date.now();
+  await ssh.exec("sudo systemctl reboot", 20);
+  const rebooted = await check("the app answers again after a reboot", async () => {
+    await eventually(180_000, async () => {
+      if (!vm.running) throw new Failure(`qemu exited during the reboot (${vm.exitDescription})`);
+      if ((vm.serial().match(/Linux version/g) ?? []).length <= bootsBefore) throw new Error("the guest did not restart within 180 s");
+    }, 1000);
+    await eventually(Math.max(60_000, Math.min(300_000, DEADLINE_S * 1000 - (Date.now() - t0) - 60_000)),
+      () => expectHealthz(httpPort), 2000);
+    timings.reboot = since(rebootAt);
+    return `/healthz 200 ${timings.reboot} s after the reboot command`;
+  });
+  if (rebooted) {
+    phase = "checking after the reboot";
+    await check("after the reboot: page and static file", async () => `${await checkPage(httpPort)}; ${await checkStatic(httpPort)}`);
+    await check(`after the reboot: services running: ${services.join(", ")}`,
+      () => eventually(30_000, () => servicesSteady(ssh, services), 2000));
+    if (r.postgres && jobId !== undefined) {
+      await check(`after the reboot: job ${jobId}'s row survived`, async () => {
+        const status = await eventually(30_000, () => jobStatus(httpPort, jobId!), 2000);
+        if (status !== (r.worker ? "done" : "queued")) throw new Error(`job ${jobId} is "${status}"`);
+        return `job ${jobId} is ${status}`;
+      });
+    }
+    if (r.postgres && r.worker) {
+      await check("after the reboot: a new job is marked done within 30 s", async () => {
+        const id = await eventually(30_000, () => postJob(httpPort), 2000);
+        timings.jobDoneAfterReboot = await waitJobDone(httpPort, id, ssh, r.worker!.unit);
+        return `job ${id} done after ${timings.jobDoneAfterReboot} s`;
+      });
+    }
+  }
+
+  if (checks.some((c) => !c.ok)) {
+    const text = await diagnostics(ssh, server, vm);
+    console.log(`\n---- guest diagnostics (also in ${RUN_DIR}/diagnostics.txt) ----\n${text.slice(0, 12_000)}\n----`);
+  }
+
+  phase = "powering off";
+  const how = await vm.stop(60_000);
+  log(`VM ${how}`);
+  return checks.some((c) => !c.ok) ? 1 : 0;
+}
+
+let activeVm: Vm | undefined;
+let activeSsh: Ssh | undefined;
+let currentServer: ServerUnderTest | undefined;
+let currentAccel = "n/a";
+
+function finish(code: number): never {
+  timings.total = since(t0);
+  try {
+    writeResults(currentServer, currentAccel, code === 0);
+  } catch (err) {
+    console.error(`server test: could not write ${RESULTS}: ${(err as Error).message}`);
+  }
+  killAll();
+  const failed = checks.filter((c) => !c.ok);
+  console.log("");
+  for (const c of checks) console.log(`${c.ok ? "ok  " : "FAIL"} ${c.name}${c.detail ? ` (${c.detail.split("\n")[0]})` : ""}`);
+  for (const w of warnings) console.log(`note ${w}`);
+  if (code === 0) {
+    // Keep the run directory's logs; drop the multi-GB disks of a passing run.
+    for (const f of ["disk.qcow2", "volume-0.qcow2", "volume-1.qcow2"]) rmSync(join(RUN_DIR, f), { force: true });
+    console.log(`\nserver test passed in ${timings.total} s (timings in bench/RESULTS.md)`);
+  } else {
+    console.error(`\nserver test FAILED after ${timings.total} s: ${failed.length ? failed.map((c) => c.name).join("; ") : phase}` +
+      `\nlogs, seed and disks kept in ${RUN_DIR}`);
+  }
+  process.exit(code);
+}
+
+for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+  process.on(sig, () => {
+    console.error(`\nserver test: ${sig} during ${phase}; stopping qemu`);
+    activeVm?.kill();
+    killAll();
+    process.exit(sig === "SIGINT" ? 130 : 143);
+  });
+}
+process.on("exit", () => killAll());
+
+const deadline = setTimeout(() => {
+  fail("finishes within the deadline", `still ${phase} after ${DEADLINE_S} s`);
+  activeVm?.kill();
+  finish(1);
+}, DEADLINE_S * 1000);
+deadline.unref();
+
+main().then(finish, async (err: unknown) => {
+  const msg = err instanceof Error ? err.message : String(err);
+  if (!(err instanceof Failure)) console.error(err);
+  fail(`server test (${phase})`, msg);
+  if (activeVm?.running && activeSsh && currentServer) {
+    const text = await diagnostics(activeSsh, currentServer, activeVm).catch((e: Error) => e.message);
+    console.log(`\n---- guest diagnostics (also in ${RUN_DIR}/diagnostics.txt) ----\n${text.slice(0, 12_000)}\n----`);
+  }
+  activeVm?.kill();
+  finish(1);
+});

@@ -1,0 +1,454 @@
+/**
+ * Host-side machinery for the server test: the cached base image, the per-run overlay and seed, qemu,
+ * the git daemon serving the sample app, and small HTTP/SSH/QMP clients. Every child process is
+ * tracked so one call to {@link killAll} (also run on exit and on signals) leaves nothing behind.
+ */
+import { execFile, execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { createHash } from "node:crypto";
+import {
+  accessSync, closeSync, constants, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readSync, readdirSync,
+  rmSync, statSync, writeFileSync,
+} from "node:fs";
+import * as http from "node:http";
+import { createConnection, createServer } from "node:net";
+import { join } from "node:path";
+
+export const HERE = __dirname;
+
+// ---------------------------------------------------------------------------------------------- processes
+
+const children = new Set<ChildProcess>();
+
+export function track(child: ChildProcess): ChildProcess {
+  children.add(child);
+  child.on("exit", () => children.delete(child));
+  return child;
+}
+
+/** Kills every process this run started (qemu, git daemon), by pid. Synchronous: safe in exit handlers. */
+export function killAll(): void {
+  for (const child of children) {
+    if (child.exitCode === null && child.pid) {
+      try {
+        process.kill(child.pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+  }
+  children.clear();
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+export function run(cmd: string, args: string[], opts: { timeoutMs?: number; input?: string } = {}):
+  Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolveRun) => {
+    const child = track(execFile(cmd, args, { timeout: opts.timeoutMs ?? 60_000, maxBuffer: 16 * 1024 * 1024, killSignal: "SIGKILL" },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : 255) : 0;
+        resolveRun({ code, stdout: String(stdout), stderr: String(stderr) });
+      }));
+    if (opts.input !== undefined) child.stdin?.end(opts.input);
+  });
+}
+
+export function which(cmd: string): string | undefined {
+  for (const dir of (process.env.PATH ?? "").split(":").concat(["/usr/sbin", "/sbin"])) {
+    const p = join(dir, cmd);
+    try {
+      accessSync(p, constants.X_OK);
+      return p;
+    } catch {
+      // keep looking
+    }
+  }
+  return undefined;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      const port = typeof addr === "object" && addr ? addr.port : 0;
+      srv.close(() => resolvePort(port));
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------- lock
+
+/** One server test at a time on this machine (two TCG guests fight over two cores). */
+export function takeLock(path: string): () => void {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(path, "wx");
+      writeFileSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => rmSync(path, { force: true });
+    } catch {
+      const pid = Number(readFileSync(path, "utf8").trim());
+      if (pid && isAlive(pid)) {
+        throw new Error(`another server test (pid ${pid}) holds ${path}; run one VM at a time`);
+      }
+      rmSync(path, { force: true });
+    }
+  }
+  throw new Error(`cannot take ${path}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- image
+
+export interface BaseImage {
+  dir: string;
+  raw: string;
+  kernel: string;
+  initrd: string;
+  built: boolean;
+  buildSeconds?: number;
+}
+
+/** The cached base image for the current build script, built (about 3 minutes) when missing. */
+export async function ensureImage(cacheDir: string, log: (s: string) => void): Promise<BaseImage> {
+  const hash = createHash("sha256");
+  for (const f of ["build-image.sh", "deb2wheel.py"]) hash.update(readFileSync(join(HERE, f)));
+  const key = hash.digest("hex").slice(0, 12);
+  const dir = join(cacheDir, `image-${key}`);
+  const image = { dir, raw: join(dir, "base.raw"), kernel: join(dir, "vmlinuz"), initrd: join(dir, "initrd.img"), built: false };
+  if (existsSync(join(dir, "image.info"))) return image;
+
+  log(`building the base image into ${dir} (debootstrap; cached for later runs)`);
+  const started = Date.now();
+  const code = await new Promise<number>((resolveBuild) => {
+    const child = track(spawn("bash", [join(HERE, "build-image.sh"), dir], { stdio: ["ignore", "inherit", "inherit"] }));
+    child.on("exit", (c) => resolveBuild(c ?? 1));
+  });
+  if (code !== 0) throw new Error(`building the base image failed (build-image.sh exit ${code})`);
+  // Older images (from earlier versions of the build script) only take space.
+  for (const old of readdirSync(cacheDir)) {
+    if (old.startsWith("image-") && join(cacheDir, old) !== dir) rmSync(join(cacheDir, old), { recursive: true, force: true });
+  }
+  return { ...image, built: true, buildSeconds: (Date.now() - started) / 1000 };
+}
+
+// ---------------------------------------------------------------------------------------------- seed, repo
+
+export function makeSeed(runDir: string, userData: string, metaData: string): string {
+  writeFileSync(join(runDir, "user-data"), userData);
+  writeFileSync(join(runDir, "meta-data"), metaData);
+  const iso = join(runDir, "seed.iso");
+  const localds = which("cloud-localds");
+  if (localds) {
+    execFileSync(localds, [iso, join(runDir, "user-data"), join(runDir, "meta-data")]);
+  } else {
+    const geniso = which("genisoimage") ?? which("mkisofs");
+    if (!geniso) throw new Error("neither cloud-localds nor genisoimage is installed (apt-get install genisoimage)");
+    execFileSync(geniso, ["-quiet", "-output", iso, "-volid", "cidata", "-joliet", "-rock",
+      join(runDir, "user-data"), join(runDir, "meta-data")]);
+  }
+  return iso;
+}
+
+/** A bare repository holding the sample app as one commit on `main`, for the git daemon to serve. */
+export function makeAppRepo(runDir: string, appDir: string): string {
+  const work = join(runDir, "app-src");
+  const bare = join(runDir, "git", "app.git");
+  rmSync(work, { recursive: true, force: true });
+  rmSync(join(runDir, "git"), { recursive: true, force: true });
+  copyTree(appDir, work);
+  const git = (cwd: string, ...args: string[]) => execFileSync("git", args, {
+    cwd,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: "fullstack test", GIT_AUTHOR_EMAIL: "test@fullstack.invalid",
+      GIT_COMMITTER_NAME: "fullstack test", GIT_COMMITTER_EMAIL: "test@fullstack.invalid",
+    },
+  });
+  git(work, "init", "--quiet", "-b", "main");
+  git(work, "add", "-A");
+  git(work, "commit", "--quiet", "-m", "sample app for the server test");
+  mkdirSync(join(runDir, "git"), { recursive: true });
+  git(runDir, "clone", "--quiet", "--bare", work, bare);
+  return join(runDir, "git");
+}
+
+function copyTree(src: string, dest: string): void {
+  mkdirSync(dest, { recursive: true });
+  for (const name of readdirSync(src)) {
+    if (name === "__pycache__" || name === ".venv" || name.endsWith(".pyc") || name.startsWith("celerybeat-schedule")) continue;
+    const s = join(src, name);
+    if (statSync(s).isDirectory()) copyTree(s, join(dest, name));
+    else copyFileSync(s, join(dest, name));
+  }
+}
+
+export async function startGitDaemon(baseDir: string, port: number, logFile: string): Promise<void> {
+  const out = openSync(logFile, "a");
+  const child = track(spawn("git", ["daemon", "--reuseaddr", "--listen=127.0.0.1", `--port=${port}`, `--base-path=${baseDir}`,
+    "--export-all", "--informative-errors", "--verbose", baseDir], { stdio: ["ignore", out, out] }));
+  for (let i = 0; i < 50; i++) {
+    if (child.exitCode !== null) throw new Error(`git daemon exited (${child.exitCode}); see ${logFile}`);
+    if (await portOpen(port)) return;
+    await sleep(100);
+  }
+  throw new Error(`git daemon did not listen on 127.0.0.1:${port}`);
+}
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolveOpen) => {
+    const sock = createConnection({ host: "127.0.0.1", port });
+    sock.once("connect", () => {
+      sock.destroy();
+      resolveOpen(true);
+    });
+    sock.once("error", () => resolveOpen(false));
+  });
+}
+
+// ---------------------------------------------------------------------------------------------- qemu
+
+export type Accel = "kvm" | "tcg";
+
+/** KVM only where it can work: /dev/kvm usable and the CPU exposes vmx/svm (not so on these machines). */
+export function probeKvm(): { usable: boolean; why: string } {
+  try {
+    accessSync("/dev/kvm", constants.R_OK | constants.W_OK);
+  } catch {
+    return { usable: false, why: "/dev/kvm is missing or not accessible" };
+  }
+  const cpuinfo = readFileSync("/proc/cpuinfo", "utf8");
+  if (!/^flags\s*:.*\b(vmx|svm)\b/m.test(cpuinfo)) return { usable: false, why: "the CPU exposes no vmx/svm flags" };
+  return { usable: true, why: "/dev/kvm and vmx/svm present" };
+}
+
+export interface VmOptions {
+  runDir: string;
+  image: BaseImage;
+  seedIso: string;
+  accel: Accel;
+  memoryMb: number;
+  httpPort: number;
+  sshPort: number;
+  /** Device paths of data volumes to attach (DigitalOcean's /dev/disk/by-id/scsi-0DO_Volume_<name>). */
+  volumes: string[];
+}
+
+export class Vm {
+  readonly serialLog: string;
+  readonly overlay: string;
+  readonly qmpSocket: string;
+  startedAt = 0;
+  private proc?: ChildProcess;
+
+  constructor(readonly opts: VmOptions) {
+    this.serialLog = join(opts.runDir, "serial.log");
+    this.overlay = join(opts.runDir, "disk.qcow2");
+    this.qmpSocket = join(opts.runDir, "qmp.sock");
+  }
+
+  get running(): boolean {
+    return this.proc !== undefined && this.proc.exitCode === null && this.proc.signalCode === null;
+  }
+
+  get exitDescription(): string {
+    return this.proc ? `exit code ${this.proc.exitCode}, signal ${this.proc.signalCode}` : "not started";
+  }
+
+  /** Fresh overlay disks and a fresh qemu process. */
+  start(): void {
+    const { runDir, image, opts } = { runDir: this.opts.runDir, image: this.opts.image, opts: this.opts };
+    rmSync(this.overlay, { force: true });
+    execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", "-b", image.raw, "-F", "raw", this.overlay]);
+    const args = [
+      "-name", "fullstack-server-test",
+      "-nodefaults", "-no-user-config", "-display", "none",
+      "-machine", "q35",
+      ...(opts.accel === "kvm" ? ["-accel", "kvm", "-cpu", "host"] : ["-accel", "tcg,thread=multi", "-cpu", "max"]),
+      "-smp", "2", "-m", String(opts.memoryMb),
+      "-kernel", image.kernel, "-initrd", image.initrd,
+      "-append", "root=/dev/vda rw console=ttyS0,115200n8 net.ifnames=0",
+      "-drive", `file=${this.overlay},if=virtio,format=qcow2,cache=unsafe,discard=unmap`,
+      "-drive", `file=${opts.seedIso},if=virtio,format=raw,readonly=on`,
+      "-netdev", `user,id=net0,hostfwd=tcp:127.0.0.1:${opts.httpPort}-:80,hostfwd=tcp:127.0.0.1:${opts.sshPort}-:22`,
+      "-device", "virtio-net-pci,netdev=net0",
+      "-device", "virtio-rng-pci",
+      "-serial", `file:${this.serialLog}`,
+      "-qmp", `unix:${this.qmpSocket},server=on,wait=off`,
+    ];
+    opts.volumes.forEach((device, i) => {
+      const m = /^\/dev\/disk\/by-id\/scsi-0DO_Volume_(.+)$/.exec(device);
+      if (!m) throw new Error(`do not know how to attach data volume ${device} to a qemu guest`);
+      const disk = join(runDir, `volume-${i}.qcow2`);
+      rmSync(disk, { force: true });
+      execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", disk, "10G"]);
+      // What a DigitalOcean volume looks like to the guest: udev names it scsi-0<vendor>_<product>_<serial>.
+      if (i === 0) args.push("-device", "virtio-scsi-pci,id=scsi0");
+      args.push("-drive", `file=${disk},if=none,id=vol${i},format=qcow2,cache=unsafe,discard=unmap`,
+        "-device", `scsi-hd,drive=vol${i},bus=scsi0.0,vendor=DO,product=Volume,serial=${m[1]}`);
+    });
+    rmSync(this.serialLog, { force: true });
+    rmSync(this.qmpSocket, { force: true });
+    const q = (a: string) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`);
+    writeFileSync(join(runDir, "qemu.cmdline"), `qemu-system-x86_64 ${args.map(q).join(" ")}\n`);
+    const out = openSync(join(runDir, "qemu.log"), "w");
+    this.startedAt = Date.now();
+    this.proc = track(spawn("qemu-system-x86_64", args, { stdio: ["ignore", out, out] }));
+  }
+
+  serial(): string {
+    try {
+      return readFileSync(this.serialLog, "latin1");
+    } catch {
+      return "";
+    }
+  }
+
+  serialTail(lines = 40): string {
+    return this.serial().replace(/\r/g, "").split("\n").slice(-lines).join("\n");
+  }
+
+  /** Sends one QMP command (e.g. system_powerdown). */
+  async qmp(command: string): Promise<void> {
+    await new Promise<void>((resolveQmp, reject) => {
+      const sock = createConnection(this.qmpSocket);
+      let buf = "";
+      let sent = 0;
+      const timer = setTimeout(() => {
+        sock.destroy();
+        reject(new Error(`QMP ${command}: no answer`));
+      }, 10_000);
+      sock.on("data", (d) => {
+        buf += d.toString();
+        if (sent === 0 && buf.includes("QMP")) {
+          sock.write(JSON.stringify({ execute: "qmp_capabilities" }) + "\n");
+          sent = 1;
+        } else if (sent === 1 && buf.includes("return")) {
+          buf = "";
+          sock.write(JSON.stringify({ execute: command }) + "\n");
+          sent = 2;
+        } else if (sent === 2 && /return|error/.test(buf)) {
+          clearTimeout(timer);
+          sock.end();
+          if (buf.includes("error")) reject(new Error(`QMP ${command}: ${buf.trim()}`));
+          else resolveQmp();
+        }
+      });
+      sock.on("error", (e) => {
+        clearTimeout(timer);
+        reject(e);
+      });
+    });
+  }
+
+  /** ACPI power-off; kills qemu if the guest has not stopped after `timeoutMs`. */
+  async stop(timeoutMs = 60_000): Promise<"powered-off" | "killed" | "not-running"> {
+    if (!this.running) return "not-running";
+    try {
+      await this.qmp("system_powerdown");
+      const deadline = Date.now() + timeoutMs;
+      while (Date.now() < deadline) {
+        if (!this.running) return "powered-off";
+        await sleep(500);
+      }
+    } catch {
+      // fall through to kill
+    }
+    this.kill();
+    return "killed";
+  }
+
+  kill(): void {
+    if (this.proc?.pid && this.running) {
+      try {
+        process.kill(this.proc.pid, "SIGKILL");
+      } catch {
+        // gone
+      }
+    }
+  }
+}
+
+/** Reads only the new part of a growing file (the serial log), from a remembered offset. */
+export class Tail {
+  private offset = 0;
+  constructor(private readonly path: string) {}
+  read(): string {
+    if (!existsSync(this.path)) return "";
+    const size = statSync(this.path).size;
+    if (size <= this.offset) return "";
+    const fd = openSync(this.path, "r");
+    const buf = Buffer.alloc(size - this.offset);
+    readSync(fd, buf, 0, buf.length, this.offset);
+    closeSync(fd);
+    this.offset = size;
+    return buf.toString("latin1");
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- http, ssh
+
+export interface HttpResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+export function httpRequest(port: number, path: string, opts: { method?: string; timeoutMs?: number; host?: string } = {}):
+  Promise<HttpResponse> {
+  return new Promise((resolveReq, reject) => {
+    const req = http.request({
+      host: "127.0.0.1", port, path, method: opts.method ?? "GET", agent: false,
+      headers: { Host: opts.host ?? `127.0.0.1:${port}`, Connection: "close" },
+      timeout: opts.timeoutMs ?? 10_000,
+    }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (c) => (body += c));
+      res.on("end", () => resolveReq({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      res.on("error", reject);
+    });
+    req.on("timeout", () => req.destroy(new Error(`timed out after ${opts.timeoutMs ?? 10_000} ms`)));
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+export class Ssh {
+  constructor(private readonly port: number, private readonly user: string, private readonly key: string) {}
+
+  private args(command: string, timeoutS: number): string[] {
+    return [
+      "-i", this.key, "-p", String(this.port),
+      "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-o", "StrictHostKeyChecking=no",
+      "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "-o", `ConnectTimeout=${Math.min(timeoutS, 10)}`,
+      "-o", "ServerAliveInterval=5", "-o", "ServerAliveCountMax=2",
+      `${this.user}@127.0.0.1`, command,
+    ];
+  }
+
+  exec(command: string, timeoutS = 30): Promise<{ code: number; stdout: string; stderr: string }> {
+    return run("ssh", this.args(command, timeoutS), { timeoutMs: timeoutS * 1000 });
+  }
+
+  /** stdout of a command that must succeed. */
+  async out(command: string, timeoutS = 30): Promise<string> {
+    const r = await this.exec(command, timeoutS);
+    if (r.code !== 0) throw new Error(`ssh ${JSON.stringify(command)} exited ${r.code}: ${(r.stderr || r.stdout).trim().slice(0, 500)}`);
+    return r.stdout.trim();
+  }
+}

@@ -1,0 +1,204 @@
+/**
+ * What the server test boots: the dev stack's cloud-config, rendered by the library itself, with test
+ * wiring applied to the copy that goes on the NoCloud seed only.
+ *
+ * Wiring through config overrides (rendered by the library like any stack's values):
+ * - appRepo/appRef: the sample app (examples/app) served by a git daemon on the host (10.0.2.2 from the
+ *   guest's user-mode network);
+ * - adminSshKeys/adminCidrs: a throwaway key for this run, SSH allowed from 10.0.2.2 only;
+ * - os: debian-12 (what the VM runs);
+ * - appEnv: the stack's own entries plus PIP_NO_INDEX/PIP_FIND_LINKS (pip offline, wheels baked into the
+ *   image) and, for Celery workers, WORKER_KIND=celery for the sample app.
+ * Wiring added to the seed copy only:
+ * - VENV_OPTIONS=--system-site-packages appended to the deploy script's settings, so the virtualenv sees
+ *   Debian's python3-flask & co. The deploy script reads VENV_OPTIONS from its own shell, not from the
+ *   app environment file, so an appEnv entry would not reach it;
+ * - unless SERVER_TEST_RECOMMENDS=1: apt configured not to install Recommends (time budget under TCG).
+ */
+import { parse, stringify } from "yaml";
+import type { RecordedResource } from "../../harness/mockRuntime";
+import { KEY_NAMES } from "../../settings";
+import { readStackConfig } from "../../tools/stackConfig";
+import { planStack, ROOT } from "../helpers";
+
+/** The guest sees the host's loopback as this address (qemu user-mode networking). */
+export const HOST_FROM_GUEST = "10.0.2.2";
+/** Where build-image.sh puts the wheels made from Debian's gunicorn, rq and celery. */
+export const WHEEL_DIR = "/opt/fullstack-test/wheels";
+
+export interface CloudConfigDoc {
+  packages?: string[];
+  users?: { name: string; sudo?: string; [k: string]: unknown }[];
+  write_files?: { path: string; content: string; permissions?: string; owner?: string; defer?: boolean; append?: boolean }[];
+  fs_setup?: { device?: string }[];
+  mounts?: string[][];
+  runcmd?: unknown[];
+  [key: string]: unknown;
+}
+
+export interface Roles {
+  web: boolean;
+  postgres: boolean;
+  redis: boolean;
+  /** The task queue worker's kind and unit, if the server runs one. */
+  worker?: { kind: "rq" | "celery"; unit: string };
+  scheduler?: { unit: string };
+}
+
+export interface ServerUnderTest {
+  stack: string;
+  serverName: string;
+  appName: string;
+  adminUser: string;
+  gunicornUnit: string;
+  /** Every systemd service the deploy script starts (APP_SERVICES). */
+  appServices: string[];
+  roles: Roles;
+  /** Data volumes the cloud-config formats/mounts, by device path. */
+  volumes: string[];
+  /** What the library rendered (with config overrides), untouched. */
+  rendered: string;
+  /** The copy written to the seed: rendered plus seed-only wiring. */
+  seed: string;
+  /** Human-readable list of every test-only change. */
+  wiring: string[];
+}
+
+export interface WiringOptions {
+  stack: string;
+  gitPort: number;
+  sshPublicKey: string;
+  /** Let apt install Recommends, as on a real server (slower under TCG). */
+  installRecommends: boolean;
+}
+
+export async function renderServer(opts: WiringOptions): Promise<ServerUnderTest> {
+  const stackCfg = readStackConfig(ROOT, opts.stack).config;
+  const stackEnv = stackCfg["fullstack:appEnv"] ? (JSON.parse(stackCfg["fullstack:appEnv"]) as string[]) : [];
+  const repo = `git://${HOST_FROM_GUEST}:${opts.gitPort}/app.git`;
+  const baseEnv = [...stackEnv, "PIP_NO_INDEX=1", `PIP_FIND_LINKS=${WHEEL_DIR}`];
+  const overrides: Record<string, unknown> = {
+    appRepo: repo,
+    appRef: "main",
+    adminSshKeys: [opts.sshPublicKey],
+    adminCidrs: [`${HOST_FROM_GUEST}/32`],
+    appEnv: baseEnv,
+  };
+  if (KEY_NAMES.includes("os")) overrides.os = "debian-12";
+  const wiring = [
+    `appRepo=${repo} (examples/app served by git daemon on the host), appRef=main`,
+    `adminSshKeys=[test key], adminCidrs=[${HOST_FROM_GUEST}/32]`,
+    ...(overrides.os ? ["os=debian-12"] : []),
+    `appEnv += PIP_NO_INDEX=1, PIP_FIND_LINKS=${WHEEL_DIR}`,
+  ];
+
+  let server = await renderOne(opts.stack, overrides);
+  let doc = parse(server.userData) as CloudConfigDoc;
+  let roles = detectRoles(doc);
+  if (roles.worker?.kind === "celery") {
+    // The sample app enqueues for RQ unless told otherwise.
+    overrides.appEnv = [...baseEnv, "WORKER_KIND=celery"];
+    wiring.push("appEnv += WORKER_KIND=celery (the sample app's switch)");
+    server = await renderOne(opts.stack, overrides);
+    doc = parse(server.userData) as CloudConfigDoc;
+    roles = detectRoles(doc);
+  }
+
+  const files = doc.write_files ?? [];
+  const deployConf = files.find((f) => /^\/etc\/[^/]+\/deploy\.conf$/.test(f.path));
+  if (!deployConf) throw new Error("the rendered cloud-config writes no /etc/<app>/deploy.conf: cannot wire VENV_OPTIONS");
+  const conf = shellSettings(deployConf.content);
+  const appName = conf.APP_NAME;
+  if (!appName) throw new Error(`${deployConf.path} sets no APP_NAME`);
+  const appServices = (conf.APP_SERVICES ?? "").split(/\s+/).filter(Boolean);
+  const gunicornUnit = appServices.find((s) => /gunicorn/.test(s)) ?? `${appName}-gunicorn.service`;
+  const admin = (doc.users ?? []).find((u) => typeof u.sudo === "string");
+  if (!admin) throw new Error("the rendered cloud-config creates no sudo user: the test cannot log in");
+
+  const seedDoc: CloudConfigDoc = { ...doc, write_files: [...files] };
+  seedDoc.write_files!.push({
+    path: deployConf.path,
+    content: "# fullstack-pulumi server test only: build the virtualenv over Debian's Python packages.\nVENV_OPTIONS='--system-site-packages'\n",
+    permissions: deployConf.permissions,
+    owner: deployConf.owner,
+    append: true,
+    ...(deployConf.defer ? { defer: true } : {}),
+  });
+  wiring.push(`seed only: write_files appends VENV_OPTIONS='--system-site-packages' to ${deployConf.path}`);
+  if (!opts.installRecommends) {
+    // Under TCG every package costs seconds; Recommends (graphics libraries via libgd3, gnupg, manpages,
+    // sysstat, ...) add about 70 packages that nothing on the server uses. Fewer packages can only make
+    // the test fail, never pass by accident.
+    seedDoc.write_files!.push({
+      path: "/etc/apt/apt.conf.d/99-fullstack-server-test",
+      content: "// fullstack-pulumi server test only: keep the boot within the time budget.\n" +
+        "APT::Install-Recommends \"false\";\nAcquire::Languages \"none\";\n",
+      permissions: "0644",
+      owner: "root:root",
+    });
+    wiring.push("seed only: apt without Recommends and translations (SERVER_TEST_RECOMMENDS=1 keeps them)");
+  }
+
+  // Data volumes: named in fs_setup/mounts or in a rendered script that waits for the device.
+  const volumes = [...new Set([
+    ...(doc.fs_setup ?? []).map((f) => f.device).filter((d): d is string => typeof d === "string"),
+    ...(doc.mounts ?? []).map((m) => m[0]).filter((d) => typeof d === "string" && d.startsWith("/dev/")),
+    ...[...server.userData.matchAll(/\/dev\/disk\/by-id\/scsi-0DO_Volume_[A-Za-z0-9._-]+/g)].map((m) => m[0]),
+  ])];
+
+  return {
+    stack: opts.stack,
+    serverName: server.name,
+    appName,
+    adminUser: admin.name,
+    gunicornUnit,
+    appServices,
+    roles,
+    volumes,
+    rendered: server.userData,
+    seed: `#cloud-config\n${stringify(seedDoc, { lineWidth: 0 })}`,
+    wiring,
+  };
+}
+
+async function renderOne(stack: string, overrides: Record<string, unknown>): Promise<{ name: string; userData: string }> {
+  const result = await planStack(stack, overrides);
+  const servers = result.resources.filter((r: RecordedResource) =>
+    typeof r.plainInputs.userData === "string" && (r.plainInputs.userData as string).startsWith("#cloud-config\n"));
+  if (servers.length === 0) throw new Error(`stack ${stack} renders no server with #cloud-config user data`);
+  // One VM at a time on this machine: the first server that runs the web role (the single profile has one).
+  const web = servers.find((s) => /(^|\n)\s*- nginx\s*(\n|$)/.test(s.plainInputs.userData as string)) ?? servers[0];
+  if (servers.length > 1) {
+    console.warn(`server test: stack ${stack} renders ${servers.length} servers; booting ${web.name} only`);
+  }
+  return { name: web.name, userData: web.plainInputs.userData as string };
+}
+
+export function detectRoles(doc: CloudConfigDoc): Roles {
+  const packages = doc.packages ?? [];
+  const units = (doc.write_files ?? []).filter((f) => /^\/etc\/systemd\/system\/[^/]+\.service$/.test(f.path));
+  const execOf = (content: string) => (content.match(/^ExecStart=(.+)$/m) ?? [])[1] ?? "";
+  const unitName = (path: string) => path.split("/").pop()!;
+  let worker: Roles["worker"];
+  let scheduler: Roles["scheduler"];
+  for (const u of units) {
+    const exec = execOf(u.content);
+    if (/\bcelery\b.*\sworker\b/.test(exec)) worker = { kind: "celery", unit: unitName(u.path) };
+    else if (/\brq worker\b/.test(exec)) worker = { kind: "rq", unit: unitName(u.path) };
+    else if (/\bcelery\b.*\sbeat\b|\brqscheduler\b/.test(exec)) scheduler = { unit: unitName(u.path) };
+  }
+  return {
+    web: packages.includes("nginx") || packages.includes("nginx-light"),
+    postgres: packages.some((p) => /^postgresql(-\d+)?$/.test(p)),
+    redis: packages.some((p) => /^(redis-server|valkey-server|valkey)$/.test(p)),
+    worker,
+    scheduler,
+  };
+}
+
+/** The NAME='value' lines of a rendered shell settings file (single-quoted values, as the library writes them). */
+export function shellSettings(content: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const m of content.matchAll(/^([A-Z_][A-Z0-9_]*)='((?:[^']|'"'"')*)'$/gm)) out[m[1]] = m[2].replace(/'"'"'/g, "'");
+  return out;
+}
