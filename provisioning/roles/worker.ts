@@ -24,7 +24,9 @@ export function renderWorkerService(app: AppSpec, worker: WorkerSpec): string {
   const stop = worker.taskTimeLimit + 30;
   const exec = worker.kind === "celery"
     ? `${bin}/celery --app ${worker.app} worker --loglevel INFO --concurrency ${worker.concurrency} --queues ${worker.queues.join(",")} --time-limit ${worker.taskTimeLimit} --hostname worker@%H`
-    : `${bin}/rq worker --url \${REDIS_URL} --name ${app.name}-%H ${worker.queues.join(" ")}`;
+    // No fixed --name: after a hard stop RQ keeps the old name registered for a while and refuses to
+    // start a worker with the same one (seen in the server test after a reboot).
+    : `${bin}/rq worker --url \${REDIS_URL} ${worker.queues.join(" ")}`;
   return unit(app, `${worker.kind} worker for ${app.name}`, exec, stop);
 }
 
