@@ -18,7 +18,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import {
-  ensureImage, freePort, httpRequest, killAll, makeAppRepo, makeSeed, probeKvm, sleep, Ssh, startGitDaemon, takeLock, Vm,
+  ensureImage, freePort, httpRequest, killAll, makeAppRepo, makeSeed, probeKvm, reapStale, sleep, Ssh, startGitDaemon, takeLock, Vm,
   which, type Accel, type HttpResponse,
 } from "./vm";
 import { renderServer, type ServerUnderTest } from "./wiring";
@@ -275,6 +275,7 @@ async function main(): Promise<number> {
   log(image.built ? `base image built in ${image.buildSeconds!.toFixed(0)} s` : `base image cached: ${image.dir}`);
 
   phase = "rendering the cloud-config";
+  for (const stale of reapStale(RUN_DIR)) log(`killed ${stale} left running by an earlier, killed run`);
   rmSync(RUN_DIR, { recursive: true, force: true });
   mkdirSync(RUN_DIR, { recursive: true });
   const key = join(RUN_DIR, "id_ed25519");

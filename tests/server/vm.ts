@@ -102,6 +102,35 @@ export function takeLock(path: string): () => void {
   throw new Error(`cannot take ${path}`);
 }
 
+/**
+ * Kills what an earlier run left behind if that run's node process was itself killed (SIGKILL leaves
+ * no chance to clean up): the pid files name only processes this harness started, and the pid must
+ * still run a command line mentioning the run directory.
+ */
+export function reapStale(runDir: string): string[] {
+  const reaped: string[] = [];
+  for (const name of ["qemu.pid", "git-daemon.pid"]) {
+    const file = join(runDir, name);
+    if (!existsSync(file)) continue;
+    const pid = Number(readFileSync(file, "utf8").trim());
+    let cmdline = "";
+    try {
+      cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");
+    } catch {
+      continue;
+    }
+    if (pid > 1 && cmdline.includes(runDir)) {
+      try {
+        process.kill(pid, "SIGKILL");
+        reaped.push(`${name.replace(".pid", "")} ${pid}`);
+      } catch {
+        // gone
+      }
+    }
+  }
+  return reaped;
+}
+
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -200,7 +229,8 @@ function copyTree(src: string, dest: string): void {
 export async function startGitDaemon(baseDir: string, port: number, logFile: string): Promise<void> {
   const out = openSync(logFile, "a");
   const child = track(spawn("git", ["daemon", "--reuseaddr", "--listen=127.0.0.1", `--port=${port}`, `--base-path=${baseDir}`,
-    "--export-all", "--informative-errors", "--verbose", baseDir], { stdio: ["ignore", out, out] }));
+    "--export-all", "--informative-errors", "--verbose", `--pid-file=${join(baseDir, "..", "git-daemon.pid")}`, baseDir],
+  { stdio: ["ignore", out, out] }));
   for (let i = 0; i < 50; i++) {
     if (child.exitCode !== null) throw new Error(`git daemon exited (${child.exitCode}); see ${logFile}`);
     if (await portOpen(port)) return;
@@ -289,6 +319,7 @@ export class Vm {
       "-device", "virtio-rng-pci",
       "-serial", `file:${this.serialLog}`,
       "-qmp", `unix:${this.qmpSocket},server=on,wait=off`,
+      "-pidfile", join(runDir, "qemu.pid"),
     ];
     opts.volumes.forEach((device, i) => {
       const m = /^\/dev\/disk\/by-id\/scsi-0DO_Volume_(.+)$/.exec(device);
