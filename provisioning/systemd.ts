@@ -25,6 +25,9 @@ export function renderAppService(app: AppSpec, u: AppServiceUnit): string {
     "[Unit]",
     `Description=${u.description}`,
     ...(u.unit ?? []),
+    // Start after, and so stop before, data stores on the same server: a worker can then finish its task
+    // and unregister from Redis at shutdown. Ordering on units a server lacks is ignored.
+    "After=postgresql.service redis-server.service",
     `ConditionPathExists=${p.current}`,
     "",
     "[Service]",
