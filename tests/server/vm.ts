@@ -6,7 +6,7 @@
 import { execFile, execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
-  accessSync, closeSync, constants, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readSync, readdirSync,
+  accessSync, appendFileSync, closeSync, constants, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readSync, readdirSync,
   rmSync, statSync, writeFileSync,
 } from "node:fs";
 import * as http from "node:http";
@@ -148,7 +148,10 @@ export interface BaseImage {
   kernel: string;
   initrd: string;
   built: boolean;
-  buildSeconds?: number;
+  /** Seconds this run spent building the image (0 when cached). */
+  buildSeconds: number;
+  /** Seconds the cached image took to build, when it was built. */
+  builtInSeconds?: number;
 }
 
 /** The cached base image for the current build script, built (about 3 minutes) when missing. */
@@ -157,8 +160,12 @@ export async function ensureImage(cacheDir: string, log: (s: string) => void): P
   for (const f of ["build-image.sh", "deb2wheel.py"]) hash.update(readFileSync(join(HERE, f)));
   const key = hash.digest("hex").slice(0, 12);
   const dir = join(cacheDir, `image-${key}`);
-  const image = { dir, raw: join(dir, "base.raw"), kernel: join(dir, "vmlinuz"), initrd: join(dir, "initrd.img"), built: false };
-  if (existsSync(join(dir, "image.info"))) return image;
+  const info = join(dir, "image.info");
+  const image = { dir, raw: join(dir, "base.raw"), kernel: join(dir, "vmlinuz"), initrd: join(dir, "initrd.img"), built: false, buildSeconds: 0 };
+  if (existsSync(info)) {
+    const recorded = /^build_seconds=([\d.]+)$/m.exec(readFileSync(info, "utf8"));
+    return { ...image, builtInSeconds: recorded ? Number(recorded[1]) : undefined };
+  }
 
   log(`building the base image into ${dir} (debootstrap; cached for later runs)`);
   const started = Date.now();
@@ -171,7 +178,9 @@ export async function ensureImage(cacheDir: string, log: (s: string) => void): P
   for (const old of readdirSync(cacheDir)) {
     if (old.startsWith("image-") && join(cacheDir, old) !== dir) rmSync(join(cacheDir, old), { recursive: true, force: true });
   }
-  return { ...image, built: true, buildSeconds: (Date.now() - started) / 1000 };
+  const seconds = Math.round((Date.now() - started) / 100) / 10;
+  appendFileSync(info, `build_seconds=${seconds}\n`);
+  return { ...image, built: true, buildSeconds: seconds, builtInSeconds: seconds };
 }
 
 // ---------------------------------------------------------------------------------------------- seed, repo

@@ -70,6 +70,8 @@ export interface WiringOptions {
   sshPublicKey: string;
   /** Let apt install Recommends, as on a real server (slower under TCG). */
   installRecommends: boolean;
+  /** More config overrides (keys without the namespace), e.g. {"workerKind": "celery"}. */
+  extraConfig?: Record<string, unknown>;
 }
 
 export async function renderServer(opts: WiringOptions): Promise<ServerUnderTest> {
@@ -85,11 +87,16 @@ export async function renderServer(opts: WiringOptions): Promise<ServerUnderTest
     appEnv: baseEnv,
   };
   if (KEY_NAMES.includes("os")) overrides.os = "debian-12";
+  for (const [k, v] of Object.entries(opts.extraConfig ?? {})) {
+    if (!KEY_NAMES.includes(k)) throw new Error(`SERVER_TEST_CONFIG: unknown config key ${k}`);
+    overrides[k] = v;
+  }
   const wiring = [
     `appRepo=${repo} (examples/app served by git daemon on the host), appRef=main`,
     `adminSshKeys=[test key], adminCidrs=[${HOST_FROM_GUEST}/32]`,
     ...(overrides.os ? ["os=debian-12"] : []),
     `appEnv += PIP_NO_INDEX=1, PIP_FIND_LINKS=${WHEEL_DIR}`,
+    ...Object.entries(opts.extraConfig ?? {}).map(([k, v]) => `${k}=${JSON.stringify(v)} (SERVER_TEST_CONFIG)`),
   ];
 
   let server = await renderOne(opts.stack, overrides);
