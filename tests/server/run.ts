@@ -215,7 +215,7 @@ function writeResults(server: ServerUnderTest | undefined, accel: string, ok: bo
     "qemu's start unless noted. Replaced by each run.",
     "",
     `- Run: ${new Date().toISOString()}, result **${ok ? "passed" : "FAILED"}**, accel ${accel}, 2 vCPUs, ${MEMORY_MB} MiB`,
-    `- Server: ${server?.serverName ?? "n/a"} (stack ${STACK}); roles: ${roles}`,
+    `- Server: ${server?.serverName ?? "n/a"} (stack ${STACK}${process.env.SERVER_TEST_CONFIG ? `, overrides ${process.env.SERVER_TEST_CONFIG}` : ""}); roles: ${roles}`,
     "",
     "| Step | Seconds |",
     "|---|---|",
