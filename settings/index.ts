@@ -295,7 +295,8 @@ export function loadSettings(raw: RawConfig): Settings {
       count: workerCount,
       size: size("workerSize", catalog.defaultSize),
       taskTimeLimit: v.integer(k("taskTimeLimit"), get("taskTimeLimit"), 1, 86400),
-      scheduler: get("scheduler") === undefined ? true : v.boolean(k("scheduler"), get("scheduler")),
+      // RQ's scheduler is a separate package (rq-scheduler) the app must list; Celery's beat is built in.
+      scheduler: get("scheduler") === undefined ? workerKind === "celery" : v.boolean(k("scheduler"), get("scheduler")),
       backend: v.oneOf(k("queueBackend"), get("queueBackend"), ["redis", "sqs"] as const, "a queue backend"),
     };
     if (worker.backend === "sqs" && (cloud !== "aws" || worker.kind !== "celery")) {

@@ -110,8 +110,8 @@ export const KEYS: readonly KeyDecl[] = [
     description: "Seconds the longest task may run; workers get this much plus 30 s to finish tasks when stopped.",
   },
   {
-    key: "scheduler", type: "boolean", derived: "true when workerKind is not none",
-    description: "Run exactly one scheduler (celery beat or rq-scheduler) on the first worker.",
+    key: "scheduler", type: "boolean", derived: "true for celery, false for rq",
+    description: "Run exactly one scheduler (celery beat, or rqscheduler: add rq-scheduler to your requirements) on the first worker.",
   },
   { key: "pgVersion", type: "string", default: "17", description: "Managed PostgreSQL major version (standard and scaled)." },
   { key: "dbSize", type: "string", derived: "digitalocean: db-s-1vcpu-1gb, aws: db.t4g.micro", description: "Managed PostgreSQL node size (DigitalOcean database slug or RDS instance class)." },

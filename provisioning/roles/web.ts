@@ -12,7 +12,8 @@ import { appPaths, type AppSpec, type RolePart, type WebSpec } from "../types";
 export function appRole(app: AppSpec, units: { sockets: string[]; services: string[] }): RolePart {
   const p = appPaths(app.name);
   return {
-    packages: ["git", "python3", "python3-venv", "python3-dev", "build-essential"],
+    // libpq-dev: psycopg2 builds from source under pip.
+    packages: ["git", "python3", "python3-venv", "python3-dev", "build-essential", "libpq-dev"],
     users: [{ name: app.name, system: true, homedir: p.root, shell: "/usr/sbin/nologin", lock_passwd: true }],
     writeFiles: [
       { path: p.envFile, permissions: "0600", owner: "root:root", content: renderEnvFile(app.environment, "Rendered by fullstack-pulumi: the app's environment. Secret: keep 0600."), secret: true },
