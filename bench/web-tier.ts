@@ -12,23 +12,32 @@
  * run on the rendered files first.
  *
  * wrk (`--latency`) measures requests/s and p99 latency for:
- * - the trivial route `/` through nginx → gunicorn (unix socket) against gunicorn alone on 127.0.0.1
- *   (same process, same config: gunicorn binds both);
+ * - the trivial route `/` through nginx → gunicorn (unix socket) against gunicorn alone on 127.0.0.1:
+ *   two gunicorn masters from the same rendered config, each with one listener as on the server (bound
+ *   to both, a sync worker select()s before every accept, which a server's gunicorn does not do);
  * - a 20 KB stylesheet with a pre-gzipped `.gz` next to it (as collectstatic/whitenoise-style pipelines
  *   leave it) through the rendered `/static/` location, against two floor servers in the same nginx:
  *   `return 200` (nginx's cheapest answer, not logged) and a plain `location /static/ { alias ...; }`
  *   with Debian's defaults; and the same file without a `.gz` (nginx then gzips every response);
  * - ablations: the rendered servers again on their own ports, each with one setting of `/static/` left
  *   out (mechanical edits of the rendered text), to show which settings matter.
- * Every case runs REPS times, one round after another with the order rotated, after a short warm-up;
- * medians, min–max and ratios go to the "Web tier" section of bench/RESULTS.md (only that section is
- * replaced). Timing numbers are never asserted: this is not part of `npm test`.
+ * Every case runs REPS times (rounds, after a short warm-up), each run next to the runs it is compared
+ * with, and ratios are paired run by run: this machine's speed drifts over minutes, and pairing keeps the
+ * drift out of the ratios. Medians, min–max and ratios go to the "Web tier" section of bench/RESULTS.md
+ * (only that section is replaced). Timing numbers are never asserted: this is not part of `npm test`.
  *
  * Needs root (nginx's `user www-data`, socket ownership) and Debian's nginx, gunicorn and wrk (installed
  * with apt-get when missing). Another CPU-heavy process spoils the numbers: before each run the
  * benchmark waits while a qemu-system process (the server test's VM) runs, polling every 30 s with one
  * budget of WEB_BENCH_WAIT_MIN minutes for the whole run, and measures a run again if qemu overlapped
  * it; once the budget is spent it measures anyway and marks the results as disturbed.
+ *
+ * Scheduling: this kernel (like Debian's) groups CPU time by session ("autogroup"). On the server nginx and
+ * gunicorn are systemd services, each in its own session, so by default each server here starts in its
+ * own session too, and wrk runs in this process's. wrk shares the cores here but not on a server, and as a
+ * group of its own it takes CPU from the one server group it competes with; WEB_BENCH_ONE_SESSION=1 runs
+ * everything in this process's session instead (plain per-process scheduling: the ratio is then the
+ * ratio of CPU cost per request) and writes its own section, "Web tier, one scheduling group".
  *
  * Environment: WEB_BENCH_REPS (5), WEB_BENCH_DURATION_S (8), WEB_BENCH_THREADS (2),
  * WEB_BENCH_CONNECTIONS (32), WEB_BENCH_WARMUP_S (2), WEB_BENCH_WAIT_MIN (40), WEB_BENCH_WRITE (1; 0
@@ -52,7 +61,8 @@ import { loadSettings } from "../settings";
 const ROOT = resolve(__dirname, "..");
 const RESULTS = join(ROOT, "bench", "RESULTS.md");
 const APP_SOURCE = join(ROOT, "bench", "app.py");
-const SECTION = "Web tier";
+const ONE_SESSION = process.env.WEB_BENCH_ONE_SESSION === "1";
+const SECTION = ONE_SESSION ? "Web tier, one scheduling group" : "Web tier";
 
 const num = (name: string, fallback: number) => {
   const v = process.env[name];
@@ -117,7 +127,12 @@ async function stopAndWait(): Promise<void> {
 
 function start(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; logFile: string; uid?: number; gid?: number }): ChildProcess {
   const fd = openSync(opts.logFile, "a");
-  const child = spawn(cmd, args, { env: opts.env, stdio: ["ignore", fd, fd], uid: opts.uid, gid: opts.gid, detached: true });
+  // Its own process group either way (stopAll signals the group); its own session (setsid, as systemd
+  // starts a service) unless WEB_BENCH_ONE_SESSION=1, where python3 only calls setpgid before exec.
+  const child = ONE_SESSION
+    ? spawn("/usr/bin/python3", ["-c", "import os, sys; os.setpgid(0, 0); os.execvp(sys.argv[1], sys.argv[1:])", cmd, ...args],
+      { env: opts.env, stdio: ["ignore", fd, fd], uid: opts.uid, gid: opts.gid })
+    : spawn(cmd, args, { env: opts.env, stdio: ["ignore", fd, fd], uid: opts.uid, gid: opts.gid, detached: true });
   closeSync(fd);
   children.add(child);
   return child;
@@ -291,7 +306,7 @@ interface Variant {
 }
 
 const VARIANTS: Variant[] = [
-  { id: "sendfile", setting: "`sendfile off` for text assets (the nested `location ~* \\.(?:css|js|...)$`)", drop: /^\s*location ~\*.*\{$/ },
+  { id: "sendfile", setting: "`sendfile off`", drop: /^\s*sendfile off;$/ },
   { id: "ofc", setting: "`open_file_cache`", drop: /^\s*open_file_cache\s/ },
   { id: "logged", setting: "`access_log off`", drop: /^\s*access_log off;$/ },
 ];
@@ -396,6 +411,8 @@ interface WrkResult {
   busyCores: number;
   /** CPU this benchmark's processes (nginx, gunicorn, wrk) used during the run, in cores. */
   ownCores: number;
+  /** Of ownCores: nginx's processes, gunicorn's, and the rest (wrk, reaped by this process). */
+  split: { nginx: number; gunicorn: number; wrk: number };
   /** Kernel threads (ksoftirqd, kworkers), in cores. */
   kernelCores: number;
   /** Every other process, in cores. */
@@ -406,7 +423,7 @@ interface WrkResult {
 const UNIT_MS: Record<string, number> = { us: 0.001, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 const UNIT_B: Record<string, number> = { B: 1, KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3, TB: 1024 ** 4 };
 
-function parseWrk(out: string): Omit<WrkResult, "busyCores" | "ownCores" | "kernelCores" | "foreignCores" | "qemu"> {
+function parseWrk(out: string): Omit<WrkResult, "busyCores" | "ownCores" | "split" | "kernelCores" | "foreignCores" | "qemu"> {
   const rps = /^Requests\/sec:\s+([\d.]+)/m.exec(out);
   const p99 = /^\s+99%\s+([\d.]+)(us|ms|s|m|h)\s*$/m.exec(out);
   const total = /^\s+(\d+) requests in [\d.]+\w+, ([\d.]+)(B|KB|MB|GB|TB) read/m.exec(out);
@@ -438,14 +455,15 @@ function machineBusy(): number {
  * of two samples is each side's CPU in between, processes that started or exited meanwhile included
  * (their time lands in the parent that reaps them).
  */
-function cpuSample(): { own: number; kernel: number; foreign: number } {
-  const procs = new Map<number, { ppid: number; jiffies: number }>();
+function cpuSample(): { own: number; kernel: number; foreign: number; nginx: number; gunicorn: number } {
+  const procs = new Map<number, { ppid: number; jiffies: number; comm: string }>();
   for (const name of readdirSync("/proc")) {
     if (!/^\d+$/.test(name)) continue;
     try {
       const s = readFileSync(`/proc/${name}/stat`, "utf8");
       const f = s.slice(s.lastIndexOf(")") + 2).split(" ");
-      procs.set(Number(name), { ppid: Number(f[1]), jiffies: Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]) });
+      const comm = s.slice(s.indexOf("(") + 1, s.lastIndexOf(")"));
+      procs.set(Number(name), { ppid: Number(f[1]), jiffies: Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]), comm });
     } catch {
       // exited while listing
     }
@@ -454,9 +472,14 @@ function cpuSample(): { own: number; kernel: number; foreign: number } {
     for (let p = pid, hops = 0; p > 0 && hops < 64; p = procs.get(p)?.ppid ?? 0, hops++) if (p === target) return true;
     return false;
   };
-  const sample = { own: 0, kernel: 0, foreign: 0 };
+  const sample = { own: 0, kernel: 0, foreign: 0, nginx: 0, gunicorn: 0 };
   for (const [pid, p] of procs) {
-    if (ancestry(pid, process.pid)) sample.own += p.jiffies;
+    if (ancestry(pid, process.pid)) {
+      sample.own += p.jiffies;
+      // gunicorn's workers rename themselves ("gunicorn: worker ..." with setproctitle; plain "gunicorn" here).
+      if (p.comm.startsWith("nginx")) sample.nginx += p.jiffies;
+      else if (p.comm.startsWith("gunicorn")) sample.gunicorn += p.jiffies;
+    }
     else if (pid === 2 || p.ppid === 2) sample.kernel += p.jiffies;
     else sample.foreign += p.jiffies;
   }
@@ -477,10 +500,12 @@ async function wrk(url: string, seconds: number): Promise<WrkResult> {
   const elapsed = (Date.now() - started) / 1000;
   const busy = (machineBusy() - busy0) / CLK_TCK / elapsed;
   const cpu1 = cpuSample();
-  const cores = (k: "own" | "kernel" | "foreign") => Math.max(0, cpu1[k] - cpu0[k]) / CLK_TCK / elapsed;
+  const cores = (k: "own" | "kernel" | "foreign" | "nginx" | "gunicorn") => Math.max(0, cpu1[k] - cpu0[k]) / CLK_TCK / elapsed;
   if (r.status !== 0) throw new Failure(`wrk ${args.join(" ")} failed:\n${r.out}`);
   return {
-    ...parseWrk(r.out), busyCores: busy, ownCores: cores("own"), kernelCores: cores("kernel"), foreignCores: cores("foreign"),
+    ...parseWrk(r.out), busyCores: busy, ownCores: cores("own"),
+    split: { nginx: cores("nginx"), gunicorn: cores("gunicorn"), wrk: Math.max(0, cores("own") - cores("nginx") - cores("gunicorn")) },
+    kernelCores: cores("kernel"), foreignCores: cores("foreign"),
     qemu: qemuBefore || qemuRunning(),
   };
 }
@@ -500,6 +525,30 @@ interface Summary {
 }
 
 const summarize = (xs: number[]): Summary => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
+
+/** One measured run: where it ran in its round's sequence. */
+interface Run {
+  round: number;
+  pos: number;
+  id: string;
+  rps: number;
+}
+
+/**
+ * Each run of `num` divided by the mean of the runs of `den` right before and after it in the same round
+ * (the nearest one on each side that exists), so slow drifts of the machine cancel out of the ratio.
+ */
+function pairedRatios(runs: Run[], num: string, den: string): number[] {
+  const out: number[] = [];
+  for (const r of runs.filter((x) => x.id === num)) {
+    const same = runs.filter((x) => x.round === r.round && x.id === den);
+    const before = same.filter((x) => x.pos < r.pos).sort((a, b) => b.pos - a.pos)[0];
+    const after = same.filter((x) => x.pos > r.pos).sort((a, b) => a.pos - b.pos)[0];
+    const near = [before, after].filter((x): x is Run => x !== undefined);
+    if (near.length > 0) out.push(r.rps / (near.reduce((n, x) => n + x.rps, 0) / near.length));
+  }
+  return out;
+}
 
 // ---------------------------------------------------------------------------------------- machine facts
 
@@ -535,7 +584,8 @@ interface Case {
 interface Layout {
   root: string;
   staticRoot: string;
-  gunicornLog: string;
+  /** The gunicorn behind nginx (unix socket) and the one measured alone (TCP). */
+  gunicornLogs: { socket: string; alone: string };
   nginxLog: string;
   sitePort: number;
   floorPort: number;
@@ -612,7 +662,7 @@ async function setUp(r: Rendered): Promise<Layout> {
   const workersPy = sh("/usr/bin/python3", ["-c", `exec(open(${JSON.stringify(at(p.gunicornConf))}).read()); print(workers)`]);
   return {
     root, staticRoot, sitePort, floorPort, gunicornPort, variantPorts, gzBytes: gz.length, wiredSite, wiredConf,
-    gunicornLog: join(root, "log", "gunicorn.log"), nginxLog: join(root, "log", "nginx.log"),
+    gunicornLogs: { socket: join(root, "log", "gunicorn-socket.log"), alone: join(root, "log", "gunicorn-alone.log") }, nginxLog: join(root, "log", "nginx.log"),
     workers: Number(workersPy.out.trim()), changedLines: { site: siteChanged, conf: confChanged },
   };
 }
@@ -621,13 +671,17 @@ async function startServers(r: Rendered, l: Layout): Promise<void> {
   const p = appPaths(APP_NAME);
   const socket = join(l.root, p.socket);
   // gunicorn as on the server: the rendered config, the app's environment, an unprivileged user (nobody
-  // here, the app's user there), stdout/stderr to a file (journald there). Bound to the unix socket nginx
-  // uses and to 127.0.0.1 for the "gunicorn alone" baseline: one process, one config, both paths.
+  // here, the app's user there), stdout/stderr to a file (journald there). Two masters from the same
+  // config, each with the one listener a server's gunicorn has (systemd's socket): the unix socket nginx
+  // uses, and 127.0.0.1 for the "gunicorn alone" baseline. Only one of them is under load at a time.
   const env: NodeJS.ProcessEnv = { PATH: "/usr/local/bin:/usr/bin:/bin", LANG: "C.UTF-8" };
   for (const [k, v] of Object.entries(r.app.environment)) env[k] = relocate(v, l.root);
-  const gunicorn = start("/usr/bin/gunicorn", ["--config", join(l.root, p.gunicornConf), "--bind", `unix:${socket}`, "--bind", `127.0.0.1:${l.gunicornPort}`],
-    { env, logFile: l.gunicornLog, uid: 65534, gid: 65534 });
-  await waitFor("gunicorn", async () => (await get(l.gunicornPort, r.app.healthCheckPath)).status === 200, 30_000, gunicorn, l.gunicornLog);
+  const conf = join(l.root, p.gunicornConf);
+  const alone = start("/usr/bin/gunicorn", ["--config", conf, "--bind", `127.0.0.1:${l.gunicornPort}`],
+    { env, logFile: l.gunicornLogs.alone, uid: 65534, gid: 65534 });
+  await waitFor("gunicorn (alone)", async () => (await get(l.gunicornPort, r.app.healthCheckPath)).status === 200, 30_000, alone, l.gunicornLogs.alone);
+  const behind = start("/usr/bin/gunicorn", ["--config", conf, "--bind", `unix:${socket}`], { env, logFile: l.gunicornLogs.socket, uid: 65534, gid: 65534 });
+  await waitFor("gunicorn (unix socket)", async () => existsSync(socket) && /Booting worker/.test(readFileSync(l.gunicornLogs.socket, "utf8")), 30_000, behind, l.gunicornLogs.socket);
   // What the socket unit sets on the server: SocketUser/SocketGroup=www-data, SocketMode=0600.
   const wwwData = readFileSync("/etc/passwd", "utf8").split("\n").map((line) => line.split(":")).find((f) => f[0] === "www-data");
   if (!wwwData) throw new Failure("no www-data user (nginx's package creates it)");
@@ -730,6 +784,8 @@ async function idleBusy(seconds: number): Promise<number> {
 
 const f0 = (n: number) => n.toFixed(0);
 const f2 = (n: number) => n.toFixed(2);
+// Ratios with a target: three places, so a ratio just under its target never prints as the target.
+const f3 = (n: number) => n.toFixed(3);
 const ms = (n: number) => (n < 10 ? n.toFixed(2) : n.toFixed(1));
 
 interface Ratio {
@@ -797,19 +853,29 @@ async function main(): Promise<void> {
     await checkAnswers(l);
     log("answers checked");
 
+    // This machine's speed drifts over minutes (a VM: the same case can run 25 % faster for a while), so
+    // every numerator runs right next to its denominator: each round is gunicorn, proxy, gunicorn, then
+    // the floor with two nginx cases between each pair of floor runs; odd rounds run the sequence backwards.
+    const byId = new Map(cases.map((c) => [c.id, c]));
+    const nginxCases = cases.filter((c) => !["gunicorn", "proxy", "return200"].includes(c.id)).map((c) => c.id);
+    const schedule = ["gunicorn", "proxy", "gunicorn", "return200"];
+    for (let i = 0; i < nginxCases.length; i += 2) schedule.push(...nginxCases.slice(i, i + 2), "return200");
+    const runs: Run[] = [];
     const results = new Map<string, WrkResult[]>(cases.map((c) => [c.id, []]));
     const url = (c: Case) => `http://127.0.0.1:${c.port}${c.path}`;
     if (WARMUP_S > 0) for (const c of cases) await measure(url(c), WARMUP_S);
     for (let round = 0; round < REPS; round++) {
-      const order = cases.map((_, i) => cases[(i + round) % cases.length]);
-      for (const c of order) {
+      const order = round % 2 === 0 ? schedule : [...schedule].reverse();
+      for (const [pos, id] of order.entries()) {
+        const c = byId.get(id)!;
         const res = await measure(url(c), DURATION_S);
         results.get(c.id)!.push(res);
+        runs.push({ round, pos, id, rps: res.rps });
         log(`round ${round + 1}/${REPS} ${c.id.padEnd(9)} ${f0(res.rps).padStart(7)} req/s  p99 ${ms(res.p99Ms).padStart(6)} ms  ` +
           `${f0(res.bytesRead / res.requests)} B/resp  cpu ${f2(res.busyCores)} (ours ${f2(res.ownCores)}, kernel ${f2(res.kernelCores)}, other ${f2(res.foreignCores)})${res.errors || res.non2xx ? `  errors ${res.errors} non-2xx ${res.non2xx}` : ""}${disturbedRun(res) ? "  DISTURBED" : ""}`);
       }
     }
-    const restarts = (readFileSync(l.gunicornLog, "utf8").match(/Booting worker/g) ?? []).length;
+    const restarts = Object.values(l.gunicornLogs).reduce((n, f) => n + (readFileSync(f, "utf8").match(/Booting worker/g) ?? []).length, 0);
     await stopAndWait();
     const idleAfter = await idleBusy(5);
 
@@ -821,17 +887,14 @@ async function main(): Promise<void> {
     const disturbedRuns = all.filter(disturbedRun).length;
     const sum = (id: string, k: "rps" | "p99Ms") => summarize(results.get(id)!.map((x) => x[k]));
     const ratios: Ratio[] = [...RATIOS, ...VARIANTS.map((v) => ({ title: `ablation without ${v.setting} / \`return 200\` floor`, num: v.id, den: "return200" }))];
-    const ratioOf = (q: Ratio) => {
-      const perRound = results.get(q.num)!.map((x, i) => x.rps / results.get(q.den)![i].rps);
-      return { value: sum(q.num, "rps").median / sum(q.den, "rps").median, range: summarize(perRound) };
-    };
+    const ratioOf = (q: Ratio) => summarize(pairedRatios(runs, q.num, q.den));
     const facts = machineFacts();
     const disturbed = disturbedRuns > 0;
 
     console.log("");
     for (const q of ratios) {
       const v = ratioOf(q);
-      console.log(`${q.title}: ${f2(v.value)} (per round ${f2(v.range.min)}–${f2(v.range.max)})${q.target ? ` target ≥ ${q.target}: ${v.value >= q.target ? "met" : "NOT met"}` : ""}`);
+      console.log(`${q.title}: ${f3(v.median)} (${f2(v.min)}–${f2(v.max)})${q.target ? ` target ≥ ${q.target}: ${v.median >= q.target ? "met" : "NOT met"}` : ""}`);
     }
     if (!WRITE) {
       log("WEB_BENCH_WRITE=0: bench/RESULTS.md left alone");
@@ -840,8 +903,9 @@ async function main(): Promise<void> {
 
     const g = (re: RegExp, text: string) => re.exec(text)?.[1] ?? "?";
     const rps = (id: string) => f0(sum(id, "rps").median);
-    const ofFloor = (id: string) => f2(sum(id, "rps").median / sum("return200", "rps").median);
-    const waited = quiet.waitedMs > 0 ? ` Waited ${(quiet.waitedMs / 60_000).toFixed(1)} min in all for another test's qemu VM to stop${quiet.redone ? `; ${quiet.redone} runs it overlapped were measured again` : ""}.` : "";
+    const ofFloor = (id: string) => f2(ratioOf({ title: "", num: id, den: "return200" }).median);
+    const redone = quiet.redone ? ` ${quiet.redone} runs that a qemu VM or other processes overlapped were measured again.` : "";
+    const waited = quiet.waitedMs > 0 ? ` Waited ${(quiet.waitedMs / 60_000).toFixed(1)} min in all for a qemu VM or other busy processes to stop.` : "";
     const section = [
       `## ${SECTION}`,
       "",
@@ -852,12 +916,13 @@ async function main(): Promise<void> {
       `- Run: ${new Date().toISOString()}, ${Math.round((Date.now() - t0) / 1000)} s in all.`,
       `- Machine: ${facts.nproc} cores (nproc), ${facts.cpu}, ${facts.memory} RAM, kernel ${facts.kernel}, Debian ${facts.debian};`,
       `  nginx ${facts.nginx}, gunicorn ${facts.gunicorn} (Python ${facts.python}), wrk ${facts.wrk}.`,
-      `- Load: \`wrk -t${THREADS} -c${CONNECTIONS} -d${DURATION_S}s --latency\` with \`Host: ${HOST}\` and \`Accept-Encoding: gzip\`, ${REPS} rounds of`,
-      `  every case (order rotated each round) after a ${WARMUP_S} s warm-up each. wrk, nginx and gunicorn share the ${facts.nproc} cores.`,
+      `- Load: \`wrk -t${THREADS} -c${CONNECTIONS} -d${DURATION_S}s --latency\` with \`Host: ${HOST}\` and \`Accept-Encoding: gzip\`, ${REPS} rounds`,
+      `  after a ${WARMUP_S} s warm-up of each case. Each round runs every case next to what it is compared with:`,
+      `  ${schedule.join(", ")} (odd rounds backwards). wrk, nginx and gunicorn share the ${facts.nproc} cores.`,
       `- Machine load: ${disturbed
         ? `**DISTURBED: another test's qemu VM or other processes (over ${FOREIGN_MAX} cores) ran during ${disturbedRuns} of ${all.length} runs` +
           ` (the waiting budget of ${WAIT_MIN} min was spent); these numbers are not reliable.**`
-        : `no qemu-system process and at most ${FOREIGN_MAX} cores of other processes during any measured run.`}${waited}`,
+        : `no qemu-system process and at most ${FOREIGN_MAX} cores of other processes during any measured run.`}${waited}${redone}`,
       `  CPU busy with nothing of ours running: ${f2(idleBefore)} cores before, ${f2(idleAfter)} after (5 s each; load average before ${loadBefore}).`,
       `  During the runs the machine was ${f2(median(busy))} cores busy (median): nginx, gunicorn and wrk; kernel threads (ksoftirqd`,
       `  and kworkers, median ${f2(median(kernel))} cores); other processes: median ${f2(median(foreign))}, max ${f2(Math.max(...foreign))} cores.`,
@@ -865,26 +930,30 @@ async function main(): Promise<void> {
         ` (${restarts} worker starts in the whole run), access log to stdout (a file here, journald on the server).`,
       `- Wiring changed ${l.changedLines.site} lines of the rendered site (paths, listen) and ${l.changedLines.conf} of the gunicorn config (paths); checked line by line.`,
       "",
-      "| Case | Requests/s median (min–max) | p99 latency ms median (min–max) | Bytes/response | Errors |",
-      "|---|---|---|---|---|",
+      "| Case | Requests/s median (min–max) | p99 latency ms median (min–max) | Bytes/response | CPU cores: nginx / gunicorn / wrk (medians) | Errors |",
+      "|---|---|---|---|---|---|",
       ...cases.map((c) => {
         const rs = results.get(c.id)!;
         const r = sum(c.id, "rps");
         const p99 = sum(c.id, "p99Ms");
         const bytes = median(rs.map((x) => x.bytesRead / x.requests));
         const errs = rs.reduce((n, x) => n + x.errors + x.non2xx, 0);
-        return `| ${c.title} | ${f0(r.median)} (${f0(r.min)}–${f0(r.max)}) | ${ms(p99.median)} (${ms(p99.min)}–${ms(p99.max)}) | ${f0(bytes)} | ${errs} |`;
+        const split = (k: "nginx" | "gunicorn" | "wrk") => f2(median(rs.map((x) => x.split[k])));
+        return `| ${c.title} | ${f0(r.median)} (${f0(r.min)}–${f0(r.max)}) | ${ms(p99.median)} (${ms(p99.min)}–${ms(p99.max)}) | ${f0(bytes)} | ${split("nginx")} / ${split("gunicorn")} / ${split("wrk")} | ${errs} |`;
       }),
       "",
-      "| Ratio of requests/s | Medians | Per round (min–max) | Target | Met |",
+      "Ratios are paired: each run divided by the mean of the runs of what it is compared with just before and after it",
+      `(the same round), so the machine's drift cancels; median and min–max of the ${REPS} (or more) pairs.`,
+      "",
+      "| Ratio of requests/s | Median | Min–max | Target | Met |",
       "|---|---|---|---|---|",
       ...ratios.map((q) => {
         const v = ratioOf(q);
-        const met = q.target === undefined ? "" : disturbed ? (v.value >= q.target ? "yes (disturbed run)" : "no (disturbed run)") : v.value >= q.target ? "yes" : "**no**";
-        return `| ${q.title} | ${f2(v.value)} | ${f2(v.range.min)}–${f2(v.range.max)} | ${q.target ? `≥ ${q.target}` : ""} | ${met} |`;
+        const met = q.target === undefined ? "" : disturbed ? (v.median >= q.target ? "yes (disturbed run)" : "no (disturbed run)") : v.median >= q.target ? "yes" : "**no**";
+        return `| ${q.title} | ${f3(v.median)} | ${f2(v.min)}–${f2(v.max)} | ${q.target ? `≥ ${q.target}` : ""} | ${met} |`;
       }),
       "",
-      "Which settings matter, from the rows above (requests/s medians; share of the `return 200` floor in brackets):",
+      "Which settings matter, from the rows above (requests/s medians; paired share of the `return 200` floor in brackets):",
       "",
       `- \`gzip_static on\` with the \`.gz\` the build leaves next to each file: ${rps("static")} (${ofFloor("static")}) against ${rps("nogz")}`,
       `  (${ofFloor("nogz")}) when nginx has to gzip every response itself.`,
@@ -893,7 +962,12 @@ async function main(): Promise<void> {
       `  uncompressed because text/css is not in Debian's \`gzip_types\`): ${rps("static")} against ${rps("plain")}.`,
       `- nginx → gunicorn: ${rps("proxy")} against ${rps("gunicorn")} for gunicorn alone. gunicorn's sync workers close every`,
       "  connection, so nginx opens a new unix-socket connection per request (the upstream `keepalive` pool stays unused)",
-      "  while wrk keeps its TCP connections to nginx; gunicorn alone pays a TCP connect per request instead.",
+      "  while wrk keeps its TCP connections to nginx; gunicorn alone pays a TCP connect per request instead. The CPU",
+      "  column shows where the gap comes from: wrk, nginx and gunicorn share the cores, so every core-second nginx spends",
+      "  proxying (two connections per request, one of them new) is taken from gunicorn's Python workers.",
+      ONE_SESSION
+        ? "- Scheduling: everything in one session (one autogroup), so the kernel shares the cores per process: the ratios are ratios of CPU cost per request."
+        : "- Scheduling: nginx and each gunicorn in a session of their own, as systemd starts services; wrk in another. This kernel shares CPU between sessions (autogroup) before processes, so wrk, which shares the cores here but not on a server, takes CPU from the server group it competes with. `WEB_BENCH_ONE_SESSION=1` measures with one session (section \"Web tier, one scheduling group\").",
       "",
     ].join("\n");
     writeSection(section);
