@@ -4,6 +4,7 @@
  * atomically and restart the app's services. Also what an operator runs by hand:
  * `sudo <app>-deploy [ref]`.
  */
+import { createHash } from "node:crypto";
 import { lines, shQuote } from "./text";
 import { appPaths, type AppSpec } from "./types";
 
@@ -18,6 +19,7 @@ export function renderDeployConf(app: AppSpec, units: { sockets: string[]; servi
     APP_REF: app.ref,
     APP_FRAMEWORK: app.framework,
     APP_RUN_MIGRATIONS: app.runMigrations === false ? "no" : "yes",
+    APP_MIGRATE_SCRIPT: p.migrateScript,
     APP_REQUIREMENTS: app.requirementsFile,
     APP_ENV_FILE: p.envFile,
     GUNICORN_VERSION: app.gunicornVersion,
@@ -74,7 +76,8 @@ export function renderDeployScript(app: AppSpec): string {
     "",
     'if [ "$APP_FRAMEWORK" = django ]; then',
     "  echo 'deploy: django migrate and collectstatic'",
-    '  if [ "$APP_RUN_MIGRATIONS" = yes ]; then as_app "$release/.venv/bin/python" manage.py migrate --noinput; fi',
+    "  # One server at a time: the migrate script holds a PostgreSQL advisory lock around `manage.py migrate`.",
+    '  if [ "$APP_RUN_MIGRATIONS" = yes ]; then as_app "$release/.venv/bin/python" "$APP_MIGRATE_SCRIPT"; fi',
     '  as_app "$release/.venv/bin/python" manage.py collectstatic --noinput',
     "fi",
     "",
@@ -99,5 +102,92 @@ export function renderDeployScript(app: AppSpec): string {
     "  shift",
     "done",
     'echo "deploy: $(cat "$release/.release-commit") is live"',
+  );
+}
+
+/** The advisory lock key of an app's migrations: stable, and different per app sharing a database server. */
+export function migrationLockKey(appName: string): bigint {
+  return BigInt(`0x${createHash("sha256").update(`fullstack-migrate:${appName}`).digest("hex").slice(0, 15)}`);
+}
+
+/**
+ * `manage.py migrate` under a PostgreSQL advisory lock. Servers that deploy at once (the new servers of an
+ * auto scaling group, a deploy run by hand during a release) migrate one after another, and those after
+ * the first find nothing to do. The lock is transaction-scoped on a connection of its own, to the primary
+ * (DATABASE_DIRECT_URL) when the app has one, so waiting servers hold no pool connection; through
+ * PgBouncer in transaction mode a transaction keeps its server connection, where a session lock could be
+ * released on another. While migrate runs the script touches the lock's transaction every half second,
+ * so neither PostgreSQL's idle_in_transaction_session_timeout nor PgBouncer's idle_transaction_timeout
+ * ends it, and it fails the deploy if the lock is lost anyway. Run by the deploy script as the app user,
+ * in the release directory, with the app's environment.
+ */
+export function renderMigrateScript(app: AppSpec): string {
+  return lines(
+    "# Rendered by fullstack-pulumi. Usage (by the deploy script): <venv>/bin/python migrate.py, in the release directory.",
+    "import os",
+    "import subprocess",
+    "import sys",
+    "",
+    `LOCK_KEY = ${migrationLockKey(app.name).toString()}`,
+    'MIGRATE = [sys.executable, "manage.py", "migrate", "--noinput"]',
+    "# URL schemes dj-database-url reads as PostgreSQL; libpq itself knows only the first two.",
+    'POSTGRES_SCHEMES = ("postgres://", "postgresql://", "postgis://", "pgsql://")',
+    "KEEPALIVE_SECONDS = 0.5",
+    "",
+    "",
+    "def connect(url):",
+    "    try:",
+    "        import psycopg",
+    "    except ImportError:",
+    "        try:",
+    "            import psycopg2 as psycopg",
+    "        except ImportError:",
+    "            return None",
+    '    return psycopg.connect("postgresql://" + url.split("://", 1)[1])',
+    "",
+    "",
+    "def migrate_holding(conn):",
+    "    with conn.cursor() as cur:",
+    '        print("migrate: waiting for the migration lock", flush=True)',
+    '        cur.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))',
+    '        cur.execute("SET LOCAL idle_in_transaction_session_timeout = 0")',
+    '        print("migrate: holding the migration lock", flush=True)',
+    "        proc = subprocess.Popen(MIGRATE)",
+    "        lost = None",
+    "        while True:",
+    "            try:",
+    "                return_code = proc.wait(timeout=KEEPALIVE_SECONDS)",
+    "                break",
+    "            except subprocess.TimeoutExpired:",
+    "                pass",
+    "            if lost is None:",
+    "                try:",
+    '                    cur.execute("SELECT 1")  # keeps the transaction, and so the lock, from idling out',
+    "                    cur.fetchall()",
+    "                except Exception as err:",
+    "                    lost = err",
+    '                    print(f"migrate: LOST the migration lock while migrating ({err}); another server may migrate at the same time", flush=True)',
+    "    if lost is not None:",
+    "        return return_code or 1",
+    "    return return_code",
+    "",
+    "",
+    "def main():",
+    '    url = os.environ.get("DATABASE_DIRECT_URL") or os.environ.get("DATABASE_URL", "")',
+    "    conn = connect(url) if url.startswith(POSTGRES_SCHEMES) else None",
+    "    if conn is None:",
+    '        print("migrate: no PostgreSQL DATABASE_URL or driver (psycopg, psycopg2): migrating without the lock", flush=True)',
+    "        return subprocess.call(MIGRATE)",
+    "    try:",
+    "        return migrate_holding(conn)",
+    "    finally:",
+    "        try:",
+    "            conn.close()  # ends the transaction, which releases the lock",
+    "        except Exception as err:",
+    '            print(f"migrate: closing the lock connection: {err}", flush=True)',
+    "",
+    "",
+    'if __name__ == "__main__":',
+    "    sys.exit(main())",
   );
 }

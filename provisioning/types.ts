@@ -136,6 +136,7 @@ export function appPaths(appName: string) {
     etc: `/etc/${appName}`,
     envFile: `/etc/${appName}/app.env`,
     deployConf: `/etc/${appName}/deploy.conf`,
+    migrateScript: `/etc/${appName}/migrate.py`,
     gunicornConf: `/etc/${appName}/gunicorn.conf.py`,
     socket: `/run/${appName}/gunicorn.sock`,
     gunicornUnit: `${appName}-gunicorn`,

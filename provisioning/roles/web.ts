@@ -2,7 +2,7 @@
  * The web role: nginx in front of gunicorn, the app from git in a virtualenv, its environment in a
  * 0600 file, and the first release run at boot.
  */
-import { renderDeployConf, renderDeployScript } from "../deploy";
+import { renderDeployConf, renderDeployScript, renderMigrateScript } from "../deploy";
 import { renderGunicornConfig, renderGunicornService, renderGunicornSocket } from "../gunicorn";
 import { renderNginxSite } from "../nginx";
 import { renderEnvFile } from "../text";
@@ -19,6 +19,7 @@ export function appRole(app: AppSpec, units: { sockets: string[]; services: stri
       { path: p.envFile, permissions: "0600", owner: "root:root", content: renderEnvFile(app.environment, "Rendered by fullstack-pulumi: the app's environment. Secret: keep 0600."), secret: true },
       { path: p.deployConf, permissions: "0644", content: renderDeployConf(app, units) },
       { path: p.deployScript, permissions: "0755", content: renderDeployScript(app) },
+      ...(app.framework === "django" ? [{ path: p.migrateScript, permissions: "0644", content: renderMigrateScript(app) }] : []),
     ],
     // The first release runs last, once every role has written its units.
     runcmd: [],
