@@ -12,7 +12,7 @@ import { gzipSync } from "node:zlib";
 import { CATALOG, type OperatingSystem } from "../settings";
 import type {
   BucketHandle, CloudAdapter, DnsZoneHandle, IngressRule, LoadBalancerHandle, NetworkHandle, PostgresHandle, QueueHandle,
-  RedisHandle, RoleHandle, ServerHandle,
+  RedisHandle, RoleHandle, ServerGroupHandle, ServerHandle, ServerSpec,
 } from "./types";
 
 /** AMIs by owner and name pattern (amd64). Looked up once per deploy; servers ignore newer AMIs. */
@@ -134,6 +134,89 @@ function assumeRolePolicy(service: string): string {
   return JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }] });
 }
 
+const IMDS_V2 = { httpTokens: "required", httpPutResponseHopLimit: 1, httpEndpoint: "enabled", instanceMetadataTags: "disabled" };
+const ROOT_GB = 20;
+/** Seconds a new server takes to boot, install and deploy before health checks count. */
+const BOOT_SECONDS = 600;
+
+/**
+ * What a server and a server group share: the security group that carries its own rules, the secret
+ * files in Parameter Store, an instance role that reads only those (plus SSM, CloudWatch and the app's
+ * buckets and queues), the AMI and the gzip'd user data, checked to hold no secret.
+ */
+function serverBase(name: string, physicalName: string, args: ServerSpec, opts: pulumi.ComponentResourceOptions, group = false) {
+  const net = details(args.network);
+  // Security group names are unique in a VPC, and a group is named like its role ("shop-web"), whose
+  // security group already has that name.
+  const sgPhysical = group ? `${physicalName}-group` : physicalName;
+  const securityGroup = new aws.ec2.SecurityGroup(`${name}-sg`, {
+    name: sgName(sgPhysical), vpcId: net.vpcId, description: group ? `Servers of the group ${physicalName}` : `Server ${physicalName}`,
+    tags: { Name: sgPhysical },
+  }, opts);
+  allEgress(`${name}-sg`, securityGroup.id, opts);
+
+  const parameter = new aws.ssm.Parameter(`${name}-secrets`, {
+    name: secretParameterName(physicalName),
+    type: "SecureString",
+    tier: "Intelligent-Tiering",
+    description: `Secret files of ${physicalName}, fetched at boot`,
+    value: pulumi.secret(args.secretFiles.apply((files) => JSON.stringify(files.map((f) => ({
+      path: f.path, content: f.content, permissions: f.permissions, owner: f.owner ?? "root:root",
+    }))))),
+  }, opts);
+
+  const role = new aws.iam.Role(`${name}-role`, { assumeRolePolicy: assumeRolePolicy("ec2.amazonaws.com"), tags: { Name: physicalName } }, opts);
+  new aws.iam.RolePolicyAttachment(`${name}-ssm`, { role: role.name, policyArn: "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore" }, opts);
+  new aws.iam.RolePolicyAttachment(`${name}-cloudwatch`, { role: role.name, policyArn: "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy" }, opts);
+  const buckets = pulumi.output(args.bucketAccess ?? []);
+  const queues = pulumi.output(args.queueAccess ?? []);
+  new aws.iam.RolePolicy(`${name}-own`, {
+    role: role.id,
+    policy: pulumi.all([parameter.arn, buckets, queues]).apply(([paramArn, bucketNames, queueArns]) => JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [
+        { Sid: "OwnSecrets", Effect: "Allow", Action: ["ssm:GetParameter"], Resource: [paramArn] },
+        // AmazonSSMManagedInstanceCore allows ssm:GetParameter(s) on every parameter of the account, which
+        // would let any server read every other server's (and every other stack's) secret files. Only this
+        // server's own parameter, and the CloudWatch agent's configuration, stay readable.
+        {
+          Sid: "NoOtherParameters", Effect: "Deny", Action: ["ssm:GetParameter*"],
+          NotResource: [paramArn, "arn:aws:ssm:*:*:parameter/AmazonCloudWatch-*"],
+        },
+        ...(bucketNames.length ? [
+          { Sid: "StaticBucketList", Effect: "Allow", Action: ["s3:ListBucket"], Resource: bucketNames.map((b) => `arn:aws:s3:::${b}`) },
+          { Sid: "StaticBucketObjects", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], Resource: bucketNames.map((b) => `arn:aws:s3:::${b}/*`) },
+        ] : []),
+        ...(queueArns.length ? [{
+          Sid: "TaskQueues", Effect: "Allow",
+          Action: ["sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:ListQueues"],
+          Resource: queueArns,
+        }] : []),
+      ],
+    })),
+  }, opts);
+  const profile = new aws.iam.InstanceProfile(`${name}-profile`, { role: role.name }, opts);
+
+  const image = IMAGES[args.os];
+  const ami = aws.ec2.getAmiOutput({
+    mostRecent: true, owners: [image.owner],
+    filters: [{ name: "name", values: [image.name] }, { name: "architecture", values: ["x86_64"] }],
+  }, { parent: opts.parent });
+
+  // The rendered cloud-config is secret by inheritance (it is rendered from the app's environment), yet
+  // with fetch delivery it holds no secret file: keep it visible so previews show what changes.
+  const userDataBase64 = pulumi.unsecret(pulumi.all([args.userData, args.secretFiles]).apply(([u, secretFiles]) => {
+    const leaked = secretFiles.filter((f) => f.content.length > 0 && u.includes(f.content));
+    if (leaked.length > 0) throw new Error(`${physicalName}: user data would carry the secret file(s) ${leaked.map((f) => f.path).join(", ")}`);
+    return gzipSync(Buffer.from(u, "utf8"), { level: 9 }).toString("base64");
+  }));
+  return {
+    securityGroup, profile, ami, userDataBase64,
+    securityGroupIds: [securityGroup.id, ...args.roles.map((r) => r.ref)],
+    rolesTag: args.roles.map((r) => r.role).join(","),
+  };
+}
+
 export const awsAdapter: CloudAdapter = {
   name: "aws",
   userDataLimit: CATALOG.aws.userDataLimit,
@@ -252,80 +335,22 @@ export const awsAdapter: CloudAdapter = {
     // instance in a private subnet (no route to the internet gateway) would never answer.
     const isPublic = net.serversPublic || args.reservedIp === true;
     const subnetId = isPublic ? net.publicSubnetIds[zone] : net.privateSubnetIds[zone];
-
-    const sg = new aws.ec2.SecurityGroup(`${name}-sg`, {
-      name: sgName(`${args.hostname}`), vpcId: net.vpcId, description: `Server ${args.hostname}`, tags: { Name: args.hostname },
-    }, opts);
-    allEgress(`${name}-sg`, sg.id, opts);
-
-    const parameter = new aws.ssm.Parameter(`${name}-secrets`, {
-      name: secretParameterName(args.hostname),
-      type: "SecureString",
-      tier: "Intelligent-Tiering",
-      description: `Secret files of ${args.hostname}, fetched at boot`,
-      value: pulumi.secret(args.secretFiles.apply((files) => JSON.stringify(files.map((f) => ({
-        path: f.path, content: f.content, permissions: f.permissions, owner: f.owner ?? "root:root",
-      }))))),
-    }, opts);
-
-    const role = new aws.iam.Role(`${name}-role`, { assumeRolePolicy: assumeRolePolicy("ec2.amazonaws.com"), tags: { Name: args.hostname } }, opts);
-    new aws.iam.RolePolicyAttachment(`${name}-ssm`, { role: role.name, policyArn: "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore" }, opts);
-    new aws.iam.RolePolicyAttachment(`${name}-cloudwatch`, { role: role.name, policyArn: "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy" }, opts);
-    const buckets = pulumi.output(args.bucketAccess ?? []);
-    const queues = pulumi.output(args.queueAccess ?? []);
-    new aws.iam.RolePolicy(`${name}-own`, {
-      role: role.id,
-      policy: pulumi.all([parameter.arn, buckets, queues]).apply(([paramArn, bucketNames, queueArns]) => JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [
-          { Sid: "OwnSecrets", Effect: "Allow", Action: ["ssm:GetParameter"], Resource: [paramArn] },
-          // AmazonSSMManagedInstanceCore allows ssm:GetParameter(s) on every parameter of the account, which
-          // would let any server read every other server's (and every other stack's) secret files. Only this
-          // server's own parameter, and the CloudWatch agent's configuration, stay readable.
-          {
-            Sid: "NoOtherParameters", Effect: "Deny", Action: ["ssm:GetParameter*"],
-            NotResource: [paramArn, "arn:aws:ssm:*:*:parameter/AmazonCloudWatch-*"],
-          },
-          ...(bucketNames.length ? [
-            { Sid: "StaticBucketList", Effect: "Allow", Action: ["s3:ListBucket"], Resource: bucketNames.map((b) => `arn:aws:s3:::${b}`) },
-            { Sid: "StaticBucketObjects", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], Resource: bucketNames.map((b) => `arn:aws:s3:::${b}/*`) },
-          ] : []),
-          ...(queueArns.length ? [{
-            Sid: "TaskQueues", Effect: "Allow",
-            Action: ["sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:ListQueues"],
-            Resource: queueArns,
-          }] : []),
-        ],
-      })),
-    }, opts);
-    const profile = new aws.iam.InstanceProfile(`${name}-profile`, { role: role.name }, opts);
-
-    const image = IMAGES[args.os];
-    const ami = aws.ec2.getAmiOutput({
-      mostRecent: true, owners: [image.owner],
-      filters: [{ name: "name", values: [image.name] }, { name: "architecture", values: ["x86_64"] }],
-    }, { parent: opts.parent });
+    const base = serverBase(name, args.hostname, args, opts);
 
     const instance = new aws.ec2.Instance(name, {
-      ami: ami.id,
+      ami: base.ami.id,
       instanceType: args.size,
       subnetId,
       associatePublicIpAddress: isPublic,
-      vpcSecurityGroupIds: [sg.id, ...args.roles.map((r) => r.ref)],
-      iamInstanceProfile: profile.name,
-      metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 1, httpEndpoint: "enabled", instanceMetadataTags: "disabled" },
-      rootBlockDevice: { volumeType: "gp3", volumeSize: 20, encrypted: true, deleteOnTermination: true },
-      // The rendered cloud-config is secret by inheritance (it is rendered from the app's environment), yet
-      // with fetch delivery it holds no secret file: keep it visible so previews show what changes.
-      userDataBase64: pulumi.unsecret(pulumi.all([args.userData, args.secretFiles]).apply(([u, secretFiles]) => {
-        const leaked = secretFiles.filter((f) => f.content.length > 0 && u.includes(f.content));
-        if (leaked.length > 0) throw new Error(`${args.hostname}: user data would carry the secret file(s) ${leaked.map((f) => f.path).join(", ")}`);
-        return gzipSync(Buffer.from(u, "utf8"), { level: 9 }).toString("base64");
-      })),
+      vpcSecurityGroupIds: base.securityGroupIds,
+      iamInstanceProfile: base.profile.name,
+      metadataOptions: IMDS_V2,
+      rootBlockDevice: { volumeType: "gp3", volumeSize: ROOT_GB, encrypted: true, deleteOnTermination: true },
+      userDataBase64: base.userDataBase64,
       // A new release is a new server, as on DigitalOcean.
       userDataReplaceOnChange: true,
       monitoring: true,
-      tags: { Name: args.hostname, Roles: args.roles.map((r) => r.role).join(",") },
+      tags: { Name: args.hostname, Roles: base.rolesTag },
     }, {
       ...opts,
       // Newer AMIs arrive through unattended upgrades, not by replacing servers.
@@ -353,8 +378,69 @@ export const awsAdapter: CloudAdapter = {
       address = eip.publicIp;
     }
     const handle: ServerHandle = { id: instance.id, publicIp: instance.publicIp, privateIp: instance.privateIp, address, volumeId };
-    serverGroups.set(handle, sg.id);
+    serverGroups.set(handle, base.securityGroup.id);
     return handle;
+  },
+
+  serverGroup(name, args, opts): ServerGroupHandle {
+    const net = details(args.network);
+    const base = serverBase(name, args.name, args, opts, true);
+    ingressRules(`${name}-fw`, base.securityGroup.id, args.ingress, opts);
+    const targetGroup = args.loadBalancer ? targetGroups.get(args.loadBalancer) : undefined;
+    if (args.loadBalancer && !targetGroup) throw new Error("this load balancer was not made by the AWS adapter");
+
+    // Servers in public subnets (no NAT) need a public address to reach package mirrors; that takes a
+    // network interface block, which then carries the security groups too.
+    const template = new aws.ec2.LaunchTemplate(name, {
+      description: `Servers of ${args.name}`,
+      imageId: base.ami.id,
+      instanceType: args.size,
+      iamInstanceProfile: { name: base.profile.name },
+      ...(net.serversPublic
+        ? { networkInterfaces: [{ deviceIndex: 0, associatePublicIpAddress: "true", deleteOnTermination: "true", securityGroups: base.securityGroupIds }] }
+        : { vpcSecurityGroupIds: base.securityGroupIds }),
+      metadataOptions: IMDS_V2,
+      blockDeviceMappings: [{
+        deviceName: base.ami.rootDeviceName,
+        ebs: { volumeType: "gp3", volumeSize: ROOT_GB, encrypted: "true", deleteOnTermination: "true" },
+      }],
+      monitoring: { enabled: true },
+      userData: base.userDataBase64,
+      updateDefaultVersion: true,
+      tagSpecifications: ["instance", "volume"].map((resourceType) => ({ resourceType, tags: { Name: args.name, Roles: base.rolesTag } })),
+      tags: { Name: args.name },
+    }, {
+      ...opts,
+      // As for single servers: newer AMIs arrive through unattended upgrades, not by a rolling replacement.
+      ignoreChanges: ["imageId"],
+    });
+
+    const group = new aws.autoscaling.Group(name, {
+      minSize: args.count,
+      desiredCapacity: args.count,
+      // Room for a full second set while a refresh launches new servers before it stops old ones.
+      maxSize: args.count * 2,
+      vpcZoneIdentifiers: net.serversPublic ? net.publicSubnetIds : net.privateSubnetIds,
+      launchTemplate: { id: template.id, version: template.latestVersion.apply((v) => String(v)) },
+      targetGroupArns: targetGroup ? [targetGroup] : [],
+      // Behind a load balancer a server that fails /healthz is replaced, not only one whose VM fails.
+      healthCheckType: targetGroup ? "ELB" : "EC2",
+      // cloud-init installs packages and deploys the release before /healthz can answer.
+      healthCheckGracePeriod: BOOT_SECONDS,
+      defaultInstanceWarmup: BOOT_SECONDS,
+      // A new template version (a new release, size or setting) rolls through the group: new servers
+      // in service first (up to twice the count), then old ones go, never below the count.
+      instanceRefresh: {
+        strategy: "Rolling",
+        preferences: { minHealthyPercentage: 100, maxHealthyPercentage: 200, instanceWarmup: String(BOOT_SECONDS) },
+      },
+      terminationPolicies: ["OldestLaunchTemplate", "OldestInstance"],
+      tags: [
+        { key: "Name", value: args.name, propagateAtLaunch: true },
+        { key: "Roles", value: base.rolesTag, propagateAtLaunch: true },
+      ],
+    }, opts);
+    return { id: group.id, name: group.name };
   },
 
   serverFirewall(name, args, opts) {

@@ -51,9 +51,8 @@ export interface IngressRule {
   readonly description: string;
 }
 
-export interface ServerRequest {
-  /** Physical name (hostname), e.g. "shop-prod-web-1". */
-  readonly hostname: string;
+/** What every server of a role is made of, whether the cloud runs it alone or in a group. */
+export interface ServerSpec {
   readonly region: string;
   readonly size: string;
   readonly os: OperatingSystem;
@@ -62,16 +61,43 @@ export interface ServerRequest {
   readonly roles: readonly RoleHandle[];
   /** IDs/fingerprints of SSH keys stored in the cloud account. */
   readonly sshKeyIds: readonly string[];
-  /** A data volume created with the server and attached at boot. */
-  readonly volume?: { readonly name: string; readonly sizeGb: number; readonly protect: boolean };
-  /** Reserve a static public address that survives server replacement. */
-  readonly reservedIp?: boolean;
   /** Secret files the user data leaves out (adapters with `fetch` delivery store them for the server). */
   readonly secretFiles: pulumi.Output<WriteFile[]>;
   /** Buckets the server reads and writes (static files); granted by identity where the cloud can. */
   readonly bucketAccess?: pulumi.Input<pulumi.Input<string>[]>;
   /** Queues the server sends to and receives from (SQS). */
   readonly queueAccess?: pulumi.Input<pulumi.Input<string>[]>;
+}
+
+export interface ServerRequest extends ServerSpec {
+  /** Physical name (hostname), e.g. "shop-prod-web-1". */
+  readonly hostname: string;
+  /** A data volume created with the server and attached at boot. */
+  readonly volume?: { readonly name: string; readonly sizeGb: number; readonly protect: boolean };
+  /** Reserve a static public address that survives server replacement. */
+  readonly reservedIp?: boolean;
+}
+
+/**
+ * N interchangeable servers the cloud keeps running from one template (an auto scaling group on AWS):
+ * a server that fails its health check is replaced, and a changed template (a new release, a new size)
+ * rolls through the group, new servers in service before old ones go.
+ */
+export interface ServerGroupRequest extends ServerSpec {
+  /** Physical name of the group and of its servers, e.g. "shop-prod-web". */
+  readonly name: string;
+  /** Servers the group keeps running. */
+  readonly count: number;
+  /** Inbound traffic the group's servers admit (their firewall); everything else is denied. */
+  readonly ingress: readonly IngressRule[];
+  /** Register the servers with this load balancer and replace those it finds unhealthy. */
+  readonly loadBalancer?: LoadBalancerHandle;
+}
+
+export interface ServerGroupHandle {
+  readonly id: pulumi.Output<string>;
+  /** The group's physical name. */
+  readonly name: pulumi.Output<string>;
 }
 
 export interface ServerHandle {
@@ -210,6 +236,11 @@ export interface CloudAdapter {
   network(name: string, args: NetworkRequest, opts: pulumi.ComponentResourceOptions): NetworkHandle;
   role(name: string, args: { network: NetworkHandle; role: string; tagName: string }, opts: pulumi.ComponentResourceOptions): RoleHandle;
   server(name: string, args: ServerRequest, opts: pulumi.ComponentResourceOptions): ServerHandle;
+  /**
+   * A self-healing group of identical servers with rolling replacement, where the cloud has one (AWS auto
+   * scaling groups). Without it, components make N servers.
+   */
+  serverGroup?(name: string, args: ServerGroupRequest, opts: pulumi.ComponentResourceOptions): ServerGroupHandle;
   /** The firewall of one server: all egress, and the given ingress; everything else denied. */
   serverFirewall(name: string, args: { server: ServerHandle; ingress: readonly IngressRule[] }, opts: pulumi.ComponentResourceOptions): void;
   /** Admit traffic to every server of a role (e.g. PostgreSQL from web). */

@@ -4,6 +4,7 @@
  */
 export { Network, type NetworkArgs } from "./network";
 export { LinuxServer, type LinuxServerArgs, DATA_MOUNT } from "./linuxServer";
+export { LinuxServerGroup, type LinuxServerGroupArgs } from "./serverGroup";
 export { WebTier, type WebTierArgs } from "./webTier";
 export { PostgresDb, type PostgresDbArgs } from "./postgresDb";
 export { RedisCache, type RedisCacheArgs } from "./redisCache";

@@ -74,6 +74,77 @@ export interface LinuxServerArgs {
 
 export const DATA_MOUNT = "/mnt/data";
 
+/** What a server's files are rendered from; shared by {@link LinuxServer} and {@link LinuxServerGroup}. */
+export type ServerFilesArgs = Pick<LinuxServerArgs, "roles" | "access" | "timezone" | "swapMb" | "ingress" | "app" | "web" | "worker" | "postgres" | "redis"> & {
+  os: OperatingSystem;
+  /** Name of the data volume, when the server has one. */
+  dataVolume?: string;
+};
+
+/** A server's size and operating system, checked against the network's cloud; `component` names the arguments in errors. */
+export function serverShape(component: string, network: Network, size: string | undefined, os: OperatingSystem | undefined): { size: string; os: OperatingSystem } {
+  const catalog = CATALOG[network.cloud];
+  return {
+    size: validate.matches(`${component}.size`, size ?? catalog.defaultSize, catalog.sizePattern,
+      `a ${catalog.title} size`, `use e.g. ${catalog.sizeExamples.join(", ")}`),
+    os: validate.oneOf(`${component}.os`, os ?? "ubuntu-24.04", OPERATING_SYSTEMS, "a supported operating system"),
+  };
+}
+
+/** Each role's required arguments, checked before anything is registered. */
+export function checkRoleArgs(label: string, roles: Role[], args: Partial<Record<"app" | "web" | "worker" | "postgres" | "redis", unknown>>): void {
+  const needs: [Role, "app" | "web" | "worker" | "postgres" | "redis"][] = [["web", "app"], ["web", "web"], ["worker", "app"], ["worker", "worker"],
+    ["scheduler", "worker"], ["postgres", "postgres"], ["redis", "redis"]];
+  for (const [role, arg] of needs) {
+    if (roles.includes(role) && args[arg] === undefined) throw new ProvisioningError(`${label}: the ${role} role needs args.${arg}`);
+  }
+}
+
+/**
+ * The ingress a server admits (SSH from admin addresses, then the given rules) and its rendered
+ * cloud-config and secret files, checked against the cloud's user data limit.
+ */
+export function renderServer(label: string, network: Network, physicalName: string, args: ServerFilesArgs) {
+  const adapter = network.adapter;
+  const ssh: IngressRule[] = args.access.adminCidrs.length > 0
+    ? [{ port: 22, protocol: "tcp", source: { kind: "cidrs", cidrs: args.access.adminCidrs }, description: "SSH from admin addresses" }]
+    : [];
+  const ingress = [...ssh, ...(args.ingress ?? [])];
+  const delivery = adapter.secretDelivery(physicalName, network.handle.region);
+  const files = pulumi.all([args.app, args.web, args.worker, args.postgres, args.redis, network.cidr]).apply(([app, web, worker, postgres, redis, networkCidr]) => {
+    const hostFirewall: HostFirewallRule[] = ingress.map((rule) => ({
+      port: rule.port,
+      comment: rule.description,
+      // Rules between roles or from the load balancer arrive over the private network.
+      from: rule.source.kind === "anywhere" ? [] : rule.source.kind === "cidrs" ? [...rule.source.cidrs] : [networkCidr],
+    }));
+    const rendered = renderServerFiles({
+      roles: args.roles,
+      base: {
+        os: args.os,
+        adminUser: args.access.adminUser,
+        adminSshKeys: args.access.adminSshKeys,
+        timezone: args.timezone ?? "UTC",
+        swapMb: args.swapMb ?? 1024,
+        firewall: hostFirewall,
+        dataVolume: args.dataVolume ? { device: adapter.volumeDevicePath(args.dataVolume), mountPoint: DATA_MOUNT } : undefined,
+      },
+      app,
+      web,
+      worker,
+      postgres,
+      redis,
+    }, delivery);
+    const bytes = adapter.userDataBytes(rendered.userData);
+    if (bytes > adapter.userDataLimit) {
+      throw new ProvisioningError(`${label}: the rendered cloud-config is ${bytes} bytes, over ${adapter.name}'s ` +
+        `${adapter.userDataLimit}-byte user data limit; shorten fullstack:appEnv or split roles across servers`);
+    }
+    return rendered;
+  });
+  return { ingress, userData: files.apply((f) => f.userData), secretFiles: files.apply((f) => f.secretFiles) };
+}
+
 /**
  * One hardened Linux server: the rendered `#cloud-config` for its roles, a firewall that admits only
  * what its roles need (default deny, SSH only from admin addresses), tags by role, the cloud's
@@ -104,62 +175,17 @@ export class LinuxServer extends pulumi.ComponentResource {
 
   constructor(name: string, args: LinuxServerArgs, opts?: pulumi.ComponentResourceOptions) {
     const adapter = args.network.adapter;
-    const catalog = CATALOG[args.network.cloud];
-    const size = validate.matches("LinuxServer.size", args.size ?? catalog.defaultSize, catalog.sizePattern,
-      `a ${catalog.title} size`, `use e.g. ${catalog.sizeExamples.join(", ")}`);
-    const os = validate.oneOf("LinuxServer.os", args.os ?? "ubuntu-24.04", OPERATING_SYSTEMS, "a supported operating system");
+    const { size, os } = serverShape("LinuxServer", args.network, args.size, args.os);
     const hostname = validate.matches("LinuxServer.hostname", args.hostname ?? name, /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/,
       "a host name", "use lowercase letters, digits and dashes");
-    const needs: [Role, keyof LinuxServerArgs][] = [["web", "app"], ["web", "web"], ["worker", "app"], ["worker", "worker"],
-      ["scheduler", "worker"], ["postgres", "postgres"], ["redis", "redis"]];
-    for (const [role, arg] of needs) {
-      if (args.roles.includes(role) && args[arg] === undefined) {
-        throw new ProvisioningError(`LinuxServer "${name}": the ${role} role needs args.${arg}`);
-      }
-    }
+    checkRoleArgs(`LinuxServer "${name}"`, args.roles, args);
     if (args.volume) validate.integer("LinuxServer.volume.sizeGb", args.volume.sizeGb, 1, 16384);
     super("fullstack:compute:LinuxServer", name, {}, opts);
 
-    const ssh: IngressRule[] = args.access.adminCidrs.length > 0
-      ? [{ port: 22, protocol: "tcp", source: { kind: "cidrs", cidrs: args.access.adminCidrs }, description: "SSH from admin addresses" }]
-      : [];
-    const ingress = [...ssh, ...(args.ingress ?? [])];
     const volumeName = args.volume ? `${hostname}-data` : undefined;
-
-    const delivery = adapter.secretDelivery(hostname, args.network.handle.region);
-    const files = pulumi.all([args.app, args.web, args.worker, args.postgres, args.redis, args.network.cidr]).apply(([app, web, worker, postgres, redis, networkCidr]) => {
-      const hostFirewall: HostFirewallRule[] = ingress.map((rule) => ({
-        port: rule.port,
-        comment: rule.description,
-        // Rules between roles or from the load balancer arrive over the private network.
-        from: rule.source.kind === "anywhere" ? [] : rule.source.kind === "cidrs" ? [...rule.source.cidrs] : [networkCidr],
-      }));
-      const rendered = renderServerFiles({
-        roles: args.roles,
-        base: {
-          os,
-          adminUser: args.access.adminUser,
-          adminSshKeys: args.access.adminSshKeys,
-          timezone: args.timezone ?? "UTC",
-          swapMb: args.swapMb ?? 1024,
-          firewall: hostFirewall,
-          dataVolume: volumeName ? { device: adapter.volumeDevicePath(volumeName), mountPoint: DATA_MOUNT } : undefined,
-        },
-        app,
-        web,
-        worker,
-        postgres,
-        redis,
-      }, delivery);
-      const bytes = adapter.userDataBytes(rendered.userData);
-      if (bytes > adapter.userDataLimit) {
-        throw new ProvisioningError(`LinuxServer "${name}": the rendered cloud-config is ${bytes} bytes, over ${adapter.name}'s ` +
-          `${adapter.userDataLimit}-byte user data limit; shorten fullstack:appEnv or split roles across servers`);
-      }
-      return rendered;
+    const { ingress, userData, secretFiles } = renderServer(`LinuxServer "${name}"`, args.network, hostname, {
+      ...args, os, dataVolume: volumeName,
     });
-    const userData = files.apply((f) => f.userData);
-    const secretFiles = files.apply((f) => f.secretFiles);
 
     this.handle = adapter.server(name, {
       hostname,

@@ -6,6 +6,7 @@ import {
   type AccessSettings, type AppSettings, type CloudName, type DomainSettings, type GunicornSettings, type OperatingSystem,
 } from "../settings";
 import { LinuxServer } from "./linuxServer";
+import { LinuxServerGroup } from "./serverGroup";
 import { Network } from "./network";
 
 export interface WebTierArgs {
@@ -74,6 +75,12 @@ export interface WebTierArgs {
   /** Queues (SQS) the web servers send tasks to. */
   queueAccess?: pulumi.Input<pulumi.Input<string>[]>;
   /**
+   * Run 2 or more web servers as one self-healing group with rolling releases (an auto scaling group
+   * with instance refresh on AWS) where the cloud has one; otherwise, or when false, N servers.
+   * @default true
+   */
+  serverGroup?: boolean;
+  /**
    * Run more roles on the (single) web server: the single profile's worker, scheduler, PostgreSQL and
    * Redis, with their data on a volume that survives the server's replacement.
    * @default undefined (web only)
@@ -93,7 +100,8 @@ export interface WebTierArgs {
  * virtualenv, on one server or N servers behind a load balancer. With N >= 2 or a domain, a load
  * balancer health-checks `/healthz`, terminates TLS with a Let's Encrypt certificate (when a domain is
  * set) and the servers admit HTTP only from it. A single server without a domain keeps a reserved IP so
- * its address survives new releases.
+ * its address survives new releases. Where the cloud has server groups (AWS), 2 or more servers are one
+ * {@link LinuxServerGroup}: replaced when unhealthy, and a new release rolls through them.
  *
  * Cost note: on DigitalOcean one s-1vcpu-1gb droplet is the $6 box; the load balancer adds about $12.
  *
@@ -114,14 +122,17 @@ export interface WebTierArgs {
 export class WebTier extends pulumi.ComponentResource {
   /** Where users reach the app. */
   readonly url: pulumi.Output<string>;
-  /** Public addresses of the web servers. */
+  /** Public addresses of the web servers (empty for a server group: reach it through the load balancer). */
   readonly serverAddresses: pulumi.Output<string[]>;
-  /** Cloud ids of the web servers. */
+  /** Cloud ids of the web servers, or of the server group. */
   readonly serverIds: pulumi.Output<string[]>;
   /** The load balancer's address, when there is one. */
   readonly loadBalancerAddress?: pulumi.Output<string>;
   readonly network: Network;
+  /** The individual web servers (none when they are a group). */
   readonly servers: LinuxServer[];
+  /** The web servers as a group, where the cloud has groups and there are 2 or more. */
+  readonly serverGroup?: LinuxServerGroup;
 
   constructor(name: string, args: WebTierArgs, opts?: pulumi.ComponentResourceOptions) {
     const count = validate.integer("WebTier.count", args.count ?? 1, 1, 50);
@@ -174,10 +185,11 @@ export class WebTier extends pulumi.ComponentResource {
 
     const hostNames = args.domain ? [args.domain.name] : [];
     const https = args.domain !== undefined;
-    const appFor = (first: boolean) => pulumi.output(args.environment ?? {}).apply((extra) => ({
+    const appFor = (migrate: boolean) => pulumi.output(args.environment ?? {}).apply((extra) => ({
       ...buildAppSpec(args.app, gunicorn.version, { hostNames, https }, extra as Record<string, string>),
-      // Exactly one server per stack runs migrations, so two never migrate one database at once.
-      runMigrations: first,
+      // One server per release migrates (the first; in a group each new server, one after another under
+      // an advisory lock), so two never migrate one database at once.
+      runMigrations: migrate,
     }));
     const web: pulumi.Output<WebSpec> = pulumi.output(lb ? this.network.cidr.apply((c) => [c]) : []).apply((trustedProxies) => ({
       serverNames: hostNames,
@@ -188,33 +200,33 @@ export class WebTier extends pulumi.ComponentResource {
 
     const size = args.size ?? CATALOG[this.network.cloud].defaultSize;
     this.servers = [];
-    for (let i = 1; i <= count; i++) {
+    const grouped = lb !== undefined && count >= 2 && adapter.serverGroup !== undefined && (args.serverGroup ?? true);
+    // What every web server shares, alone or in the group.
+    const common = {
+      network: this.network, size, os: args.os, access: args.access, timezone: args.timezone, swapMb: args.swapMb, ingress: [http], web,
+      bucketAccess: args.bucketAccess, queueAccess: args.queueAccess,
+    };
+    if (grouped) {
+      this.serverGroup = new LinuxServerGroup(`${name}-web`, { ...common, roles: ["web"], count, loadBalancer: lb, app: appFor(true) }, { parent: this });
+    }
+    for (let i = 1; i <= (grouped ? 0 : count); i++) {
       const server = new LinuxServer(`${name}-web-${i}`, {
-        network: this.network,
+        ...common,
         roles: ["web", ...(args.colocate?.roles ?? [])],
-        size,
-        os: args.os,
-        access: args.access,
-        timezone: args.timezone,
-        swapMb: args.swapMb,
-        ingress: [http],
         app: appFor(i === 1),
-        web,
         worker: args.colocate?.worker,
         postgres: args.colocate?.postgres,
         redis: args.colocate?.redis,
         volume: args.colocate?.volumeGb ? { sizeGb: args.colocate.volumeGb } : undefined,
         protect: args.protect ?? true,
         reservedIp: lb === undefined,
-        bucketAccess: args.bucketAccess,
-        queueAccess: args.queueAccess,
       }, { parent: this });
       if (lb) adapter.attachToLoadBalancer(`${name}-web-${i}-lb`, { loadBalancer: lb, server: server.handle }, { parent: this });
       this.servers.push(server);
     }
 
     this.serverAddresses = pulumi.all(this.servers.map((s) => s.address));
-    this.serverIds = pulumi.all(this.servers.map((s) => s.id));
+    this.serverIds = this.serverGroup ? this.serverGroup.id.apply((id) => [id]) : pulumi.all(this.servers.map((s) => s.id));
     this.url = args.domain
       ? pulumi.output(`https://${args.domain.name}`)
       : pulumi.interpolate`http://${lb ? lb.address : this.servers[0].address}`;

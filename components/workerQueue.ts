@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { buildAppSpec, type WorkerSpec } from "../provisioning";
 import { CATALOG, SettingsError, validate, type AccessSettings, type AppSettings, type OperatingSystem } from "../settings";
 import { LinuxServer } from "./linuxServer";
+import { LinuxServerGroup } from "./serverGroup";
 import type { Network } from "./network";
 
 export interface WorkerQueueArgs {
@@ -59,11 +60,20 @@ export interface WorkerQueueArgs {
    * @default true
    */
   protect?: boolean;
+  /**
+   * Run the workers that do not run the scheduler as one self-healing group with rolling releases (an
+   * auto scaling group on AWS) where the cloud has one; otherwise, or when false, one server each.
+   * @default true
+   */
+  serverGroup?: boolean;
 }
 
 /**
  * The task queue box: M servers running Celery or RQ workers as systemd services of the app user, from
  * the same release and environment as the web tier, plus exactly one scheduler. Workers expose no port.
+ * The scheduler's server is always a {@link LinuxServer} of its own (a group may run two for a while
+ * during a rolling release, and two schedulers would send every periodic task twice); where the cloud
+ * has server groups (AWS) the other workers are one {@link LinuxServerGroup}.
  *
  * @example
  * ```ts
@@ -72,8 +82,12 @@ export interface WorkerQueueArgs {
  * ```
  */
 export class WorkerQueue extends pulumi.ComponentResource {
+  /** Cloud ids of the worker servers and of the worker group, if any. */
   readonly serverIds: pulumi.Output<string[]>;
+  /** The individual worker servers (the scheduler's, and all of them where the cloud has no groups). */
   readonly servers: LinuxServer[];
+  /** The workers without the scheduler, as a group, where the cloud has groups. */
+  readonly serverGroup?: LinuxServerGroup;
   /** Broker settings the web tier needs too, to enqueue tasks (empty with the Redis broker). */
   readonly brokerEnvironment: Record<string, pulumi.Input<string>>;
   /** Queue identifiers the web tier must be allowed to send to (SQS). */
@@ -105,22 +119,21 @@ export class WorkerQueue extends pulumi.ComponentResource {
       runMigrations: false,
     }));
     this.servers = [];
-    for (let i = 1; i <= count; i++) {
-      const scheduler = i === 1 && (args.scheduler ?? true);
-      this.servers.push(new LinuxServer(`${name}-worker-${i}`, {
-        network: args.network,
-        roles: scheduler ? ["worker", "scheduler"] : ["worker"],
-        size: args.size ?? CATALOG[args.network.cloud].defaultSize,
-        os: args.os,
-        access: args.access,
-        timezone: args.timezone,
-        app,
-        worker: args.worker,
-        bucketAccess: args.bucketAccess,
-        queueAccess: broker === "sqs" ? this.queueArns : undefined,
-      }, { parent: this }));
+    const withScheduler = args.scheduler ?? true;
+    const size = args.size ?? CATALOG[args.network.cloud].defaultSize;
+    const plain = count - (withScheduler ? 1 : 0);
+    const grouped = plain >= 1 && adapter.serverGroup !== undefined && (args.serverGroup ?? true);
+    // What every worker server shares, alone or in the group.
+    const common = {
+      network: args.network, size, os: args.os, access: args.access, timezone: args.timezone, app, worker: args.worker,
+      bucketAccess: args.bucketAccess, queueAccess: broker === "sqs" ? this.queueArns : undefined,
+    };
+    if (grouped) this.serverGroup = new LinuxServerGroup(`${name}-workers`, { ...common, roles: ["worker"], count: plain }, { parent: this });
+    for (let i = 1; i <= (grouped ? count - plain : count); i++) {
+      const scheduler = i === 1 && withScheduler;
+      this.servers.push(new LinuxServer(`${name}-worker-${i}`, { ...common, roles: scheduler ? ["worker", "scheduler"] : ["worker"] }, { parent: this }));
     }
-    this.serverIds = pulumi.all(this.servers.map((s) => s.id));
+    this.serverIds = pulumi.all([...this.servers.map((s) => s.id), ...(this.serverGroup ? [this.serverGroup.id] : [])]);
     this.registerOutputs({ serverIds: this.serverIds });
   }
 }

@@ -196,6 +196,10 @@ function fakeOutputs(type: string, name: string, inputs: Record<string, unknown>
       return { arn: `arn:aws:cloudfront::123456789012:distribution/E${id}`, domainName: `d${id}.cloudfront.net`, hostedZoneId: "Z2FDTNDATAQYW2" };
     case "aws:sqs/queue:Queue":
       return { arn: `arn:aws:sqs:eu-central-1:123456789012:${name}`, url: `https://sqs.eu-central-1.amazonaws.com/123456789012/${name}` };
+    case "aws:ec2/launchTemplate:LaunchTemplate":
+      return { arn: `arn:aws:ec2:eu-central-1:123456789012:launch-template/lt-${id}`, latestVersion: 1 };
+    case "aws:autoscaling/group:Group":
+      return { arn: `arn:aws:autoscaling:eu-central-1:123456789012:autoScalingGroup:${id}:autoScalingGroupName/${name}`, name: inputs.name ?? `${name}-${id}` };
     case "aws:ssm/parameter:Parameter":
       return { arn: `arn:aws:ssm:eu-central-1:123456789012:parameter${inputs.name}` };
     case "aws:iam/role:Role":
@@ -217,7 +221,7 @@ function fakeInvoke(token: string, inputs: Record<string, unknown>): Record<stri
     case "aws:index/getAvailabilityZones:getAvailabilityZones":
       return { names: ["eu-central-1a", "eu-central-1b", "eu-central-1c"], zoneIds: ["euc1-az2", "euc1-az3", "euc1-az1"], id: "eu-central-1" };
     case "aws:ec2/getAmi:getAmi":
-      return { id: "ami-0123456789abcdef0", architecture: "x86_64", name: "mock-image" };
+      return { id: "ami-0123456789abcdef0", architecture: "x86_64", name: "mock-image", rootDeviceName: "/dev/xvda" };
     case "aws:route53/getZone:getZone":
       return { zoneId: "Z0123456789MOCK", name: inputs.name, id: "Z0123456789MOCK" };
     default:

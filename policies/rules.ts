@@ -63,14 +63,19 @@ const SECRET_PATTERNS: [RegExp, string][] = [
   [/-----BEGIN [A-Z ]*PRIVATE KEY-----/, "a private key"],
 ];
 
-function decodeUserData(props: Props): string | undefined {
-  if (typeof props.userData === "string") return props.userData;
-  if (typeof props.userDataBase64 === "string") {
-    const raw = Buffer.from(props.userDataBase64, "base64");
+function decodeUserData(props: Props, type: string): string | undefined {
+  const base64 = (text: string) => {
+    const raw = Buffer.from(text, "base64");
     return raw[0] === 0x1f && raw[1] === 0x8b ? gunzipSync(raw).toString("utf8") : raw.toString("utf8");
-  }
+  };
+  // A launch template's userData is always base64; an instance's userData is plain text.
+  if (typeof props.userData === "string") return type === LAUNCH_TEMPLATE ? base64(props.userData) : props.userData;
+  if (typeof props.userDataBase64 === "string") return base64(props.userDataBase64);
   return undefined;
 }
+
+const LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate";
+const ASG = "aws:autoscaling/group:Group";
 
 export const rules: Rule[] = [
   // ---------- AWS: RDS ----------
@@ -171,13 +176,36 @@ export const rules: Rule[] = [
       return undefined;
     }),
   resourceRule("aws-ec2-encrypted-root", "Instance disks are encrypted. Checkov CKV_AWS_8; Trivy aws-ec2-enable-at-rest-encryption.",
-    ["aws:ec2/instance:Instance", "aws:ebs/volume:Volume"], (p, a) => {
+    ["aws:ec2/instance:Instance", "aws:ebs/volume:Volume", LAUNCH_TEMPLATE], (p, a) => {
       if (a.type === "aws:ebs/volume:Volume") return p.encrypted === true ? undefined : "encrypted must be true";
+      if (a.type === LAUNCH_TEMPLATE) {
+        // Without a mapping the AMI's own (unencrypted) root volume settings apply.
+        const disks = (p.blockDeviceMappings as { ebs?: { encrypted?: unknown } }[] | undefined) ?? [];
+        if (disks.length === 0) return "blockDeviceMappings must give the root volume, encrypted";
+        return disks.every((d) => String(d.ebs?.encrypted) === "true") ? undefined : "every blockDeviceMappings[].ebs.encrypted must be true";
+      }
       return (p.rootBlockDevice as { encrypted?: boolean } | undefined)?.encrypted === true ? undefined : "rootBlockDevice.encrypted must be true";
     }),
+  resourceRule("aws-asg-launch-template", "Auto scaling groups launch from a launch template, not a launch configuration. Checkov CKV_AWS_315.",
+    [ASG], (p) => (isSet(p.launchConfiguration) || !isSet((p.launchTemplate as { id?: unknown } | undefined)?.id)
+      ? "launchTemplate.id must be set (launch configurations are deprecated and cannot require IMDSv2)" : undefined)),
+  resourceRule("aws-asg-elb-health-check", "Auto scaling groups behind a load balancer replace servers the load balancer finds unhealthy. Checkov CKV2_AWS_15.",
+    [ASG], (p) => {
+      const behindLb = ((p.targetGroupArns as unknown[] | undefined) ?? []).length > 0 || ((p.loadBalancers as unknown[] | undefined) ?? []).length > 0;
+      return behindLb && p.healthCheckType !== "ELB" ? "healthCheckType must be ELB when the group serves a load balancer" : undefined;
+    }),
+  resourceRule("aws-asg-rolling-release", "Own rule (release safety; no scanner checks it): a new launch template version rolls through the group, so the group names a version, not $Latest/$Default, and has a Rolling instance refresh that keeps full capacity.",
+    [ASG], (p) => {
+      const version = String((p.launchTemplate as { version?: unknown } | undefined)?.version ?? "");
+      if (version === "" || version.startsWith("$")) return `launchTemplate.version "${version}" never starts an instance refresh; use the template's latestVersion`;
+      const refresh = p.instanceRefresh as { strategy?: string; preferences?: { minHealthyPercentage?: number } } | undefined;
+      if (refresh?.strategy !== "Rolling") return "instanceRefresh.strategy must be Rolling";
+      if (Number(refresh.preferences?.minHealthyPercentage ?? 90) < 100) return "instanceRefresh.preferences.minHealthyPercentage must be 100 (launch new servers before stopping old ones)";
+      return undefined;
+    }),
   resourceRule("aws-ec2-no-secret-in-user-data", "User data carries no secret (EC2 stores it in plain text). Checkov CKV_AWS_46; Trivy aws-ec2-no-secrets-in-user-data.",
-    ["aws:ec2/instance:Instance", "aws:ec2/launchTemplate:LaunchTemplate"], (p) => {
-      const text = decodeUserData(p);
+    ["aws:ec2/instance:Instance", LAUNCH_TEMPLATE], (p, a) => {
+      const text = decodeUserData(p, a.type);
       if (text === undefined) return undefined;
       const hit = SECRET_PATTERNS.find(([re]) => re.test(text));
       return hit ? `user data contains ${hit[1]}` : undefined;

@@ -1,6 +1,8 @@
 /** Shared test helpers: run a stack config under mocks and query what it would create. */
-import { execFileSync } from "node:child_process";
-import { resolve } from "node:path";
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { parse } from "yaml";
 import { runStack, type RecordedResource, type RunResult } from "../harness/mockRuntime";
 import { program } from "../stacks/program";
@@ -77,4 +79,27 @@ export function sourceShell(content: string, names: string[]): Record<string, st
   const out = execFileSync("sh", ["-c", script], { encoding: "utf8" });
   const values = out.split("\0");
   return Object.fromEntries(names.map((n, i) => [n, values[i]]));
+}
+
+/**
+ * Runs a rendered Python script with Debian's python3 (as on the servers, see .ci/run) in a scratch
+ * directory that also holds `files` (stub modules the script imports, a stand-in manage.py). The stubs
+ * append to the file named by $STUB_LOG; returns the exit status, what the script printed, and that log.
+ */
+export function runPython(script: string, files: Record<string, string>, env: Record<string, string> = {}): { status: number; output: string; log: string[] } {
+  const dir = mkdtempSync(join(tmpdir(), "fullstack-python-"));
+  try {
+    for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
+    writeFileSync(join(dir, "script.py"), script);
+    const logFile = join(dir, "stub.log");
+    const r = spawnSync("/usr/bin/python3", ["script.py"], {
+      cwd: dir, encoding: "utf8", timeout: 30_000,
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env, STUB_LOG: logFile, PYTHONDONTWRITEBYTECODE: "1" },
+    });
+    if (r.error) throw r.error;
+    const log = existsSync(logFile) ? readFileSync(logFile, "utf8").split("\n").filter((l) => l !== "") : [];
+    return { status: r.status ?? 1, output: `${r.stdout}${r.stderr}`, log };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -34,6 +34,15 @@ const cf = (p: Record<string, unknown>) => res("aws:cloudfront/distribution:Dist
   viewerCertificate: { acmCertificateArn: "arn:cert", minimumProtocolVersion: "TLSv1.2_2021" }, ...p,
 });
 const sgr = (p: Record<string, unknown>) => res("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", { ipProtocol: "tcp", description: "why", ...p });
+const lt = (p: Record<string, unknown>) => res("aws:ec2/launchTemplate:LaunchTemplate", {
+  metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 1 },
+  blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { encrypted: "true", volumeType: "gp3" } }],
+  userData: gz("#cloud-config\nruncmd: [[/usr/local/sbin/fullstack-fetch-secrets]]\n"), ...p,
+});
+const asg = (p: Record<string, unknown>) => res("aws:autoscaling/group:Group", {
+  launchTemplate: { id: "lt-1", version: "3" }, targetGroupArns: ["arn:tg"], healthCheckType: "ELB",
+  instanceRefresh: { strategy: "Rolling", preferences: { minHealthyPercentage: 100 } }, ...p,
+});
 const ec2 = (p: Record<string, unknown>) => res("aws:ec2/instance:Instance", {
   metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 1 }, rootBlockDevice: { encrypted: true },
   userDataBase64: gz("#cloud-config\nruncmd: [[/usr/local/sbin/fullstack-fetch-secrets]]\n"), ...p,
@@ -44,7 +53,8 @@ const doCluster = (p: Record<string, unknown>, rulesProp: unknown[] | undefined)
 ];
 
 /** For each rule: resources that comply, and resources that violate it. */
-const FIXTURES: Record<string, { good: RecordedResource[]; bad: RecordedResource[] }> = {
+/** Per rule: a compliant plan, a violating plan, and more violating plans that must each fire on their own. */
+const FIXTURES: Record<string, { good: RecordedResource[]; bad: RecordedResource[]; moreBad?: RecordedResource[][] }> = {
   "aws-rds-storage-encrypted": { good: [res("aws:rds/instance:Instance", rdsGood)], bad: [res("aws:rds/instance:Instance", { ...rdsGood, storageEncrypted: false })] },
   "aws-rds-not-public": { good: [res("aws:rds/instance:Instance", rdsGood)], bad: [res("aws:rds/instance:Instance", { ...rdsGood, publiclyAccessible: true })] },
   "aws-rds-backup-retention": { good: [res("aws:rds/instance:Instance", rdsGood)], bad: [res("aws:rds/instance:Instance", { ...rdsGood, backupRetentionPeriod: 1 })] },
@@ -76,11 +86,28 @@ const FIXTURES: Record<string, { good: RecordedResource[]; bad: RecordedResource
     bad: [sgr({ cidrIpv6: "::/0", fromPort: 22, toPort: 22 })],
   },
   "aws-sg-rule-described": { good: [sgr({ fromPort: 80, toPort: 80 })], bad: [sgr({ fromPort: 80, toPort: 80, description: "" })] },
-  "aws-ec2-imdsv2": { good: [ec2({})], bad: [ec2({ metadataOptions: { httpTokens: "optional" } })] },
-  "aws-ec2-encrypted-root": { good: [ec2({}), res("aws:ebs/volume:Volume", { encrypted: true })], bad: [ec2({ rootBlockDevice: { encrypted: false } })] },
+  "aws-ec2-imdsv2": {
+    good: [ec2({}), lt({})],
+    bad: [ec2({ metadataOptions: { httpTokens: "optional" } })],
+    moreBad: [[lt({ metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 2 } })]],
+  },
+  "aws-ec2-encrypted-root": {
+    good: [ec2({}), res("aws:ebs/volume:Volume", { encrypted: true }), lt({})],
+    bad: [ec2({ rootBlockDevice: { encrypted: false } })],
+    moreBad: [[lt({ blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { encrypted: "false" } }] })], [lt({ blockDeviceMappings: [] })]],
+  },
+  "aws-asg-launch-template": { good: [asg({})], bad: [asg({ launchTemplate: undefined, launchConfiguration: "lc-1" })] },
+  "aws-asg-elb-health-check": { good: [asg({}), asg({ targetGroupArns: [], healthCheckType: "EC2" })], bad: [asg({ healthCheckType: "EC2" })] },
+  "aws-asg-rolling-release": {
+    good: [asg({})],
+    bad: [asg({ launchTemplate: { id: "lt-1", version: "$Latest" } })],
+    moreBad: [[asg({ instanceRefresh: undefined })], [asg({ instanceRefresh: { strategy: "Rolling", preferences: { minHealthyPercentage: 50 } } })]],
+  },
   "aws-ec2-no-secret-in-user-data": {
-    good: [ec2({})],
+    good: [ec2({}), lt({})],
     bad: [ec2({ userDataBase64: gz("#cloud-config\nwrite_files:\n  - content: |\n      DATABASE_URL=\"postgresql://app:hunter2@db:5432/app\"\n") })],
+    // A launch template's userData is base64 (here of gzip), never plain text.
+    moreBad: [[lt({ userData: gz("#cloud-config\nwrite_files:\n  - content: |\n      DATABASE_URL=\"postgresql://app:hunter2@db:5432/app\"\n") })]],
   },
   "do-droplet-ssh-keys": { good: [res("digitalocean:index/droplet:Droplet", { sshKeys: ["ab:cd"] })], bad: [res("digitalocean:index/droplet:Droplet", { sshKeys: [] })] },
   "do-firewall-world-only-web": {
@@ -105,13 +132,15 @@ describe("each policy rule", () => {
   it.each(rules.map((r) => [r.name, r] as const))("%s fires on the violation and stays quiet on the compliant case", async (name, rule) => {
     const fixture = FIXTURES[name];
     expect(await evaluatePolicies(fixture.good, [rule])).toEqual([]);
-    const violations = await evaluatePolicies(fixture.bad, [rule]);
-    expect(violations.length).toBeGreaterThan(0);
-    expect(violations.every((v) => v.policy === name && v.message.length > 0)).toBe(true);
+    for (const bad of [fixture.bad, ...(fixture.moreBad ?? [])]) {
+      const violations = await evaluatePolicies(bad, [rule]);
+      expect(violations.length).toBeGreaterThan(0);
+      expect(violations.every((v) => v.policy === name && v.message.length > 0)).toBe(true);
+    }
   });
 
-  it("names its Checkov or Trivy equivalent", () => {
-    for (const r of rules.filter((x) => x.enforcementLevel === "mandatory")) expect(r.description).toMatch(/Checkov|Trivy/);
+  it("names its Checkov or Trivy equivalent, or says it is our own", () => {
+    for (const r of rules.filter((x) => x.enforcementLevel === "mandatory")) expect(r.description).toMatch(/Checkov CKV|Trivy |^Own rule \(/);
   });
 });
 

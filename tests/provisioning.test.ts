@@ -90,15 +90,23 @@ function userDataLimit(type: string): number | undefined {
   return (CATALOG as Record<string, { userDataLimit: number } | undefined>)[provider]?.userDataLimit;
 }
 
-/** The user data a server resource carries: `userData` text, or `userDataBase64` (gzip or not). */
+/**
+ * The user data a server resource carries: `userData` text, or base64 (gzip or not) in `userDataBase64`,
+ * or in `userData` where the API takes only base64 there (AWS launch templates).
+ */
 function userDataOf(r: RecordedResource): { text: string; bytes: number } | undefined {
   const { userData, userDataBase64 } = r.plainInputs;
-  if (typeof userData === "string") return { text: userData, bytes: Buffer.byteLength(userData, "utf8") };
-  if (typeof userDataBase64 === "string") {
-    const raw = Buffer.from(userDataBase64, "base64");
+  const decode = (b64: string) => {
+    const raw = Buffer.from(b64, "base64");
     const text = raw[0] === 0x1f && raw[1] === 0x8b ? gunzipSync(raw).toString("utf8") : raw.toString("utf8");
     return { text, bytes: raw.length };
+  };
+  const isUserData = (text: string) => /^#(cloud-config|!)/.test(text);
+  if (typeof userData === "string") {
+    if (!isUserData(userData) && /^[A-Za-z0-9+/=\s]+$/.test(userData) && isUserData(decode(userData).text)) return decode(userData);
+    return { text: userData, bytes: Buffer.byteLength(userData, "utf8") };
   }
+  if (typeof userDataBase64 === "string") return decode(userDataBase64);
   return undefined;
 }
 

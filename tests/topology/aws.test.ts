@@ -1,16 +1,21 @@
 /**
  * What only AWS has to get right: instance metadata and disks, user data that EC2 shows to anyone who
- * may describe the instance, security group hygiene, RDS/ElastiCache/S3/CloudFront/ALB settings, NAT,
- * the instance role's reach into Parameter Store, and SQS dead-letter queues.
+ * may describe the instance (or its launch template), security group hygiene, RDS/ElastiCache/S3/
+ * CloudFront/ALB settings, NAT, the instance role's reach into Parameter Store, SQS dead-letter queues,
+ * and the auto scaling groups that run web servers behind the ALB and the workers besides the scheduler.
  */
+import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { SECRET, type RecordedResource, type RunResult } from "../../harness/mockRuntime";
-import { planStack } from "../helpers";
+import { planStack, sourceShell } from "../helpers";
 import {
-  awsSubnetIsPublic, awsUserData, resolve, resourcesOfType, secretAtoms, secretFiles, servers, statefulResources, worldOpenPorts,
+  awsLaunchTemplateOf, awsSubnetIsPublic, awsUserData, dataSnapshot, file, ingress, resolve, resourcesOfType, secretAtoms, secretFiles, servers,
+  statefulResources, worldOpenPorts, type Server,
 } from "./inspect";
 
 const T = {
   instance: "aws:ec2/instance:Instance",
+  launchTemplate: "aws:ec2/launchTemplate:LaunchTemplate",
+  autoScalingGroup: "aws:autoscaling/group:Group",
   securityGroup: "aws:ec2/securityGroup:SecurityGroup",
   ingressRule: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
   egressRule: "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
@@ -48,8 +53,12 @@ const T = {
 
 /** The account and region the mock runtime hands out in ARNs. */
 const ARN_PREFIX = "arn:aws:ssm:eu-central-1:123456789012:parameter";
-/** EC2 accepts at most 16 KiB of user data (before base64). */
+/** EC2 accepts at most 16 KiB of user data (before base64), on an instance as in a launch template. */
 const EC2_USER_DATA_LIMIT = 16384;
+/** The root device the mock's AMI reports (harness/mockRuntime, getAmi). */
+const MOCK_AMI_ROOT_DEVICE = "/dev/xvda";
+/** The latest version the mock gives every launch template (harness/mockRuntime). */
+const MOCK_TEMPLATE_VERSION = 1;
 
 const CASES: Record<string, [string, Record<string, unknown>]> = {
   "aws-dev": ["aws-dev", {}],
@@ -57,6 +66,8 @@ const CASES: Record<string, [string, Record<string, unknown>]> = {
   "aws-prod": ["aws-prod", {}],
   // The other branches: a NAT instance, and a dev environment with managed data stores.
   "aws-staging as dev with a NAT instance": ["aws-staging", { natMode: "instance", environment: "dev" }],
+  // Server groups without NAT: their servers sit in public subnets, with a public address of their own.
+  "aws-staging with 3 web servers and 3 workers": ["aws-staging", { webCount: 3, workerCount: 3 }],
 };
 const runs: Record<string, RunResult> = {};
 beforeAll(async () => {
@@ -110,9 +121,11 @@ function allowed(statements: Statement[], action: string, resource: string): boo
   return statements.some((s) => s.Effect === "Allow" && applies(s));
 }
 
-/** Every statement that applies to an instance's role: inline policies and attached managed policies. */
-function roleStatements(r: RunResult, instance: RecordedResource): Statement[] {
-  const profile = resolve(r, T.instanceProfile, instance.inputs.iamInstanceProfile);
+/** Every statement that applies to a server's role: inline policies and attached managed policies. */
+function roleStatements(r: RunResult, server: Server): Statement[] {
+  // An instance names its profile; a launch template has a block ({ name } or { arn }).
+  const ref = server.spec.inputs.iamInstanceProfile;
+  const profile = resolve(r, T.instanceProfile, typeof ref === "object" && ref !== null ? (ref as Obj).name : ref);
   const role = resolve(r, T.role, profile?.inputs.role);
   expect(role).toBeDefined();
   const isRole = (ref: unknown) => ref === role!.id || resolve(r, T.role, ref) === role;
@@ -133,27 +146,102 @@ function roleStatements(r: RunResult, instance: RecordedResource): Statement[] {
   ];
 }
 
+// --- Where servers run --------------------------------------------------------------------------------
+
+/** What a server boots from: instances and the launch templates of groups. */
+const bootSpecs = (r: RunResult) => [...of(r, T.instance), ...of(r, T.launchTemplate)];
+
+/**
+ * Where a load balancer, a server or each server of a group runs: its subnets, and whether it has a
+ * public address (an instance's own or an Elastic IP; a group's from its template's network interface).
+ */
+function placement(r: RunResult, resource: RecordedResource): { subnets: string[]; publicAddress: boolean } {
+  if (resource.type === T.alb) return { subnets: asList(resource.inputs.subnets), publicAddress: resource.inputs.internal === false };
+  if (resource.type === T.autoScalingGroup) {
+    const template = awsLaunchTemplateOf(r, resource);
+    const nics = (template?.inputs.networkInterfaces as Obj[] | undefined) ?? [];
+    return {
+      subnets: asList(resource.inputs.vpcZoneIdentifiers),
+      publicAddress: nics.some((n) => String(n.associatePublicIpAddress) === "true"),
+    };
+  }
+  const eips = of(r, T.eipAssociation).map((a) => a.inputs.instanceId);
+  return {
+    subnets: [String(resource.inputs.subnetId)],
+    publicAddress: resource.inputs.associatePublicIpAddress === true || eips.includes(resource.id),
+  };
+}
+
+/** The target groups the load balancer's listeners forward to (by ARN, as groups and attachments name them). */
+function forwardedTargetGroups(r: RunResult): string[] {
+  const actions = of(r, T.listener).flatMap((l) => (l.inputs.defaultActions as Obj[] | undefined) ?? []);
+  return [...new Set(actions.filter((a) => a.type === "forward").map((a) => String(a.targetGroupArn)))];
+}
+
+/** The security groups a launch template gives its servers. */
+const templateGroups = (template: RecordedResource) => [
+  ...asList(template.inputs.vpcSecurityGroupIds),
+  ...((template.inputs.networkInterfaces as Obj[] | undefined) ?? []).flatMap((n) => asList(n.securityGroups)),
+];
+
+/**
+ * Plans a stack with every launch template at `version`, as after `version - 1` updates: shows whether
+ * a group follows its template's latest version (the mock otherwise answers 1 for every template).
+ */
+async function planWithTemplateVersion(stack: string, version: number): Promise<RunResult> {
+  type Register = typeof MockMonitor.prototype.registerResource;
+  const register: Register = MockMonitor.prototype.registerResource;
+  const bumped = new WeakSet<object>();
+  MockMonitor.prototype.registerResource = function (this: MockMonitor, ...args: Parameters<Register>) {
+    const mocks = this.mocks;
+    if (!bumped.has(mocks)) {
+      bumped.add(mocks);
+      const newResource = mocks.newResource.bind(mocks);
+      mocks.newResource = async (a) => {
+        const res = await newResource(a);
+        return a.type === T.launchTemplate ? { ...res, state: { ...res.state, latestVersion: version } } : res;
+      };
+    }
+    return register.apply(this, args);
+  };
+  try {
+    return await planStack(stack);
+  } finally {
+    MockMonitor.prototype.registerResource = register;
+  }
+}
+
 // ---------------------------------------------------------------------------------------------------
 
 describe.each(Object.keys(CASES))("%s", (label) => {
   const r = () => runs[label];
 
-  it("requires IMDSv2 with a hop limit of 1 and encrypts a gp3 root disk on every instance", () => {
-    const instances = of(r(), T.instance);
-    expect(instances.length).toBeGreaterThan(0);
-    for (const i of instances) {
+  it("requires IMDSv2 with a hop limit of 1 and encrypts a gp3 root disk on every instance and launch template", () => {
+    const specs = bootSpecs(r());
+    expect(of(r(), T.instance).length).toBeGreaterThan(0);
+    for (const i of specs) {
       expect({ name: i.name, metadata: i.inputs.metadataOptions }).toEqual({
         name: i.name, metadata: expect.objectContaining({ httpTokens: "required", httpPutResponseHopLimit: 1 }),
       });
-      expect({ name: i.name, root: i.inputs.rootBlockDevice }).toEqual({
-        name: i.name, root: expect.objectContaining({ volumeType: "gp3", encrypted: true }),
+      if (i.type === T.instance) {
+        expect({ name: i.name, root: i.inputs.rootBlockDevice }).toEqual({
+          name: i.name, root: expect.objectContaining({ volumeType: "gp3", encrypted: true }),
+        });
+        continue;
+      }
+      // A launch template sets the root disk through the mapping of the AMI's root device (a mapping of
+      // any other name would add a disk and leave the root as the AMI has it). Its flags are strings.
+      const mappings = (i.inputs.blockDeviceMappings as Obj[] | undefined) ?? [];
+      expect({ name: i.name, devices: mappings.map((m) => m.deviceName) }).toEqual({ name: i.name, devices: [MOCK_AMI_ROOT_DEVICE] });
+      expect({ name: i.name, root: mappings[0].ebs }).toEqual({
+        name: i.name, root: expect.objectContaining({ volumeType: "gp3", encrypted: "true" }),
       });
     }
   });
 
   it("puts no secret in user data and keeps the secret files in a SecureString parameter", () => {
     const atoms = secretAtoms(r());
-    for (const instance of of(r(), T.instance)) {
+    for (const instance of bootSpecs(r())) {
       const ud = awsUserData(instance);
       // Reviewable in previews: the user data is not hidden as a secret, because it holds none.
       expect(`${instance.name} secret: ${ud.secret}`).toBe(`${instance.name} secret: false`);
@@ -173,7 +261,7 @@ describe.each(Object.keys(CASES))("%s", (label) => {
   });
 
   it("keeps every server's user data within EC2's 16 KiB", () => {
-    for (const instance of of(r(), T.instance)) {
+    for (const instance of bootSpecs(r())) {
       const { bytes } = awsUserData(instance);
       expect(`${instance.name}: ${bytes <= EC2_USER_DATA_LIMIT}`).toBe(`${instance.name}: true`);
     }
@@ -192,7 +280,7 @@ describe.each(Object.keys(CASES))("%s", (label) => {
     const all = servers(r());
     const own = (s: (typeof all)[number]) => `${ARN_PREFIX}${String(secretFiles(s)[0].holder.inputs.name)}`;
     for (const server of all) {
-      const statements = roleStatements(r(), server.resource);
+      const statements = roleStatements(r(), server);
       expect(allowed(statements, "ssm:GetParameter", own(server))).toBe(true);
       const others = [
         ...all.filter((s) => s !== server).map(own),
@@ -209,14 +297,12 @@ describe.each(Object.keys(CASES))("%s", (label) => {
   });
 
   it("answers the internet from public subnets: whatever fronts a world-open port has a public address there", () => {
-    const eips = of(r(), T.eipAssociation).map((a) => a.inputs.instanceId);
     const fronts = worldOpenPorts(r()).map((p) => p.behind);
     expect(fronts.length).toBeGreaterThan(0);
     for (const t of fronts) {
       if (!t) throw new Error("a world-open rule guards nothing");
-      const subnets = t.kind === "loadBalancer" ? asList(t.resource.inputs.subnets) : [String(t.resource.inputs.subnetId)];
-      const publicAddress = t.kind === "loadBalancer" ? t.resource.inputs.internal === false
-        : t.resource.inputs.associatePublicIpAddress === true || eips.includes(t.resource.id);
+      const { subnets, publicAddress } = placement(r(), t.resource);
+      expect(subnets.length).toBeGreaterThan(0);
       expect({ target: t.name, publicSubnets: subnets.every((s) => awsSubnetIsPublic(r(), s)), publicAddress })
         .toEqual({ target: t.name, publicSubnets: true, publicAddress: true });
     }
@@ -225,25 +311,27 @@ describe.each(Object.keys(CASES))("%s", (label) => {
   it("gives every server a way out to the internet, and private subnets only behind NAT", () => {
     const nat = of(r(), T.natGateway);
     expect(nat).toHaveLength(label === "aws-prod" ? 1 : 0);
-    const eips = of(r(), T.eipAssociation).map((a) => a.inputs.instanceId);
     for (const server of servers(r())) {
-      const i = server.resource;
-      const subnetPublic = awsSubnetIsPublic(r(), i.inputs.subnetId);
-      const publicAddress = i.inputs.associatePublicIpAddress === true || eips.includes(i.id);
-      if (label === "aws-prod") {
-        expect({ server: server.name, subnetPublic, publicAddress }).toEqual({ server: server.name, subnetPublic: false, publicAddress: false });
-      }
-      if (subnetPublic) {
-        expect(`${server.name} public address: ${publicAddress}`).toBe(`${server.name} public address: true`);
-      } else {
-        // A private subnet's default route goes through the NAT gateway or the NAT instance.
-        const association = of(r(), T.routeTableAssociation).find((a) => a.inputs.subnetId === i.inputs.subnetId);
-        const table = resolve(r(), "aws:ec2/routeTable:RouteTable", association?.inputs.routeTableId);
-        const routes = (table?.inputs.routes as Obj[] | undefined) ?? [];
-        const natIds = nat.map((n) => n.id);
-        const out = routes.find((route) => route.cidrBlock === "0.0.0.0/0");
-        expect(out !== undefined && (natIds.includes(String(out.natGatewayId)) || typeof out.networkInterfaceId === "string")).toBe(true);
-        expect(publicAddress).toBe(false);
+      // A group's servers may start in any of its subnets: each must have the way out.
+      const { subnets, publicAddress } = placement(r(), server.resource);
+      expect(subnets.length).toBeGreaterThan(0);
+      for (const subnet of subnets) {
+        const subnetPublic = awsSubnetIsPublic(r(), subnet);
+        if (label === "aws-prod") {
+          expect({ server: server.name, subnetPublic, publicAddress }).toEqual({ server: server.name, subnetPublic: false, publicAddress: false });
+        }
+        if (subnetPublic) {
+          expect(`${server.name} public address: ${publicAddress}`).toBe(`${server.name} public address: true`);
+        } else {
+          // A private subnet's default route goes through the NAT gateway or the NAT instance.
+          const association = of(r(), T.routeTableAssociation).find((a) => a.inputs.subnetId === subnet);
+          const table = resolve(r(), "aws:ec2/routeTable:RouteTable", association?.inputs.routeTableId);
+          const routes = (table?.inputs.routes as Obj[] | undefined) ?? [];
+          const natIds = nat.map((n) => n.id);
+          const out = routes.find((route) => route.cidrBlock === "0.0.0.0/0");
+          expect(out !== undefined && (natIds.includes(String(out.natGatewayId)) || typeof out.networkInterfaceId === "string")).toBe(true);
+          expect(publicAddress).toBe(false);
+        }
       }
     }
   });
@@ -343,8 +431,21 @@ describe("aws-prod", () => {
     expect(certs.map((c) => c.inputs.validationMethod)).toEqual(["DNS"]);
     const tg = one(r(), T.targetGroup);
     expect(tg.inputs.healthCheck).toEqual(expect.objectContaining({ path: "/healthz", port: "80", protocol: "HTTP", matcher: "200" }));
-    const web = servers(r()).filter((s) => s.roles.includes("web")).map((s) => s.resource.id).sort();
-    expect(of(r(), T.targetGroupAttachment).map((a) => String(a.inputs.targetId)).sort()).toEqual(web);
+    // Every web server is registered with the target group the HTTPS listener forwards to: a single
+    // server by an attachment, a group by its targetGroupArns (it registers each server it launches).
+    const forwarded = forwardedTargetGroups(r());
+    expect(forwarded).toHaveLength(1);
+    const web = servers(r()).filter((s) => s.roles.includes("web"));
+    expect(web.length).toBeGreaterThan(0);
+    const attachments = of(r(), T.targetGroupAttachment);
+    for (const s of web) {
+      const registered = s.group ? asList(s.resource.inputs.targetGroupArns)
+        : attachments.filter((a) => a.inputs.targetId === s.resource.id).map((a) => String(a.inputs.targetGroupArn));
+      expect(`${s.name}: ${registered.join(" ")}`).toBe(`${s.name}: ${forwarded[0]}`);
+    }
+    // Nothing else is attached.
+    const singles = web.filter((s) => !s.group).map((s) => String(s.resource.id)).sort();
+    expect(attachments.map((a) => String(a.inputs.targetId)).sort()).toEqual(singles);
   });
 
   it("SQS: every work queue has a dead-letter queue and outlives the longest task", () => {
@@ -368,6 +469,118 @@ describe("aws-prod", () => {
     }
     for (const q of queues) expect(`${q.name}: sse ${q.inputs.sqsManagedSseEnabled === true || q.inputs.kmsMasterKeyId !== undefined}`).toBe(`${q.name}: sse true`);
     expect(statefulResources(r()).filter((s) => s.kind === "queue").map((s) => s.protect)).toEqual(queues.map(() => true));
+  });
+});
+
+describe.each(["aws-prod", "aws-staging with 3 web servers and 3 workers"])("%s server groups", (label) => {
+  const r = () => runs[label];
+  const [, overrides] = CASES[label];
+  const webCount = Number(overrides.webCount ?? 3);
+  const workerCount = Number(overrides.workerCount ?? 2);
+  const groups = () => servers(r()).filter((s) => s.group !== undefined);
+
+  it("runs the web servers as one group in the load balancer's target group, with ELB health checks, over both zones", () => {
+    const web = servers(r()).filter((s) => s.roles.includes("web"));
+    expect(web.map((s) => `${s.name}: ${s.resource.type} of ${s.count}`)).toEqual([`${web[0].name}: ${T.autoScalingGroup} of ${webCount}`]);
+    const asg = web[0].resource;
+    const forwarded = forwardedTargetGroups(r());
+    expect(forwarded).toHaveLength(1);
+    expect(asList(asg.inputs.targetGroupArns)).toEqual(forwarded);
+    // A server whose /healthz fails is replaced, not only one whose VM fails; after it had time to boot.
+    expect(asg.inputs.healthCheckType).toBe("ELB");
+    expect(Number(asg.inputs.healthCheckGracePeriod)).toBeGreaterThan(0);
+    // Both zones' server subnets: private behind a NAT gateway, public (with public addresses) without NAT.
+    const nat = of(r(), T.natGateway).length > 0;
+    const subnets = asList(asg.inputs.vpcZoneIdentifiers).sort();
+    const expected = of(r(), T.subnet).map((s) => String(s.id)).filter((id) => awsSubnetIsPublic(r(), id) === !nat).sort();
+    expect(expected).toHaveLength(2);
+    expect(subnets).toEqual(expected);
+    const zones = subnets.map((id) => resolve(r(), T.subnet, id)?.inputs.availabilityZone);
+    expect(new Set(zones).size).toBe(2);
+    expect(placement(r(), asg).publicAddress).toBe(!nat);
+  });
+
+  it("rolls a changed template through every group: its latest version, a Rolling refresh that never drops below the count", () => {
+    expect(groups().length).toBeGreaterThan(0);
+    for (const g of groups()) {
+      const asg = g.resource;
+      // A fixed version ("$Latest", "$Default", a number) would not change when the template does, and a
+      // refresh starts only when the group's launch template changes.
+      expect({ group: g.name, launchTemplate: asg.inputs.launchTemplate })
+        .toEqual({ group: g.name, launchTemplate: { id: g.spec.id, version: String(MOCK_TEMPLATE_VERSION) } });
+      const refresh = (asg.inputs.instanceRefresh ?? {}) as Obj;
+      const prefs = (refresh.preferences ?? {}) as Obj;
+      expect({ group: g.name, strategy: refresh.strategy, keepsCapacity: Number(prefs.minHealthyPercentage) >= 100 })
+        .toEqual({ group: g.name, strategy: "Rolling", keepsCapacity: true });
+      // Room for the new servers that go into service before old ones leave.
+      const max = Math.max(Number(prefs.maxHealthyPercentage ?? 100), 100);
+      expect({ group: g.name, min: g.group!.min, desired: g.count, roomForRefresh: g.group!.max >= Math.ceil((g.count * max) / 100) && g.group!.max > g.count })
+        .toEqual({ group: g.name, min: g.count, desired: g.count, roomForRefresh: true });
+    }
+  });
+
+  it("runs the one scheduler on an EC2 instance of its own, and the other workers as a group with no load balancer and no inbound rule", () => {
+    const all = servers(r());
+    const schedulers = all.filter((s) => s.roles.includes("scheduler"));
+    expect(schedulers.map((s) => `${s.name}: ${s.resource.type} of ${s.count}`)).toEqual([`${schedulers[0]?.name}: ${T.instance} of 1`]);
+    const workers = all.filter((s) => s.group !== undefined && s.roles.includes("worker"));
+    expect(workers.map((s) => `${s.roles.join("+")} of ${s.count}`)).toEqual([`worker of ${workerCount - 1}`]);
+    const [group] = workers;
+    expect({ targetGroups: asList(group.resource.inputs.targetGroupArns), healthCheckType: group.resource.inputs.healthCheckType })
+      .toEqual({ targetGroups: [], healthCheckType: "EC2" });
+    // Neither as the inspector reads it nor as a raw rule on any security group its servers wear
+    // (SSH stays closed: the stack lists no admin addresses).
+    expect(ingress(r()).filter((rule) => rule.targets.some((t) => t.resource === group.resource)).map((x) => x.rule.name)).toEqual([]);
+    const worn = templateGroups(group.spec);
+    expect(worn.length).toBeGreaterThan(0);
+    const raw = [
+      ...[T.ingressRule, T.legacyRule].flatMap((t) => of(r(), t)).filter((x) => x.inputs.type !== "egress" && worn.includes(String(x.inputs.securityGroupId))),
+      ...of(r(), T.securityGroup).filter((sg) => worn.includes(String(sg.id)) && asList(sg.inputs.ingress).length > 0),
+    ];
+    expect(raw.map((x) => x.name)).toEqual([]);
+  });
+
+  // EC2 refuses a second security group of one name in a VPC (InvalidGroup.Duplicate), and a group is
+  // named like its role ("shop-aws-prod-web"), so its own security group must be named apart.
+  it("gives every security group a name no other security group of its VPC has", () => {
+    const byName = new Map<string, string[]>();
+    for (const sg of of(r(), T.securityGroup)) {
+      const key = `${String(sg.inputs.vpcId)} ${String(sg.inputs.name ?? sg.name)}`;
+      byName.set(key, [...(byName.get(key) ?? []), sg.name]);
+    }
+    expect([...byName.entries()].filter(([, list]) => list.length > 1)).toEqual([]);
+  });
+});
+
+describe("aws-prod: launch template versions and a new release", () => {
+  let bumped: RunResult;
+  let release: RunResult;
+  beforeAll(async () => {
+    bumped = await planWithTemplateVersion("aws-prod", 7);
+    release = await planStack("aws-prod", { appRef: "v9.9.9" });
+  });
+
+  it("asks each group for its template's latest version, whatever that is", () => {
+    const found = servers(bumped).filter((s) => s.group !== undefined);
+    expect(found.length).toBeGreaterThan(0);
+    for (const g of found) expect({ group: g.name, version: (g.resource.inputs.launchTemplate as Obj).version }).toEqual({ group: g.name, version: "7" });
+  });
+
+  it("changes every group's template user data on a new release, so instance refresh rolls it, and no stateful resource", () => {
+    const before = runs["aws-prod"];
+    expect(dataSnapshot(before).length).toBeGreaterThan(0);
+    expect(dataSnapshot(release)).toEqual(dataSnapshot(before));
+    const groupsOf = (p: RunResult) => servers(p).filter((s) => s.group !== undefined);
+    expect(groupsOf(release).map((g) => g.name)).toEqual(groupsOf(before).map((g) => g.name));
+    expect(groupsOf(release).map((g) => g.roles.join("+")).sort()).toEqual(["web", "worker"]);
+    for (const g of groupsOf(release)) {
+      const old = groupsOf(before).find((x) => x.name === g.name)!;
+      // The same template, updated: a new version, which the group follows (see above).
+      expect(g.spec.urn).toBe(old.spec.urn);
+      expect(awsUserData(g.spec).text).not.toBe(awsUserData(old.spec).text);
+      const ref = (s: Server) => sourceShell(file(s, "/etc/shop/deploy.conf").content, ["APP_REF"]).APP_REF;
+      expect({ group: g.name, before: ref(old), after: ref(g) }).toEqual({ group: g.name, before: "v1.4.2", after: "v9.9.9" });
+    }
   });
 });
 

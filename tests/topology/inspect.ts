@@ -1,5 +1,6 @@
 /**
- * Reads a recorded plan (harness/mockRuntime) as cloud-neutral facts: servers and their roles, what each
+ * Reads a recorded plan (harness/mockRuntime) as cloud-neutral facts: servers (alone, or a group of `count`
+ * interchangeable ones from one template, e.g. an AWS auto scaling group) and their roles, what each
  * firewall or security group admits and to what, where data stores live and who may reach them, what is
  * stateful, where each secret file lives. Each cloud's mapping is written once, in the table at the
  * bottom; tests ask the neutral questions and never look at a resource type themselves.
@@ -30,14 +31,27 @@ export interface ServerFile {
   owner: string;
   /** `user-data`: inside the server's cloud-config. `secret-store`: fetched at boot from the cloud's secret store. */
   location: "user-data" | "secret-store";
-  /** The resource that holds the file (the server for user data, the parameter for the secret store). */
+  /** The resource that holds the file (the server's boot spec for user data, the parameter for the secret store). */
   holder: RecordedResource;
 }
 
+/**
+ * One server, or a group of interchangeable servers that the cloud keeps running from one template (an
+ * auto scaling group and its launch template on AWS). Every server of a group boots the same user data,
+ * wears the same firewall and reads the same secret files, so one fact stands for all of them; `count`
+ * says how many there are.
+ */
 export interface Server {
   /** Logical (Pulumi) name. */
   name: string;
+  /** The server itself (droplet, instance), or the group. Ingress targets and data volumes point here. */
   resource: RecordedResource;
+  /** What it boots with (user data, image, disks, identity): the server itself, or its group's template. */
+  spec: RecordedResource;
+  /** How many servers this stands for: 1, or the number its group keeps running. */
+  count: number;
+  /** Set for a group: its bounds (a rolling release may run up to `max` for a while). */
+  group?: { min: number; max: number };
   /** Roles as the cloud records them (tags on DigitalOcean, role security groups on AWS), sorted. */
   roles: string[];
   /** The decoded cloud-config text. */
@@ -155,6 +169,11 @@ export function servers(result: RunResult): Server[] {
   return ix.memo("servers", () => INSPECTORS[ix.cloud].servers(ix));
 }
 
+/** How many servers run: a group counts as the servers it keeps running. */
+export function serverCount(list: Server[]): number {
+  return list.reduce((n, s) => n + s.count, 0);
+}
+
 export function ingress(result: RunResult): Ingress[] {
   const ix = index(result);
   return ix.memo("ingress", () => INSPECTORS[ix.cloud].ingress(ix));
@@ -239,6 +258,15 @@ export function stableView(result: RunResult, resource: RecordedResource): { urn
     : Array.isArray(v) ? v.map(byUrn)
       : v && typeof v === "object" ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, byUrn(x)])) : v;
   return { urn: resource.urn, protect: resource.protect, inputs: byUrn(resource.plainInputs) };
+}
+
+/** Stateful resources and the generated credentials they hold, as comparable values (see {@link stableView}). */
+export function dataSnapshot(result: RunResult): ReturnType<typeof stableView>[] {
+  const resources = [
+    ...statefulResources(result).map((s) => s.resource),
+    ...result.resources.filter((x) => x.type.startsWith("random:")),
+  ];
+  return resources.map((x) => stableView(result, x)).sort((a, b) => a.urn.localeCompare(b.urn));
 }
 
 /** Low-level access for cloud-specific tests. */
@@ -329,17 +357,33 @@ function isLinuxServer(ix: Index, r: RecordedResource): boolean {
   return parent?.type === "fullstack:compute:LinuxServer";
 }
 
+function isLinuxServerGroup(ix: Index, r: RecordedResource): boolean {
+  const parent = ix.result.resources.find((p) => p.urn === r.parent);
+  return parent?.type === "fullstack:compute:LinuxServerGroup";
+}
+
 interface CloudConfigFile { path: string; content: string; permissions: string; owner?: string }
 
+/** How a server is run: alone (the resource is the server) or as a group launched from a template. */
+interface Launch {
+  resource: RecordedResource;
+  spec: RecordedResource;
+  count: number;
+  group?: { min: number; max: number };
+}
+
+const alone = (resource: RecordedResource): Launch => ({ resource, spec: resource, count: 1 });
+
 /** Builds a Server from its decoded user data and the files the cloud's secret store adds. */
-function makeServer(resource: RecordedResource, roles: string[], userData: string, userDataSecret: boolean,
+function makeServer(launch: Launch, roles: string[], userData: string, userDataSecret: boolean,
   secretStore?: { holder: RecordedResource; files: CloudConfigFile[]; readyAfterPath: string }): Server {
+  const { resource, spec } = launch;
   if (!userData.startsWith("#cloud-config\n")) throw new Error(`${resource.name}: user data is not a cloud-config`);
   const cloudConfig = obj(parse(userData));
   const runcmd = list(cloudConfig.runcmd).map((c) => (Array.isArray(c) ? c.join(" ") : String(c)));
   const inline = list(cloudConfig.write_files).map((f) => f as CloudConfigFile);
   const files: ServerFile[] = [
-    ...inline.map((f): ServerFile => ({ path: f.path, content: f.content, permissions: f.permissions, owner: f.owner ?? "root:root", location: "user-data", holder: resource })),
+    ...inline.map((f): ServerFile => ({ path: f.path, content: f.content, permissions: f.permissions, owner: f.owner ?? "root:root", location: "user-data", holder: spec })),
     ...(secretStore?.files ?? []).map((f): ServerFile => ({
       path: f.path, content: f.content, permissions: f.permissions, owner: f.owner ?? "root:root", location: "secret-store", holder: secretStore!.holder,
     })),
@@ -347,6 +391,9 @@ function makeServer(resource: RecordedResource, roles: string[], userData: strin
   return {
     name: resource.name,
     resource,
+    spec,
+    count: launch.count,
+    ...(launch.group ? { group: launch.group } : {}),
     roles: [...roles].sort(),
     userData,
     userDataSecret,
@@ -438,7 +485,7 @@ const digitalOcean: CloudInspector = {
       const roles = strings(d.inputs.tags)
         .filter((t) => t.startsWith(`${ix.rolePrefix}-`))
         .map((t) => t.slice(ix.rolePrefix.length + 1));
-      return makeServer(d, roles, String(d.plainInputs.userData ?? ""), d.inputs.userData === SECRET);
+      return makeServer(alone(d), roles, String(d.plainInputs.userData ?? ""), d.inputs.userData === SECRET);
     });
   },
 
@@ -559,6 +606,8 @@ const digitalOcean: CloudInspector = {
 
 const AWS = {
   instance: "aws:ec2/instance:Instance",
+  launchTemplate: "aws:ec2/launchTemplate:LaunchTemplate",
+  autoScalingGroup: "aws:autoscaling/group:Group",
   securityGroup: "aws:ec2/securityGroup:SecurityGroup",
   ingressRule: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
   legacyRule: "aws:ec2/securityGroupRule:SecurityGroupRule",
@@ -578,16 +627,33 @@ const AWS = {
   queue: "aws:sqs/queue:Queue",
 } as const;
 
-/** The user data an instance boots with: base64 of gzip (userDataBase64) or plain text (userData). */
-export function awsUserData(instance: RecordedResource): { text: string; bytes: number; secret: boolean } {
-  const b64 = instance.plainInputs.userDataBase64;
-  if (typeof b64 === "string") {
-    const raw = Buffer.from(b64, "base64");
+/** The input that carries base64 user data: an instance's userDataBase64, a launch template's userData (always base64). */
+function base64UserDataField(resource: RecordedResource): "userDataBase64" | "userData" | undefined {
+  if (resource.type === AWS.launchTemplate) return "userData";
+  return typeof resource.plainInputs.userDataBase64 === "string" ? "userDataBase64" : undefined;
+}
+
+/**
+ * The user data an instance or a launch template boots with: base64 (of gzip, or of plain text) in an
+ * instance's userDataBase64 or a template's userData, or an instance's plain userData. `bytes` is what
+ * EC2 stores (after base64 decoding).
+ */
+export function awsUserData(resource: RecordedResource): { text: string; bytes: number; secret: boolean } {
+  const field = base64UserDataField(resource);
+  if (field) {
+    const raw = Buffer.from(String(resource.plainInputs[field] ?? ""), "base64");
     const text = raw[0] === 0x1f && raw[1] === 0x8b ? gunzipSync(raw).toString("utf8") : raw.toString("utf8");
-    return { text, bytes: raw.length, secret: instance.inputs.userDataBase64 === SECRET };
+    return { text, bytes: raw.length, secret: resource.inputs[field] === SECRET };
   }
-  const text = String(instance.plainInputs.userData ?? "");
-  return { text, bytes: Buffer.byteLength(text, "utf8"), secret: instance.inputs.userData === SECRET };
+  const text = String(resource.plainInputs.userData ?? "");
+  return { text, bytes: Buffer.byteLength(text, "utf8"), secret: resource.inputs.userData === SECRET };
+}
+
+/** The launch template an auto scaling group launches its servers from. */
+export function awsLaunchTemplateOf(result: RunResult, group: RecordedResource): RecordedResource | undefined {
+  const ix = index(result);
+  const ref = obj(group.inputs.launchTemplate).id ?? obj(group.inputs.launchTemplate).name;
+  return ix.ofType(AWS.launchTemplate).find((t) => t.id === ref || t.inputs.name === ref);
 }
 
 /** Is this subnet routed to an internet gateway (a public subnet)? */
@@ -600,9 +666,12 @@ export function awsSubnetIsPublic(result: RunResult, subnetId: unknown): boolean
     .some((rt) => list(rt?.inputs.routes).some((route) => igws.has(String(obj(route).gatewayId))));
 }
 
-/** The security groups a resource wears. */
+/** The security groups a resource wears (a launch template's, on its network interfaces as well). */
 function groupsOf(r: RecordedResource): string[] {
-  return strings(r.inputs.vpcSecurityGroupIds ?? r.inputs.securityGroups ?? r.inputs.securityGroupIds);
+  return [...new Set([
+    ...strings(r.inputs.vpcSecurityGroupIds ?? r.inputs.securityGroups ?? r.inputs.securityGroupIds),
+    ...list(r.inputs.networkInterfaces).flatMap((ni) => strings(obj(ni).securityGroups)),
+  ])];
 }
 
 function awsRoleOfGroup(sg: RecordedResource | undefined): string | undefined {
@@ -627,10 +696,25 @@ function awsSecretStore(ix: Index, userData: string): { holder: RecordedResource
 
 const aws: CloudInspector = {
   servers(ix) {
-    return ix.ofType(AWS.instance).filter((i) => isLinuxServer(ix, i)).map((instance) => {
-      const roles = groupsOf(instance).map((id) => awsRoleOfGroup(ix.byId.get(id))).filter((r): r is string => r !== undefined);
-      const ud = awsUserData(instance);
-      return makeServer(instance, roles, ud.text, ud.secret, awsSecretStore(ix, ud.text));
+    // Single servers are instances; a group is an auto scaling group launching from a template. Either
+    // way the roles are the role security groups it wears and the user data is what it boots.
+    const launches: Launch[] = [
+      ...ix.ofType(AWS.instance).filter((i) => isLinuxServer(ix, i)).map(alone),
+      ...ix.ofType(AWS.autoScalingGroup).filter((g) => isLinuxServerGroup(ix, g)).map((group): Launch => {
+        const template = awsLaunchTemplateOf(ix.result, group);
+        if (!template) throw new Error(`${group.name} launches from no launch template of the stack`);
+        const min = Number(group.inputs.minSize);
+        return {
+          resource: group, spec: template,
+          count: Number(group.inputs.desiredCapacity ?? min),
+          group: { min, max: Number(group.inputs.maxSize) },
+        };
+      }),
+    ];
+    return launches.map((launch) => {
+      const roles = groupsOf(launch.spec).map((id) => awsRoleOfGroup(ix.byId.get(id))).filter((r): r is string => r !== undefined);
+      const ud = awsUserData(launch.spec);
+      return makeServer(launch, roles, ud.text, ud.secret, awsSecretStore(ix, ud.text));
     });
   },
 
@@ -639,11 +723,12 @@ const aws: CloudInspector = {
     const albGroups = new Set(ix.ofType(AWS.alb).flatMap(groupsOf));
     const targetsOf = (sgId: string): Target[] => {
       const users: Target[] = [];
-      for (const inst of ix.ofType(AWS.instance).filter((i) => groupsOf(i).includes(sgId))) {
-        const server = all.find((s) => s.resource === inst);
+      // Instances wear security groups themselves; a group's servers wear their launch template's.
+      for (const spec of [...ix.ofType(AWS.instance), ...ix.ofType(AWS.launchTemplate)].filter((i) => groupsOf(i).includes(sgId))) {
+        const server = all.find((s) => s.spec === spec);
         users.push(server
-          ? { kind: "server", name: server.name, roles: server.roles, resource: inst }
-          : { kind: "other", name: inst.name, roles: [], resource: inst });
+          ? { kind: "server", name: server.name, roles: server.roles, resource: server.resource }
+          : { kind: "other", name: spec.name, roles: [], resource: spec });
       }
       for (const alb of ix.ofType(AWS.alb).filter((a) => groupsOf(a).includes(sgId))) users.push({ kind: "loadBalancer", name: alb.name, roles: [], resource: alb });
       for (const db of ix.ofType(AWS.rds).filter((d) => groupsOf(d).includes(sgId))) users.push({ kind: "postgres", name: db.name, roles: [], resource: db });
@@ -754,8 +839,9 @@ const aws: CloudInspector = {
 
   visibleText(resource) {
     const parts = [stringLeaves(resource.inputs)];
-    // Base64 of gzip hides nothing from whoever reads it: check the decoded text.
-    if (resource.type === AWS.instance && resource.inputs.userDataBase64 !== undefined && resource.inputs.userDataBase64 !== SECRET) {
+    // Base64 of gzip hides nothing from whoever reads it: check the decoded text (instances and launch templates).
+    const field = base64UserDataField(resource);
+    if (field && resource.inputs[field] !== undefined && resource.inputs[field] !== SECRET) {
       parts.push(awsUserData(resource).text);
     }
     return parts.join("\n");

@@ -6,10 +6,10 @@
  */
 import type { RunResult } from "../../harness/mockRuntime";
 import { readStackConfig } from "../../tools/stackConfig";
-import { ROOT, planStack, sourceShell } from "../helpers";
+import { ROOT, planStack, runPython, sourceShell } from "../helpers";
 import {
   POSTGRES_ENV, POSTGRES_SETUP, REDIS_CONF, VOLUME_SCRIPT, WORLD,
-  cloudOf, dataStores, dataVolumes, file, hasFile, ingress, rulesOnPort, secretAtoms, secretFiles, servers, stableView,
+  cloudOf, dataSnapshot, dataStores, dataVolumes, file, hasFile, ingress, rulesOnPort, secretAtoms, secretFiles, serverCount, servers,
   secretsInFile, statefulResources, stringLeaves, visibleText, worldOpenPorts, type Cloud, type Server,
 } from "./inspect";
 
@@ -38,14 +38,57 @@ function stackValue<T>(stack: string, key: string, fallback: T): T {
   }
 }
 
-/** Stateful resources and the generated credentials they hold, as comparable values. */
-function dataSnapshot(r: RunResult) {
-  const resources = [
-    ...statefulResources(r).map((s) => s.resource),
-    ...r.resources.filter((x) => x.type.startsWith("random:")),
-  ];
-  return resources.map((x) => stableView(r, x)).sort((a, b) => a.urn.localeCompare(b.urn));
-}
+const DEPLOY_CONF = "/etc/shop/deploy.conf";
+const DEPLOY_SCRIPT = "/usr/local/sbin/shop-deploy";
+
+/**
+ * Stand-ins for the PostgreSQL drivers and for `manage.py` that log, in order, what a migrate script
+ * does: connect, statements (and whether a transaction was open), commit, rollback, close, migrate.
+ */
+const MIGRATE_STUBS: Record<string, string> = (() => {
+  const driver = [
+    "import os",
+    "",
+    "def log(line):",
+    "    with open(os.environ['STUB_LOG'], 'a') as f:",
+    "        f.write(line + '\\n')",
+    "",
+    "class Cursor:",
+    "    def __init__(self, conn):",
+    "        self.conn = conn",
+    "    def __enter__(self):",
+    "        return self",
+    "    def __exit__(self, *exc):",
+    "        return False",
+    "    def close(self):",
+    "        pass",
+    "    def execute(self, sql, params=()):",
+    "        mode = 'autocommit' if self.conn.autocommit else 'in transaction'",
+    "        log(mode + ': ' + sql.replace('%s', '{}').format(*params))",
+    "",
+    "class Connection:",
+    "    def __init__(self, autocommit):",
+    "        self.autocommit = autocommit",
+    "    def cursor(self):",
+    "        return Cursor(self)",
+    "    def commit(self):",
+    "        log('commit')",
+    "    def rollback(self):",
+    "        log('rollback')",
+    "    def close(self):",
+    "        log('close')",
+    "",
+    "def connect(url, autocommit=False, **kwargs):",
+    "    log('connect ' + url)",
+    "    return Connection(autocommit)",
+    "",
+  ].join("\n");
+  return {
+    "psycopg.py": driver,
+    "psycopg2.py": driver,
+    "manage.py": "import os, sys\nwith open(os.environ['STUB_LOG'], 'a') as f:\n    f.write('manage.py ' + ' '.join(sys.argv[1:]) + '\\n')\n",
+  };
+})();
 
 /** Plans of the checked-in stacks, shared by the blocks below. */
 const base: Record<string, RunResult> = {};
@@ -76,7 +119,7 @@ describe.each(STACKS)("$stack ($cloud, $profile)", ({ stack, cloud, profile }) =
   it("is read as the expected cloud, with every server carrying its roles", () => {
     expect(cloudOf(r)).toBe(cloud);
     const all = servers(r);
-    expect(all.filter((s) => s.roles.includes("web"))).toHaveLength(webCount);
+    expect(serverCount(all.filter((s) => s.roles.includes("web")))).toBe(webCount);
     for (const s of all) expect(`${s.name}: ${s.roles.length}`).not.toBe(`${s.name}: 0`);
     if (profile === "single") expect(all.map((s) => s.roles)).toEqual([["postgres", "redis", "scheduler", "web", "worker"]]);
   });
@@ -181,15 +224,45 @@ describe.each(STACKS)("$stack ($cloud, $profile)", ({ stack, cloud, profile }) =
     }
   });
 
-  it("runs exactly one scheduler, and migrates from exactly one web server", () => {
+  it("runs exactly one scheduler, outside any group; migrates from one web server, or from one web group a server at a time under a lock; never from workers", () => {
     const all = servers(r);
     const schedulers = all.filter((s) => hasFile(s, "/etc/systemd/system/shop-scheduler.service"));
     expect(names(schedulers)).toHaveLength(1);
+    // A group is no place for it: it may run more servers than its count during a rolling release,
+    // and two schedulers send every periodic task twice.
+    expect(schedulers.map((s) => `${s.name}: ${s.count} server${s.group ? " in a group" : ""}`)).toEqual([`${schedulers[0].name}: 1 server`]);
     expect(schedulers[0].roles).toEqual(expect.arrayContaining(["scheduler", "worker"]));
-    const migrating = all.filter((s) =>
-      sourceShell(file(s, "/etc/shop/deploy.conf").content, ["APP_RUN_MIGRATIONS"]).APP_RUN_MIGRATIONS === "yes");
+
+    const conf = (s: Server) => sourceShell(file(s, DEPLOY_CONF).content, ["APP_RUN_MIGRATIONS", "APP_MIGRATE_SCRIPT", "APP_FRAMEWORK"]);
+    const migrating = all.filter((s) => conf(s).APP_RUN_MIGRATIONS === "yes");
+    // Workers only run code, whether alone or in a group (the single box is a web server as well).
+    const workers = all.filter((s) => s.roles.includes("worker") && !s.roles.includes("web"));
+    expect(workers.map((s) => `${s.name}: ${conf(s).APP_RUN_MIGRATIONS}`)).toEqual(workers.map((s) => `${s.name}: no`));
+    // One migrator: one web server (the others leave it to that one), or one web group.
     expect(names(migrating)).toHaveLength(1);
-    expect(migrating[0].roles).toContain("web");
+    const [migrator] = migrating;
+    expect(migrator.roles).toContain("web");
+    if (migrator.group === undefined) return;
+
+    // Every server of a group migrates as it boots, and a rolling release (or a replacement) boots
+    // several at once: the deploy script migrates only through the migrate script...
+    const { APP_MIGRATE_SCRIPT: script, APP_FRAMEWORK: framework } = conf(migrator);
+    const runs = file(migrator, DEPLOY_SCRIPT).content.split("\n")
+      .filter((l) => !/^\s*(#|echo\b)/.test(l) && /\bmigrate\b|APP_MIGRATE_SCRIPT/.test(l));
+    expect(runs).toEqual([expect.stringMatching(/^\s*if \[ "\$APP_RUN_MIGRATIONS" = yes \]; then as_app .* "\$APP_MIGRATE_SCRIPT"; fi$/)]);
+    if (framework !== "django") return; // the deploy script migrates Django apps only
+    // ...which, run as the deploy script runs it, takes a transaction-scoped advisory lock, migrates while
+    // holding it, and only then ends the transaction that releases it.
+    expect(hasFile(migrator, script)).toBe(true);
+    const run = runPython(file(migrator, script).content, MIGRATE_STUBS, { DATABASE_URL: "postgresql://shop:pw@db.internal:5432/shop" });
+    expect({ status: run.status, output: run.output }).toEqual({ status: 0, output: expect.any(String) });
+    const log = run.log;
+    const lock = log.findIndex((l) => /^in transaction: SELECT pg_advisory_xact_lock\(\d+\)$/.test(l));
+    const migrate = log.indexOf("manage.py migrate --noinput");
+    const released = log.findIndex((l, i) => i > lock && /^(commit|rollback|close)$/.test(l));
+    expect({ log, lock: lock >= 0, migratesHoldingIt: lock < migrate && migrate < released })
+      .toEqual({ log, lock: true, migratesHoldingIt: true });
+    expect(log.filter((l) => l.startsWith("manage.py"))).toEqual(["manage.py migrate --noinput"]);
   });
 
   it("protects stateful resources outside dev and never force-destroys them", () => {
@@ -237,7 +310,7 @@ describe.each(STACKS)("$stack ($cloud, $profile)", ({ stack, cloud, profile }) =
     expect(before.length).toBeGreaterThan(0);
     expect(after).toEqual(before);
     // The change did reach the servers (the comparison is not vacuous).
-    expect(servers(changed).filter((s) => s.roles.includes("web"))).toHaveLength(changedWebCount);
+    expect(serverCount(servers(changed).filter((s) => s.roles.includes("web")))).toBe(changedWebCount);
     const ud = (p: RunResult) => servers(p).find((s) => s.roles.includes("web"))!.userData;
     expect(ud(changed)).not.toBe(ud(r));
   });
@@ -250,8 +323,9 @@ describe("both clouds build the same shape for a profile", () => {
     for (const stack of pairs.flatMap(([, a, b]) => [a, b])) runs[stack] ??= await planStack(stack);
   });
 
+  // A group stands for `count` servers of one shape.
   const shape = (r: RunResult) => servers(r)
-    .map((s) => `${s.roles.join("+")}: ${secretFiles(s).map((f) => f.path).sort().join(" ")}`)
+    .flatMap((s) => Array.from({ length: s.count }, () => `${s.roles.join("+")}: ${secretFiles(s).map((f) => f.path).sort().join(" ")}`))
     .sort();
 
   it.each(pairs)("%s: same roles per server and the same secret files", (_profile, doStack, awsStack) => {

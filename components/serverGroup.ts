@@ -1,0 +1,130 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { IngressRule, LoadBalancerHandle, ServerGroupHandle } from "../clouds";
+import type { AppSpec, Role, WebSpec, WorkerSpec } from "../provisioning";
+import { CATALOG, SettingsError, validate, type AccessSettings, type OperatingSystem } from "../settings";
+import { checkRoleArgs, renderServer, serverShape } from "./linuxServer";
+import type { Network } from "./network";
+
+export interface LinuxServerGroupArgs {
+  /** The private network the servers join; it also decides the cloud, which must have server groups. */
+  network: Network;
+  /** Roles every server of the group plays: stateless ones only (web, worker). */
+  roles: Extract<Role, "web" | "worker">[];
+  /** Servers the group keeps running (1 to 50). */
+  count: number;
+  /**
+   * Server size in the cloud's terms.
+   * @default the cloud's smallest general-purpose size (e.g. "t3.small" on AWS)
+   */
+  size?: string;
+  /**
+   * Operating system.
+   * @default "ubuntu-24.04"
+   */
+  os?: OperatingSystem;
+  /**
+   * Name of the group and of its servers.
+   * @default the component name
+   */
+  groupName?: string;
+  /** Who may log in, and from where. SSH stays closed unless `adminCidrs` lists addresses. */
+  access: AccessSettings;
+  /**
+   * Server time zone.
+   * @default "UTC"
+   */
+  timezone?: string;
+  /**
+   * Swap file size in MiB (0 for none).
+   * @default 1024
+   */
+  swapMb?: number;
+  /**
+   * Inbound traffic to admit besides SSH, in the cloud firewall and the host firewall.
+   * @default [] (nothing but SSH from `access.adminCidrs`)
+   */
+  ingress?: IngressRule[];
+  /** Servers register with this load balancer, and one that fails its health check is replaced. */
+  loadBalancer?: LoadBalancerHandle;
+  /** The app to deploy (required by both roles). */
+  app: pulumi.Input<AppSpec>;
+  /** nginx and gunicorn settings (required by the web role). */
+  web?: pulumi.Input<WebSpec>;
+  /** Task queue settings (required by the worker role). */
+  worker?: pulumi.Input<WorkerSpec>;
+  /** Buckets the servers' code may read and write. */
+  bucketAccess?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Queues (SQS ARNs) the servers' code may use. */
+  queueAccess?: pulumi.Input<pulumi.Input<string>[]>;
+}
+
+/**
+ * N interchangeable servers from one template that the cloud keeps running: an auto scaling group on
+ * AWS. A server whose VM fails (or, behind a load balancer, whose `/healthz` fails) is replaced, and a
+ * new template (a new release: the rendered cloud-config changed; a new size) rolls through the group,
+ * new servers in service before old ones stop, so capacity never drops below `count`.
+ *
+ * Only for stateless roles: every server boots the same cloud-config, so nothing in it may be unique to
+ * one server. The stack's one scheduler stays on a {@link LinuxServer}; migrations run on every new web
+ * server of a release, one at a time under a PostgreSQL advisory lock (see the deploy script), so the
+ * first does the work and the others find nothing to do.
+ *
+ * @example
+ * ```ts
+ * const group = new LinuxServerGroup("shop-web", {
+ *   network, roles: ["web"], count: 3, size: "t3.small", access, app, web,
+ *   ingress: [{ port: 80, protocol: "tcp", source: { kind: "loadBalancer", loadBalancer: lb }, description: "HTTP from the load balancer" }],
+ *   loadBalancer: lb,
+ * });
+ * export const groupName = group.groupName;
+ * ```
+ */
+export class LinuxServerGroup extends pulumi.ComponentResource {
+  readonly id: pulumi.Output<string>;
+  /** The group's physical name (the cloud's console lists its servers under it). */
+  readonly groupName: pulumi.Output<string>;
+  /** The rendered cloud-config every server boots. */
+  readonly userData: pulumi.Output<string>;
+  readonly handle: ServerGroupHandle;
+
+  constructor(name: string, args: LinuxServerGroupArgs, opts?: pulumi.ComponentResourceOptions) {
+    const adapter = args.network.adapter;
+    const catalog = CATALOG[args.network.cloud];
+    if (!adapter.serverGroup) {
+      throw new SettingsError("LinuxServerGroup.network", args.network.cloud, `is ${catalog.title}, which has no server groups here`,
+        "use LinuxServer for each server");
+    }
+    const count = validate.integer("LinuxServerGroup.count", args.count, 1, 50);
+    const { size, os } = serverShape("LinuxServerGroup", args.network, args.size, args.os);
+    const groupName = validate.matches("LinuxServerGroup.groupName", args.groupName ?? name, /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/,
+      "a group name", "use lowercase letters, digits and dashes");
+    for (const [i, role] of args.roles.entries()) {
+      validate.oneOf(`LinuxServerGroup.roles[${i}]`, role, ["web", "worker"] as const, "a stateless role");
+    }
+    checkRoleArgs(`LinuxServerGroup "${name}"`, args.roles, args);
+    super("fullstack:compute:LinuxServerGroup", name, {}, opts);
+
+    const { ingress, userData, secretFiles } = renderServer(`LinuxServerGroup "${name}"`, args.network, groupName, { ...args, os });
+    this.handle = adapter.serverGroup(name, {
+      name: groupName,
+      count,
+      region: args.network.handle.region,
+      size,
+      os,
+      userData,
+      network: args.network.handle,
+      roles: args.roles.map((r) => args.network.role(r)),
+      sshKeyIds: args.access.sshKeyIds,
+      secretFiles,
+      ingress,
+      loadBalancer: args.loadBalancer,
+      bucketAccess: args.bucketAccess,
+      queueAccess: args.queueAccess,
+    }, { parent: this });
+
+    this.id = this.handle.id;
+    this.groupName = this.handle.name;
+    this.userData = userData;
+    this.registerOutputs({ id: this.id, groupName: this.groupName });
+  }
+}
