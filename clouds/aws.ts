@@ -29,6 +29,12 @@ const CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6";
 /** TLS 1.3 and 1.2 only. */
 const ALB_TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
 export const SECRET_FETCH_SCRIPT = "/usr/local/sbin/fullstack-fetch-secrets";
+export const DRAIN_SCRIPT = "/usr/local/sbin/fullstack-group-drain";
+export const DRAIN_UNIT = "fullstack-group-drain.service";
+/** The auto scaling lifecycle hook a leaving server completes once its services have stopped. */
+export const DRAIN_HOOK = "fullstack-drain";
+/** The longest an auto scaling lifecycle hook may wait (AWS's limit). */
+const MAX_HOOK_SECONDS = 7200;
 
 interface AwsNetwork {
   vpcId: pulumi.Output<string>;
@@ -86,6 +92,65 @@ export function renderSecretFetchScript(parameter: string, region: string): stri
     "    os.chown(f['path'], pwd.getpwnam(user).pw_uid, grp.getgrnam(group or user).gr_gid)",
     "    os.chmod(f['path'], int(f['permissions'], 8))",
     "    print('fetch-secrets: wrote ' + f['path'])",
+    "",
+  ].join("\n");
+}
+
+/**
+ * The watcher a server of an auto scaling group runs: it polls the instance metadata for the group's
+ * decision to terminate it (a rolling release, a smaller group), stops the given services (systemd gives
+ * each its stop timeout, so running tasks finish), then completes the lifecycle hook so the termination
+ * goes on. If anything fails, the hook's timeout lets the termination go on anyway. Honours
+ * AWS_EC2_METADATA_SERVICE_ENDPOINT like the AWS SDKs do.
+ */
+export function renderDrainScript(region: string, units: readonly string[]): string {
+  return [
+    "#!/usr/bin/python3",
+    "# Rendered by fullstack-pulumi: leaves the auto scaling group gracefully (stops services, then completes the lifecycle hook).",
+    "import os, subprocess, sys, time, urllib.error, urllib.request",
+    "import boto3",
+    "",
+    `REGION = ${JSON.stringify(region)}`,
+    `HOOK = ${JSON.stringify(DRAIN_HOOK)}`,
+    `UNITS = ${JSON.stringify(units)}`,
+    'IMDS = os.environ.get("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://169.254.169.254").rstrip("/")',
+    "",
+    "def metadata(path):",
+    "    token_request = urllib.request.Request(IMDS + '/latest/api/token', method='PUT',",
+    "                                           headers={'X-aws-ec2-metadata-token-ttl-seconds': '300'})",
+    "    token = urllib.request.urlopen(token_request, timeout=5).read().decode()",
+    "    request = urllib.request.Request(IMDS + '/latest/meta-data/' + path, headers={'X-aws-ec2-metadata-token': token})",
+    "    try:",
+    "        return urllib.request.urlopen(request, timeout=5).read().decode()",
+    "    except urllib.error.HTTPError as err:",
+    "        if err.code == 404:",
+    "            return None",
+    "        raise",
+    "",
+    "def wait_for_termination():",
+    "    while True:",
+    "        try:",
+    "            if metadata('autoscaling/target-lifecycle-state') == 'Terminated':",
+    "                return",
+    "        except Exception as err:  # the metadata service can be briefly unavailable",
+    "            print(f'group-drain: {err}', flush=True)",
+    "        time.sleep(5)",
+    "",
+    "def main():",
+    "    wait_for_termination()",
+    "    print('group-drain: leaving the group: stopping ' + ' '.join(UNITS), flush=True)",
+    "    stopped = subprocess.call(['systemctl', 'stop', *UNITS])",
+    "    instance = metadata('instance-id')",
+    "    autoscaling = boto3.client('autoscaling', region_name=REGION)",
+    "    found = autoscaling.describe_auto_scaling_instances(InstanceIds=[instance])['AutoScalingInstances']",
+    "    if not found:",
+    "        sys.exit('group-drain: this instance is in no auto scaling group')",
+    "    autoscaling.complete_lifecycle_action(LifecycleHookName=HOOK, AutoScalingGroupName=found[0]['AutoScalingGroupName'],",
+    "                                          InstanceId=instance, LifecycleActionResult='CONTINUE')",
+    "    print(f'group-drain: services stopped (systemctl exit {stopped}); termination goes on', flush=True)",
+    "",
+    "if __name__ == '__main__':",
+    "    main()",
     "",
   ].join("\n");
 }
@@ -211,7 +276,7 @@ function serverBase(name: string, physicalName: string, args: ServerSpec, opts: 
     return gzipSync(Buffer.from(u, "utf8"), { level: 9 }).toString("base64");
   }));
   return {
-    securityGroup, profile, ami, userDataBase64,
+    securityGroup, role, profile, ami, userDataBase64,
     securityGroupIds: [securityGroup.id, ...args.roles.map((r) => r.ref)],
     rolesTag: args.roles.map((r) => r.role).join(","),
   };
@@ -382,6 +447,35 @@ export const awsAdapter: CloudAdapter = {
     return handle;
   },
 
+  groupMemberPart(group, drain) {
+    return {
+      packages: ["python3-boto3"],
+      writeFiles: [
+        { path: DRAIN_SCRIPT, permissions: "0755", content: renderDrainScript(group.region, drain.units) },
+        {
+          path: `/etc/systemd/system/${DRAIN_UNIT}`, permissions: "0644", content: [
+            "# Rendered by fullstack-pulumi.",
+            "[Unit]",
+            `Description=Leave the auto scaling group ${group.name} gracefully`,
+            "After=network-online.target",
+            "Wants=network-online.target",
+            "",
+            "[Service]",
+            "Type=simple",
+            `ExecStart=${DRAIN_SCRIPT}`,
+            "Restart=on-failure",
+            "RestartSec=10",
+            "",
+            "[Install]",
+            "WantedBy=multi-user.target",
+            "",
+          ].join("\n"),
+        },
+      ],
+      runcmd: [["systemctl", "daemon-reload"], ["systemctl", "enable", "--now", DRAIN_UNIT]],
+    };
+  },
+
   serverGroup(name, args, opts): ServerGroupHandle {
     const net = details(args.network);
     const base = serverBase(name, args.name, args, opts, true);
@@ -440,6 +534,27 @@ export const awsAdapter: CloudAdapter = {
         { key: "Roles", value: base.rolesTag, propagateAtLaunch: true },
       ],
     }, opts);
+    if (args.drainSeconds !== undefined) {
+      // A leaving server stops its services first (see renderDrainScript); the hook holds its
+      // termination that long at most, then lets it go on even if the server never answered.
+      new aws.autoscaling.LifecycleHook(`${name}-drain`, {
+        name: DRAIN_HOOK,
+        autoscalingGroupName: group.name,
+        lifecycleTransition: "autoscaling:EC2_INSTANCE_TERMINATING",
+        heartbeatTimeout: pulumi.output(args.drainSeconds).apply((s) => Math.min(MAX_HOOK_SECONDS, s + 60)),
+        defaultResult: "CONTINUE",
+      }, opts);
+      new aws.iam.RolePolicy(`${name}-drain`, {
+        role: base.role.id,
+        policy: group.arn.apply((arn) => JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [
+            { Sid: "FindOwnGroup", Effect: "Allow", Action: ["autoscaling:DescribeAutoScalingInstances"], Resource: "*" },
+            { Sid: "LeaveOwnGroup", Effect: "Allow", Action: ["autoscaling:CompleteLifecycleAction"], Resource: [arn] },
+          ],
+        })),
+      }, opts);
+    }
     return { id: group.id, name: group.name };
   },
 

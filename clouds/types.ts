@@ -3,7 +3,7 @@
  * (resource types, naming rules, how a firewall names its sources) lives in the adapter behind it.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import type { SecretDelivery, WriteFile } from "../provisioning";
+import type { RolePart, SecretDelivery, WriteFile } from "../provisioning";
 import type { CloudName, NatMode, OperatingSystem } from "../settings";
 
 /** A private network the servers and data stores share. */
@@ -92,6 +92,14 @@ export interface ServerGroupRequest extends ServerSpec {
   readonly ingress: readonly IngressRule[];
   /** Register the servers with this load balancer and replace those it finds unhealthy. */
   readonly loadBalancer?: LoadBalancerHandle;
+  /** Seconds a leaving server may take to stop its services (see `groupMemberPart`). */
+  readonly drainSeconds?: pulumi.Input<number>;
+}
+
+/** Services a group's server stops before it leaves, and how long they may take. */
+export interface GroupDrain {
+  readonly units: readonly string[];
+  readonly stopSeconds: number;
 }
 
 export interface ServerGroupHandle {
@@ -241,6 +249,12 @@ export interface CloudAdapter {
    * scaling groups). Without it, components make N servers.
    */
   serverGroup?(name: string, args: ServerGroupRequest, opts: pulumi.ComponentResourceOptions): ServerGroupHandle;
+  /**
+   * What a server of a group runs so that leaving the group (a rolling release, a smaller group) is
+   * graceful: wait for the cloud's notice, stop `drain.units` (systemd lets running work finish within
+   * `drain.stopSeconds`), then let the cloud go on. Needed by clouds whose groups have server groups.
+   */
+  groupMemberPart?(group: { name: string; region: string }, drain: GroupDrain): RolePart;
   /** The firewall of one server: all egress, and the given ingress; everything else denied. */
   serverFirewall(name: string, args: { server: ServerHandle; ingress: readonly IngressRule[] }, opts: pulumi.ComponentResourceOptions): void;
   /** Admit traffic to every server of a role (e.g. PostgreSQL from web). */

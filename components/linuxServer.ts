@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { IngressRule, ServerHandle } from "../clouds";
 import {
-  ProvisioningError, renderServerFiles,
+  ProvisioningError, renderServerFiles, workerStopSeconds, workerUnits,
   type AppSpec, type HostFirewallRule, type PostgresSpec, type RedisSpec, type Role, type WebSpec, type WorkerSpec,
 } from "../provisioning";
 import { CATALOG, OPERATING_SYSTEMS, validate, type AccessSettings, type OperatingSystem } from "../settings";
@@ -79,6 +79,8 @@ export type ServerFilesArgs = Pick<LinuxServerArgs, "roles" | "access" | "timezo
   os: OperatingSystem;
   /** Name of the data volume, when the server has one. */
   dataVolume?: string;
+  /** The server group the server belongs to: a worker then stops its tasks gracefully before it leaves. */
+  group?: string;
 };
 
 /** A server's size and operating system, checked against the network's cloud; `component` names the arguments in errors. */
@@ -118,8 +120,13 @@ export function renderServer(label: string, network: Network, physicalName: stri
       // Rules between roles or from the load balancer arrive over the private network.
       from: rule.source.kind === "anywhere" ? [] : rule.source.kind === "cidrs" ? [...rule.source.cidrs] : [networkCidr],
     }));
+    // A worker in a group finishes its running tasks before the group lets it go (where the cloud says when).
+    const extra = args.group !== undefined && adapter.groupMemberPart && args.roles.includes("worker") && app && worker
+      ? [adapter.groupMemberPart({ name: args.group, region: network.handle.region }, { units: workerUnits(app.name, false), stopSeconds: workerStopSeconds(worker) })]
+      : [];
     const rendered = renderServerFiles({
       roles: args.roles,
+      extra,
       base: {
         os: args.os,
         adminUser: args.access.adminUser,

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { IngressRule, LoadBalancerHandle, ServerGroupHandle } from "../clouds";
-import type { AppSpec, Role, WebSpec, WorkerSpec } from "../provisioning";
+import { workerStopSeconds, type AppSpec, type Role, type WebSpec, type WorkerSpec } from "../provisioning";
 import { CATALOG, SettingsError, validate, type AccessSettings, type OperatingSystem } from "../settings";
 import { checkRoleArgs, renderServer, serverShape } from "./linuxServer";
 import type { Network } from "./network";
@@ -104,7 +104,7 @@ export class LinuxServerGroup extends pulumi.ComponentResource {
     checkRoleArgs(`LinuxServerGroup "${name}"`, args.roles, args);
     super("fullstack:compute:LinuxServerGroup", name, {}, opts);
 
-    const { ingress, userData, secretFiles } = renderServer(`LinuxServerGroup "${name}"`, args.network, groupName, { ...args, os });
+    const { ingress, userData, secretFiles } = renderServer(`LinuxServerGroup "${name}"`, args.network, groupName, { ...args, os, group: groupName });
     this.handle = adapter.serverGroup(name, {
       name: groupName,
       count,
@@ -118,6 +118,8 @@ export class LinuxServerGroup extends pulumi.ComponentResource {
       secretFiles,
       ingress,
       loadBalancer: args.loadBalancer,
+      // Workers finish their running tasks before they leave (see renderServer).
+      drainSeconds: args.roles.includes("worker") && args.worker !== undefined ? pulumi.output(args.worker).apply(workerStopSeconds) : undefined,
       bucketAccess: args.bucketAccess,
       queueAccess: args.queueAccess,
     }, { parent: this });

@@ -57,6 +57,7 @@ export function renderServerFiles(spec: ServerSpec, delivery: SecretDelivery): S
     if (has("worker")) parts.push(workerRole(app, need(spec.worker, "worker", "a worker spec"), has("scheduler")));
   }
 
+  parts.push(...(spec.extra ?? []));
   if (delivery.kind === "fetch") {
     // Fetch secrets first: every later command may read them.
     parts.unshift({ packages: delivery.packages, writeFiles: delivery.files, runcmd: [delivery.command] });

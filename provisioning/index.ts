@@ -6,6 +6,6 @@ export { renderDeployConf, renderDeployScript } from "./deploy";
 export { renderFirewallScript } from "./roles/base";
 export * from "./types";
 export { libraryEnvironment, buildAppSpec, type EnvironmentContext } from "./environment";
-export { renderWorkerService, renderSchedulerService } from "./roles/worker";
+export { renderWorkerService, renderSchedulerService, workerStopSeconds, workerUnits } from "./roles/worker";
 export { renderPostgresSetup, renderPostgresBackup, renderPostgresEnv } from "./roles/postgres";
 export { renderRedisConf } from "./roles/redis";

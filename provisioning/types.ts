@@ -93,6 +93,8 @@ export interface ServerSpec {
   worker?: WorkerSpec;
   postgres?: PostgresSpec;
   redis?: RedisSpec;
+  /** Parts the cloud adds (e.g. how a group's server leaves the group gracefully), after the roles'. */
+  extra?: RolePart[];
 }
 
 /** A cloud-init write_files entry. */

@@ -19,9 +19,14 @@ function unit(app: AppSpec, description: string, execStart: string, stopTimeout:
   });
 }
 
+/** Seconds systemd gives a worker to finish its running tasks when it stops it. */
+export function workerStopSeconds(worker: WorkerSpec): number {
+  return worker.taskTimeLimit + 30;
+}
+
 export function renderWorkerService(app: AppSpec, worker: WorkerSpec): string {
   const bin = `${appPaths(app.name).current}/.venv/bin`;
-  const stop = worker.taskTimeLimit + 30;
+  const stop = workerStopSeconds(worker);
   const exec = worker.kind === "celery"
     ? `${bin}/celery --app ${worker.app} worker --loglevel INFO --concurrency ${worker.concurrency} --queues ${worker.queues.join(",")} --time-limit ${worker.taskTimeLimit} --hostname worker@%H`
     // No fixed --name: after a hard stop RQ keeps the old name registered for a while and refuses to

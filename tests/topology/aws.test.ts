@@ -8,7 +8,7 @@ import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { SECRET, type RecordedResource, type RunResult } from "../../harness/mockRuntime";
 import { planStack, sourceShell } from "../helpers";
 import {
-  awsLaunchTemplateOf, awsSubnetIsPublic, awsUserData, dataSnapshot, file, ingress, resolve, resourcesOfType, secretAtoms, secretFiles, servers,
+  awsLaunchTemplateOf, awsSubnetIsPublic, awsUserData, dataSnapshot, file, hasFile, ingress, resolve, resourcesOfType, secretAtoms, secretFiles, servers,
   statefulResources, worldOpenPorts, type Server,
 } from "./inspect";
 
@@ -16,6 +16,7 @@ const T = {
   instance: "aws:ec2/instance:Instance",
   launchTemplate: "aws:ec2/launchTemplate:LaunchTemplate",
   autoScalingGroup: "aws:autoscaling/group:Group",
+  lifecycleHook: "aws:autoscaling/lifecycleHook:LifecycleHook",
   securityGroup: "aws:ec2/securityGroup:SecurityGroup",
   ingressRule: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
   egressRule: "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
@@ -538,6 +539,42 @@ describe.each(["aws-prod", "aws-staging with 3 web servers and 3 workers"])("%s 
       ...of(r(), T.securityGroup).filter((sg) => worn.includes(String(sg.id)) && asList(sg.inputs.ingress).length > 0),
     ];
     expect(raw.map((x) => x.name)).toEqual([]);
+  });
+
+  it("lets a leaving worker finish its tasks: a termination hook held for longer than the stop timeout, completed by the worker's drain service", () => {
+    const [group] = servers(r()).filter((s) => s.group !== undefined && s.roles.includes("worker"));
+    // The group's hooks: made with it, by its component.
+    const hooks = of(r(), T.lifecycleHook).filter((h) => h.parent === group.resource.parent);
+    expect(hooks.map((h) => ({ transition: h.inputs.lifecycleTransition, onTimeout: h.inputs.defaultResult }))).toEqual([
+      { transition: "autoscaling:EC2_INSTANCE_TERMINATING", onTimeout: "CONTINUE" },
+    ]);
+    // The hook outlasts systemd's stop timeout for the worker (its warm shutdown), within AWS's 2 h.
+    const stopTimeout = Number(/^TimeoutStopSec=(\d+)/m.exec(file(group, "/etc/systemd/system/shop-worker.service").content)?.[1]);
+    expect(stopTimeout).toBeGreaterThan(0);
+    const heartbeat = Number(hooks[0].inputs.heartbeatTimeout);
+    expect(heartbeat).toBeGreaterThan(stopTimeout);
+    expect(heartbeat).toBeLessThanOrEqual(7200);
+    // The worker's servers run the drain service, and it stops the worker unit, by the hook's name.
+    const drain = file(group, "/usr/local/sbin/fullstack-group-drain").content;
+    expect(drain).toContain(`HOOK = ${JSON.stringify(hooks[0].inputs.name)}`);
+    expect(drain).toMatch(/UNITS = \["shop-worker\.service"\]/);
+    expect(group.runcmd).toContain("systemctl enable --now fullstack-group-drain.service");
+    // Only its own group may be told to go on, and nothing else of auto scaling is allowed.
+    const role = resolve(r(), T.instanceProfile, (group.spec.inputs.iamInstanceProfile as Obj).name)?.inputs.role;
+    const statements = of(r(), T.rolePolicy).filter((p) => p.inputs.role === role || resolve(r(), T.role, p.inputs.role)?.name === role)
+      .flatMap((p) => (JSON.parse(String(p.inputs.policy)) as { Statement: { Action: string[]; Resource: unknown }[] }).Statement)
+      .filter((st) => st.Action.some((a) => a.startsWith("autoscaling:")));
+    expect(statements.map((st) => [st.Action, st.Resource])).toEqual([
+      [["autoscaling:DescribeAutoScalingInstances"], "*"],
+      [["autoscaling:CompleteLifecycleAction"], [expect.stringMatching(new RegExp(`:autoScalingGroup:.*/${group.resource.name}$`))]],
+    ]);
+  });
+
+  it("gives web groups no termination hook: the load balancer drains their connections", () => {
+    const web = servers(r()).filter((s) => s.group !== undefined && s.roles.includes("web"));
+    expect(web.length).toBe(1);
+    expect(of(r(), T.lifecycleHook).filter((h) => h.parent === web[0].resource.parent)).toEqual([]);
+    expect(hasFile(web[0], "/usr/local/sbin/fullstack-group-drain")).toBe(false);
   });
 
   // EC2 refuses a second security group of one name in a VPC (InvalidGroup.Duplicate), and a group is
