@@ -33,8 +33,10 @@ export const DRAIN_SCRIPT = "/usr/local/sbin/fullstack-group-drain";
 export const DRAIN_UNIT = "fullstack-group-drain.service";
 /** The auto scaling lifecycle hook a leaving server completes once its services have stopped. */
 export const DRAIN_HOOK = "fullstack-drain";
-/** The longest an auto scaling lifecycle hook may wait (AWS's limit). */
+/** The longest an auto scaling lifecycle hook waits for a heartbeat (AWS's limit). */
 const MAX_HOOK_SECONDS = 7200;
+/** How often a draining server tells its group it is still stopping (well inside any hook timeout it gets). */
+const DRAIN_HEARTBEAT_SECONDS = 300;
 
 interface AwsNetwork {
   vpcId: pulumi.Output<string>;
@@ -107,13 +109,14 @@ export function renderDrainScript(region: string, units: readonly string[]): str
   return [
     "#!/usr/bin/python3",
     "# Rendered by fullstack-pulumi: leaves the auto scaling group gracefully (stops services, then completes the lifecycle hook).",
-    "import os, subprocess, sys, time, urllib.error, urllib.request",
+    "import os, subprocess, sys, threading, time, urllib.error, urllib.request",
     "import boto3",
     "",
     `REGION = ${JSON.stringify(region)}`,
     `HOOK = ${JSON.stringify(DRAIN_HOOK)}`,
     `UNITS = ${JSON.stringify(units)}`,
     'IMDS = os.environ.get("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://169.254.169.254").rstrip("/")',
+    `HEARTBEAT_SECONDS = ${DRAIN_HEARTBEAT_SECONDS}`,
     "",
     "def metadata(path):",
     "    token_request = urllib.request.Request(IMDS + '/latest/api/token', method='PUT',",
@@ -136,10 +139,24 @@ export function renderDrainScript(region: string, units: readonly string[]): str
     "            print(f'group-drain: {err}', flush=True)",
     "        time.sleep(5)",
     "",
+    "def keep_hook_alive(done):",
+    "    # A warm shutdown may outlast the hook's timeout (tasks of up to a day): tell the group to wait longer.",
+    "    while not done.wait(HEARTBEAT_SECONDS):",
+    "        try:",
+    "            instance = metadata('instance-id')",
+    "            autoscaling = boto3.client('autoscaling', region_name=REGION)",
+    "            group = autoscaling.describe_auto_scaling_instances(InstanceIds=[instance])['AutoScalingInstances'][0]['AutoScalingGroupName']",
+    "            autoscaling.record_lifecycle_action_heartbeat(LifecycleHookName=HOOK, AutoScalingGroupName=group, InstanceId=instance)",
+    "        except Exception as err:",
+    "            print(f'group-drain: heartbeat: {err}', flush=True)",
+    "",
     "def main():",
     "    wait_for_termination()",
     "    print('group-drain: leaving the group: stopping ' + ' '.join(UNITS), flush=True)",
+    "    done = threading.Event()",
+    "    threading.Thread(target=keep_hook_alive, args=(done,), daemon=True).start()",
     "    stopped = subprocess.call(['systemctl', 'stop', *UNITS])",
+    "    done.set()",
     "    instance = metadata('instance-id')",
     "    autoscaling = boto3.client('autoscaling', region_name=REGION)",
     "    found = autoscaling.describe_auto_scaling_instances(InstanceIds=[instance])['AutoScalingInstances']",
@@ -541,7 +558,8 @@ export const awsAdapter: CloudAdapter = {
         name: DRAIN_HOOK,
         autoscalingGroupName: group.name,
         lifecycleTransition: "autoscaling:EC2_INSTANCE_TERMINATING",
-        heartbeatTimeout: pulumi.output(args.drainSeconds).apply((s) => Math.min(MAX_HOOK_SECONDS, s + 60)),
+        // Longer stops send heartbeats every DRAIN_HEARTBEAT_SECONDS (up to AWS's 48 h in all).
+        heartbeatTimeout: pulumi.output(args.drainSeconds).apply((s) => Math.min(MAX_HOOK_SECONDS, Math.max(2 * DRAIN_HEARTBEAT_SECONDS, s + 60))),
         defaultResult: "CONTINUE",
       }, opts);
       new aws.iam.RolePolicy(`${name}-drain`, {
@@ -550,7 +568,7 @@ export const awsAdapter: CloudAdapter = {
           Version: "2012-10-17",
           Statement: [
             { Sid: "FindOwnGroup", Effect: "Allow", Action: ["autoscaling:DescribeAutoScalingInstances"], Resource: "*" },
-            { Sid: "LeaveOwnGroup", Effect: "Allow", Action: ["autoscaling:CompleteLifecycleAction"], Resource: [arn] },
+            { Sid: "LeaveOwnGroup", Effect: "Allow", Action: ["autoscaling:CompleteLifecycleAction", "autoscaling:RecordLifecycleActionHeartbeat"], Resource: [arn] },
           ],
         })),
       }, opts);

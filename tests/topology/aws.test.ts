@@ -566,7 +566,7 @@ describe.each(["aws-prod", "aws-staging with 3 web servers and 3 workers"])("%s 
       .filter((st) => st.Action.some((a) => a.startsWith("autoscaling:")));
     expect(statements.map((st) => [st.Action, st.Resource])).toEqual([
       [["autoscaling:DescribeAutoScalingInstances"], "*"],
-      [["autoscaling:CompleteLifecycleAction"], [expect.stringMatching(new RegExp(`:autoScalingGroup:.*/${group.resource.name}$`))]],
+      [["autoscaling:CompleteLifecycleAction", "autoscaling:RecordLifecycleActionHeartbeat"], [expect.stringMatching(new RegExp(`:autoScalingGroup:.*/${group.resource.name}$`))]],
     ]);
   });
 
