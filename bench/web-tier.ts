@@ -49,10 +49,10 @@ import {
   symlinkSync, writeFileSync,
 } from "node:fs";
 import * as http from "node:http";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { gzipSync } from "node:zlib";
+import { freePort } from "../harness/local";
 import { checkGunicornConfig, checkNginxSite, type ServerFile } from "../harness/serverTools";
 import { buildAppSpec, renderGunicornConfig, renderNginxSite } from "../provisioning";
 import { appPaths, type AppSpec, type WebSpec } from "../provisioning/types";
@@ -175,16 +175,6 @@ function which(cmd: string): string | undefined {
   return undefined;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const srv = createServer();
-    srv.on("error", fail);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      srv.close(() => done(typeof addr === "object" && addr ? addr.port : 0));
-    });
-  });
-}
 
 // ---------------------------------------------------------------------------------------- packages
 

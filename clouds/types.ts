@@ -252,7 +252,8 @@ export interface CloudAdapter {
   /**
    * What a server of a group runs so that leaving the group (a rolling release, a smaller group) is
    * graceful: wait for the cloud's notice, stop `drain.units` (systemd lets running work finish within
-   * `drain.stopSeconds`), then let the cloud go on. Needed by clouds whose groups have server groups.
+   * `drain.stopSeconds`), then let the cloud go on. Clouds with `serverGroup` whose groups wait for it
+   * (AWS lifecycle hooks) provide it; without it, a worker in a group is stopped however the cloud stops it.
    */
   groupMemberPart?(group: { name: string; region: string }, drain: GroupDrain): RolePart;
   /** The firewall of one server: all egress, and the given ingress; everything else denied. */

@@ -19,12 +19,13 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
+import { readJsonLines } from "../harness/local";
 import { DRAIN_HOOK, DRAIN_SCRIPT, DRAIN_UNIT, awsAdapter, renderDrainScript } from "../clouds/aws";
 import { waitFor, within } from "./postgresFixture";
 
@@ -249,16 +250,7 @@ function startDrain(name: string, text: string, imds: FakeImds, long = false, ex
   return {
     child, exit,
     output: () => output,
-    events: () => {
-      let lines = "";
-      try {
-        lines = readFileSync(log, "utf8");
-      } catch {
-        return [];
-      }
-      // A line being appended right now may be incomplete: only whole lines count.
-      return lines.split("\n").slice(0, -1).map((l) => JSON.parse(l) as DrainEvent);
-    },
+    events: () => readJsonLines<DrainEvent>(log),
     exited: () => child.exitCode !== null || child.signalCode !== null,
   };
 }

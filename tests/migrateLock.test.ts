@@ -14,11 +14,12 @@
  * runs use psycopg 3 instead of psycopg2 (they pass with either).
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { migrationLockKey, renderMigrateScript } from "../provisioning/deploy";
 import type { AppSpec } from "../provisioning/types";
+import { readJsonLines } from "../harness/local";
 import { PostgresFixture, waitFor, within } from "./postgresFixture";
 
 const PYTHON = "/usr/bin/python3";
@@ -75,16 +76,7 @@ interface Mark {
   cwd: string;
 }
 
-function readMarks(log: string): Mark[] {
-  let text = "";
-  try {
-    text = readFileSync(log, "utf8");
-  } catch {
-    return [];
-  }
-  // A line being appended right now may be incomplete: only whole lines count.
-  return text.split("\n").slice(0, -1).map((l) => JSON.parse(l) as Mark);
-}
+const readMarks = (log: string): Mark[] => readJsonLines<Mark>(log);
 
 const startsIn = (log: string) => readMarks(log).filter((m) => m.event === "start").map((m) => m.run);
 

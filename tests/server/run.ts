@@ -19,9 +19,10 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import {
-  ensureImage, freePort, httpRequest, killAll, makeAppRepo, makeSeed, probeKvm, reapStale, sleep, Ssh, startGitDaemon, takeLock, Vm,
+  ensureImage, httpRequest, killAll, makeAppRepo, makeSeed, probeKvm, reapStale, sleep, Ssh, startGitDaemon, takeLock, Vm,
   which, type Accel, type HttpResponse,
 } from "./vm";
+import { freePort } from "../../harness/local";
 import { renderServer, type ServerUnderTest } from "./wiring";
 
 const ROOT = resolve(__dirname, "../..");

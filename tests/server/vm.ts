@@ -10,7 +10,7 @@ import {
   rmSync, statSync, writeFileSync,
 } from "node:fs";
 import * as http from "node:http";
-import { createConnection, createServer } from "node:net";
+import { createConnection } from "node:net";
 import { join } from "node:path";
 
 export const HERE = __dirname;
@@ -68,18 +68,6 @@ export function which(cmd: string): string | undefined {
   return undefined;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      const port = typeof addr === "object" && addr ? addr.port : 0;
-      srv.close(() => resolvePort(port));
-    });
-  });
-}
 
 // ---------------------------------------------------------------------------------------------- lock
 
