@@ -19,8 +19,10 @@
  *   leave it) through the rendered `/static/` location, against two floor servers in the same nginx:
  *   `return 200` (nginx's cheapest answer, not logged) and a plain `location /static/ { alias ...; }`
  *   with Debian's defaults; and the same file without a `.gz` (nginx then gzips every response);
- * - ablations: the rendered servers again on their own ports, each with one setting of `/static/` left
- *   out (mechanical edits of the rendered text), to show which settings matter.
+ * - gunicorn alone again with the 4 forwarding headers an earlier rendering sent, for what headers cost;
+ * - ablations: the rendered servers again on their own ports, each with one setting of `/static/` or of
+ *   the app's server (the buffered access log) left out (mechanical edits of the rendered text), to show
+ *   which settings matter.
  * Every case runs REPS times (rounds, after a short warm-up), each run next to the runs it is compared
  * with, and ratios are paired run by run: this machine's speed drifts over minutes, and pairing keeps the
  * drift out of the ratios. Medians, min–max and ratios go to the "Web tier" section of bench/RESULTS.md
@@ -41,19 +43,24 @@
  *
  * Environment: WEB_BENCH_REPS (5), WEB_BENCH_DURATION_S (8), WEB_BENCH_THREADS (2),
  * WEB_BENCH_CONNECTIONS (32), WEB_BENCH_WARMUP_S (2), WEB_BENCH_WAIT_MIN (40), WEB_BENCH_WRITE (1; 0
- * leaves bench/RESULTS.md alone, for trying the harness), WEB_BENCH_KEEP (1 keeps the temporary root).
+ * leaves bench/RESULTS.md alone, for trying the harness), WEB_BENCH_KEEP (1 keeps the temporary root),
+ * WEB_BENCH_CASES (comma-separated case ids, e.g. `gunicorn,proxy`, to try one change quickly; a run with
+ * only some cases never writes bench/RESULTS.md).
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import {
-  chmodSync, chownSync, closeSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync,
-  symlinkSync, writeFileSync,
+  chmodSync, chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync,
+  writeFileSync,
 } from "node:fs";
 import * as http from "node:http";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { gzipSync } from "node:zlib";
 import { freePort } from "../harness/local";
-import { checkGunicornConfig, checkNginxSite, type ServerFile } from "../harness/serverTools";
+import {
+  checkGunicornConfig, checkNginxSite, copyNginxConfig, installNginxSites, NGINX_IPV6_DROPPED, relocateNginxPaths, wireNginxSite,
+  type ServerFile,
+} from "../harness/serverTools";
 import { buildAppSpec, renderGunicornConfig, renderNginxSite } from "../provisioning";
 import { appPaths, type AppSpec, type WebSpec } from "../provisioning/types";
 import { loadSettings } from "../settings";
@@ -78,6 +85,7 @@ const WARMUP_S = Math.round(num("WEB_BENCH_WARMUP_S", 2));
 const WAIT_MIN = num("WEB_BENCH_WAIT_MIN", 40);
 const WRITE = process.env.WEB_BENCH_WRITE !== "0";
 const KEEP = process.env.WEB_BENCH_KEEP === "1";
+const ONLY = (process.env.WEB_BENCH_CASES ?? "").split(",").map((id) => id.trim()).filter(Boolean);
 
 const STATIC_BYTES = 20 * 1024;
 const APP_NAME = "bench";
@@ -220,26 +228,16 @@ function render(): Rendered {
   return { app, web, site: renderNginxSite(app, web), gunicornConf: renderGunicornConfig(app, web) };
 }
 
-interface Wiring {
-  root: string;
-  sitePort: number;
-}
-
-/** Server paths moved under the temporary root; nothing else. */
+/**
+ * Server paths moved under the temporary root by putting the root in front; nothing else: the app's
+ * directory, and nginx's (/etc/nginx/, /var/log/nginx/, /run/, which holds the app's socket directory)
+ * as the harness moves them in its copy of /etc/nginx.
+ */
 function relocate(text: string, root: string): string {
   const p = appPaths(APP_NAME);
-  return text.replaceAll(p.root, `${root}${p.root}`).replaceAll(dirname(p.socket), `${root}${dirname(p.socket)}`);
+  return relocateNginxPaths(text.replaceAll(p.root, `${root}${p.root}`), root);
 }
 
-const IPV6_DROPPED = "# (IPv6 listen dropped by the benchmark: it uses 127.0.0.1 only)";
-
-function wireSite(site: string, w: Wiring): string {
-  const out = relocate(site, w.root)
-    .replace(/^(\s*)listen 80( default_server)?;$/gm, `$1listen 127.0.0.1:${w.sitePort}$2;`)
-    .replace(/^(\s*)listen \[::\]:80( default_server)?;$/gm, `$1${IPV6_DROPPED}`);
-  if (/\blisten\s+(80|\[::\])/.test(out)) throw new Failure("the rendered site has a listen line the benchmark does not know how to move");
-  return out;
-}
 
 /**
  * Proof that `wired` is `original` with only the wiring changed: same lines, and each changed line is a
@@ -254,7 +252,7 @@ function assertOnlyWiring(what: string, original: string, wired: string, root: s
     if (line === b[i]) return;
     changed++;
     const pathOnly = b[i].replaceAll(root, "") === line;
-    const listen = /^\s*listen /.test(line) && (/^\s*listen 127\.0\.0\.1:\d+( default_server)?;$/.test(b[i]) || b[i].trim() === IPV6_DROPPED);
+    const listen = /^\s*listen /.test(line) && (/^\s*listen 127\.0\.0\.1:\d+( default_server)?;$/.test(b[i]) || b[i].trim() === NGINX_IPV6_DROPPED);
     if (!pathOnly && !listen) throw new Failure(`${what}: line ${i + 1} changed beyond wiring:\n- ${line}\n+ ${b[i]}`);
   });
   return changed;
@@ -283,65 +281,55 @@ function floorServers(port: number, staticRoot: string): string {
 
 /**
  * Ablations, to show which rendered settings matter: the rendered site's servers again on their own
- * port, with one directive (or nested block) of the `/static/` location left out. Mechanical edits of
- * the rendered text, never a hand-written location; measured next to the rendering, never used for the
- * targets.
+ * port, with one directive (or nested block) of the `/static/` location, or of the app's server, left
+ * out. Mechanical edits of the rendered text, never a hand-written location; measured next to the
+ * rendering, never used for the targets.
  */
 interface Variant {
   id: string;
   /** The setting that is left out, as the results name it. */
   setting: string;
-  /** The first line of the `/static/` location that matches is dropped (with its block, if it opens one). */
+  /**
+   * What is measured: the static file (compared with the `return 200` floor; the line is looked for in
+   * the `/static/` location) or the app's `/` (compared with gunicorn alone; looked for in the servers).
+   */
+  kind: "static" | "proxy";
+  /** The first matching line is dropped (with its block, if it opens one). */
   drop: RegExp;
 }
 
 const VARIANTS: Variant[] = [
-  { id: "sendfile", setting: "`sendfile off`", drop: /^\s*sendfile off;$/ },
-  { id: "ofc", setting: "`open_file_cache`", drop: /^\s*open_file_cache\s/ },
-  { id: "logged", setting: "`access_log off`", drop: /^\s*access_log off;$/ },
+  { id: "sendfile", setting: "`sendfile off`", kind: "static", drop: /^\s*sendfile off;$/ },
+  { id: "ofc", setting: "`open_file_cache`", kind: "static", drop: /^\s*open_file_cache\s/ },
+  { id: "logged", setting: "`access_log off`", kind: "static", drop: /^\s*access_log off;$/ },
+  { id: "logbuf", setting: "the buffered access log", kind: "proxy", drop: /^\s*access_log \S+ \S+ buffer=/ },
 ];
+
+/** The case each kind of ablation measures, and the case it is compared with. */
+const VARIANT_KIND = {
+  static: { path: "/static/app.css", what: "rendered `/static/`", den: "return200", denTitle: "`return 200` floor" },
+  proxy: { path: "/", what: "nginx → gunicorn", den: "gunicorn", denTitle: "gunicorn alone" },
+} as const;
 
 function variantSite(wiredSite: string, sitePort: number, port: number, v: Variant): string {
   const lines = wiredSite.split("\n");
   const first = lines.findIndex((line) => /^server \{$/.test(line));
   const servers = lines.slice(first).map((line) => line.replace(`listen 127.0.0.1:${sitePort}`, `listen 127.0.0.1:${port}`));
-  const start = servers.findIndex((line) => /^\s*location \/static\/ \{$/.test(line));
   const indent = (line: string) => line.length - line.trimStart().length;
-  const end = servers.findIndex((line, i) => i > start && line.trim() === "}" && indent(line) === indent(servers[start]));
+  const start = v.kind === "static" ? servers.findIndex((line) => /^\s*location \/static\/ \{$/.test(line)) : -1;
+  const end = v.kind === "static"
+    ? servers.findIndex((line, i) => i > start && line.trim() === "}" && indent(line) === indent(servers[start]))
+    : servers.length;
   const at = servers.findIndex((line, i) => i > start && i < end && v.drop.test(line));
-  if (start < 0 || end < 0 || at < 0) throw new Failure(`ablation ${v.id}: the rendered /static/ location has no line matching ${v.drop}`);
+  if ((v.kind === "static" && start < 0) || end < 0 || at < 0) {
+    throw new Failure(`ablation ${v.id}: the rendered ${v.kind === "static" ? "/static/ location" : "servers have"} no line matching ${v.drop}`);
+  }
   let last = at;
   if (servers[at].trimEnd().endsWith("{")) {
     while (last < end && !(servers[last].trim() === "}" && indent(servers[last]) === indent(servers[at]))) last++;
   }
   servers.splice(at, last - at + 1);
-  return [`# Ablation "${v.id}": the rendered servers without ${v.setting} in /static/.`, ...servers].join("\n");
-}
-
-// ---------------------------------------------------------------------------------------- nginx prefix
-
-/**
- * A copy of Debian's /etc/nginx with its absolute paths moved into `dir`, exactly as checkNginxSite
- * (harness/serverTools.ts) prepares the copy it runs `nginx -t` in (that helper does not export the
- * step): conf.d, sites-* and modules-enabled emptied (the server installs plain nginx), pid and logs
- * moved. `user www-data` stays: this runs as root, as nginx does on the server.
- */
-function nginxPrefix(dir: string): string {
-  const prefix = join(dir, "etc", "nginx");
-  mkdirSync(dirname(prefix), { recursive: true });
-  cpSync("/etc/nginx", prefix, { recursive: true, verbatimSymlinks: true });
-  for (const sub of ["conf.d", "sites-available", "sites-enabled", "modules-enabled"]) {
-    rmSync(join(prefix, sub), { recursive: true, force: true });
-    mkdirSync(join(prefix, sub));
-  }
-  mkdirSync(join(dir, "log"), { recursive: true });
-  const conf = readFileSync("/etc/nginx/nginx.conf", "utf8")
-    .replaceAll("/etc/nginx/", `${prefix}/`)
-    .replace(/^(\s*pid\s+)\S+;/m, `$1${dir}/nginx.pid;`)
-    .replaceAll("/var/log/nginx/", `${dir}/log/`);
-  if (/(^|\s)\/(run|var)\//m.test(conf.replace(/#.*$/gm, ""))) throw new Failure(`nginx.conf still names a system path:\n${conf}`);
-  writeFileSync(join(prefix, "nginx.conf"), conf);
-  return prefix;
+  return [`# Ablation "${v.id}": the rendered servers without ${v.setting}.`, ...servers].join("\n");
 }
 
 // ---------------------------------------------------------------------------------------- HTTP checks
@@ -480,8 +468,8 @@ function qemuRunning(): boolean {
   return sh("pgrep", ["-f", "qemu-system"]).status === 0;
 }
 
-async function wrk(url: string, seconds: number): Promise<WrkResult> {
-  const args = [`-t${THREADS}`, `-c${CONNECTIONS}`, `-d${seconds}s`, "--latency", ...Object.entries(HEADERS).flatMap(([k, v]) => ["-H", `${k}: ${v}`]), url];
+async function wrk(url: string, seconds: number, headers: Record<string, string> = HEADERS): Promise<WrkResult> {
+  const args = [`-t${THREADS}`, `-c${CONNECTIONS}`, `-d${seconds}s`, "--latency", ...Object.entries(headers).flatMap(([k, v]) => ["-H", `${k}: ${v}`]), url];
   const qemuBefore = qemuRunning();
   const busy0 = machineBusy();
   const cpu0 = cpuSample();
@@ -569,7 +557,18 @@ interface Case {
   title: string;
   port: number;
   path: string;
+  /** Request headers, when not HEADERS. */
+  headers?: Record<string, string>;
 }
+
+/**
+ * The proxy headers an earlier rendering sent on top of the two every case sends (X-Real-IP and
+ * X-Forwarded-Host only repeated X-Forwarded-For and Host): sent to gunicorn alone, they show what each
+ * header costs its parser.
+ */
+const PROXY_HEADERS: Record<string, string> = {
+  ...HEADERS, "X-Real-IP": "127.0.0.1", "X-Forwarded-For": "127.0.0.1", "X-Forwarded-Proto": "http", "X-Forwarded-Host": HOST,
+};
 
 interface Layout {
   root: string;
@@ -620,7 +619,7 @@ async function setUp(r: Rendered): Promise<Layout> {
   // The release: the app, its static files (with the .gz a collectstatic-style pipeline leaves), media.
   const current = at(p.current);
   const staticRoot = r.app.framework === "django" ? at(p.staticRoot) : join(current, r.app.staticDir);
-  for (const d of [current, staticRoot, at(p.mediaRoot), at(dirname(p.socket)), at(p.etc)]) mkdirSync(d, { recursive: true, mode: 0o755 });
+  for (const d of [current, staticRoot, at(p.mediaRoot), at(dirname(p.socket)), at(p.etc), join(root, "log")]) mkdirSync(d, { recursive: true, mode: 0o755 });
   for (let d = current; d.startsWith(root) && d !== root; d = dirname(d)) chmodSync(d, 0o755);
   writeFileSync(join(current, "app.py"), readFileSync(APP_SOURCE));
   const css = stylesheet(STATIC_BYTES);
@@ -635,9 +634,10 @@ async function setUp(r: Rendered): Promise<Layout> {
   writeFileSync(at(p.gunicornConf), wiredConf);
   chownSync(at(dirname(p.socket)), 65534, 65534);
 
-  // nginx: the rendered site in a copy of Debian's /etc/nginx, plus the floors.
-  const prefix = nginxPrefix(root);
-  const wiredSite = wireSite(r.site, { root, sitePort });
+  // nginx: the rendered site in a copy of Debian's /etc/nginx (made as checkNginxSite makes its copy), plus the floors.
+  const copy = copyNginxConfig(root);
+  if (!("prefix" in copy)) throw new Failure(copy.output);
+  const wiredSite = wireNginxSite(r.site, { dir: root, port: sitePort, appRoot: p.root });
   const siteChanged = assertOnlyWiring("nginx site", r.site, wiredSite, root);
   const extra: ServerFile[] = [
     { path: "/etc/nginx/conf.d/bench-floors.conf", content: floorServers(floorPort, staticRoot) },
@@ -645,9 +645,7 @@ async function setUp(r: Rendered): Promise<Layout> {
   ];
   const checked = checkNginxSite([{ path: `/etc/nginx/sites-available/${APP_NAME}.conf`, content: wiredSite }, ...extra]);
   if (!checked.ok) throw new Failure(`nginx -t rejects the wired configuration:\n${checked.output}`);
-  writeFileSync(join(prefix, "sites-available", `${APP_NAME}.conf`), wiredSite);
-  symlinkSync(`../sites-available/${APP_NAME}.conf`, join(prefix, "sites-enabled", `${APP_NAME}.conf`));
-  for (const f of extra) writeFileSync(join(prefix, "conf.d", f.path.split("/").pop()!), f.content);
+  installNginxSites(root, [{ path: `/etc/nginx/sites-available/${APP_NAME}.conf`, content: wiredSite }, ...extra]);
 
   const workersPy = sh("/usr/bin/python3", ["-c", `exec(open(${JSON.stringify(at(p.gunicornConf))}).read()); print(workers)`]);
   return {
@@ -708,9 +706,15 @@ async function checkAnswers(l: Layout): Promise<void> {
   expect(a.status === 200, "the return-200 floor", a);
   a = await get(l.floorPort, "/static/app.css");
   expect(a.status === 200 && a.body.length === STATIC_BYTES, "the plain static floor serves the file (uncompressed: text/css is not in Debian's gzip_types)", a);
-  for (const [id, port] of l.variantPorts) {
-    a = await get(port, "/static/app.css");
-    expect(a.status === 200 && a.headers["content-encoding"] === "gzip" && a.body.length === l.gzBytes, `ablation ${id} serves the .gz`, a);
+  for (const v of VARIANTS) {
+    const port = l.variantPorts.get(v.id)!;
+    if (v.kind === "static") {
+      a = await get(port, "/static/app.css");
+      expect(a.status === 200 && a.headers["content-encoding"] === "gzip" && a.body.length === l.gzBytes, `ablation ${v.id} serves the .gz`, a);
+    } else {
+      a = await get(port, "/");
+      expect(a.status === 200 && a.body.toString().startsWith(hello), `ablation ${v.id} answers / through gunicorn`, a);
+    }
   }
   // Unknown host names get no answer at all (444): the connection is closed.
   const dropped = await get(l.sitePort, "/", { Host: "attacker.example" }).then(() => false, () => true);
@@ -746,10 +750,10 @@ const FOREIGN_MAX = 0.1;
 
 const disturbedRun = (r: WrkResult) => r.qemu || r.foreignCores > FOREIGN_MAX;
 
-async function measure(url: string, seconds: number): Promise<WrkResult> {
+async function measure(url: string, seconds: number, headers?: Record<string, string>): Promise<WrkResult> {
   for (;;) {
     await untilQuiet();
-    const res = await wrk(url, seconds);
+    const res = await wrk(url, seconds, headers);
     if (!disturbedRun(res) || quiet.gaveUp) return res;
     quiet.redone++;
     log(`${res.qemu ? "a qemu-system process" : `other processes (${f2(res.foreignCores)} cores)`} ran during the run on ${url}: measuring it again`);
@@ -788,6 +792,7 @@ interface Ratio {
 const RATIOS: Ratio[] = [
   { title: "nginx → gunicorn / gunicorn alone (trivial route)", num: "proxy", den: "gunicorn", target: 0.93 },
   { title: "rendered /static/ (20 KB, .gz) / `return 200` floor", num: "static", den: "return200", target: 0.8 },
+  { title: "gunicorn alone with 4 more request headers / gunicorn alone", num: "headers", den: "gunicorn" },
   { title: "rendered /static/ / plain static location", num: "static", den: "plain" },
   { title: "rendered /static/ without a .gz (gzip per request) / `return 200` floor", num: "nogz", den: "return200" },
 ];
@@ -827,11 +832,12 @@ async function main(): Promise<void> {
     const cases: Case[] = [
       { id: "gunicorn", title: "gunicorn alone, `/` (127.0.0.1 TCP)", port: l.gunicornPort, path: "/" },
       { id: "proxy", title: "nginx → gunicorn, `/` (rendered site, unix socket)", port: l.sitePort, path: "/" },
+      { id: "headers", title: "gunicorn alone, `/`, with 4 more request headers (X-Real-IP, X-Forwarded-For, -Proto, -Host)", port: l.gunicornPort, path: "/", headers: PROXY_HEADERS },
       { id: "return200", title: "nginx `return 200` floor", port: l.floorPort, path: "/return200" },
       { id: "static", title: "rendered `/static/`, 20 KB CSS with its .gz", port: l.sitePort, path: "/static/app.css" },
       { id: "plain", title: "plain `location /static/ { alias ...; }`, same file", port: l.floorPort, path: "/static/app.css" },
       { id: "nogz", title: "rendered `/static/`, same file without a .gz (gzip per request)", port: l.sitePort, path: "/static/nogz.css" },
-      ...VARIANTS.map((v) => ({ id: v.id, title: `ablation: rendered \`/static/\` without ${v.setting}`, port: l.variantPorts.get(v.id)!, path: "/static/app.css" })),
+      ...VARIANTS.map((v) => ({ id: v.id, title: `ablation: ${VARIANT_KIND[v.kind].what} without ${v.setting}`, port: l.variantPorts.get(v.id)!, path: VARIANT_KIND[v.kind].path })),
     ];
 
     await untilQuiet();
@@ -847,18 +853,26 @@ async function main(): Promise<void> {
     // every numerator runs right next to its denominator: each round is gunicorn, proxy, gunicorn, then
     // the floor with two nginx cases between each pair of floor runs; odd rounds run the sequence backwards.
     const byId = new Map(cases.map((c) => [c.id, c]));
-    const nginxCases = cases.filter((c) => !["gunicorn", "proxy", "return200"].includes(c.id)).map((c) => c.id);
-    const schedule = ["gunicorn", "proxy", "gunicorn", "return200"];
+    const proxyVariants = VARIANTS.filter((v) => v.kind === "proxy").map((v) => v.id);
+    const gunicornCases = ["proxy", ...proxyVariants, "headers"];
+    const nginxCases = cases.filter((c) => !["gunicorn", "return200", ...gunicornCases].includes(c.id)).map((c) => c.id);
+    const schedule = ["gunicorn", ...gunicornCases.flatMap((id) => [id, "gunicorn"]), "return200"];
     for (let i = 0; i < nginxCases.length; i += 2) schedule.push(...nginxCases.slice(i, i + 2), "return200");
+    if (ONLY.length > 0) {
+      const unknown = ONLY.filter((id) => !byId.has(id));
+      if (unknown.length > 0) throw new Failure(`WEB_BENCH_CASES: unknown case ${unknown.join(", ")}; the cases are ${[...byId.keys()].join(", ")}`);
+      for (let i = schedule.length - 1; i >= 0; i--) if (!ONLY.includes(schedule[i])) schedule.splice(i, 1);
+      for (let i = cases.length - 1; i >= 0; i--) if (!ONLY.includes(cases[i].id)) cases.splice(i, 1);
+    }
     const runs: Run[] = [];
     const results = new Map<string, WrkResult[]>(cases.map((c) => [c.id, []]));
     const url = (c: Case) => `http://127.0.0.1:${c.port}${c.path}`;
-    if (WARMUP_S > 0) for (const c of cases) await measure(url(c), WARMUP_S);
+    if (WARMUP_S > 0) for (const c of cases) await measure(url(c), WARMUP_S, c.headers);
     for (let round = 0; round < REPS; round++) {
       const order = round % 2 === 0 ? schedule : [...schedule].reverse();
       for (const [pos, id] of order.entries()) {
         const c = byId.get(id)!;
-        const res = await measure(url(c), DURATION_S);
+        const res = await measure(url(c), DURATION_S, c.headers);
         results.get(c.id)!.push(res);
         runs.push({ round, pos, id, rps: res.rps });
         log(`round ${round + 1}/${REPS} ${c.id.padEnd(9)} ${f0(res.rps).padStart(7)} req/s  p99 ${ms(res.p99Ms).padStart(6)} ms  ` +
@@ -868,6 +882,12 @@ async function main(): Promise<void> {
     const restarts = Object.values(l.gunicornLogs).reduce((n, f) => n + (readFileSync(f, "utf8").match(/Booting worker/g) ?? []).length, 0);
     await stopAndWait();
     const idleAfter = await idleBusy(5);
+    // The site logs through a buffer: once nginx has stopped, every measured request to the app is in the log.
+    const appLog = join(l.root, `/var/log/nginx/${APP_NAME}.access.log`);
+    const logged = existsSync(appLog) ? readFileSync(appLog, "utf8").split("\n").filter((line) => / "GET \/ HTTP\/1\.1" 200 /.test(line)).length : 0;
+    const proxied = (results.get("proxy") ?? []).reduce((n, x) => n + x.requests, 0);
+    if (logged < proxied) throw new Failure(`the app's access log has ${logged} lines for / after nginx stopped, fewer than the ${proxied} requests wrk counted`);
+    log(`the app's access log holds ${logged} requests for / (wrk counted ${proxied} in measured runs, plus warm-ups)`);
 
     // ------------------------------------------------------------------ summary
     const all = [...results.values()].flat();
@@ -876,7 +896,8 @@ async function main(): Promise<void> {
     const busy = all.map((x) => x.busyCores);
     const disturbedRuns = all.filter(disturbedRun).length;
     const sum = (id: string, k: "rps" | "p99Ms") => summarize(results.get(id)!.map((x) => x[k]));
-    const ratios: Ratio[] = [...RATIOS, ...VARIANTS.map((v) => ({ title: `ablation without ${v.setting} / \`return 200\` floor`, num: v.id, den: "return200" }))];
+    const ratios: Ratio[] = [...RATIOS, ...VARIANTS.map((v) => ({ title: `ablation: ${VARIANT_KIND[v.kind].what} without ${v.setting} / ${VARIANT_KIND[v.kind].denTitle}`, num: v.id, den: VARIANT_KIND[v.kind].den }))]
+      .filter((q) => results.has(q.num) && results.has(q.den));
     const ratioOf = (q: Ratio) => summarize(pairedRatios(runs, q.num, q.den));
     const facts = machineFacts();
     const disturbed = disturbedRuns > 0;
@@ -886,14 +907,15 @@ async function main(): Promise<void> {
       const v = ratioOf(q);
       console.log(`${q.title}: ${f3(v.median)} (${f2(v.min)}–${f2(v.max)})${q.target ? ` target ≥ ${q.target}: ${v.median >= q.target ? "met" : "NOT met"}` : ""}`);
     }
-    if (!WRITE) {
-      log("WEB_BENCH_WRITE=0: bench/RESULTS.md left alone");
+    if (!WRITE || ONLY.length > 0) {
+      log(`${ONLY.length > 0 ? "WEB_BENCH_CASES" : "WEB_BENCH_WRITE=0"}: bench/RESULTS.md left alone`);
       return;
     }
 
     const g = (re: RegExp, text: string) => re.exec(text)?.[1] ?? "?";
     const rps = (id: string) => f0(sum(id, "rps").median);
     const ofFloor = (id: string) => f2(ratioOf({ title: "", num: id, den: "return200" }).median);
+    const ofAlone = (id: string) => f3(ratioOf({ title: "", num: id, den: "gunicorn" }).median);
     const redone = quiet.redone ? ` ${quiet.redone} runs that a qemu VM or other processes overlapped were measured again.` : "";
     const waited = quiet.waitedMs > 0 ? ` Waited ${(quiet.waitedMs / 60_000).toFixed(1)} min in all for a qemu VM or other busy processes to stop.` : "";
     const section = [
@@ -947,7 +969,7 @@ async function main(): Promise<void> {
       "",
       `- \`gzip_static on\` with the \`.gz\` the build leaves next to each file: ${rps("static")} (${ofFloor("static")}) against ${rps("nogz")}`,
       `  (${ofFloor("nogz")}) when nginx has to gzip every response itself.`,
-      ...VARIANTS.map((v) => `- ${v.setting}: ${rps("static")} (${ofFloor("static")}) with it, ${rps(v.id)} (${ofFloor(v.id)}) without.`),
+      ...VARIANTS.filter((v) => v.kind === "static").map((v) => `- ${v.setting}: ${rps("static")} (${ofFloor("static")}) with it, ${rps(v.id)} (${ofFloor(v.id)}) without.`),
       `- All of the rendered \`/static/\` against a plain \`alias\` location with Debian's defaults (logged, no cache, 20 KB`,
       `  uncompressed because text/css is not in Debian's \`gzip_types\`): ${rps("static")} against ${rps("plain")}.`,
       `- nginx → gunicorn: ${rps("proxy")} against ${rps("gunicorn")} for gunicorn alone. gunicorn's sync workers close every`,
@@ -955,6 +977,11 @@ async function main(): Promise<void> {
       "  while wrk keeps its TCP connections to nginx; gunicorn alone pays a TCP connect per request instead. The CPU",
       "  column shows where the gap comes from: wrk, nginx and gunicorn share the cores, so every core-second nginx spends",
       "  proxying (two connections per request, one of them new) is taken from gunicorn's Python workers.",
+      ...VARIANTS.filter((v) => v.kind === "proxy").map((v) =>
+        `- ${v.setting}: nginx → gunicorn ${rps("proxy")} (${ofAlone("proxy")} of gunicorn alone, paired) with it, ${rps(v.id)} (${ofAlone(v.id)}) without.`),
+      `- Proxy headers: gunicorn parses every request header in Python. The site sends the app Host, X-Forwarded-For and`,
+      `  X-Forwarded-Proto (and blanks X-Real-IP and X-Forwarded-Host, which only repeated two of them); gunicorn alone`,
+      `  with those 4 headers on top of the 2 every case sends: ${rps("headers")}, ${ofAlone("headers")} of gunicorn alone (paired).`,
       ONE_SESSION
         ? "- Scheduling: everything in one session (one autogroup), so the kernel shares the cores per process: the ratios are ratios of CPU cost per request."
         : "- Scheduling: nginx and each gunicorn in a session of their own, as systemd starts services; wrk in another. This kernel shares CPU between sessions (autogroup) before processes, so wrk, which shares the cores here but not on a server, takes CPU from the server group it competes with. `WEB_BENCH_ONE_SESSION=1` measures with one session (section \"Web tier, one scheduling group\").",

@@ -269,44 +269,90 @@ function judgeCloudConfig(userData: string, status: number, text: string, known:
 
 // --- nginx ------------------------------------------------------------------------------------------
 
+/** Debian's nginx paths (at the start of a word, a quoted string, a value or `unix:`) that a private copy moves under its own directory. */
+const NGINX_SYSTEM_PATH = /(?<=^|[\s"'=:])\/(?:etc\/nginx|var\/log\/nginx|run)\//gm;
+
+/**
+ * `text` (nginx.conf or a site) with Debian's nginx paths (/etc/nginx/, /var/log/nginx/, /run/) moved
+ * under `dir`: each gets `dir` in front, so a copy under `dir` reads and writes only there.
+ */
+export function relocateNginxPaths(text: string, dir: string): string {
+  return text.replace(NGINX_SYSTEM_PATH, (path) => `${dir}${path}`);
+}
+
+/**
+ * A private copy of this machine's nginx configuration, as DIR/etc/nginx, for `nginx -t` or for running
+ * nginx: conf.d, sites-* and modules-enabled emptied (the server installs plain nginx), nginx.conf's
+ * paths moved under DIR (includes, pid in DIR/run, logs in DIR/var/log/nginx). As root `user www-data`
+ * stays, as on the server; otherwise it is commented out (nginx would ignore it with a warning).
+ * Returns the prefix directory (DIR/etc/nginx), or a failed check when nginx is missing or the rewrite
+ * left a system path behind.
+ */
+export function copyNginxConfig(dir: string): { prefix: string } | ToolResult {
+  if (!existsSync("/etc/nginx/nginx.conf")) {
+    return { ok: false, output: "/etc/nginx/nginx.conf is missing: apt-get install nginx-light (see .ci/run)" };
+  }
+  const prefix = join(dir, "etc", "nginx");
+  mkdirSync(dirname(prefix), { recursive: true });
+  cpSync("/etc/nginx", prefix, { recursive: true, verbatimSymlinks: true });
+  for (const sub of ["conf.d", "sites-available", "sites-enabled", "modules-enabled"]) {
+    rmSync(join(prefix, sub), { recursive: true, force: true });
+    mkdirSync(join(prefix, sub));
+  }
+  for (const sub of ["run", "var/log/nginx"]) mkdirSync(join(dir, sub), { recursive: true });
+  const conf = relocateNginxPaths(readFileSync("/etc/nginx/nginx.conf", "utf8"), dir);
+  const asUser = process.getuid?.() === 0 ? conf : conf.replace(/^user\s+[^;]+;/m, "# user: checked only when run as root");
+  if (/(^|\s)\/(run|var)\//m.test(asUser.replace(/#.*$/gm, ""))) {
+    return { ok: false, output: `nginx.conf still names a system path after rewriting:\n${conf}` };
+  }
+  writeFileSync(join(prefix, "nginx.conf"), asUser);
+  return { prefix };
+}
+
+/** What replaces a site's `listen [::]:80` line when it runs here (127.0.0.1 only). */
+export const NGINX_IPV6_DROPPED = "# (IPv6 listen dropped here: this copy listens on 127.0.0.1 only)";
+
+/**
+ * A rendered site wired to run from a copy under `dir`: its server paths (`appRoot`, e.g. /srv/<app>,
+ * and nginx's own, see `relocateNginxPaths`) moved under `dir`, `listen 80` moved to 127.0.0.1:`port`
+ * and the IPv6 listens commented out. Nothing else changes (the bench checks that line by line).
+ */
+export function wireNginxSite(site: string, w: { dir: string; port: number; appRoot: string }): string {
+  const out = relocateNginxPaths(site.replaceAll(w.appRoot, `${w.dir}${w.appRoot}`), w.dir)
+    .replace(/^(\s*)listen 80( default_server)?;$/gm, `$1listen 127.0.0.1:${w.port}$2;`)
+    .replace(/^(\s*)listen \[::\]:80( default_server)?;$/gm, `$1${NGINX_IPV6_DROPPED}`);
+  if (/\blisten\s+(80|\[::\])/.test(out)) throw new Error("the site has a listen line wireNginxSite does not know how to move");
+  return out;
+}
+
+/**
+ * Writes `sites` (server paths under /etc/nginx/) into a copy made by `copyNginxConfig`, with their
+ * nginx paths moved the same way; sites-available entries are enabled with a symlink, as on the server.
+ */
+export function installNginxSites(dir: string, sites: ServerFile[]): void {
+  const prefix = join(dir, "etc", "nginx");
+  for (const site of sites) {
+    const rel = relative("/etc/nginx", site.path);
+    writeFileSync(join(prefix, rel), relocateNginxPaths(site.content, dir));
+    if (rel.startsWith("sites-available/")) symlinkSync(`../${rel}`, join(prefix, "sites-enabled", basename(rel)));
+  }
+}
+
 /**
  * `nginx -t` on the sites of one server, enabled together (they share one http context: two default
  * servers or two upstreams of one name only clash there) inside a copy of the installed Debian
- * /etc/nginx, whose nginx.conf has its absolute paths moved into the copy. modules-enabled is left
+ * /etc/nginx, with nginx.conf's and the sites' absolute paths moved into the copy (`copyNginxConfig`). modules-enabled is left
  * empty: the server installs plain `nginx`, which enables no dynamic modules. Warnings fail too.
  */
 export function checkNginxSite(sites: ServerFile | ServerFile[]): ToolResult {
   const list = Array.isArray(sites) ? sites : [sites];
   return withTempDir("nginx", (dir) => {
-    const prefix = join(dir, "nginx");
-    if (!existsSync("/etc/nginx/nginx.conf")) {
-      return { ok: false, output: "/etc/nginx/nginx.conf is missing: apt-get install nginx-light (see .ci/run)" };
-    }
-    cpSync("/etc/nginx", prefix, { recursive: true, verbatimSymlinks: true });
-    for (const sub of ["conf.d", "sites-available", "sites-enabled", "modules-enabled"]) {
-      rmSync(join(prefix, sub), { recursive: true, force: true });
-      mkdirSync(join(prefix, sub));
-    }
-    mkdirSync(join(dir, "log"));
-    const stock = readFileSync("/etc/nginx/nginx.conf", "utf8");
-    const conf = stock
-      .replaceAll("/etc/nginx/", `${prefix}/`)
-      .replace(/^(\s*pid\s+)\S+;/m, `$1${dir}/nginx.pid;`)
-      .replaceAll("/var/log/nginx/", `${dir}/log/`);
-    // Not root: nginx ignores `user` with a warning; the server's nginx starts as root and keeps it.
-    const asUser = process.getuid?.() === 0 ? conf : conf.replace(/^user\s+[^;]+;/m, "# user: checked only when run as root");
-    if (/(^|\s)\/(run|var)\//m.test(asUser.replace(/#.*$/gm, ""))) {
-      return { ok: false, output: `nginx.conf still names a system path after rewriting:\n${conf}` };
-    }
-    writeFileSync(join(prefix, "nginx.conf"), asUser);
-    for (const site of list) {
-      const rel = relative("/etc/nginx", site.path);
-      writeFileSync(join(prefix, rel), site.content);
-      if (rel.startsWith("sites-available/")) symlinkSync(`../${rel}`, join(prefix, "sites-enabled", basename(rel)));
-    }
-    const r = run("nginx", ["-e", "stderr", "-t", "-p", `${prefix}/`, "-c", join(prefix, "nginx.conf")]);
+    const copy = copyNginxConfig(dir);
+    if (!("prefix" in copy)) return copy;
+    installNginxSites(dir, list);
+    const r = run("nginx", ["-e", "stderr", "-t", "-p", `${copy.prefix}/`, "-c", join(copy.prefix, "nginx.conf")]);
     const warned = /\[(warn|emerg|alert|crit|error)\]/.test(r.stderr);
-    return { ok: r.status === 0 && !warned, output: r.text.replaceAll(prefix, "/etc/nginx") };
+    return { ok: r.status === 0 && !warned, output: r.text.replaceAll(copy.prefix, "/etc/nginx").replaceAll(dir, "") };
   });
 }
 
