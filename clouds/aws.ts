@@ -224,6 +224,37 @@ const ROOT_GB = 20;
 const BOOT_SECONDS = 600;
 
 /**
+ * Where the rendered user data names the data volume's device until server() knows the volume's ID.
+ * Not a path that exists: a server whose user data still held it would wait for it and fail.
+ */
+const DATA_VOLUME_DEVICE = "/dev/fullstack-ebs-volume-pending";
+
+/**
+ * The path a server sees for its data volume `volumeId`, attached as /dev/sdf. On Nitro instances an EBS
+ * volume is an NVMe disk whose serial number is its ID without the dash, which udev links as
+ * /dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_<serial>; the kernel's nvme<N>n1 names follow the order
+ * the disks answer at boot, which can change between boots (AWS's "Map Amazon EBS volumes to NVMe device
+ * names"), so they are never used. Xen instances (t2) see the attachment name, as /dev/xvdf.
+ */
+export function dataVolumeDevice(volumeId: string, instanceType: string): string {
+  if (/^t2\./.test(instanceType)) return "/dev/xvdf";
+  const serial = /^vol-([0-9a-f]+)$/.exec(volumeId)?.[1];
+  if (!serial) throw new Error(`${volumeId} is not an EBS volume ID (vol-<hex>)`);
+  return `/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_vol${serial}`;
+}
+
+/** `userData` with the data volume's device filled in; `volume` undefined: there must be none to fill. */
+function withDataVolume(userData: string, physicalName: string, volume?: { id: string; instanceType: string }): string {
+  const holds = userData.includes(DATA_VOLUME_DEVICE);
+  if (!volume) {
+    if (holds) throw new Error(`${physicalName}: the user data mounts a data volume, but the server has none`);
+    return userData;
+  }
+  if (!holds) throw new Error(`${physicalName}: the server has a data volume, but its user data does not mount it`);
+  return userData.replaceAll(DATA_VOLUME_DEVICE, dataVolumeDevice(volume.id, volume.instanceType));
+}
+
+/**
  * What a server and a server group share: the security group that carries its own rules, the secret
  * files in Parameter Store, an instance role that reads only those (plus SSM, CloudWatch and the app's
  * buckets and queues), the AMI and the gzip'd user data, checked to hold no secret.
@@ -321,8 +352,8 @@ export const awsAdapter: CloudAdapter = {
   },
 
   volumeDevicePath() {
-    // Nitro instances expose the first attached EBS volume after the root disk as nvme1n1.
-    return "/dev/nvme1n1";
+    // Known only once the volume exists: server() puts the real path in (dataVolumeDevice).
+    return DATA_VOLUME_DEVICE;
   },
 
   network(name, args, opts): NetworkHandle {
@@ -419,7 +450,17 @@ export const awsAdapter: CloudAdapter = {
     // instance in a private subnet (no route to the internet gateway) would never answer.
     const isPublic = net.serversPublic || args.reservedIp === true;
     const subnetId = isPublic ? net.publicSubnetIds[zone] : net.privateSubnetIds[zone];
-    const base = serverBase(name, args.hostname, args, opts);
+    // The volume first: the user data names it by its ID.
+    const volume = args.volume && new aws.ebs.Volume(`${name}-data`, {
+      availabilityZone: net.azs.apply((z) => z[zone]),
+      size: args.volume.sizeGb,
+      type: "gp3",
+      encrypted: true,
+      tags: { Name: args.volume.name },
+    }, { ...opts, protect: args.volume.protect });
+    const userData = pulumi.all([args.userData, volume ? volume.id : undefined]).apply(([u, volumeId]) =>
+      withDataVolume(u, args.hostname, volumeId === undefined ? undefined : { id: volumeId, instanceType: args.size }));
+    const base = serverBase(name, args.hostname, { ...args, userData }, opts);
 
     const instance = new aws.ec2.Instance(name, {
       ami: base.ami.id,
@@ -442,17 +483,8 @@ export const awsAdapter: CloudAdapter = {
       deleteBeforeReplace: args.volume !== undefined,
     });
 
-    let volumeId: pulumi.Output<string> | undefined;
-    if (args.volume) {
-      const volume = new aws.ebs.Volume(`${name}-data`, {
-        availabilityZone: net.azs.apply((z) => z[zone]),
-        size: args.volume.sizeGb,
-        type: "gp3",
-        encrypted: true,
-        tags: { Name: args.volume.name },
-      }, { ...opts, protect: args.volume.protect });
+    if (volume) {
       new aws.ec2.VolumeAttachment(`${name}-data`, { deviceName: "/dev/sdf", volumeId: volume.id, instanceId: instance.id, stopInstanceBeforeDetaching: true }, opts);
-      volumeId = volume.id;
     }
 
     let address = instance.publicIp;
@@ -461,7 +493,7 @@ export const awsAdapter: CloudAdapter = {
       new aws.ec2.EipAssociation(`${name}-ip`, { allocationId: eip.id, instanceId: instance.id }, opts);
       address = eip.publicIp;
     }
-    const handle: ServerHandle = { id: instance.id, publicIp: instance.publicIp, privateIp: instance.privateIp, address, volumeId };
+    const handle: ServerHandle = { id: instance.id, publicIp: instance.publicIp, privateIp: instance.privateIp, address, volumeId: volume ? volume.id : undefined };
     serverGroups.set(handle, base.securityGroup.id);
     return handle;
   },
@@ -497,7 +529,9 @@ export const awsAdapter: CloudAdapter = {
 
   serverGroup(name, args, opts): ServerGroupHandle {
     const net = details(args.network);
-    const base = serverBase(name, args.name, args, opts, true);
+    // Group servers are interchangeable and keep no data: no volume to fill in.
+    const userData = pulumi.output(args.userData).apply((u) => withDataVolume(u, args.name));
+    const base = serverBase(name, args.name, { ...args, userData }, opts, true);
     ingressRules(`${name}-fw`, base.securityGroup.id, args.ingress, opts);
     const targetGroup = args.loadBalancer ? targetGroups.get(args.loadBalancer) : undefined;
     if (args.loadBalancer && !targetGroup) throw new Error("this load balancer was not made by the AWS adapter");

@@ -239,7 +239,11 @@ export interface CloudAdapter {
   secretDelivery(hostname: string, region: string): SecretDelivery;
   /** A task queue service (SQS), where the cloud has one. */
   queues?(name: string, args: QueueRequest, opts: pulumi.ComponentResourceOptions): QueueHandle;
-  /** The device path a server sees for a data volume of this name. */
+  /**
+   * The device path a server sees for a data volume of this name, as the rendered user data names it.
+   * Where the path depends on something known only once the volume exists (AWS: its ID), this may be a
+   * stand-in that the adapter's `server()` replaces in the user data.
+   */
   volumeDevicePath(volumeName: string): string;
   network(name: string, args: NetworkRequest, opts: pulumi.ComponentResourceOptions): NetworkHandle;
   role(name: string, args: { network: NetworkHandle; role: string; tagName: string }, opts: pulumi.ComponentResourceOptions): RoleHandle;

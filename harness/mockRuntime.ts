@@ -238,7 +238,8 @@ export async function runStack(options: RunOptions): Promise<RunResult> {
       const id = ++nextId;
       const inputs = args.inputs as Record<string, unknown>;
       return {
-        id: `${100000 + id}`,
+        // EBS volume IDs have a shape the AWS adapter reads (vol-<hex>); other IDs are opaque.
+        id: args.type === "aws:ebs/volume:Volume" ? `vol-0${String(id).padStart(16, "0")}` : `${100000 + id}`,
         state: { name: args.name, ...inputs, ...fakeOutputs(args.type, args.name, inputs, id) },
       };
     },

@@ -6,6 +6,8 @@
  */
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { SECRET, type RecordedResource, type RunResult } from "../../harness/mockRuntime";
+import { dataVolumeDevice } from "../../clouds/aws";
+import { VOLUME_SCRIPT } from "../../provisioning/roles/base";
 import { planStack, sourceShell } from "../helpers";
 import {
   awsLaunchTemplateOf, awsSubnetIsPublic, awsUserData, dataSnapshot, file, hasFile, ingress, resolve, resourcesOfType, secretAtoms, secretFiles, servers,
@@ -631,5 +633,30 @@ describe("aws-dev", () => {
     expect(volume.inputs.availabilityZone).toBe(subnet?.inputs.availabilityZone);
     const [attachment] = of(r, T.volumeAttachment);
     expect(attachment.inputs).toEqual(expect.objectContaining({ volumeId: volume.id, instanceId: server.resource.id }));
+  });
+
+  // NVMe disk numbers follow the order disks answer at boot, which can change: the mount script must name
+  // this volume, or it could format and mount another disk.
+  const mountedDevice = (r: RunResult) => {
+    const [server] = servers(r).filter((s) => hasFile(s, VOLUME_SCRIPT));
+    return sourceShell(file(server, VOLUME_SCRIPT).content.split("\n").filter((l) => l.startsWith("device=")).join("\n"), ["device"]).device;
+  };
+
+  it("mounts the volume by its ID on Nitro instances (the NVMe serial number), and as /dev/xvdf on t2", async () => {
+    const volume = one(runs["aws-dev"], T.volume);
+    expect(String(volume.id)).toMatch(/^vol-[0-9a-f]{17}$/);
+    expect(mountedDevice(runs["aws-dev"])).toBe(`/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_vol${String(volume.id).slice(4)}`);
+    expect(mountedDevice(await planStack("aws-dev", { webSize: "t2.micro" }))).toBe("/dev/xvdf");
+  });
+
+  it("leaves no stand-in for the volume's device in any user data", () => {
+    for (const label of Object.keys(runs)) {
+      for (const s of servers(runs[label])) expect(`${s.name}: ${/fullstack-ebs-volume-pending/.test(awsUserData(s.spec).text)}`).toBe(`${s.name}: false`);
+    }
+  });
+
+  it("fills in only a volume ID it can read", () => {
+    expect(dataVolumeDevice("vol-0123456789abcdef0", "m7i.large")).toBe("/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_vol0123456789abcdef0");
+    expect(() => dataVolumeDevice("100123", "t3.small")).toThrow(/not an EBS volume ID/);
   });
 });

@@ -832,8 +832,13 @@ const aws: CloudInspector = {
     return ix.ofType(AWS.volumeAttachment).flatMap((att) => {
       const volume = ix.byId.get(String(att.inputs.volumeId));
       const server = servers(ix.result).find((s) => s.resource.id === att.inputs.instanceId);
-      // Nitro instances show the first EBS volume attached after the root disk as the second NVMe disk.
-      return volume && server ? [{ volume, server, device: "/dev/nvme1n1" }] : [];
+      if (!volume || !server) return [];
+      // Xen (t2) names the disk after the attachment; Nitro by the volume's ID (its NVMe serial number),
+      // never by the order disks answer at boot.
+      const device = String(server.resource.inputs.instanceType).startsWith("t2.")
+        ? "/dev/xvdf"
+        : `/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_${String(volume.id).replace(/^vol-/, "vol")}`;
+      return [{ volume, server, device }];
     });
   },
 
