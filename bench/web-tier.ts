@@ -171,6 +171,17 @@ function runAsync(cmd: string, args: string[], timeoutMs: number): Promise<{ sta
   });
 }
 
+/**
+ * Lines of `file` that contain `text`, counted by grep: gunicorn's access logs of a long run grow past
+ * what one JavaScript string can hold.
+ */
+function countLines(file: string, text: string): number {
+  if (!existsSync(file)) return 0;
+  const r = sh("grep", ["-c", "-F", "--", text, file], 300_000);
+  if (r.status > 1) throw new Failure(`grep -c ${file} failed:\n${r.out}`);
+  return Number(r.out.trim());
+}
+
 function sh(cmd: string, args: string[], timeoutMs = 60_000): { status: number; out: string } {
   const r = spawnSync(cmd, args, { encoding: "utf8", timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 });
   return { status: r.error ? 127 : (r.status ?? 1), out: `${r.stdout ?? ""}${r.stderr ?? ""}` };
@@ -879,12 +890,12 @@ async function main(): Promise<void> {
           `${f0(res.bytesRead / res.requests)} B/resp  cpu ${f2(res.busyCores)} (ours ${f2(res.ownCores)}, kernel ${f2(res.kernelCores)}, other ${f2(res.foreignCores)})${res.errors || res.non2xx ? `  errors ${res.errors} non-2xx ${res.non2xx}` : ""}${disturbedRun(res) ? "  DISTURBED" : ""}`);
       }
     }
-    const restarts = Object.values(l.gunicornLogs).reduce((n, f) => n + (readFileSync(f, "utf8").match(/Booting worker/g) ?? []).length, 0);
+    const restarts = Object.values(l.gunicornLogs).reduce((n, f) => n + countLines(f, "Booting worker"), 0);
     await stopAndWait();
     const idleAfter = await idleBusy(5);
     // The site logs through a buffer: once nginx has stopped, every measured request to the app is in the log.
     const appLog = join(l.root, `/var/log/nginx/${APP_NAME}.access.log`);
-    const logged = existsSync(appLog) ? readFileSync(appLog, "utf8").split("\n").filter((line) => / "GET \/ HTTP\/1\.1" 200 /.test(line)).length : 0;
+    const logged = countLines(appLog, ' "GET / HTTP/1.1" 200 ');
     const proxied = (results.get("proxy") ?? []).reduce((n, x) => n + x.requests, 0);
     if (logged < proxied) throw new Failure(`the app's access log has ${logged} lines for / after nginx stopped, fewer than the ${proxied} requests wrk counted`);
     log(`the app's access log holds ${logged} requests for / (wrk counted ${proxied} in measured runs, plus warm-ups)`);
@@ -979,9 +990,10 @@ async function main(): Promise<void> {
       "  proxying (two connections per request, one of them new) is taken from gunicorn's Python workers.",
       ...VARIANTS.filter((v) => v.kind === "proxy").map((v) =>
         `- ${v.setting}: nginx → gunicorn ${rps("proxy")} (${ofAlone("proxy")} of gunicorn alone, paired) with it, ${rps(v.id)} (${ofAlone(v.id)}) without.`),
-      `- Proxy headers: gunicorn parses every request header in Python. The site sends the app Host, X-Forwarded-For and`,
-      `  X-Forwarded-Proto (and blanks X-Real-IP and X-Forwarded-Host, which only repeated two of them); gunicorn alone`,
-      `  with those 4 headers on top of the 2 every case sends: ${rps("headers")}, ${ofAlone("headers")} of gunicorn alone (paired).`,
+      `- Proxy headers: gunicorn parses every request header in Python. gunicorn alone with the 4 forwarding headers an`,
+      `  earlier rendering sent (X-Real-IP, X-Forwarded-For, -Proto, -Host) on top of the 2 every case sends: ${rps("headers")},`,
+      `  ${ofAlone("headers")} of gunicorn alone (paired). The site now sends X-Forwarded-For and -Proto only and blanks the other`,
+      "  two, which repeated X-Forwarded-For and Host.",
       ONE_SESSION
         ? "- Scheduling: everything in one session (one autogroup), so the kernel shares the cores per process: the ratios are ratios of CPU cost per request."
         : "- Scheduling: nginx and each gunicorn in a session of their own, as systemd starts services; wrk in another. This kernel shares CPU between sessions (autogroup) before processes, so wrk, which shares the cores here but not on a server, takes CPU from the server group it competes with. `WEB_BENCH_ONE_SESSION=1` measures with one session (section \"Web tier, one scheduling group\").",

@@ -26,8 +26,9 @@ export function renderNginxSite(app: AppSpec, web: WebSpec): string {
 
   // What the app is told: the host, the client's address and the scheme. An empty value sends nothing,
   // and also drops what a client sent under that name. X-Real-IP and X-Forwarded-Host would only repeat
-  // X-Forwarded-For and Host (and every header costs gunicorn's parser time on every request: four more
-  // cost about 6 % of a trivial route's throughput, bench/RESULTS.md), so they are dropped, not set.
+  // X-Forwarded-For and Host (and every header costs gunicorn's parser time on every request: four
+  // forwarding headers cost a trivial route about 4 % of its throughput, bench/RESULTS.md), so they are
+  // dropped, not set.
   const proxyHeaders = [
     "proxy_set_header Host $host;",
     "proxy_set_header X-Forwarded-For $remote_addr;",
