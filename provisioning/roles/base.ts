@@ -1,7 +1,7 @@
 /**
  * The hardened Linux server every role builds on: a non-root sudo user with SSH keys only, no root or
- * password login, unattended security upgrades, a default-deny host firewall, swap, time zone and a
- * journald size cap.
+ * password login, unattended security upgrades, a default-deny host firewall, swap, time zone, a
+ * journald size cap and logrotate (minimal images lack it; nginx's logs rely on it).
  */
 import { lines, shQuote } from "../text";
 import type { BaseSpec, RolePart } from "../types";
@@ -41,7 +41,7 @@ export function renderVolumeScript(device: string, mountPoint: string): string {
 
 export function baseRole(base: BaseSpec): RolePart {
   return {
-    packages: ["ufw", "unattended-upgrades", "apt-listchanges", "ca-certificates", "curl"],
+    packages: ["ufw", "unattended-upgrades", "apt-listchanges", "ca-certificates", "curl", "logrotate"],
     users: [
       {
         name: base.adminUser,

@@ -513,6 +513,22 @@ async function main(): Promise<number> {
     });
   }
 
+  // The page was fetched before and after the reboot: the first lines reached the log when nginx stopped
+  // for the reboot (its buffer is written then), the later ones within the buffer's 5 s flush interval.
+  await check("nginx logged the app's requests in the app's own access log, which logrotate rotates", async () => {
+    const file = `/var/log/nginx/${server.appName}.access.log`;
+    const count = await eventually(15_000, async () => {
+      const n = Number(await ssh.out(`sudo grep -c -F '"GET / HTTP/1.1" 200 ' ${file} || true`));
+      if (!(n >= 2)) throw new Error(`${file} has ${n} lines for GET / (fetched at least once before and once after the reboot)`);
+      return n;
+    });
+    const rotate = await ssh.exec("sudo logrotate --debug /etc/logrotate.d/nginx 2>&1", 30);
+    if (!rotate.stdout.includes(`considering log ${file}`)) {
+      throw new Error(`Debian's logrotate config for nginx does not rotate ${file}:\n${rotate.stdout.slice(-800)}`);
+    }
+    return `${count} requests for / in ${file}; logrotate rotates it`;
+  });
+
   if (checks.some((c) => !c.ok)) {
     const text = await diagnostics(ssh, server, vm);
     console.log(`\n---- guest diagnostics (also in ${RUN_DIR}/diagnostics.txt) ----\n${text.slice(0, 12_000)}\n----`);
