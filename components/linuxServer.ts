@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { IngressRule, ServerHandle } from "../clouds";
+import type { IngressRule, ServerHandle, ServerSpec } from "../clouds";
 import {
   ProvisioningError, renderServerFiles, workerStopSeconds, workerUnits,
   type AppSpec, type HostFirewallRule, type PostgresSpec, type RedisSpec, type Role, type WebSpec, type WorkerSpec,
@@ -93,6 +93,31 @@ export function serverShape(component: string, network: Network, size: string | 
   };
 }
 
+/** A server's or group's physical name, as clouds and DNS accept it; `key` names the argument in errors. */
+export function physicalName(key: string, value: string, what: string): string {
+  return validate.matches(key, value, /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, what, "use lowercase letters, digits and dashes");
+}
+
+/** What a cloud's request for one server and for a group of servers share. */
+export function serverSpec(
+  args: Pick<LinuxServerArgs, "network" | "roles" | "access" | "bucketAccess" | "queueAccess">,
+  shape: { size: string; os: OperatingSystem },
+  rendered: Pick<ServerSpec, "userData" | "secretFiles">,
+): ServerSpec {
+  return {
+    region: args.network.handle.region,
+    size: shape.size,
+    os: shape.os,
+    userData: rendered.userData,
+    network: args.network.handle,
+    roles: args.roles.map((r) => args.network.role(r)),
+    sshKeyIds: args.access.sshKeyIds,
+    secretFiles: rendered.secretFiles,
+    bucketAccess: args.bucketAccess,
+    queueAccess: args.queueAccess,
+  };
+}
+
 /** Each role's required arguments, checked before anything is registered. */
 export function checkRoleArgs(label: string, roles: Role[], args: Partial<Record<"app" | "web" | "worker" | "postgres" | "redis", unknown>>): void {
   const needs: [Role, "app" | "web" | "worker" | "postgres" | "redis"][] = [["web", "app"], ["web", "web"], ["worker", "app"], ["worker", "worker"],
@@ -183,8 +208,7 @@ export class LinuxServer extends pulumi.ComponentResource {
   constructor(name: string, args: LinuxServerArgs, opts?: pulumi.ComponentResourceOptions) {
     const adapter = args.network.adapter;
     const { size, os } = serverShape("LinuxServer", args.network, args.size, args.os);
-    const hostname = validate.matches("LinuxServer.hostname", args.hostname ?? name, /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/,
-      "a host name", "use lowercase letters, digits and dashes");
+    const hostname = physicalName("LinuxServer.hostname", args.hostname ?? name, "a host name");
     checkRoleArgs(`LinuxServer "${name}"`, args.roles, args);
     if (args.volume) validate.integer("LinuxServer.volume.sizeGb", args.volume.sizeGb, 1, 16384);
     super("fullstack:compute:LinuxServer", name, {}, opts);
@@ -195,19 +219,10 @@ export class LinuxServer extends pulumi.ComponentResource {
     });
 
     this.handle = adapter.server(name, {
+      ...serverSpec(args, { size, os }, { userData, secretFiles }),
       hostname,
-      region: args.network.handle.region,
-      size,
-      os,
-      userData,
-      network: args.network.handle,
-      roles: args.roles.map((r) => args.network.role(r)),
-      sshKeyIds: args.access.sshKeyIds,
       volume: volumeName ? { name: volumeName, sizeGb: args.volume!.sizeGb, protect: args.protect ?? true } : undefined,
       reservedIp: args.reservedIp,
-      secretFiles,
-      bucketAccess: args.bucketAccess,
-      queueAccess: args.queueAccess,
     }, { parent: this });
     adapter.serverFirewall(`${name}-fw`, { server: this.handle, ingress }, { parent: this });
 

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { IngressRule, LoadBalancerHandle, ServerGroupHandle } from "../clouds";
 import { workerStopSeconds, type AppSpec, type Role, type WebSpec, type WorkerSpec } from "../provisioning";
 import { CATALOG, SettingsError, validate, type AccessSettings, type OperatingSystem } from "../settings";
-import { checkRoleArgs, renderServer, serverShape } from "./linuxServer";
+import { checkRoleArgs, physicalName, renderServer, serverShape, serverSpec } from "./linuxServer";
 import type { Network } from "./network";
 
 export interface LinuxServerGroupArgs {
@@ -96,8 +96,7 @@ export class LinuxServerGroup extends pulumi.ComponentResource {
     }
     const count = validate.integer("LinuxServerGroup.count", args.count, 1, 50);
     const { size, os } = serverShape("LinuxServerGroup", args.network, args.size, args.os);
-    const groupName = validate.matches("LinuxServerGroup.groupName", args.groupName ?? name, /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/,
-      "a group name", "use lowercase letters, digits and dashes");
+    const groupName = physicalName("LinuxServerGroup.groupName", args.groupName ?? name, "a group name");
     for (const [i, role] of args.roles.entries()) {
       validate.oneOf(`LinuxServerGroup.roles[${i}]`, role, ["web", "worker"] as const, "a stateless role");
     }
@@ -106,22 +105,13 @@ export class LinuxServerGroup extends pulumi.ComponentResource {
 
     const { ingress, userData, secretFiles } = renderServer(`LinuxServerGroup "${name}"`, args.network, groupName, { ...args, os, group: groupName });
     this.handle = adapter.serverGroup(name, {
+      ...serverSpec(args, { size, os }, { userData, secretFiles }),
       name: groupName,
       count,
-      region: args.network.handle.region,
-      size,
-      os,
-      userData,
-      network: args.network.handle,
-      roles: args.roles.map((r) => args.network.role(r)),
-      sshKeyIds: args.access.sshKeyIds,
-      secretFiles,
       ingress,
       loadBalancer: args.loadBalancer,
       // Workers finish their running tasks before they leave (see renderServer).
       drainSeconds: args.roles.includes("worker") && args.worker !== undefined ? pulumi.output(args.worker).apply(workerStopSeconds) : undefined,
-      bucketAccess: args.bucketAccess,
-      queueAccess: args.queueAccess,
     }, { parent: this });
 
     this.id = this.handle.id;

@@ -341,8 +341,9 @@ export function installNginxSites(dir: string, sites: ServerFile[]): void {
 /**
  * `nginx -t` on the sites of one server, enabled together (they share one http context: two default
  * servers or two upstreams of one name only clash there) inside a copy of the installed Debian
- * /etc/nginx, with nginx.conf's and the sites' absolute paths moved into the copy (`copyNginxConfig`). modules-enabled is left
- * empty: the server installs plain `nginx`, which enables no dynamic modules. Warnings fail too.
+ * /etc/nginx, with nginx.conf's and the sites' absolute paths moved into the copy (`copyNginxConfig`).
+ * modules-enabled is left empty: the server installs plain `nginx`, which enables no dynamic modules.
+ * Warnings fail too.
  */
 export function checkNginxSite(sites: ServerFile | ServerFile[]): ToolResult {
   const list = Array.isArray(sites) ? sites : [sites];
