@@ -5,6 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import { resolve } from "node:path";
+import { checkCloudRules, formatViolations } from "../harness/cloudRules";
 import { runStack, type RecordedResource, type RunResult } from "../harness/mockRuntime";
 import { evaluatePolicies } from "../harness/policyRunner";
 import { rules } from "../policies/rules";
@@ -94,6 +95,9 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const cfg = readStackConfig(ROOT, args.stack, args.configDir);
   const result = await runStack({ project: cfg.project, stack: cfg.stack, config: cfg.config, secretKeys: cfg.secretKeys, program });
+  // What the cloud would refuse fails the plan, as it would fail `pulumi up`.
+  const refused = checkCloudRules(result.resources);
+  if (refused.length > 0) fail(`the cloud would refuse this stack:\n${formatViolations(refused)}`);
   const violations = args.policies ? await evaluatePolicies(result.resources, rules) : [];
   if (args.json) {
     const resources = result.resources.map((r) => ({

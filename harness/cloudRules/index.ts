@@ -1,0 +1,73 @@
+/**
+ * What the real clouds refuse, checked over what a mocked stack registered. Pulumi's mocks accept any
+ * name, description or quota; EC2 and DigitalOcean do not. Each rule names the API or provider source it
+ * comes from. `npm run plan` fails on a violation as `pulumi preview` would, and the tests run every rule
+ * over every checked-in stack and over generated configs.
+ *
+ * The facts themselves (lengths, character sets, quotas) live in `settings/limits/<cloud>.ts`, where the
+ * settings also use them to refuse a config before any resource is registered; the rules here only apply
+ * them to resources.
+ */
+import type { RecordedResource } from "../mockRuntime";
+import { awsRules } from "./aws";
+import { digitaloceanRules } from "./digitalocean";
+
+export interface CloudRule {
+  /** Short stable id, e.g. `aws-sg-description-charset`. */
+  readonly id: string;
+  /** Where the rule is documented or enforced: API reference, provider source file. */
+  readonly source: string;
+  /** Resource types (`aws:ec2/securityGroup:SecurityGroup`) the rule looks at; empty: the whole stack once. */
+  readonly types: readonly string[];
+  /**
+   * Returns what the cloud would refuse (one message per problem), or nothing. `all` is every resource
+   * of the stack, for rules that count or compare across resources.
+   */
+  check(resource: RecordedResource | undefined, all: readonly RecordedResource[]): string | string[] | undefined;
+}
+
+export interface CloudViolation {
+  rule: string;
+  source: string;
+  /** Logical name of the resource, or undefined for a stack-wide rule. */
+  resource?: string;
+  message: string;
+}
+
+/** Pulumi's auto-naming appends `-` and 7 random characters to the logical name (pulumi-terraform-bridge `AutoName`). */
+export const AUTONAME_SUFFIX_LENGTH = 8;
+const AUTONAME_PLACEHOLDER = "-a1b2c3d";
+
+/**
+ * The name the provider will send to the cloud for `prop`: the input when the program set one, else the
+ * auto-name (logical name + `-` + 7 random characters; a fixed stand-in here).
+ */
+export function physicalName(resource: RecordedResource, prop = "name"): string {
+  const value = resource.plainInputs[prop];
+  return typeof value === "string" && value !== "" ? value : `${resource.name}${AUTONAME_PLACEHOLDER}`;
+}
+
+export const cloudRules: readonly CloudRule[] = [...awsRules, ...digitaloceanRules];
+
+/** Every violation of every cloud rule in `resources`. */
+export function checkCloudRules(resources: readonly RecordedResource[], rules: readonly CloudRule[] = cloudRules): CloudViolation[] {
+  const out: CloudViolation[] = [];
+  const push = (rule: CloudRule, resource: RecordedResource | undefined, result: string | string[] | undefined) => {
+    for (const message of result === undefined ? [] : Array.isArray(result) ? result : [result]) {
+      out.push({ rule: rule.id, source: rule.source, resource: resource?.name, message });
+    }
+  };
+  for (const rule of rules) {
+    if (rule.types.length === 0) {
+      push(rule, undefined, rule.check(undefined, resources));
+      continue;
+    }
+    for (const r of resources) if (r.custom && rule.types.includes(r.type)) push(rule, r, rule.check(r, resources));
+  }
+  return out;
+}
+
+/** One line per violation, for the plan's error and test failures. */
+export function formatViolations(violations: readonly CloudViolation[]): string {
+  return violations.map((v) => `${v.rule}: ${v.resource ?? "stack"}: ${v.message} (${v.source})`).join("\n");
+}
