@@ -2,6 +2,9 @@
  * Facts about each cloud that settings validate against. Pure data: adding a cloud adds an entry here
  * and an adapter in `clouds/`, nothing else in the settings layer.
  */
+import { awsNamePrefixProblems } from "./limits/aws";
+import { digitaloceanNamePrefixProblems } from "./limits/digitalocean";
+
 export type CloudName = "digitalocean" | "aws";
 
 export interface CloudCatalog {
@@ -33,6 +36,11 @@ export interface CloudCatalog {
   readonly hasNatChoice: boolean;
   /** Servers must be created with an SSH key (else DigitalOcean mails a root password). */
   readonly requiresSshKey: boolean;
+  /**
+   * What the cloud would refuse in the names it derives from a component name (`<appName>-<stack>` in
+   * the stack program): lengths and character rules after Pulumi's auto-naming. Empty when all fit.
+   */
+  readonly namePrefixProblems: (prefix: string) => string[];
 }
 
 export const CATALOG: Record<CloudName, CloudCatalog> = {
@@ -54,6 +62,7 @@ export const CATALOG: Record<CloudName, CloudCatalog> = {
     bucketNeedsKeys: true,
     hasNatChoice: false,
     requiresSshKey: true,
+    namePrefixProblems: digitaloceanNamePrefixProblems,
   },
   aws: {
     title: "AWS",
@@ -78,6 +87,7 @@ export const CATALOG: Record<CloudName, CloudCatalog> = {
     bucketNeedsKeys: false,
     hasNatChoice: true,
     requiresSshKey: false,
+    namePrefixProblems: awsNamePrefixProblems,
   },
 };
 

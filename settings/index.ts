@@ -382,6 +382,19 @@ export function loadSettings(raw: RawConfig): Settings {
   return { profile, cloud, region, environment, protect, os, access, server, app, web, domain, worker, postgres, redis, volumeSizeGb, bucket, natMode };
 }
 
+/**
+ * Refuses a component name from which the cloud could not derive valid resource names. The stack program
+ * names its app `<appName>-<stack>`, so the error names fullstack:appName.
+ * @throws SettingsError naming fullstack:appName.
+ */
+export function checkNamePrefix(settings: Pick<Settings, "cloud">, prefix: string): void {
+  const problems = CATALOG[settings.cloud].namePrefixProblems(prefix);
+  if (problems.length > 0) {
+    throw new SettingsError(fullKey("appName"), prefix, `(with the stack name) makes names ${CATALOG[settings.cloud].title} refuses: ${problems.join("; ")}`,
+      "use a shorter app or stack name");
+  }
+}
+
 function closest(key: string): string | undefined {
   let best: string | undefined;
   let bestDistance = 3;

@@ -4,22 +4,29 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { FullStackApp } from "../components";
-import { isSettingsError, loadSettings, type Settings } from "../settings";
+import { checkNamePrefix, isSettingsError, loadSettings, type Settings } from "../settings";
 import { rawStackConfig } from "./config";
 
 /** Settings errors end the run with their message alone (no stack trace). */
 export function readSettings(): Settings {
   try {
-    return loadSettings(rawStackConfig());
+    const settings = loadSettings(rawStackConfig());
+    checkNamePrefix(settings, appPrefix(settings));
+    return settings;
   } catch (err) {
     if (isSettingsError(err)) throw new pulumi.RunError(err.message);
     throw err;
   }
 }
 
+/** The name the program gives its FullStackApp; every resource name derives from it. */
+export function appPrefix(settings: Settings): string {
+  return `${settings.app.name}-${pulumi.getStack()}`;
+}
+
 export function program(): Record<string, unknown> {
   const settings = readSettings();
-  const app = new FullStackApp(`${settings.app.name}-${pulumi.getStack()}`, settings);
+  const app = new FullStackApp(appPrefix(settings), settings);
   return {
     profile: settings.profile,
     url: app.url,
