@@ -241,12 +241,17 @@ export const digitalOceanAdapter: CloudAdapter = {
   },
 
   bucket(name, args, opts): BucketHandle {
-    if (!args.credentials) throw new Error(`CdnBucket "${name}": Spaces needs credentials (spacesAccessId, spacesSecretKey)`);
-    // Spaces has its own keys; the API token still comes from digitalocean:token or DIGITALOCEAN_TOKEN.
+    // The Spaces API takes its own keys. Without keys in config, the API token makes them (POST
+    // /v2/spaces/keys): one with full access that creates the bucket, one the app gets, limited to the
+    // bucket (permission readwrite). Both live in the state, their secrets secret.
+    const deployKey = args.credentials ? undefined
+      : new digitalocean.SpacesKey(`${name}-deploy-key`, { name: `${physicalName(name)}-deploy`, grants: [{ bucket: "", permission: "fullaccess" }] }, opts);
+    const deployer = args.credentials ?? { accessId: deployKey!.accessKey, secretKey: pulumi.secret(deployKey!.secretKey) };
+    // The API token still comes from digitalocean:token or DIGITALOCEAN_TOKEN.
     const provider = new digitalocean.Provider(`${name}-spaces`, {
       token: new pulumi.Config("digitalocean").getSecret("token"),
-      spacesAccessId: args.credentials.accessId,
-      spacesSecretKey: args.credentials.secretKey,
+      spacesAccessId: deployer.accessId,
+      spacesSecretKey: deployer.secretKey,
     }, opts);
     const bucket = new digitalocean.SpacesBucket(name, {
       name: args.bucketName,
@@ -279,8 +284,13 @@ export const digitalOceanAdapter: CloudAdapter = {
         ttl: 300,
       }, opts);
     }
+    const appKey = args.credentials ? undefined
+      : new digitalocean.SpacesKey(`${name}-app-key`, { name: `${physicalName(name)}-app`, grants: [{ bucket: bucket.name, permission: "readwrite" }] }, opts);
     return {
       bucketName: bucket.name,
+      appCredentials: appKey
+        ? { accessId: appKey.accessKey, secretKey: pulumi.secret(appKey.secretKey) }
+        : { accessId: pulumi.output(args.credentials!.accessId), secretKey: pulumi.secret(args.credentials!.secretKey) },
       endpoint: pulumi.output(`https://${args.region}.digitaloceanspaces.com`),
       publicUrl: args.customDomain ? pulumi.output(`https://${args.customDomain.name}`) : pulumi.interpolate`https://${cdn.endpoint}`,
     };

@@ -191,6 +191,10 @@ export interface BucketRequest {
   readonly region: string;
   readonly bucketName: pulumi.Input<string>;
   readonly corsOrigins: readonly string[];
+  /**
+   * Keys for the bucket API where the cloud needs them (Spaces). Unset: the adapter makes its own (a
+   * full-access key to create the bucket, a key limited to the bucket for the app).
+   */
   readonly credentials?: { readonly accessId: pulumi.Input<string>; readonly secretKey: pulumi.Input<string> };
   /** A custom CDN name and the zone it lives in. */
   readonly customDomain?: { readonly name: string; readonly zone: DnsZoneHandle };
@@ -203,6 +207,11 @@ export interface BucketHandle {
   readonly endpoint: pulumi.Output<string>;
   /** Where browsers fetch files, through the CDN. */
   readonly publicUrl: pulumi.Output<string>;
+  /**
+   * The keys the app's servers use for the bucket (the secret one secret), where the cloud has no instance
+   * role (Spaces); undefined where servers use their instance role (AWS).
+   */
+  readonly appCredentials?: { readonly accessId: pulumi.Output<string>; readonly secretKey: pulumi.Output<string> };
 }
 
 export interface NetworkRequest {

@@ -7,8 +7,10 @@ export interface CdnBucketArgs {
   /** Decides the cloud and region. */
   network: Network;
   /**
-   * Access key pair for the bucket API where the cloud needs one (DigitalOcean Spaces; pass the secret as
-   * a secret). On AWS servers reach the bucket with their instance role.
+   * Your own access key pair for the bucket API where the cloud has one (DigitalOcean Spaces; pass the
+   * secret as a secret). On AWS servers reach the bucket with their instance role.
+   * @default DigitalOcean: made from the API token, a full-access key to create the bucket and a key
+   * limited to the bucket for the app ({@link CdnBucket.appCredentials})
    */
   credentials?: { accessId: pulumi.Input<string>; secretKey: pulumi.Input<string> };
   /**
@@ -33,7 +35,7 @@ export interface CdnBucketArgs {
  *
  * @example
  * ```ts
- * const cdn = new CdnBucket("shop-static", { network, credentials: { accessId, secretKey } });
+ * const cdn = new CdnBucket("shop-static", { network });
  * export const staticUrl = cdn.publicUrl;
  * ```
  */
@@ -44,6 +46,11 @@ export class CdnBucket extends pulumi.ComponentResource {
   /** Where browsers fetch files. */
   readonly publicUrl: pulumi.Output<string>;
   readonly region: string;
+  /**
+   * The keys the app's servers use for the bucket (the secret one secret) where the cloud has no instance
+   * role (DigitalOcean Spaces); undefined on AWS.
+   */
+  readonly appCredentials?: { readonly accessId: pulumi.Output<string>; readonly secretKey: pulumi.Output<string> };
 
   constructor(name: string, args: CdnBucketArgs, opts?: pulumi.ComponentResourceOptions) {
     (args.corsOrigins ?? ["*"]).forEach((o, i) => validate.matches(`CdnBucket.corsOrigins[${i}]`, o, /^(\*|https?:\/\/[a-z0-9.-]+(:\d{1,5})?)$/, "an origin", 'use "https://host" or "*"'));
@@ -67,6 +74,7 @@ export class CdnBucket extends pulumi.ComponentResource {
     this.endpoint = result.endpoint;
     this.publicUrl = result.publicUrl;
     this.region = args.network.handle.region;
+    this.appCredentials = result.appCredentials;
     this.registerOutputs({ bucketName: this.bucketName, endpoint: this.endpoint, publicUrl: this.publicUrl });
   }
 }

@@ -28,7 +28,7 @@ export type FullStackAppArgs = Settings;
  * import { FullStackApp, loadSettings } from "fullstack-pulumi";
  * const shop = new FullStackApp("shop", loadSettings({
  *   profile: "standard", region: "fra1", appRepo: "https://github.com/acme/shop.git", appRef: "v1.4.2",
- *   framework: "django", workerKind: "celery", spacesAccessId: "DO00...", spacesSecretKey: secretKey,
+ *   framework: "django", workerKind: "celery", adminSshKeys: ["ssh-ed25519 AAAA... me@laptop"],
  * }));
  * export const url = shop.url;
  * ```
@@ -82,10 +82,9 @@ export class FullStackApp extends pulumi.ComponentResource {
     let staticUrl: pulumi.Output<string> = pulumi.output("/static/");
     let bucketAccess: pulumi.Output<string>[] = [];
     if (s.bucket) {
-      const credentials = s.bucket.credentials && { accessId: s.bucket.credentials.accessId, secretKey: pulumi.secret(s.bucket.credentials.secretKey) };
       const cdn = new CdnBucket(`${name}-static`, {
         network,
-        credentials,
+        credentials: s.bucket.credentials && { accessId: s.bucket.credentials.accessId, secretKey: pulumi.secret(s.bucket.credentials.secretKey) },
         corsOrigins: s.bucket.corsOrigins,
         customDomain: s.bucket.cdnDomain && s.domain ? { name: s.bucket.cdnDomain, zone: s.domain.zone } : undefined,
         protect,
@@ -97,7 +96,7 @@ export class FullStackApp extends pulumi.ComponentResource {
         AWS_STORAGE_BUCKET_NAME: cdn.bucketName,
         AWS_S3_ENDPOINT_URL: cdn.endpoint,
         AWS_S3_REGION_NAME: cdn.region,
-        ...(credentials ? { AWS_ACCESS_KEY_ID: credentials.accessId, AWS_SECRET_ACCESS_KEY: credentials.secretKey } : {}),
+        ...(cdn.appCredentials ? { AWS_ACCESS_KEY_ID: cdn.appCredentials.accessId, AWS_SECRET_ACCESS_KEY: cdn.appCredentials.secretKey } : {}),
       });
     }
 

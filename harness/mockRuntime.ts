@@ -157,6 +157,8 @@ function fakeOutputs(type: string, name: string, inputs: Record<string, unknown>
         host: `${name}.db.ondigitalocean.com`, privateHost: `private-${name}.db.ondigitalocean.com`,
         port: inputs.engine === "pg" ? 25060 : 25061, password: `mock-admin-password-${id}`, urn: `do:dbaas:${id}`,
       };
+    case "digitalocean:index/spacesKey:SpacesKey":
+      return { accessKey: `DO00MOCK${String(id).padStart(12, "0")}`, secretKey: `mock-spaces-secret-${id}` };
     case "digitalocean:index/databaseUser:DatabaseUser":
       return { password: `mock-user-password-${id}` };
     case "digitalocean:index/databaseConnectionPool:DatabaseConnectionPool":

@@ -142,6 +142,15 @@ export function loadSettings(raw: RawConfig): Settings {
     if (value === undefined || value === null || value === "") return DECLS.get(key)?.default;
     return value;
   };
+  // Set to something other than its default. The Pulumi CLI hands every declared default to the program
+  // as if the stack had set it (pulumi/pulumi workspace/config.go, mergeConfig), so a key that only
+  // matters with another one is refused only when it asks for something: a default is never an error.
+  const explicit = (key: string): boolean => {
+    const value = raw[key];
+    if (value === undefined || value === null || value === "") return false;
+    const fallback = DECLS.get(key)?.default;
+    return fallback === undefined || asConfigText(value) !== asConfigText(fallback);
+  };
   const k = fullKey;
 
   const profile = v.oneOf(k("profile"), get("profile"), PROFILES, "a profile");
@@ -151,7 +160,7 @@ export function loadSettings(raw: RawConfig): Settings {
   let natMode: NatMode | undefined;
   if (catalog.hasNatChoice) {
     natMode = v.oneOf(k("natMode"), get("natMode") ?? (profile === "scaled" ? "gateway" : "none"), NAT_MODES, "a NAT mode");
-  } else if (raw.natMode !== undefined) {
+  } else if (explicit("natMode")) {
     throw new SettingsError(k("natMode"), raw.natMode, `has no effect on ${catalog.title}`, `remove it, or set ${k("cloud")} aws`);
   }
   const environment = v.oneOf(k("environment"), get("environment"), ENVIRONMENTS, "an environment");
@@ -265,7 +274,7 @@ export function loadSettings(raw: RawConfig): Settings {
     domain = { name, zone, createZone: v.boolean(k("createDnsZone"), get("createDnsZone")) };
   } else {
     for (const key of ["dnsZone", "createDnsZone"]) {
-      if (raw[key] !== undefined) {
+      if (explicit(key)) {
         throw new SettingsError(k(key), raw[key], `needs ${k("domain")}`, `set ${k("domain")} too, or remove ${k(key)}`);
       }
     }
@@ -308,7 +317,7 @@ export function loadSettings(raw: RawConfig): Settings {
     }
   } else {
     for (const key of ["workerApp", "workerCount", "workerSize", "scheduler", "queueBackend"]) {
-      if (raw[key] !== undefined) {
+      if (explicit(key)) {
         throw new SettingsError(k(key), raw[key], `has no effect while ${k("workerKind")} is none`, `set ${k("workerKind")} to celery or rq, or remove ${k(key)}`);
       }
     }
@@ -339,21 +348,22 @@ export function loadSettings(raw: RawConfig): Settings {
   if (wantBucket) {
     let credentials: BucketSettings["credentials"];
     if (catalog.bucketNeedsKeys) {
+      // Optional: without them the API token makes the bucket's keys (clouds/digitalocean.ts).
       const accessId = get("spacesAccessId");
       const secretKey = get("spacesSecretKey");
-      if (typeof accessId !== "string" || accessId.length === 0) {
-        throw new SettingsError(k("spacesAccessId"), accessId, "is required when the bucket is on",
-          `set it with \`pulumi config set spacesAccessId <key id>\`, or set ${k("bucket")} false`);
+      const given = (x: unknown) => typeof x === "string" && x.length > 0;
+      if (given(accessId) !== given(secretKey)) {
+        const [missing, set] = given(accessId) ? ["spacesSecretKey", "spacesAccessId"] : ["spacesAccessId", "spacesSecretKey"];
+        throw new SettingsError(k(missing), "(unset)", `is needed with ${k(set)} (your own Spaces key pair)`,
+          `set both (\`pulumi config set ${missing.replace(/^spacesSecretKey$/, "--secret spacesSecretKey")} <value>\`), or neither to let the API token make the bucket's keys`);
       }
-      v.matches(k("spacesAccessId"), accessId, /^[A-Za-z0-9]{10,64}$/, "a Spaces access key ID", "use the key ID shown under API > Spaces Keys");
-      if (typeof secretKey !== "string" || secretKey.length === 0) {
-        throw new SettingsError(k("spacesSecretKey"), "(unset)", "is required when the bucket is on",
-          `set it with \`pulumi config set --secret spacesSecretKey <secret>\`, or set ${k("bucket")} false`);
+      if (given(accessId)) {
+        v.matches(k("spacesAccessId"), accessId, /^[A-Za-z0-9]{10,64}$/, "a Spaces access key ID", "use the key ID shown under API > Spaces Keys");
+        credentials = { accessId: accessId as string, secretKey: secretKey as string };
       }
-      credentials = { accessId, secretKey };
     } else {
       for (const key of ["spacesAccessId", "spacesSecretKey"]) {
-        if (raw[key] !== undefined) {
+        if (explicit(key)) {
           throw new SettingsError(k(key), key === "spacesSecretKey" ? "[secret]" : raw[key], `has no effect on ${catalog.title}`,
             "remove it: servers reach the bucket with their instance role");
         }
@@ -373,7 +383,7 @@ export function loadSettings(raw: RawConfig): Settings {
     bucket = { credentials, corsOrigins, cdnDomain };
   } else {
     for (const key of ["cdnDomain", "corsOrigins"]) {
-      if (raw[key] !== undefined) {
+      if (explicit(key)) {
         throw new SettingsError(k(key), raw[key], `needs the bucket`, `set ${k("bucket")} true, or remove ${k(key)}`);
       }
     }
@@ -393,6 +403,11 @@ export function checkNamePrefix(settings: Pick<Settings, "cloud">, prefix: strin
     throw new SettingsError(fullKey("appName"), prefix, `(with the stack name) makes names ${CATALOG[settings.cloud].title} refuses: ${problems.join("; ")}`,
       "use a shorter app or stack name");
   }
+}
+
+/** A config value as the CLI hands it to the program: text as is, anything else as JSON. */
+function asConfigText(value: unknown): string {
+  return typeof value === "string" ? value : JSON.stringify(value);
 }
 
 function closest(key: string): string | undefined {

@@ -140,8 +140,8 @@ export const KEYS: readonly KeyDecl[] = [
     key: "corsOrigins", type: "array", derived: "https://<domain>, or * without a domain",
     description: "Origins allowed to fetch from the bucket (fonts, JS modules).",
   },
-  { key: "spacesAccessId", type: "string", optional: true, description: "DigitalOcean: Spaces access key ID; required when bucket is on. (AWS servers use their instance role.)" },
-  { key: "spacesSecretKey", type: "string", optional: true, secret: true, description: "DigitalOcean: Spaces secret key; required when bucket is on." },
+  { key: "spacesAccessId", type: "string", optional: true, description: "DigitalOcean: your own Spaces access key ID, with spacesSecretKey. Unset: the API token makes the keys (one to create the bucket, one limited to the bucket for the app). AWS servers use their instance role." },
+  { key: "spacesSecretKey", type: "string", optional: true, secret: true, description: "DigitalOcean: the secret of your own Spaces key (set with --secret), with spacesAccessId." },
   {
     key: "queueBackend", type: "string", default: "redis",
     description: "AWS only, Celery only: the broker, redis (the RedisCache) or sqs (an SQS queue per worker queue, each with a dead-letter queue).",

@@ -10,7 +10,7 @@ export function oneOf<T extends string>(key: string, value: unknown, allowed: re
 }
 
 export function integer(key: string, value: unknown, min: number, max: number): number {
-  const n = typeof value === "string" && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+  const n = typeof value === "string" && /^[+-]?\d+$/.test(value.trim()) ? Number(value) : value;
   if (typeof n !== "number" || !Number.isInteger(n) || n < min || n > max) {
     throw new SettingsError(key, value, "is not a whole number in range", `use a whole number from ${min} to ${max}`);
   }

@@ -115,7 +115,7 @@ describe("resource counts per profile", () => {
     expect(count(runs.staging)).toEqual({
       Vpc: 1, SshKey: 1, Tag: 3, Droplet: 2, ReservedIp: 1, ReservedIpAssignment: 1, Firewall: 2, RandomPassword: 1, RandomString: 1,
       DatabaseCluster: 2, DatabaseDb: 1, DatabaseUser: 1, DatabaseConnectionPool: 1, DatabaseFirewall: 2,
-      SpacesBucket: 1, SpacesBucketCorsConfiguration: 1, Cdn: 1,
+      SpacesBucket: 1, SpacesBucketCorsConfiguration: 1, Cdn: 1, SpacesKey: 2,
     });
   });
   it("scaled: load-balanced web tier, several workers, standby database nodes", () => {

@@ -11,14 +11,47 @@ const ROOT = resolve(__dirname, "..");
 const START = "<!-- config-keys:start -->";
 const END = "<!-- config-keys:end -->";
 
+/**
+ * Whether `Pulumi.yaml` declares the key. The CLI hands a declared default to the program as if the stack
+ * had set it, and refuses a stack that leaves a declared key without a default unset (pulumi/pulumi
+ * `sdk/go/common/workspace/config.go`, `mergeConfig`). So a key is declared when it has a static default
+ * or is required; a key whose default depends on other keys, or that is off when unset, stays undeclared
+ * (the program still reads it, and the settings validate it).
+ */
+export function declaredInProject(k: KeyDecl): boolean {
+  return k.default !== undefined || (!k.derived && !k.optional);
+}
+
 export function pulumiYamlConfig(): Record<string, Record<string, unknown>> {
-  return Object.fromEntries(KEYS.map((k) => [k.key, {
+  return Object.fromEntries(KEYS.filter(declaredInProject).map((k) => [k.key, {
     type: k.type,
     ...(k.type === "array" ? { items: { type: "string" } } : {}),
-    description: k.derived ? `${k.description} Default: ${k.derived}.` : k.description,
+    description: k.description,
     ...(k.default !== undefined ? { default: k.default } : {}),
     ...(k.secret ? { secret: true } : {}),
   }]));
+}
+
+/** The comment above `config:` that names the keys left undeclared, so readers of Pulumi.yaml find them. */
+export function undeclaredComment(): string {
+  const names = KEYS.filter((k) => !declaredInProject(k)).map((k) => k.key);
+  const lines: string[] = [];
+  let line = "";
+  for (const name of names) {
+    const next = line ? `${line}, ${name}` : name;
+    if (next.length > 96) {
+      lines.push(`${line},`);
+      line = name;
+    } else line = next;
+  }
+  if (line) lines.push(`${line}.`);
+  return [
+    " Keys with a fixed default, and the required appRepo. The Pulumi CLI hands each default to the program",
+    " as if the stack set it, and refuses a stack that leaves a declared key without a default unset, so",
+    " the keys whose default depends on others (or that are off when unset) are not declared here; the",
+    " program reads and validates them all the same (README.md, Config keys):",
+    ...lines.map((l) => `   ${l}`),
+  ].join("\n");
 }
 
 function defaultCell(k: KeyDecl): string {
@@ -35,6 +68,8 @@ export function readmeTable(): string {
 export function renderPulumiYaml(current: string): string {
   const doc = parseDocument(current);
   doc.set("config", doc.createNode(pulumiYamlConfig()));
+  const pair = (doc.contents as { items: { key: { commentBefore?: string; value?: unknown } }[] }).items.find((p) => p.key.value === "config");
+  if (pair) pair.key.commentBefore = undeclaredComment();
   return doc.toString({ lineWidth: 0 });
 }
 

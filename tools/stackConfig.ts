@@ -1,10 +1,10 @@
 /**
- * Reads `Pulumi.yaml` and `stacks/Pulumi.<stack>.yaml` the way the Pulumi CLI hands config to a
- * program: every value a string (lists and objects as JSON), `secure:` values opaque and secret.
+ * Reads `Pulumi.yaml` and `stacks/Pulumi.<stack>.yaml` the way the Pulumi CLI hands config to a program
+ * (harness/pulumiConfig.ts: defaults injected, missing keys and wrong types refused with the CLI's own
+ * messages, `secure:` values decrypted by the passphrase provider or refused). The plan command and the
+ * tests read every stack through it.
  */
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
-import { parse } from "yaml";
+import { mergeStackConfig, passphraseFromEnv, PulumiConfigError, readProject, readStackFile, type StackFile } from "../harness/pulumiConfig";
 
 export interface StackConfig {
   project: string;
@@ -13,31 +13,17 @@ export interface StackConfig {
   secretKeys: string[];
 }
 
-export class StackConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "StackConfigError";
-  }
+/** The CLI's refusal of a stack's config (same class as the harness's). */
+export { PulumiConfigError as StackConfigError };
+
+export function readStackConfig(root: string, stack: string, configDir?: string, passphrase = passphraseFromEnv()): StackConfig {
+  const project = readProject(root);
+  const file = readStackFile(root, project, stack, configDir);
+  return { project: project.name, stack, ...mergeStackConfig(project, stack, file, passphrase) };
 }
 
-export function readStackConfig(root: string, stack: string, configDir?: string): StackConfig {
-  const projectFile = parse(readFileSync(join(root, "Pulumi.yaml"), "utf8")) as { name: string; stackConfigDir?: string };
-  const dir = configDir ?? join(root, projectFile.stackConfigDir ?? ".");
-  const file = join(dir, `Pulumi.${stack}.yaml`);
-  if (!/^[A-Za-z0-9_.-]+$/.test(stack) || !existsSync(file)) {
-    throw new StackConfigError(`no stack config for "${stack}": expected ${file}`);
-  }
-  const doc = (parse(readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
-  const config: Record<string, string> = {};
-  const secretKeys: string[] = [];
-  for (const [rawKey, value] of Object.entries(doc.config ?? {})) {
-    const key = rawKey.includes(":") ? rawKey : `${projectFile.name}:${rawKey}`;
-    if (value && typeof value === "object" && !Array.isArray(value) && "secure" in value) {
-      config[key] = String((value as { secure: unknown }).secure);
-      secretKeys.push(key);
-    } else {
-      config[key] = typeof value === "string" ? value : JSON.stringify(value);
-    }
-  }
-  return { project: projectFile.name, stack, config, secretKeys };
+/** The same merge over a stack file held in memory (generated configs in the property tests). */
+export function stackConfigFrom(root: string, stack: string, file: StackFile, passphrase?: string): StackConfig {
+  const project = readProject(root);
+  return { project: project.name, stack, ...mergeStackConfig(project, stack, file, passphrase) };
 }
