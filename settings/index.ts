@@ -139,7 +139,7 @@ export function loadSettings(raw: RawConfig): Settings {
   }
   const get = (key: string): unknown => {
     const value = raw[key];
-    if (value === undefined || value === null || value === "") return DECLS.get(key)?.default;
+    if (unset(value)) return DECLS.get(key)?.default;
     return value;
   };
   // Set to something other than its default. The Pulumi CLI hands every declared default to the program
@@ -147,7 +147,7 @@ export function loadSettings(raw: RawConfig): Settings {
   // matters with another one is refused only when it asks for something: a default is never an error.
   const explicit = (key: string): boolean => {
     const value = raw[key];
-    if (value === undefined || value === null || value === "") return false;
+    if (unset(value)) return false;
     const fallback = DECLS.get(key)?.default;
     return fallback === undefined || asConfigText(value) !== asConfigText(fallback);
   };
@@ -403,6 +403,14 @@ export function checkNamePrefix(settings: Pick<Settings, "cloud">, prefix: strin
     throw new SettingsError(fullKey("appName"), prefix, `(with the stack name) makes names ${CATALOG[settings.cloud].title} refuses: ${problems.join("; ")}`,
       "use a shorter app or stack name");
   }
+}
+
+/**
+ * Left empty. The CLI hands a YAML null (`key:` with nothing after it) to the program as the JSON text
+ * "null" (pulumi/pulumi resource/config/object.go: MarshalString of a nil object), so that text is unset too.
+ */
+function unset(value: unknown): boolean {
+  return value === undefined || value === null || value === "" || value === "null";
 }
 
 /** A config value as the CLI hands it to the program: text as is, anything else as JSON. */

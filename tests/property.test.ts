@@ -1,11 +1,18 @@
 /**
- * Any config a user can type either yields settings (and a stack) or one settings error: never a
- * TypeError, never an unhandled rejection.
+ * Any config a user can type either yields settings (and a stack) or one clear error: the Pulumi CLI's
+ * own refusal (read through harness/pulumiConfig.ts, as `pulumi up` reads it) or a settings error; never
+ * a TypeError, never an unhandled rejection. Every stack that builds passes every cloud rule
+ * (harness/cloudRules): what the settings accept, the clouds accept.
  */
 import fc from "fast-check";
+import { checkCloudRules, formatViolations } from "../harness/cloudRules";
 import { runStack } from "../harness/mockRuntime";
+import { mergeStackConfig, PulumiConfigError, readProject } from "../harness/pulumiConfig";
 import { isSettingsError, KEYS, loadSettings } from "../settings";
 import { program } from "../stacks/program";
+import { ROOT } from "./helpers";
+
+const PROJECT = readProject(ROOT);
 
 const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHf3c2Q0b1v6m3Y2y0Yk7t4oV3r6q1v9mQ2bA0c1d2e3 ops@example";
 
@@ -80,18 +87,54 @@ describe("any config", () => {
     expect(ok).toBeGreaterThan(50);
   });
 
-  it("builds, or stops with the settings error, under the mock engine (2000 generated configs)", async () => {
+  it("agrees with itself whether the CLI injected the declared defaults or not (2000 generated configs)", () => {
+    // A component user calls loadSettings with only what they set; `pulumi up` hands the program every
+    // declared default too. Both must give the same settings, or the same error.
+    fc.assert(fc.property(configArb, (config) => {
+      let merged: Record<string, string>;
+      try {
+        merged = mergeStackConfig(PROJECT, "prop", { config: Object.fromEntries(Object.entries(config).map(([k, v]) => [`fullstack:${k}`, v])) }, undefined).config;
+      } catch (err) {
+        if (err instanceof PulumiConfigError) return;
+        throw err;
+      }
+      const raw = Object.fromEntries(Object.entries(merged).map(([k, v]) => [k.replace(/^fullstack:/, ""), v]));
+      const outcome = (input: Record<string, unknown>) => {
+        try {
+          return JSON.stringify(loadSettings(input));
+        } catch (err) {
+          if (isSettingsError(err)) return `error: ${(err as Error).message}`;
+          throw err;
+        }
+      };
+      const direct = outcome(Object.fromEntries(Object.entries(config).map(([k, v]) => [k, typeof v === "string" || v === null ? v : JSON.stringify(v)])));
+      expect(outcome(raw)).toBe(direct);
+    }), { numRuns: 2000, seed: 20261129 });
+  });
+
+  it("builds, or stops with the CLI's or the settings' error, under the mock engine; what builds passes every cloud rule (2000 generated configs)", async () => {
     const unhandled: unknown[] = [];
     const onUnhandled = (reason: unknown) => unhandled.push(reason);
     process.on("unhandledRejection", onUnhandled);
     let built = 0;
+    let refusedByCli = 0;
     try {
       await fc.assert(fc.asyncProperty(configArb, async (config) => {
-        const raw = Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined)
-          .map(([k, v]) => [`fullstack:${k}`, typeof v === "string" ? v : JSON.stringify(v)]));
+        // The stack file a user would write, read as the CLI reads it.
+        const file = { config: Object.fromEntries(Object.entries(config).map(([k, v]) => [`fullstack:${k}`, v])) };
+        let merged: { config: Record<string, string>; secretKeys: string[] };
         try {
-          const result = await runStack({ stack: "prop", config: raw, program });
+          merged = mergeStackConfig(PROJECT, "prop", file, undefined);
+        } catch (err) {
+          expect(err).toBeInstanceOf(PulumiConfigError);
+          expect((err as Error).message).toMatch(/^Stack 'prop' /);
+          refusedByCli++;
+          return;
+        }
+        try {
+          const result = await runStack({ stack: "prop", config: merged.config, secretKeys: merged.secretKeys, program });
           expect(result.outputs.url.value).toMatch(/^https?:\/\//);
+          expect(formatViolations(checkCloudRules(result.resources))).toBe("");
           built++;
         } catch (err) {
           // Only the settings error (as RunError from the program, or from a component's own check).
@@ -104,5 +147,7 @@ describe("any config", () => {
     }
     expect(unhandled).toEqual([]);
     expect(built).toBeGreaterThan(20);
+    // The generator reaches the CLI's type checks too.
+    expect(refusedByCli).toBeGreaterThan(0);
   }, 600_000);
 });
