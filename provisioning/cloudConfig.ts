@@ -1,12 +1,12 @@
 /**
  * Composes roles into one `#cloud-config` document per server, serialised with the `yaml` package.
  */
-import { stringify } from "yaml";
 import { baseRole, baseTopLevel } from "./roles/base";
 import { postgresRole } from "./roles/postgres";
 import { redisRole } from "./roles/redis";
 import { appRole, webRole, webUnits } from "./roles/web";
 import { workerRole, workerUnits } from "./roles/worker";
+import { safeYaml } from "./yaml";
 import { appPaths, type Role, type RolePart, type SecretDelivery, type ServerSpec, type WriteFile } from "./types";
 
 export class ProvisioningError extends Error {
@@ -88,7 +88,7 @@ export function renderServerFiles(spec: ServerSpec, delivery: SecretDelivery): S
     })),
     runcmd,
   };
-  return { userData: `#cloud-config\n${stringify(doc, { lineWidth: 0 })}`, secretFiles };
+  return { userData: `#cloud-config\n${safeYaml(doc)}`, secretFiles };
 }
 
 /** Byte length as the cloud counts it (UTF-8). */

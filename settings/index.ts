@@ -152,6 +152,7 @@ export function loadSettings(raw: RawConfig): Settings {
     return fallback === undefined || asConfigText(value) !== asConfigText(fallback);
   };
   const k = fullKey;
+  for (const [key, value] of Object.entries(raw)) v.printable(k(key), value, DECLS.get(key)?.secret);
 
   const profile = v.oneOf(k("profile"), get("profile"), PROFILES, "a profile");
   const cloud = v.oneOf(k("cloud"), get("cloud"), CLOUDS, "a supported cloud");
@@ -228,6 +229,8 @@ export function loadSettings(raw: RawConfig): Settings {
     throw new SettingsError(k("appEnv"), `${Object.keys(env).length} entries, ${envBytes} bytes`, "is too large",
       "keep it under 4096 bytes (it rides in every server's user data or secret store); put bulk configuration in the repo");
   }
+  v.visibleAscii(k("appRepo"), repo);
+  v.visibleAscii(k("appRef"), get("appRef"));
   const app: AppSettings = {
     name: appName,
     repo: v.gitUrl(k("appRepo"), repo),

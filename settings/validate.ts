@@ -97,3 +97,60 @@ export function identifier(key: string, value: unknown): string {
   return matches(key, value, /^[a-z][a-z0-9-]{0,29}$/, "a valid name",
     "use 1-30 lowercase letters, digits or dashes, starting with a letter");
 }
+
+/**
+ * Characters no config value may hold: C0 and C1 controls, DEL, NEL, LINE and PARAGRAPH SEPARATOR (line
+ * breaks to YAML 1.1, so to cloud-init's PyYAML), bidirectional embeddings, overrides and isolates (they
+ * reorder what a reviewer sees), non-characters and lone surrogates. Ordinary Unicode text stays allowed.
+ */
+// eslint-disable-next-line no-control-regex
+const FORBIDDEN_TEXT = /[\x00-\x1F\x7F-\x9F\u2028\u2029\u202A-\u202E\u2066-\u2069\uFDD0-\uFDEF\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]|[\uD83F\uD87F\uD8BF\uD8FF\uD93F\uD97F\uD9BF\uD9FF\uDA3F\uDA7F\uDABF\uDAFF\uDB3F\uDB7F\uDBBF\uDBFF][\uDFFE\uDFFF]/;
+
+/** The first forbidden character in any string inside `value` (lists as JSON text included). */
+function forbiddenIn(value: unknown): string | undefined {
+  if (typeof value === "string") {
+    const found = FORBIDDEN_TEXT.exec(value)?.[0];
+    if (found) return found;
+    if (/^\s*[[{]/.test(value)) {
+      try {
+        return forbiddenIn(JSON.parse(value));
+      } catch {
+        return undefined;
+      }
+    }
+    return undefined;
+  }
+  if (Array.isArray(value)) {
+    for (const v of value) {
+      const found = forbiddenIn(v);
+      if (found) return found;
+    }
+  } else if (value && typeof value === "object") {
+    for (const [k, v] of Object.entries(value)) {
+      const found = forbiddenIn(k) ?? forbiddenIn(v);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Refuses a value holding a control, line-breaking, bidirectional or non-character code point.
+ * @param secret the value is a secret: the error shows "[secret]" instead.
+ */
+export function printable(key: string, value: unknown, secret = false): void {
+  const found = forbiddenIn(value);
+  if (found === undefined) return;
+  const code = found.split("").map((u) => `U+${u.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`).join(" ");
+  throw new SettingsError(key, secret ? "[secret]" : value, `holds the control or invisible character ${code}`,
+    "use printable text on one line: no control characters, line or paragraph separators, bidirectional marks or non-characters");
+}
+
+/** Visible ASCII only: for values a reviewer must read exactly (repository URLs, refs), so no look-alike or invisible character hides a change. */
+export function visibleAscii(key: string, value: unknown): void {
+  if (typeof value === "string" && /[^\x20-\x7E]/.test(value)) {
+    const found = /[^\x20-\x7E]/.exec(value)![0];
+    throw new SettingsError(key, value, `holds the character U+${found.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}, which is not visible ASCII`,
+      "use plain ASCII letters, digits and punctuation, so a reviewer reads exactly what is deployed");
+  }
+}

@@ -12,6 +12,7 @@ import { stringify } from "yaml";
 import { runStack } from "../harness/mockRuntime";
 import { isSettingsError, loadSettings } from "../settings";
 import { program } from "../stacks/program";
+import { INVISIBLE } from "../settings/errors";
 import { readStackConfig } from "../tools/stackConfig";
 import { ROOT } from "./helpers";
 
@@ -100,6 +101,15 @@ const CASES: Case[] = [
   ["CDN domain outside the zone", { ...DO_STANDARD, domain: "shop.example.com", cdnDomain: "static.other.org" }, "fullstack:cdnDomain", "is not inside the DNS zone"],
   ["bad CORS origin", { ...DO_STANDARD, corsOrigins: ["ftp://x"] }, "fullstack:corsOrigins[0]", "is not an origin"],
   ["misspelt key", { ...DO, regoin: "fra1" }, "fullstack:regoin", "did you mean fullstack:region?"],
+  // Issue 12: values that cloud-init's YAML 1.1 reads as line breaks, or refuses, or that hide a change.
+  ["line separator in an SSH key comment", { ...DO, adminSshKeys: [`${KEY}\u2028bootcmd: [[id]]`] }, "fullstack:adminSshKeys", "holds the control or invisible character U+2028"],
+  ["line separator in an app environment value", { ...DO, appEnv: ["A=x\u2028runcmd: [[id]]"] }, "fullstack:appEnv", "holds the control or invisible character U+2028"],
+  ["NEL in the time zone", { ...DO, timezone: "UTC\u0085" }, "fullstack:timezone", "holds the control or invisible character U+0085"],
+  ["C1 control in an app environment value", { ...DO, appEnv: ["A=\u0099"] }, "fullstack:appEnv", "U+0099"],
+  ["newline in the Spaces secret", { ...DO, profile: "standard", spacesAccessId: "DO00EXAMPLEKEY1234", spacesSecretKey: "a\nb" }, "fullstack:spacesSecretKey", "\"[secret]\" holds the control or invisible character U+000A"],
+  ["zero-width space in the ref", { ...DO, appRef: "main\u200b" }, "fullstack:appRef", "U+200B, which is not visible ASCII"],
+  ["right-to-left override in the ref", { ...DO, appRef: "v1\u202egnp" }, "fullstack:appRef", "U+202E"],
+  ["look-alike letter in the repo", { ...DO, appRepo: "https://github.com/\u0430cme/shop.git" }, "fullstack:appRepo", "U+0430, which is not visible ASCII"],
 ];
 
 function settingsError(config: Record<string, unknown>): Error | undefined {
@@ -125,6 +135,10 @@ describe("bad input", () => {
     expect(err!.message.startsWith(`${key} `)).toBe(true);
     expect(err!.message).toContain(fragment);
     expect(err!.message).not.toMatch(/\n|\bat .*\.ts:\d+/);
+    // Control and invisible characters are shown escaped, never raw (they would reach terminals and CI logs).
+    expect(err!.message).not.toMatch(new RegExp(INVISIBLE.source));
+    // A secret is never echoed.
+    if (typeof config.spacesSecretKey === "string" && config.spacesSecretKey.length > 2) expect(err!.message).not.toContain(config.spacesSecretKey);
   });
 
   it.each(CASES.slice(0, 12))("%s: the stack program stops before registering anything", async (_name, config, key) => {
