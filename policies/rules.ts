@@ -10,11 +10,11 @@ import type {
   EnforcementLevel, PolicyResource, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy,
 } from "@pulumi/policy";
 import { gunzipSync } from "node:zlib";
+import { isOpenToWorld } from "../settings/cidr";
 
 export type Rule = ResourceValidationPolicy | StackValidationPolicy;
 type Props = Record<string, unknown>;
 
-const WORLD = ["0.0.0.0/0", "::/0"];
 const WEB_PORTS = [80, 443];
 
 /** A rule on one resource type. */
@@ -155,8 +155,9 @@ export const rules: Rule[] = [
       const rules = a.type === "aws:ec2/securityGroup:SecurityGroup" ? ((p.ingress as Props[] | undefined) ?? [])
         : a.type === "aws:ec2/securityGroupRule:SecurityGroupRule" && p.type !== "ingress" ? [] : [p];
       for (const r of rules) {
-        const sources = [r.cidrIpv4, r.cidrIpv6, ...((r.cidrBlocks as string[] | undefined) ?? []), ...((r.ipv6CidrBlocks as string[] | undefined) ?? [])];
-        if (!sources.some((s) => WORLD.includes(String(s)))) continue;
+        const sources = [r.cidrIpv4, r.cidrIpv6, ...((r.cidrBlocks as string[] | undefined) ?? []), ...((r.ipv6CidrBlocks as string[] | undefined) ?? [])]
+          .filter((s): s is string => typeof s === "string" && s !== "");
+        if (!sources.some((s) => isOpenToWorld(s))) continue;
         const from = Number(r.fromPort);
         const to = Number(r.toPort);
         if (r.ipProtocol === "-1" || r.protocol === "-1" || from !== to || !WEB_PORTS.includes(from)) {
@@ -217,7 +218,7 @@ export const rules: Rule[] = [
   resourceRule("do-firewall-world-only-web", "Only ports 80 and 443 are open to the world. Checkov CKV_DIO_4; Trivy digitalocean-compute-no-public-ingress.",
     ["digitalocean:index/firewall:Firewall"], (p) => {
       for (const r of (p.inboundRules as { portRange?: string; protocol?: string; sourceAddresses?: string[] }[] | undefined) ?? []) {
-        if ((r.sourceAddresses ?? []).some((s) => WORLD.includes(s)) && !WEB_PORTS.map(String).includes(r.portRange ?? "")) {
+        if ((r.sourceAddresses ?? []).some((s) => isOpenToWorld(s)) && !WEB_PORTS.map(String).includes(r.portRange ?? "")) {
           return `${r.protocol} ${r.portRange ?? "all"} is open to the world; only 80 and 443 may be`;
         }
       }

@@ -6,12 +6,15 @@ import {
   CATALOG, CLOUDS, CloudName, ENVIRONMENTS, Environment, FRAMEWORKS, Framework, OPERATING_SYSTEMS, OperatingSystem,
   NAT_MODES, NatMode, PROFILES, Profile, WORKER_KINDS, WorkerKind,
 } from "./catalog";
+import { RESERVED_ACCOUNT_NAMES } from "./accounts";
+import { isOpenToWorld, WORLD_PREFIX } from "./cidr";
 import { SettingsError } from "./errors";
 import { KEYS, KEY_NAMES, KeyDecl, fullKey } from "./schema";
 import * as v from "./validate";
 
 export { SettingsError, isSettingsError } from "./errors";
 export * from "./catalog";
+export { isOpenToWorld, parseCidr, WORLD_PREFIX, type Cidr } from "./cidr";
 export { KEYS, KEY_NAMES, NAMESPACE, fullKey } from "./schema";
 export type { KeyDecl, KeyType } from "./schema";
 export * as validate from "./validate";
@@ -170,8 +173,8 @@ export function loadSettings(raw: RawConfig): Settings {
 
   const adminUser = v.matches(k("adminUser"), get("adminUser"), /^[a-z_][a-z0-9_-]{0,30}$/, "a valid Unix user name",
     "use lowercase letters, digits, _ or -, starting with a letter or _");
-  if (["root", "daemon", "nobody", "www-data", "postgres", "redis"].includes(adminUser)) {
-    throw new SettingsError(k("adminUser"), adminUser, "is a system account", 'use a name of your own, e.g. "ops"');
+  if (RESERVED_ACCOUNT_NAMES.has(adminUser)) {
+    throw new SettingsError(k("adminUser"), adminUser, "is a system account or group on the servers", 'use a name of your own, e.g. "ops"');
   }
   const access: AccessSettings = {
     adminUser,
@@ -185,9 +188,10 @@ export function loadSettings(raw: RawConfig): Settings {
     throw new SettingsError(k("adminSshKeys"), [], `is empty and so is ${k("sshKeyIds")}; ${catalog.title} would mail a root password`,
       `add your public key with \`pulumi config set --path 'adminSshKeys[0]' "$(cat ~/.ssh/id_ed25519.pub)"\` (SSH stays closed unless ${k("adminCidrs")} lists addresses)`);
   }
-  if (access.adminCidrs.includes("0.0.0.0/0") || access.adminCidrs.includes("::/0")) {
-    throw new SettingsError(k("adminCidrs"), access.adminCidrs, "opens SSH to the whole internet",
-      "list only your own addresses, e.g. \"203.0.113.7/32\", or leave it empty to close SSH");
+  const worldWide = access.adminCidrs.findIndex((c) => isOpenToWorld(c));
+  if (worldWide >= 0) {
+    throw new SettingsError(`${k("adminCidrs")}[${worldWide}]`, access.adminCidrs[worldWide], "opens SSH to the internet, or a large share of it",
+      `list only your own addresses, no wider than /${WORLD_PREFIX[4]} (IPv4) or /${WORLD_PREFIX[6]} (IPv6), e.g. "203.0.113.7/32", or leave it empty to close SSH`);
   }
 
   const server = {
@@ -197,6 +201,10 @@ export function loadSettings(raw: RawConfig): Settings {
   };
 
   const appName = v.identifier(k("appName"), get("appName"));
+  if (RESERVED_ACCOUNT_NAMES.has(appName)) {
+    throw new SettingsError(k("appName"), appName, "is a system account or group on the servers (the app runs as a user of this name)",
+      'use a name of your own, e.g. "shop"');
+  }
   if (appName === adminUser) {
     throw new SettingsError(k("appName"), appName, "is the same as fullstack:adminUser", "give the app and the admin different names");
   }

@@ -41,14 +41,14 @@ export const KEYS: readonly KeyDecl[] = [
     description: "Mark volumes, databases and buckets `protect` so Pulumi refuses to delete or replace them.",
   },
   { key: "os", type: "string", default: "ubuntu-24.04", description: "Server operating system: ubuntu-24.04 or debian-12." },
-  { key: "adminUser", type: "string", default: "ops", description: "Name of the non-root sudo user created on every server." },
+  { key: "adminUser", type: "string", default: "ops", description: "Name of the non-root sudo user created on every server; not an account or group the servers already have (root, bin, sudo, www-data, ...)." },
   {
     key: "adminSshKeys", type: "array", default: [],
     description: "SSH public keys (one line each) allowed to log in as adminUser. Empty: nobody can log in over SSH.",
   },
   {
     key: "adminCidrs", type: "array", default: [],
-    description: "Addresses allowed to reach SSH (port 22), e.g. [\"203.0.113.7/32\"]. Empty: SSH is closed at the cloud firewall.",
+    description: "Addresses allowed to reach SSH (port 22), e.g. [\"203.0.113.7/32\"], none wider than /8 (IPv4) or /32 (IPv6). Empty: SSH is closed at the cloud firewall.",
   },
   {
     key: "sshKeyIds", type: "array", default: [],
@@ -56,7 +56,7 @@ export const KEYS: readonly KeyDecl[] = [
   },
   { key: "timezone", type: "string", default: "UTC", description: "Server time zone (IANA name)." },
   { key: "swapMb", type: "integer", default: 1024, description: "Swap file size in MiB; 0 for none." },
-  { key: "appName", type: "string", default: "app", description: "Short name of the app: its Unix user, /srv/<appName>, unit and resource names." },
+  { key: "appName", type: "string", default: "app", description: "Short name of the app: its Unix user, /srv/<appName>, unit and resource names; not an account or group the servers already have (root, postgres, www-data, ...)." },
   { key: "appRepo", type: "string", description: "Git URL of the app (https://, ssh:// or git@host:owner/repo.git). Required." },
   { key: "appRef", type: "string", default: "main", description: "Branch, tag or commit to deploy. Changing it ships a new release." },
   { key: "framework", type: "string", default: "django", description: "django or flask: decides the release hooks (Django: migrate, collectstatic)." },

@@ -2,6 +2,7 @@
  * Small validators shared by the config reader and by component constructors. Each takes the key to
  * blame, so the same rule gives `fullstack:webCount ...` from config and `WebTier.count ...` from code.
  */
+import { parseCidr } from "./cidr";
 import { SettingsError } from "./errors";
 
 export function oneOf<T extends string>(key: string, value: unknown, allowed: readonly T[], what: string): T {
@@ -44,14 +45,14 @@ export function stringList(key: string, value: unknown): string[] {
   return list as string[];
 }
 
-const IPV4_CIDR = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}\/(3[0-2]|[12]?\d)$/;
-const IPV6_CIDR = /^[0-9a-fA-F:]+:[0-9a-fA-F:]*\/(12[0-8]|1[01]\d|[1-9]?\d)$/;
 
+/** A CIDR block, parsed by arithmetic and returned canonical (host bits cleared, IPv6 compressed). */
 export function cidr(key: string, value: unknown): string {
-  if (typeof value === "string" && (IPV4_CIDR.test(value) || (IPV6_CIDR.test(value) && (value.match(/::/g) ?? []).length <= 1))) {
-    return value;
+  const parsed = typeof value === "string" ? parseCidr(value) : undefined;
+  if (!parsed) {
+    throw new SettingsError(key, value, "is not a CIDR block", 'use an address with a prefix length, e.g. "203.0.113.7/32" or "2001:db8::/48"');
   }
-  throw new SettingsError(key, value, "is not a CIDR block", 'use an address with a prefix length, e.g. "203.0.113.7/32" or "2001:db8::/48"');
+  return parsed.text;
 }
 
 /** Where git can fetch from: https, http, ssh, git, file URLs and scp-style `git@host:owner/repo.git`. */

@@ -38,7 +38,7 @@ const CASES: Case[] = [
   ["not an SSH key", { ...DO, adminSshKeys: ["hello"] }, "fullstack:adminSshKeys[0]", "is not an SSH public key"],
   ["no SSH key on DigitalOcean", { ...DO, adminSshKeys: [] }, "fullstack:adminSshKeys", "would mail a root password"],
   ["malformed CIDR", { ...DO, adminCidrs: ["10.0.0.0/33"] }, "fullstack:adminCidrs[0]", "is not a CIDR block"],
-  ["SSH open to the world", { ...DO, adminCidrs: ["0.0.0.0/0"] }, "fullstack:adminCidrs", "opens SSH to the whole internet"],
+  ["SSH open to the world", { ...DO, adminCidrs: ["0.0.0.0/0"] }, "fullstack:adminCidrs[0]", "opens SSH to the internet, or a large share of it"],
   ["CIDR list not a list", { ...DO, adminCidrs: "not-a-list" }, "fullstack:adminCidrs", "is not a list"],
   ["bad SSH key id", { ...DO, sshKeyIds: ["nope!"] }, "fullstack:sshKeyIds[0]", "is not an SSH key ID or fingerprint"],
   ["bad time zone", { ...DO, timezone: "utc+2" }, "fullstack:timezone", "is not an IANA time zone"],
@@ -109,6 +109,18 @@ const CASES: Case[] = [
   ["newline in the Spaces secret", { ...DO, profile: "standard", spacesAccessId: "DO00EXAMPLEKEY1234", spacesSecretKey: "a\nb" }, "fullstack:spacesSecretKey", "\"[secret]\" holds the control or invisible character U+000A"],
   ["zero-width space in the ref", { ...DO, appRef: "main\u200b" }, "fullstack:appRef", "U+200B, which is not visible ASCII"],
   ["right-to-left override in the ref", { ...DO, appRef: "v1\u202egnp" }, "fullstack:appRef", "U+202E"],
+  // Issue 12: accounts, and "open to the world" by arithmetic.
+  ["app named root", { ...DO, appName: "root" }, "fullstack:appName", "is a system account or group on the servers"],
+  ["app sharing nginx's user", { ...DO, appName: "www-data" }, "fullstack:appName", "is a system account or group"],
+  ["app named postgres", { ...DO, appName: "postgres" }, "fullstack:appName", "is a system account or group"],
+  ["admin user that is a system account", { ...DO, adminUser: "bin" }, "fullstack:adminUser", "is a system account or group"],
+  ["admin user named like the sudo group", { ...DO, adminUser: "sudo" }, "fullstack:adminUser", "is a system account or group"],
+  ["SSH open through another address's /0", { ...DO, adminCidrs: ["203.0.113.7/32", "1.2.3.4/0"] }, "fullstack:adminCidrs[1]", "opens SSH to the internet"],
+  ["SSH open through two halves of the internet", { ...DO, adminCidrs: ["0.0.0.0/1", "128.0.0.0/1"] }, "fullstack:adminCidrs[0]", "opens SSH to the internet"],
+  ["SSH open to all global IPv6", { ...DO, adminCidrs: ["2000::/3"] }, "fullstack:adminCidrs[0]", "opens SSH to the internet"],
+  ["SSH open to all IPv4 through IPv4-mapped IPv6", { ...DO, adminCidrs: ["::ffff:0:0/96"] }, "fullstack:adminCidrs[0]", "opens SSH to the internet"],
+  ["malformed IPv6 CIDR", { ...DO, adminCidrs: ["2001:db8:::/48"] }, "fullstack:adminCidrs[0]", "is not a CIDR block"],
+  ["IPv4 CIDR with leading zeros", { ...DO, adminCidrs: ["010.0.0.1/32"] }, "fullstack:adminCidrs[0]", "is not a CIDR block"],
   ["look-alike letter in the repo", { ...DO, appRepo: "https://github.com/\u0430cme/shop.git" }, "fullstack:appRepo", "U+0430, which is not visible ASCII"],
 ];
 

@@ -84,6 +84,9 @@ const FIXTURES: Record<string, { good: RecordedResource[]; bad: RecordedResource
   "aws-sg-world-only-web": {
     good: [sgr({ cidrIpv4: "0.0.0.0/0", fromPort: 443, toPort: 443 }), sgr({ cidrIpv4: "203.0.113.7/32", fromPort: 22, toPort: 22 })],
     bad: [sgr({ cidrIpv6: "::/0", fromPort: 22, toPort: 22 })],
+    // "Open to the world" by arithmetic (settings/cidr.ts), not by spelling.
+    moreBad: [[sgr({ cidrIpv4: "1.2.3.4/0", fromPort: 22, toPort: 22 })], [sgr({ cidrIpv4: "128.0.0.0/1", fromPort: 22, toPort: 22 })],
+      [sgr({ cidrIpv6: "::ffff:0:0/96", fromPort: 22, toPort: 22 })]],
   },
   "aws-sg-rule-described": { good: [sgr({ fromPort: 80, toPort: 80 })], bad: [sgr({ fromPort: 80, toPort: 80, description: "" })] },
   "aws-ec2-imdsv2": {
@@ -113,6 +116,8 @@ const FIXTURES: Record<string, { good: RecordedResource[]; bad: RecordedResource
   "do-firewall-world-only-web": {
     good: [res("digitalocean:index/firewall:Firewall", { inboundRules: [{ protocol: "tcp", portRange: "80", sourceAddresses: ["0.0.0.0/0", "::/0"] }] })],
     bad: [res("digitalocean:index/firewall:Firewall", { inboundRules: [{ protocol: "tcp", portRange: "5432", sourceAddresses: ["0.0.0.0/0"] }] })],
+    moreBad: [[res("digitalocean:index/firewall:Firewall", { inboundRules: [{ protocol: "tcp", portRange: "22", sourceAddresses: ["0.0.0.0/1", "128.0.0.0/1"] }] })],
+      [res("digitalocean:index/firewall:Firewall", { inboundRules: [{ protocol: "tcp", portRange: "22", sourceAddresses: ["2000::/3"] }] })]],
   },
   "do-database-firewall": {
     good: doCluster({}, [{ type: "tag", value: "shop-web" }]),

@@ -25,6 +25,11 @@ describe("settings", () => {
     expect(loadSettings({ ...base, profile: "scaled", bucket: "false" }).web.count).toBe(2);
   });
 
+  it("normalises CIDR blocks by arithmetic: host bits cleared, IPv6 compressed", () => {
+    const s = loadSettings({ ...base, adminCidrs: ["203.0.113.7/24", "2001:0DB8:0000::0001/48", "::ffff:192.0.2.1/128"] });
+    expect(s.access.adminCidrs).toEqual(["203.0.113.0/24", "2001:db8::/48", "::ffff:c000:201/128"]);
+  });
+
   it.each([
     [{ region: "xyz1" }, 'fullstack:region "xyz1" is not a DigitalOcean region; use one of ams3, atl1, blr1, fra1'],
     [{ regoin: "fra1" }, "fullstack:regoin \"fra1\" is not a known config key; did you mean fullstack:region?"],
@@ -37,7 +42,7 @@ describe("settings", () => {
     [{ profile: "scaled", webCount: 1, bucket: false }, "fullstack:webCount 1 must be at least 2 in the scaled profile"],
     [{ webSize: "huge" }, 'fullstack:webSize "huge" is not a DigitalOcean size'],
     [{ adminCidrs: ["10.0.0.0/33"] }, 'fullstack:adminCidrs[0] "10.0.0.0/33" is not a CIDR block'],
-    [{ adminCidrs: ["0.0.0.0/0"] }, "fullstack:adminCidrs [\"0.0.0.0/0\"] opens SSH to the whole internet"],
+    [{ adminCidrs: ["0.0.0.0/0"] }, "fullstack:adminCidrs[0] \"0.0.0.0/0\" opens SSH to the internet, or a large share of it"],
     [{ adminSshKeys: ["hello"] }, "fullstack:adminSshKeys[0] \"hello\" is not an SSH public key"],
     [{ adminSshKeys: [] }, "fullstack:adminSshKeys [] is empty and so is fullstack:sshKeyIds; DigitalOcean would mail a root password"],
     [{ domain: "localhost" }, 'fullstack:domain "localhost" is not a domain name'],
