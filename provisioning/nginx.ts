@@ -16,6 +16,12 @@ import { appPaths, type AppSpec, type WebSpec } from "./types";
  */
 const IPV4_LITERAL = '"~^\\d{1,3}(\\.\\d{1,3}){3}$"';
 
+/**
+ * No file or directory whose name starts with a dot is served from /static/ or /media/ (.git, .env,
+ * .htpasswd): nginx answers 404 as for a missing file, so nothing tells a scanner it exists.
+ */
+const DOTFILES_DENIED = ["location ~ /\\. {", "    return 404;", "}"];
+
 export function renderNginxSite(app: AppSpec, web: WebSpec): string {
   const p = appPaths(app.name);
   const upstream = `${app.name.replace(/-/g, "_")}_gunicorn`;
@@ -118,6 +124,7 @@ export function renderNginxSite(app: AppSpec, web: WebSpec): string {
     "        # static handler answers 404 itself, and try_files would look every file up twice.",
     "        # (bench/RESULTS.md, \"Web tier\".)",
     "        sendfile off;",
+    ...indent(8, DOTFILES_DENIED),
     "    }",
     "",
     "    location /media/ {",
@@ -126,6 +133,7 @@ export function renderNginxSite(app: AppSpec, web: WebSpec): string {
     "        # add_header here replaces the server's, so repeat them (uploads may be documents).",
     "        add_header X-Content-Type-Options nosniff always;",
     "        add_header Referrer-Policy strict-origin-when-cross-origin always;",
+    ...indent(8, DOTFILES_DENIED),
     "    }",
     "",
     ...indent(4, healthz("localhost")),

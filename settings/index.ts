@@ -222,6 +222,17 @@ export function loadSettings(raw: RawConfig): Settings {
     : undefined;
   const relPath = (key: string) => v.matches(k(key), get(key), /^(?!\/)(?!.*\.\.)[A-Za-z0-9._/-]+$/, "a path inside the repo",
     'use a relative path without "..", e.g. "requirements.txt"');
+  // nginx serves this directory to the world at /static/: never the checkout itself or a hidden directory.
+  const staticDirectory = (dir: string): string => {
+    const segments = dir.split("/").filter((x) => x !== "" && x !== ".");
+    if (segments.length === 0 || segments.some((x) => x.startsWith("."))) {
+      throw new SettingsError(k("staticDir"), dir, segments.length === 0
+        ? "is the repository's root: nginx would serve your code, .git included, at /static/"
+        : "is or lies inside a hidden directory (such as .git), which nginx would serve at /static/",
+      'use the directory that holds only static files, e.g. "static"');
+    }
+    return segments.join("/");
+  };
   const healthCheckPath = v.matches(k("healthCheckPath"), get("healthCheckPath"), /^\/[A-Za-z0-9._~/-]*$/, "a URL path",
     'use a path starting with "/", e.g. "/healthz"');
   const env: Record<string, string> = {};
@@ -247,7 +258,7 @@ export function loadSettings(raw: RawConfig): Settings {
     wsgiApp,
     djangoSettingsModule,
     requirementsFile: relPath("requirementsFile"),
-    staticDir: relPath("staticDir"),
+    staticDir: staticDirectory(relPath("staticDir")),
     healthCheckPath,
     env,
   };

@@ -121,6 +121,11 @@ const CASES: Case[] = [
   ["SSH open to all IPv4 through IPv4-mapped IPv6", { ...DO, adminCidrs: ["::ffff:0:0/96"] }, "fullstack:adminCidrs[0]", "opens SSH to the internet"],
   ["malformed IPv6 CIDR", { ...DO, adminCidrs: ["2001:db8:::/48"] }, "fullstack:adminCidrs[0]", "is not a CIDR block"],
   ["IPv4 CIDR with leading zeros", { ...DO, adminCidrs: ["010.0.0.1/32"] }, "fullstack:adminCidrs[0]", "is not a CIDR block"],
+  ["static files from the repository's root", { ...DO, framework: "flask", staticDir: "." }, "fullstack:staticDir", "is the repository's root"],
+  ["static files from ./", { ...DO, framework: "flask", staticDir: "./" }, "fullstack:staticDir", "is the repository's root"],
+  ["static files from .git", { ...DO, framework: "flask", staticDir: ".git" }, "fullstack:staticDir", "hidden directory (such as .git)"],
+  ["static files from inside .git", { ...DO, framework: "flask", staticDir: "assets/.git/objects" }, "fullstack:staticDir", "hidden directory"],
+  ["static files from outside the checkout", { ...DO, framework: "flask", staticDir: "../etc" }, "fullstack:staticDir", "is not a path inside the repo"],
   ["look-alike letter in the repo", { ...DO, appRepo: "https://github.com/\u0430cme/shop.git" }, "fullstack:appRepo", "U+0430, which is not visible ASCII"],
 ];
 

@@ -87,6 +87,15 @@ class Site {
     mkdirSync(staticDir, { recursive: true });
     for (let d = staticDir; d !== this.dir; d = dirname(d)) chmodSync(d, 0o755);
     writeFileSync(join(staticDir, "app.css"), CSS);
+    // Hidden files nginx must never serve, had a release put them there.
+    mkdirSync(join(staticDir, ".git"), { mode: 0o755 });
+    writeFileSync(join(staticDir, ".git", "config"), "[remote \"origin\"]\n\turl = https://user:token@example.com/shop.git\n");
+    writeFileSync(join(staticDir, ".env"), "SECRET_KEY=not-for-the-world\n");
+    const media = join(this.dir, p.mediaRoot);
+    mkdirSync(media, { recursive: true });
+    for (let d = media; d !== this.dir; d = dirname(d)) chmodSync(d, 0o755);
+    writeFileSync(join(media, ".htaccess"), "deny from all\n");
+    writeFileSync(join(media, "photo.txt"), "a photo\n");
 
     // gunicorn's stand-in on the socket the site proxies to.
     const socket = join(this.dir, p.socket);
@@ -252,6 +261,15 @@ describe("nginx in front of the app: the rendered site on real nginx", () => {
       const missing = await site.request("/static/missing.css");
       expect(missing.status).toBe(404);
       expect(missing.headers["content-type"]).not.toBe("application/json");
+    });
+
+    test("no hidden file is served from /static/ or /media/ (.git, .env), while other files are", async () => {
+      for (const path of ["/static/.git/config", "/static/.env", "/static/.git/", "/media/.htaccess", "/static/%2Egit/config"]) {
+        const r = await site.request(path);
+        expect(`${path} ${r.status}`).toBe(`${path} 404`);
+        expect(r.body).not.toMatch(/token|SECRET_KEY|deny from/);
+      }
+      expect((await site.request("/media/photo.txt")).status).toBe(200);
     });
 
     test("an upload over maxUploadMb stops at nginx (413) and never reaches the app", async () => {
