@@ -7,6 +7,7 @@ import {
   NAT_MODES, NatMode, PROFILES, Profile, WORKER_KINDS, WorkerKind,
 } from "./catalog";
 import { RESERVED_ACCOUNT_NAMES } from "./accounts";
+import { appEnvRefusal } from "./appEnv";
 import { isOpenToWorld, WORLD_PREFIX } from "./cidr";
 import { SettingsError } from "./errors";
 import { KEYS, KEY_NAMES, KeyDecl, fullKey } from "./schema";
@@ -241,6 +242,14 @@ export function loadSettings(raw: RawConfig): Settings {
     if (!m) {
       throw new SettingsError(`${k("appEnv")}[${i}]`, entry, "is not KEY=value", 'use an upper-case name, "=", and a one-line value, e.g. "SENTRY_ENVIRONMENT=prod"');
     }
+    const refusal = appEnvRefusal(m[1]);
+    if (refusal) {
+      throw new SettingsError(`${k("appEnv")}[${i}]`, entry, `sets ${m[1]}, which ${refusal}`,
+        "remove it from appEnv (see the README's \"What your app needs\" for what the library sets)");
+    }
+    if (m[1] in env) {
+      throw new SettingsError(`${k("appEnv")}[${i}]`, entry, `sets ${m[1]} a second time`, "set each variable once");
+    }
     env[m[1]] = m[2];
   });
   const envBytes = Object.entries(env).reduce((n, [key, value]) => n + key.length + value.length + 4, 0);
@@ -306,7 +315,8 @@ export function loadSettings(raw: RawConfig): Settings {
     `a ${catalog.title} size`, `use one of the size slugs, e.g. ${catalog.sizeExamples.join(", ")}`);
   const dbSize = (key: string, fallback: string) => v.matches(k(key), get(key) ?? fallback, catalog.dbSizePattern,
     `a ${catalog.title} database size`, `use one of the database slugs, e.g. ${catalog.dbSizeExamples.join(", ")}`);
-  const queueName = /^[A-Za-z0-9_.:-]{1,64}$/;
+  // Queue names reach the worker's command line: never an option (a leading -), never a list separator.
+  const queueName = /^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,63}$/;
 
   const workerKind = v.oneOf(k("workerKind"), get("workerKind"), WORKER_KINDS, "a task queue");
   let worker: WorkerSettings | undefined;
@@ -321,7 +331,7 @@ export function loadSettings(raw: RawConfig): Settings {
       app: v.matches(k("workerApp"), get("workerApp") ?? wsgiApp.split(":")[0].split(".")[0], /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*(:[A-Za-z_][A-Za-z0-9_]*)?$/,
         "a Python module", 'use the module holding your Celery app, e.g. "shop" or "shop.celery:app"'),
       queues: v.stringList(k("workerQueues"), get("workerQueues")).map((q, i) => v.matches(`${k("workerQueues")}[${i}]`, q, queueName,
-        "a queue name", "use letters, digits, _ . : or -")),
+        "a queue name", "use letters, digits, _ . : or -, starting with a letter, digit or _")),
       concurrency: v.integer(k("workerConcurrency"), get("workerConcurrency"), 1, 256),
       count: workerCount,
       size: size("workerSize", catalog.defaultSize),

@@ -79,7 +79,7 @@ export const KEYS: readonly KeyDecl[] = [
   },
   {
     key: "appEnv", type: "array", default: [],
-    description: "Extra environment for the app as KEY=value strings, written to its 0600 environment file.",
+    description: "Extra environment for the app as KEY=value strings, written to its 0600 environment file. Not the names the library sets, nor LD_*, GIT_*, PIP_*, PYTHONPATH-like or PATH.",
   },
   {
     key: "webCount", type: "integer", derived: "1; 2 in the scaled profile",

@@ -126,6 +126,16 @@ const CASES: Case[] = [
   ["static files from .git", { ...DO, framework: "flask", staticDir: ".git" }, "fullstack:staticDir", "hidden directory (such as .git)"],
   ["static files from inside .git", { ...DO, framework: "flask", staticDir: "assets/.git/objects" }, "fullstack:staticDir", "hidden directory"],
   ["static files from outside the checkout", { ...DO, framework: "flask", staticDir: "../etc" }, "fullstack:staticDir", "is not a path inside the repo"],
+  // Issue 12: the app's environment stays the app's.
+  ["appEnv redirecting git", { ...DO, appEnv: ["GIT_CONFIG_KEY_0=url.https://evil.example/.insteadOf"] }, "fullstack:appEnv[0]", "changes git's configuration (GIT_*)"],
+  ["appEnv preloading a library", { ...DO, appEnv: ["LD_PRELOAD=/tmp/x.so"] }, "fullstack:appEnv[0]", "dynamic loader"],
+  ["appEnv moving Python's imports", { ...DO, appEnv: ["PYTHONPATH=/tmp"] }, "fullstack:appEnv[0]", "changes where Python loads code from"],
+  ["appEnv pointing pip elsewhere", { ...DO, appEnv: ["PIP_INDEX_URL=https://evil.example/simple"] }, "fullstack:appEnv[0]", "PIP_*"],
+  ["appEnv replacing PATH", { ...DO, appEnv: ["PATH=/tmp"] }, "fullstack:appEnv[0]", "changes which programs"],
+  ["appEnv overriding ALLOWED_HOSTS", { ...DO, appEnv: ["ALLOWED_HOSTS=*"] }, "fullstack:appEnv[0]", "is set by fullstack:domain"],
+  ["appEnv overriding DATABASE_URL", { ...DO, appEnv: ["DATABASE_URL=postgres://x"] }, "fullstack:appEnv[0]", "is set by the library"],
+  ["appEnv setting a variable twice", { ...DO, appEnv: ["A=1", "A=2"] }, "fullstack:appEnv[1]", "a second time"],
+  ["RQ queue read as an option", { ...DO, workerKind: "rq", workerQueues: ["--burst"] }, "fullstack:workerQueues[0]", "is not a queue name"],
   ["look-alike letter in the repo", { ...DO, appRepo: "https://github.com/\u0430cme/shop.git" }, "fullstack:appRepo", "U+0430, which is not visible ASCII"],
 ];
 

@@ -1,0 +1,64 @@
+/**
+ * The deploy script's environment boundary, run for real with stand-ins for systemd-run, install and
+ * systemctl: git, venv and pip run without the app's environment file (so nothing in appEnv, such as
+ * GIT_CONFIG_* or PIP_INDEX_URL, reaches them), while the framework's hooks (migrate, collectstatic) run
+ * with it, as the app's services do.
+ */
+import { execFileSync } from "node:child_process";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { buildAppSpec, renderDeployConf, renderDeployScript } from "../provisioning";
+import { appPaths } from "../provisioning/types";
+import { loadSettings } from "../settings";
+
+const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHf3c2Q0b1v6m3Y2y0Yk7t4oV3r6q1v9mQ2bA0c1d2e3 ops@example";
+
+function stub(dir: string, name: string, body: string): void {
+  writeFileSync(join(dir, name), `#!/bin/sh\n${body}\n`);
+  chmodSync(join(dir, name), 0o755);
+}
+
+describe("the deploy script's environment boundary", () => {
+  let dir: string;
+  let log: string[];
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "fullstack-deploy-env-"));
+    const settings = loadSettings({ appRepo: "https://github.com/acme/shop.git", appName: "shop", adminSshKeys: [KEY], framework: "django" });
+    const app = buildAppSpec(settings.app, "23.0.0", { hostNames: [], https: false });
+    const p = appPaths("shop");
+    const root = join(dir, "srv");
+    const conf = renderDeployConf(app, { sockets: [], services: [] })
+      .replace(`APP_ROOT='${p.root}'`, `APP_ROOT='${root}'`);
+    writeFileSync(join(dir, "deploy.conf"), conf);
+    const script = renderDeployScript(app).replace(`. ${p.deployConf}`, `. ${join(dir, "deploy.conf")}`);
+    writeFileSync(join(dir, "deploy"), script);
+    const bin = join(dir, "bin");
+    mkdirSync(bin);
+    const logFile = join(dir, "calls.log");
+    // systemd-run: record whether the unit would load the environment file, and the command it runs.
+    stub(bin, "systemd-run", [
+      'envfile=no; while [ "$#" -gt 0 ]; do case "$1" in --property=EnvironmentFile=*) envfile=yes;; --) shift; break;; esac; shift; done',
+      `echo "envfile=$envfile $*" >> ${logFile}`,
+      'case "$*" in *"rev-parse HEAD"*) echo 0123456789abcdef0123456789abcdef01234567;; *"import gunicorn"*) exit 0;; esac',
+    ].join("\n"));
+    // install -d -o USER -g USER -m MODE DIR...: make the directories (the app user does not exist here).
+    stub(bin, "install", 'while [ "$#" -gt 0 ]; do case "$1" in -o|-g|-m) shift;; -*) ;; *) mkdir -p "$1";; esac; shift; done');
+    stub(bin, "systemctl", "exit 0");
+    execFileSync("sh", [join(dir, "deploy"), "v1.0.0"], { env: { PATH: `${bin}:/usr/bin:/bin` }, encoding: "utf8" });
+    log = readFileSync(logFile, "utf8").trim().split("\n");
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("runs git, venv and pip without the app's environment", () => {
+    const tools = log.filter((l) => /\bgit\b|-m venv|\/pip install/.test(l));
+    expect(tools.length).toBeGreaterThanOrEqual(6);
+    expect(tools.filter((l) => !l.startsWith("envfile=no "))).toEqual([]);
+  });
+
+  it("runs the framework's hooks (migrate, collectstatic) with it", () => {
+    const hooks = log.filter((l) => /migrate\.py|manage\.py collectstatic/.test(l));
+    expect(hooks).toHaveLength(2);
+    expect(hooks.every((l) => l.startsWith("envfile=yes "))).toBe(true);
+  });
+});
