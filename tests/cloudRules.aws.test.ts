@@ -334,6 +334,43 @@ describe("row 9: fullstack:region and aws:region are one region (resources follo
   });
 });
 
+describe("row 10: createDnsZone with cdnDomain uses the zone it creates (route53.getZone fails before the zone exists)", () => {
+  it("aws-prod with createDnsZone: one zone, made before the CDN; every record goes in it; no look-up; the zone keeps its old URN by alias", async () => {
+    const cfg = readStackConfig(ROOT, "aws-prod");
+    const aliases: unknown[] = [];
+    const r = await runStack({
+      project: cfg.project, stack: "aws-prod", config: { ...cfg.config, "fullstack:createDnsZone": "true" }, secretKeys: cfg.secretKeys,
+      program: () => {
+        pulumi.runtime.registerStackTransformation((a) => {
+          if (a.type === "aws:route53/zone:Zone") aliases.push(...(a.opts.aliases ?? []));
+          return undefined;
+        });
+        return program();
+      },
+    });
+    const zones = ofType(r, "aws:route53/zone:Zone");
+    expect(zones.map((z) => z.plainInputs.name)).toEqual(["example.com"]);
+    expect(zones[0].parent).toMatch(/fullstack:app:FullStackApp::shop-aws-prod$/);
+    expect(zones[0].protect).toBe(true);
+    const records = ofType(r, "aws:route53/record:Record");
+    // The CDN's validation and alias records, and the site's: all in the created zone (the mock's
+    // route53.getZone answers Z0123456789MOCK, the created zone gets its own id).
+    expect(records.map((x) => x.name).sort()).toEqual(expect.arrayContaining(["shop-aws-prod-static-cdn-dns", "shop-aws-prod-static-cdn-cert-validation", "shop-aws-prod-dns"]));
+    for (const rec of records) expect({ record: rec.name, zoneId: rec.plainInputs.zoneId }).toEqual({ record: rec.name, zoneId: expect.not.stringMatching(/MOCK/) });
+    expect(new Set(records.map((x) => x.plainInputs.zoneId)).size).toBe(1);
+    // Before, the zone was the web tier's child: the alias names that parent, so an upgrade moves it in place.
+    expect(aliases).toHaveLength(1);
+    expect(await new Promise((resolve) => pulumi.output((aliases[0] as { parent: pulumi.Input<string> }).parent).apply(resolve)))
+      .toMatch(/::(pulumi:pulumi:Stack\$)?fullstack:app:FullStackApp\$fullstack:web:WebTier::shop-aws-prod$/);
+  });
+
+  it("without createDnsZone the zone is looked up, as before", async () => {
+    const r = await plan("aws-prod");
+    expect(ofType(r, "aws:route53/zone:Zone")).toEqual([]);
+    for (const rec of ofType(r, "aws:route53/record:Record")) expect(rec.plainInputs.zoneId).toBe("Z0123456789MOCK");
+  });
+});
+
 describe("row 11: the AWS catalog (EC2 InstanceType enum of @pulumi/aws; regions disabled by default)", () => {
   it("offers exactly the sizes of its families that EC2 has", () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
