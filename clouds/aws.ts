@@ -11,7 +11,7 @@ import * as random from "@pulumi/random";
 import { gzipSync } from "node:zlib";
 import { CATALOG, checkProviderRegion, type OperatingSystem } from "../settings";
 import {
-  CORS_S3_ORIGIN_REQUEST_POLICY, rdsIdentifier, replicationGroupId, targetGroupName,
+  CORS_S3_ORIGIN_REQUEST_POLICY, rdsIdentifier, replicationGroupId, sqsQueuePart, targetGroupName,
 } from "../settings/limits/aws";
 import type {
   BucketHandle, CloudAdapter, DnsZoneHandle, IngressRule, LoadBalancerHandle, NetworkHandle, PostgresHandle, QueueHandle,
@@ -921,7 +921,7 @@ export const awsAdapter: CloudAdapter = {
 
   queues(name, args, opts): QueueHandle {
     const queues = args.names.map((q) => {
-      const safe = q.replace(/[^A-Za-z0-9_-]/g, "-");
+      const safe = sqsQueuePart(q);
       const dlq = new aws.sqs.Queue(`${name}-${safe}-dlq`, {
         messageRetentionSeconds: 14 * 24 * 3600, sqsManagedSseEnabled: true,
       }, { ...opts, protect: args.protect });

@@ -7,7 +7,7 @@ import {
   NAT_MODES, NatMode, PROFILES, Profile, WORKER_KINDS, WorkerKind,
 } from "./catalog";
 import { SettingsError } from "./errors";
-import { SQS_MAX_VISIBILITY_SECONDS, SQS_VISIBILITY_MARGIN_SECONDS, sqsVisibilityProblems } from "./limits/aws";
+import { SQS_MAX_VISIBILITY_SECONDS, SQS_VISIBILITY_MARGIN_SECONDS, sqsQueueNameProblems, sqsVisibilityProblems } from "./limits/aws";
 import { KEYS, KEY_NAMES, KeyDecl, fullKey } from "./schema";
 import * as v from "./validate";
 
@@ -393,11 +393,17 @@ export function loadSettings(raw: RawConfig): Settings {
  * names its app `<appName>-<stack>`, so the error names fullstack:appName.
  * @throws SettingsError naming fullstack:appName.
  */
-export function checkNamePrefix(settings: Pick<Settings, "cloud">, prefix: string): void {
+export function checkNamePrefix(settings: Pick<Settings, "cloud"> & Partial<Pick<Settings, "worker">>, prefix: string): void {
   const problems = CATALOG[settings.cloud].namePrefixProblems(prefix);
   if (problems.length > 0) {
     throw new SettingsError(fullKey("appName"), prefix, `(with the stack name) makes names ${CATALOG[settings.cloud].title} refuses: ${problems.join("; ")}`,
       "use a shorter app or stack name");
+  }
+  // SQS queue names carry the app name and the worker queue's (auto-named, at most 80 characters).
+  const queues = settings.worker?.backend === "sqs" ? sqsQueueNameProblems(prefix, settings.worker.queues) : [];
+  if (queues.length > 0) {
+    throw new SettingsError(fullKey("workerQueues"), settings.worker!.queues, `make SQS queue names SQS refuses (with ${fullKey("appName")} and the stack name): ${queues.join("; ")}`,
+      "use shorter queue names with letters, digits, _ and -, each distinct");
   }
 }
 

@@ -121,6 +121,8 @@ describe("row 3: ALB and target group names (terraform-provider-aws elbv2/valida
     // No name: Pulumi auto-names it <logical>-<7 random>, 26 + 8 = 34.
     expect(fired("aws-elb-names", [res(AWS_TYPES.targetGroup, { port: 80 }, { name: "shop-aws-production-lb-web" })])).toHaveLength(1);
     expect(fired("aws-elb-names", [res(AWS_TYPES.targetGroup, { port: 80 }, { name: "shop-lb-web" })])).toEqual([]);
+    expect(fired("aws-elb-names", [res(AWS_TYPES.targetGroup, { namePrefix: "shop-web" })])).toHaveLength(1);
+    expect(fired("aws-elb-names", [res(AWS_TYPES.targetGroup, { namePrefix: "web-" })])).toEqual([]);
     // ELB has no rule against two hyphens in a row (unlike RDS).
     expect(fired("aws-elb-names", [res(AWS_TYPES.alb, { name: "shop--prod" })])).toEqual([]);
   });
@@ -273,6 +275,19 @@ describe("row 6: SQS visibility timeout at most 43200 s (SQS API CreateQueue Vis
     expect(err!.message).toContain("use at most 43140");
     expect(loadSettings({ ...sqs, taskTimeLimit: 43_140 }).worker?.taskTimeLimit).toBe(43_140);
     expect(loadSettings({ ...sqs, queueBackend: "redis", taskTimeLimit: 86_400 }).worker?.taskTimeLimit).toBe(86_400);
+  });
+
+  it("settings refuse worker queues whose SQS names pass 80 characters (auto-named) or collide, naming fullstack:workerQueues", () => {
+    const worker = loadSettings({ ...sqs, workerQueues: ["q".repeat(50)] }).worker;
+    const err = settingsError(() => checkNamePrefix({ cloud: "aws", worker }, "shop-aws-prod"));
+    expect(isSettingsError(err)).toBe(true);
+    expect(err!.message).toMatch(/^fullstack:workerQueues .*over 80 characters/);
+    const twins = loadSettings({ ...sqs, workerQueues: ["mail.high", "mail:high"] }).worker;
+    expect(settingsError(() => checkNamePrefix({ cloud: "aws", worker: twins }, "shop-aws-prod"))!.message).toContain("give one SQS name");
+    // The same queues on Redis are no SQS names at all.
+    const redis = loadSettings({ ...sqs, queueBackend: "redis", workerQueues: ["q".repeat(50)] }).worker;
+    expect(() => checkNamePrefix({ cloud: "aws", worker: redis }, "shop-aws-prod")).not.toThrow();
+    expect(() => checkNamePrefix({ cloud: "aws", worker: loadSettings({ ...sqs, workerQueues: ["default", "emails"] }).worker }, "shop-aws-prod")).not.toThrow();
   });
 
   it("aws-prod's queues are within the limit", async () => {

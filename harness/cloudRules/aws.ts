@@ -85,7 +85,12 @@ export const awsRules: readonly CloudRule[] = [
     source: "terraform-provider-aws internal/service/elbv2/validate.go validName, validTargetGroupName; names checked after Pulumi auto-naming",
     types: [AWS_TYPES.alb, AWS_TYPES.targetGroup],
     check(r) {
-      if (r!.type === AWS_TYPES.targetGroup && str(r!.plainInputs.namePrefix)) return undefined;
+      // With a prefix the provider appends 26 characters: ELB takes prefixes of up to 6 (validNamePrefix,
+      // validTargetGroupNamePrefix).
+      const prefix = str(r!.plainInputs.namePrefix);
+      if (prefix !== undefined && str(r!.plainInputs.name) === undefined) {
+        return /^(?!-)[0-9A-Za-z-]{1,6}$/.test(prefix) ? undefined : `name prefix ${JSON.stringify(prefix)} is not 1 to 6 letters, digits and hyphens`;
+      }
       const name = physicalName(r!);
       return r!.type === AWS_TYPES.alb ? albNameProblems(name) : targetGroupNameProblems(name);
     },

@@ -262,6 +262,29 @@ export function awsNamePrefixProblems(prefix: string): string[] {
   return [...new Set(out)];
 }
 
+/** The part of an SQS queue's logical name that comes from the worker queue `queue` (see clouds/aws.ts). */
+export function sqsQueuePart(queue: string): string {
+  return queue.replace(/[^A-Za-z0-9_-]/g, "-");
+}
+
+/**
+ * Problems SQS would have with the queues made for the worker queues `queues` of the app `prefix`: each
+ * is auto-named `<prefix>-queue-<queue>[-dlq]` + 8 characters, at most 80 [SQS, pulumi-aws]; two worker
+ * queues must not map to one name.
+ */
+export function sqsQueueNameProblems(prefix: string, queues: readonly string[]): string[] {
+  const out: string[] = [];
+  const seen = new Map<string, string>();
+  for (const q of queues) {
+    const part = sqsQueuePart(q);
+    const longest = `${prefix}-queue-${part}-dlq-a1b2c3d`;
+    if (!SQS_QUEUE_NAME.test(longest)) out.push(`queue "${q}" gives the SQS name "${longest}", over 80 characters`);
+    if (seen.has(part)) out.push(`queues "${seen.get(part)}" and "${q}" give one SQS name`);
+    seen.set(part, q);
+  }
+  return out;
+}
+
 /** Problems with a worker's SQS visibility timeout for a task time limit of `taskTimeLimit` seconds. */
 export function sqsVisibilityProblems(taskTimeLimit: number): string[] {
   const visibility = taskTimeLimit + SQS_VISIBILITY_MARGIN_SECONDS;
