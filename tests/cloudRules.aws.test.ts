@@ -5,6 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import fc from "fast-check";
+import { awsAdapter } from "../clouds/aws";
 import { checkCloudRules, formatViolations } from "../harness/cloudRules";
 import { AWS_TYPES, awsRules, interfaceSecurityGroups } from "../harness/cloudRules/aws";
 import { runStack, type RecordedResource, type RunResult } from "../harness/mockRuntime";
@@ -113,6 +114,26 @@ describe("row 2: at most 5 security groups per network interface (Amazon VPC quo
   });
 });
 
+describe("row 2: a rule that admits a role after its servers were made is an error, not an unreachable server", () => {
+  it("throws naming the role and the server", async () => {
+    const run = runStack({
+      stack: "aws-order", config: { "aws:region": "eu-central-1" },
+      program: () => {
+        const network = awsAdapter.network("t-vpc", { region: "eu-central-1", description: "t", natMode: "none", sshPublicKeys: [] }, {});
+        const worker = awsAdapter.role("t-worker", { network, role: "worker", tagName: "t-worker" }, {});
+        awsAdapter.server("t-worker-1", {
+          region: "eu-central-1", size: "t3.small", os: "debian-12", userData: "#cloud-config\n", network, roles: [worker], sshKeyIds: [],
+          secretFiles: pulumi.output([]), hostname: "t-worker-1",
+        }, {});
+        // Only now does a data store admit the role.
+        void worker.ref;
+        return {};
+      },
+    });
+    await expect(run).rejects.toThrow(/a rule admits the worker role after its servers \(t-worker-1\) were made/);
+  });
+});
+
 describe("row 3: ALB and target group names (terraform-provider-aws elbv2/validate.go: 32, [0-9A-Za-z-], no hyphen at either end, not internal-)", () => {
   it("fires on a long, an odd and an internal- name, and on an auto-name that passes 32 once Pulumi adds 8", () => {
     expect(fired("aws-elb-names", [res(AWS_TYPES.alb, { name: "a".repeat(33) })])).toHaveLength(1);
@@ -168,6 +189,7 @@ describe("row 4: RDS, ElastiCache and IAM names (terraform-provider-aws rds/vali
     expect(fired("aws-rds-names", [res(AWS_TYPES.rds, { identifier: "shop-db", finalSnapshotIdentifier: "shop-db--final" })])).toHaveLength(1);
     expect(fired("aws-rds-names", [res(AWS_TYPES.rdsParams, { family: "postgres17" }, { name: "Shop-db-params" })])).toHaveLength(2);
     expect(fired("aws-rds-names", [res(AWS_TYPES.rds, { identifier: "shop-db", finalSnapshotIdentifier: "shop-db-final-1a2b" })])).toEqual([]);
+    expect(fired("aws-rds-names", [res(AWS_TYPES.rds, { identifier: "shop-db", finalSnapshotIdentifier: "Shop-DB-final" })])).toEqual([]);
   });
 
   it("fires on a replication group id over 40 and on an IAM role whose auto-name passes 64", () => {

@@ -105,7 +105,8 @@ export const awsRules: readonly CloudRule[] = [
       if (r!.type === AWS_TYPES.rdsSubnets) return rdsSubnetGroupNameProblems(physicalName(r!));
       const out = rdsNameProblems("DB instance identifier", physicalName(r!, "identifier"), RDS_IDENTIFIER_MAX);
       const snapshot = str(i.finalSnapshotIdentifier);
-      if (snapshot !== undefined) out.push(...rdsNameProblems("final snapshot identifier", snapshot, RDS_SNAPSHOT_MAX).map((p) => p.replace("lowercase letters", "letters")));
+      // Snapshot identifiers may hold capitals (terraform-provider-aws: ^[0-9A-Za-z-]+$); the rest of the rule is the same.
+      if (snapshot !== undefined) out.push(...rdsNameProblems("final snapshot identifier", snapshot.toLowerCase(), RDS_SNAPSHOT_MAX));
       return out;
     },
   },
@@ -135,7 +136,7 @@ export const awsRules: readonly CloudRule[] = [
       const i = r!.plainInputs;
       const out = replicationGroupIdProblems("replication group id", physicalName(r!, "replicationGroupId").toLowerCase());
       const snapshot = str(i.finalSnapshotIdentifier);
-      if (snapshot !== undefined) out.push(...replicationGroupIdProblems("final snapshot name", snapshot, 255));
+      if (snapshot !== undefined) out.push(...replicationGroupIdProblems("final snapshot name", snapshot.toLowerCase(), 255));
       return out;
     },
   },
