@@ -427,3 +427,45 @@ describe("row 11: the AWS catalog (EC2 InstanceType enum of @pulumi/aws; regions
     for (const region of OPT_IN_REGIONS) expect(loadSettings({ ...AWS, region }).region).toBe(region);
   });
 });
+
+describe("generated AWS configs: every one the settings accept builds a stack AWS accepts", () => {
+  it("profiles, NAT modes, domains with created zones and CDN names, SQS or Redis, counts (60 configs)", async () => {
+    const arb = fc.record({
+      profile: fc.constantFrom("single", "standard", "scaled"),
+      natMode: fc.constantFrom(undefined, "none", "instance", "gateway"),
+      domain: fc.constantFrom(undefined, "shop.example.com"),
+      createDnsZone: fc.boolean(),
+      cdn: fc.boolean(),
+      queueBackend: fc.constantFrom("redis", "sqs"),
+      webCount: fc.integer({ min: 1, max: 4 }),
+      workerCount: fc.integer({ min: 1, max: 3 }),
+      taskTimeLimit: fc.constantFrom(60, 43_140, 43_141, 86_400),
+      appName: fc.stringMatching(/^[a-z][a-z0-9]{0,19}$/),
+    });
+    let built = 0;
+    await fc.assert(fc.asyncProperty(arb, async (c) => {
+      const config: Record<string, unknown> = {
+        ...AWS, profile: c.profile, appName: c.appName, workerKind: "celery", queueBackend: c.queueBackend, taskTimeLimit: c.taskTimeLimit,
+        ...(c.natMode ? { natMode: c.natMode } : {}),
+        ...(c.profile === "single" ? {} : { workerCount: c.workerCount }),
+        ...(c.profile === "scaled" ? { webCount: Math.max(2, c.webCount) } : c.profile === "standard" ? { webCount: c.webCount } : {}),
+        ...(c.domain ? { domain: c.domain, dnsZone: "example.com", createDnsZone: c.createDnsZone } : {}),
+        ...(c.domain && c.cdn && c.profile !== "single" ? { cdnDomain: "static.example.com" } : {}),
+      };
+      let settled;
+      try {
+        settled = loadSettings(config);
+      } catch (err) {
+        expect(isSettingsError(err)).toBe(true);
+        return;
+      }
+      const raw: Record<string, string> = { "aws:region": settled.region };
+      for (const [k, v] of Object.entries(config)) raw[`fullstack:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
+      const r = await runStack({ stack: "gen", config: raw, program });
+      expect(formatViolations(checkCloudRules(r.resources, awsRules))).toBe("");
+      built++;
+    }), { numRuns: 60, seed: 1105 });
+    expect(built).toBeGreaterThan(20);
+  }, 300_000);
+});
+
