@@ -855,7 +855,7 @@ export const awsAdapter: CloudAdapter = {
       corsRules: [{ allowedMethods: ["GET", "HEAD"], allowedOrigins: [...args.corsOrigins], allowedHeaders: ["*"], maxAgeSeconds: 3600 }],
     }, opts);
     const oac = new aws.cloudfront.OriginAccessControl(`${name}-oac`, {
-      name: sgName(`${name}-oac`).slice(0, 64), description: `CloudFront reads ${name}`,
+      name: sgName(`${name}-oac`), description: `CloudFront reads ${name}`,
       originAccessControlOriginType: "s3", signingBehavior: "always", signingProtocol: "sigv4",
     }, opts);
 
