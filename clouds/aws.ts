@@ -9,7 +9,10 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { gzipSync } from "node:zlib";
-import { CATALOG, type OperatingSystem } from "../settings";
+import { CATALOG, checkProviderRegion, type OperatingSystem } from "../settings";
+import {
+  CORS_S3_ORIGIN_REQUEST_POLICY, rdsIdentifier, replicationGroupId, sqsQueuePart, targetGroupName,
+} from "../settings/limits/aws";
 import type {
   BucketHandle, CloudAdapter, DnsZoneHandle, IngressRule, LoadBalancerHandle, NetworkHandle, PostgresHandle, QueueHandle,
   RedisHandle, RoleHandle, ServerGroupHandle, ServerHandle, ServerSpec,
@@ -52,6 +55,32 @@ const networks = new WeakMap<NetworkHandle, AwsNetwork>();
 const serverGroups = new WeakMap<ServerHandle, pulumi.Output<string>>();
 const targetGroups = new WeakMap<LoadBalancerHandle, pulumi.Output<string>>();
 const zoneIds = new WeakMap<DnsZoneHandle, pulumi.Output<string>>();
+
+/**
+ * A role's security group is made on first use of its `ref`: by a rule that admits the role (a data
+ * store's, a role-to-role rule) or by a server that has the role once such a rule exists. A server wears
+ * only the role groups that exist when it is made: a role nothing admits (the single box's postgres and
+ * redis, which listen on localhost; the scheduler) needs no group, and EC2 allows only 5 security groups
+ * per network interface by default (Amazon VPC quotas), which the single box's own group and five role
+ * groups would pass. A rule that admits a role after servers with that role were made is an error, not a
+ * silently unreachable server.
+ */
+interface LazyRole {
+  made(): boolean;
+  /** Servers made with the role before its group existed. */
+  readonly unworn: string[];
+}
+const lazyRoles = new WeakMap<RoleHandle, LazyRole>();
+
+/** The role groups a server made now wears; records the roles it does not. */
+function wornRoleGroups(server: string, roles: readonly RoleHandle[]): pulumi.Output<string>[] {
+  return roles.filter((r) => {
+    const lazy = lazyRoles.get(r);
+    if (!lazy || lazy.made()) return true;
+    lazy.unworn.push(server);
+    return false;
+  }).map((r) => r.ref);
+}
 
 function details(network: NetworkHandle): AwsNetwork {
   const d = networks.get(network);
@@ -202,7 +231,7 @@ function allEgress(name: string, securityGroupId: pulumi.Input<string>, opts: pu
 function dataStoreGroup(name: string, net: AwsNetwork, cluster: string, engine: string, port: number, roles: readonly RoleHandle[],
   opts: pulumi.ComponentResourceOptions): aws.ec2.SecurityGroup {
   const sg = new aws.ec2.SecurityGroup(`${name}-sg`, {
-    name: sgName(`${cluster}-${engine.toLowerCase()}`), vpcId: net.vpcId, description: `${engine} ${cluster}: only the app's roles`,
+    name: sgName(`${cluster}-${engine.toLowerCase()}`), vpcId: net.vpcId, description: `${engine} ${cluster}: only from the app servers`,
   }, opts);
   ingressRules(`${name}-sg`, sg.id, roles.map((role) => ({
     port, protocol: "tcp", source: { kind: "role", role }, description: `${engine} from the ${role.role} role`,
@@ -327,7 +356,7 @@ function serverBase(name: string, physicalName: string, args: ServerSpec, opts: 
   }));
   return {
     securityGroup, role, profile, ami, userDataBase64,
-    securityGroupIds: [securityGroup.id, ...args.roles.map((r) => r.ref)],
+    securityGroupIds: [securityGroup.id, ...wornRoleGroups(physicalName, args.roles)],
     rolesTag: args.roles.map((r) => r.role).join(","),
   };
 }
@@ -357,6 +386,9 @@ export const awsAdapter: CloudAdapter = {
   },
 
   network(name, args, opts): NetworkHandle {
+    // Resources go where the provider's region says (aws:region, or AWS_REGION); servers fetch their
+    // secrets from Parameter Store in fullstack:region. The two must agree.
+    checkProviderRegion(args.region, aws.config.region);
     const azs = aws.getAvailabilityZonesOutput({ state: "available" }, { parent: opts.parent }).names.apply((n) => n.slice(0, 2));
     const vpc = new aws.ec2.Vpc(name, {
       cidrBlock: VPC_CIDR, enableDnsHostnames: true, enableDnsSupport: true, tags: { Name: name },
@@ -433,13 +465,28 @@ export const awsAdapter: CloudAdapter = {
   },
 
   role(name, args, opts): RoleHandle {
-    const sg = new aws.ec2.SecurityGroup(name, {
-      name: sgName(args.tagName),
-      vpcId: details(args.network).vpcId,
-      description: `Servers with the ${args.role} role`,
-      tags: { Name: args.tagName, Role: args.role },
-    }, opts);
-    return { role: args.role, ref: sg.id };
+    let sg: aws.ec2.SecurityGroup | undefined;
+    const lazy: LazyRole = { made: () => sg !== undefined, unworn: [] };
+    const handle: RoleHandle = {
+      role: args.role,
+      get ref(): pulumi.Output<string> {
+        if (!sg) {
+          if (lazy.unworn.length > 0) {
+            throw new Error(`AWS: a rule admits the ${args.role} role after its servers (${lazy.unworn.join(", ")}) were made without its ` +
+              "security group; make data stores and role rules before the servers they admit");
+          }
+          sg = new aws.ec2.SecurityGroup(name, {
+            name: sgName(args.tagName),
+            vpcId: details(args.network).vpcId,
+            description: `Servers with the ${args.role} role`,
+            tags: { Name: args.tagName, Role: args.role },
+          }, opts);
+        }
+        return sg.id;
+      },
+    };
+    lazyRoles.set(handle, lazy);
+    return handle;
   },
 
   server(name, args, opts): ServerHandle {
@@ -635,8 +682,10 @@ export const awsAdapter: CloudAdapter = {
     new aws.vpc.SecurityGroupEgressRule(`${name}-sg-to-servers`, {
       securityGroupId: sg.id, ipProtocol: "tcp", fromPort: 80, toPort: 80, cidrIpv4: VPC_CIDR, description: "HTTP to the web servers",
     }, opts);
+    // ELB names: 1 to 32 letters, digits and hyphens, no hyphen first or last, not "internal-"
+    // (terraform-provider-aws elbv2/validate.go). The settings refuse app and stack names that do not fit.
     const lb = new aws.lb.LoadBalancer(name, {
-      name: args.name.slice(0, 32),
+      name: args.name,
       loadBalancerType: "application",
       internal: false,
       subnets: net.publicSubnetIds,
@@ -644,8 +693,14 @@ export const awsAdapter: CloudAdapter = {
       dropInvalidHeaderFields: true,
       idleTimeout: 60,
     }, opts);
+    // A target group is replaced when its VPC, port, protocol or target type changes, and the new one must
+    // exist before the listener lets go of the old: its name ends in a hash of those inputs, so it changes
+    // with them. Pulumi's own auto-name (logical name + 8) would pass ELB's 32 characters once app and
+    // stack names reach 17.
+    const tgShape = { port: 80, protocol: "HTTP", targetType: "instance" };
     const tg = new aws.lb.TargetGroup(`${name}-web`, {
-      port: 80, protocol: "HTTP", targetType: "instance", vpcId: net.vpcId,
+      name: pulumi.output(net.vpcId).apply((vpcId) => targetGroupName(args.name, { vpcId, ...tgShape })),
+      ...tgShape, vpcId: net.vpcId,
       deregistrationDelay: 30,
       healthCheck: { path: args.healthCheckPath, port: "80", protocol: "HTTP", matcher: "200", interval: 10, timeout: 5, healthyThreshold: 3, unhealthyThreshold: 3 },
     }, opts);
@@ -704,17 +759,23 @@ export const awsAdapter: CloudAdapter = {
     const net = details(args.network);
     const subnets = new aws.rds.SubnetGroup(`${name}-subnets`, { subnetIds: net.privateSubnetIds, description: `Private subnets of ${args.clusterName}` }, opts);
     const sg = dataStoreGroup(name, net, args.clusterName, "PostgreSQL", 5432, args.allowRoles, opts);
+    // A new pgVersion needs a parameter group of the new family. The group is auto-named, so Pulumi
+    // creates the new one before the database moves to it; the old one is left in place (retainOnDelete),
+    // since RDS refuses to delete a group the database still uses until its upgrade is applied.
     const params = new aws.rds.ParameterGroup(`${name}-params`, {
       family: `postgres${args.version}`,
-      description: `TLS-only PostgreSQL for ${args.clusterName}`,
+      description: `TLS-only PostgreSQL ${args.version} for ${args.clusterName}`,
       parameters: [{ name: "rds.force_ssl", value: "1" }],
-    }, opts);
+    }, { ...opts, retainOnDelete: true });
+    const identifier = rdsIdentifier(args.clusterName);
     const password = new random.RandomPassword(`${name}-password`, { length: 32, special: false }, opts);
     const finalSnapshot = new random.RandomId(`${name}-final-snapshot`, { byteLength: 4 }, opts);
     const db = new aws.rds.Instance(name, {
-      identifier: args.clusterName.toLowerCase().replace(/[^a-z0-9-]/g, "-").slice(0, 63),
+      identifier,
       engine: "postgres",
       engineVersion: args.version,
+      // A pgVersion change is a major version upgrade, which RDS refuses without this (ModifyDBInstance).
+      allowMajorVersionUpgrade: true,
       instanceClass: args.size,
       allocatedStorage: 20,
       maxAllocatedStorage: 200,
@@ -732,7 +793,7 @@ export const awsAdapter: CloudAdapter = {
       copyTagsToSnapshot: true,
       deletionProtection: args.protect,
       skipFinalSnapshot: !args.protect,
-      finalSnapshotIdentifier: args.protect ? pulumi.interpolate`${args.clusterName}-final-${finalSnapshot.hex}` : undefined,
+      finalSnapshotIdentifier: args.protect ? pulumi.interpolate`${identifier}-final-${finalSnapshot.hex}` : undefined,
       autoMinorVersionUpgrade: true,
       applyImmediately: false,
     }, { ...opts, protect: args.protect });
@@ -750,8 +811,9 @@ export const awsAdapter: CloudAdapter = {
       parameters: [{ name: "maxmemory-policy", value: args.evictionPolicy === "noeviction" ? "noeviction" : "allkeys-lru" }],
     }, opts);
     const token = new random.RandomPassword(`${name}-token`, { length: 32, special: false }, opts);
+    const groupId = replicationGroupId(args.clusterName);
     const group = new aws.elasticache.ReplicationGroup(name, {
-      replicationGroupId: args.clusterName.toLowerCase().replace(/[^a-z0-9-]/g, "-").slice(0, 40),
+      replicationGroupId: groupId,
       description: `Valkey for ${args.clusterName} (non-cluster mode: Celery and RQ need it)`,
       engine: "valkey",
       engineVersion: "8.0",
@@ -768,7 +830,7 @@ export const awsAdapter: CloudAdapter = {
       authToken: token.result,
       snapshotRetentionLimit: args.protect ? 7 : 0,
       // Protected (non-dev) caches keep a snapshot if they are ever deleted.
-      finalSnapshotIdentifier: args.protect ? `${args.clusterName.toLowerCase().replace(/[^a-z0-9-]/g, "-").slice(0, 40)}-final` : undefined,
+      finalSnapshotIdentifier: args.protect ? `${groupId}-final` : undefined,
       autoMinorVersionUpgrade: true,
     }, { ...opts, protect: args.protect });
     return {
@@ -793,7 +855,7 @@ export const awsAdapter: CloudAdapter = {
       corsRules: [{ allowedMethods: ["GET", "HEAD"], allowedOrigins: [...args.corsOrigins], allowedHeaders: ["*"], maxAgeSeconds: 3600 }],
     }, opts);
     const oac = new aws.cloudfront.OriginAccessControl(`${name}-oac`, {
-      name: sgName(`${name}-oac`).slice(0, 64), description: `CloudFront reads ${name}`,
+      name: sgName(`${name}-oac`), description: `CloudFront reads ${name}`,
       originAccessControlOriginType: "s3", signingBehavior: "always", signingProtocol: "sigv4",
     }, opts);
 
@@ -801,7 +863,7 @@ export const awsAdapter: CloudAdapter = {
     let zoneId: pulumi.Output<string> | undefined;
     if (args.customDomain) {
       // CloudFront takes certificates from us-east-1 only.
-      const usEast1 = new aws.Provider(`${name}-us-east-1`, { region: "us-east-1" }, opts);
+      const usEast1 = new aws.Provider(`${name}-us-east-1`, { ...inheritedProviderArgs(), region: "us-east-1" }, opts);
       certificateArn = acmCertificate(`${name}-cdn-cert`, args.customDomain.zone, args.customDomain.name, { ...opts, provider: usEast1 }).id;
       zoneId = zoneIds.get(args.customDomain.zone);
     }
@@ -818,6 +880,9 @@ export const awsAdapter: CloudAdapter = {
         allowedMethods: ["GET", "HEAD", "OPTIONS"],
         cachedMethods: ["GET", "HEAD"],
         cachePolicyId: CACHING_OPTIMIZED,
+        // S3 answers CORS only to requests that carry Origin, which CloudFront strips unless an origin
+        // request policy forwards it (the managed CORS-S3Origin policy).
+        originRequestPolicyId: CORS_S3_ORIGIN_REQUEST_POLICY,
         compress: true,
       },
       restrictions: { geoRestriction: { restrictionType: "none" } },
@@ -856,7 +921,7 @@ export const awsAdapter: CloudAdapter = {
 
   queues(name, args, opts): QueueHandle {
     const queues = args.names.map((q) => {
-      const safe = q.replace(/[^A-Za-z0-9_-]/g, "-");
+      const safe = sqsQueuePart(q);
       const dlq = new aws.sqs.Queue(`${name}-${safe}-dlq`, {
         messageRetentionSeconds: 14 * 24 * 3600, sqsManagedSseEnabled: true,
       }, { ...opts, protect: args.protect });
@@ -895,4 +960,41 @@ function acmCertificate(name: string, zone: DnsZoneHandle, domain: string, opts:
     certificateArn: cert.arn, validationRecordFqdns: [record.fqdn],
   }, opts);
   return { id: validation.certificateArn, name: cert.arn };
+}
+
+/** How each provider argument is read from the stack's `aws:` config. */
+type ConfigKind = "string" | "secret" | "object" | "boolean" | "number";
+
+/**
+ * Every argument of an explicit `aws.Provider` but its region (the keys of `ProviderArgs` in
+ * @pulumi/aws provider.d.ts; the type makes the list complete). An explicit provider does not read the
+ * stack's `aws:` config the way the default provider does, so each one set there is handed on.
+ */
+const INHERITED_PROVIDER_ARGS: { readonly [K in Exclude<keyof aws.ProviderArgs, "region">]-?: ConfigKind } = {
+  accessKey: "secret", secretKey: "secret", token: "secret",
+  allowedAccountIds: "object", forbiddenAccountIds: "object",
+  assumeRoles: "object", assumeRoleWithWebIdentity: "object",
+  customCaBundle: "string", defaultTags: "object", ec2MetadataServiceEndpoint: "string", ec2MetadataServiceEndpointMode: "string",
+  s3UsEast1RegionalEndpoint: "string", s3UsePathStyle: "boolean", endpoints: "object", ignoreTags: "object",
+  httpProxy: "string", httpsProxy: "string", noProxy: "string", insecure: "boolean",
+  maxRetries: "number", retryMode: "string", profile: "string",
+  sharedConfigFiles: "object", sharedCredentialsFiles: "object",
+  skipCredentialsValidation: "boolean", skipMetadataApiCheck: "boolean", skipRegionValidation: "boolean",
+  skipRequestingAccountId: "boolean", stsRegion: "string", tagPolicyCompliance: "string",
+  tokenBucketRateLimiterCapacity: "number", useDualstackEndpoint: "boolean", useFipsEndpoint: "boolean", userAgents: "object",
+};
+
+/** The stack's `aws:` config as arguments for an explicit provider in another region. */
+export function inheritedProviderArgs(): aws.ProviderArgs {
+  const config = new pulumi.Config("aws");
+  const args: Record<string, unknown> = {};
+  for (const [key, kind] of Object.entries(INHERITED_PROVIDER_ARGS)) {
+    const value = kind === "secret" ? config.getSecret(key)
+      : kind === "object" ? config.getObject(key)
+        : kind === "boolean" ? config.getBoolean(key)
+          : kind === "number" ? config.getNumber(key)
+            : config.get(key);
+    if (value !== undefined) args[key] = value;
+  }
+  return args as aws.ProviderArgs;
 }

@@ -79,6 +79,15 @@ export class FullStackApp extends pulumi.ComponentResource {
       STATIC_URL: "/static/",
     };
 
+    // A zone this stack creates is made once, before the CDN and the web tier that both put names in it:
+    // a look-up of it (route53.getZone) would run before it exists on the first deploy. It was the web
+    // tier's child before; the alias keeps it from being replaced.
+    const zone = s.domain?.createZone
+      ? network.adapter.dnsZone(`${name}-zone`, { zone: s.domain.zone, create: true }, {
+        parent: this, protect, aliases: [{ parent: pulumi.createUrn(name, "fullstack:web:WebTier", this) }],
+      })
+      : undefined;
+
     let staticUrl: pulumi.Output<string> = pulumi.output("/static/");
     let bucketAccess: pulumi.Output<string>[] = [];
     if (s.bucket) {
@@ -86,7 +95,7 @@ export class FullStackApp extends pulumi.ComponentResource {
         network,
         credentials: s.bucket.credentials && { accessId: s.bucket.credentials.accessId, secretKey: pulumi.secret(s.bucket.credentials.secretKey) },
         corsOrigins: s.bucket.corsOrigins,
-        customDomain: s.bucket.cdnDomain && s.domain ? { name: s.bucket.cdnDomain, zone: s.domain.zone } : undefined,
+        customDomain: s.bucket.cdnDomain && s.domain ? { name: s.bucket.cdnDomain, zone: s.domain.zone, handle: zone } : undefined,
         protect,
       }, { parent: this });
       staticUrl = pulumi.interpolate`${cdn.publicUrl}/static/`;
@@ -142,6 +151,7 @@ export class FullStackApp extends pulumi.ComponentResource {
       gunicorn: s.web.gunicorn,
       maxUploadMb: s.web.maxUploadMb,
       domain: s.domain,
+      zone,
       environment: { ...environment, ...(queue?.brokerEnvironment ?? {}) },
       timezone: s.server.timezone,
       swapMb: s.server.swapMb,

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { IngressRule, LoadBalancerHandle } from "../clouds";
+import type { DnsZoneHandle, IngressRule, LoadBalancerHandle } from "../clouds";
 import { buildAppSpec, type PostgresSpec, type RedisSpec, type Role, type WebSpec, type WorkerSpec } from "../provisioning";
 import {
   CATALOG, SettingsError, validate,
@@ -65,6 +65,11 @@ export interface WebTierArgs {
    * @default 1024
    */
   swapMb?: number;
+  /**
+   * The DNS zone of `domain` when the caller already has it (FullStackApp makes a zone it creates once, so
+   * the CDN's name can go in the same zone in the same run); else the tier makes or looks it up itself.
+   */
+  zone?: DnsZoneHandle;
   /**
    * Protect stateful children (the data volume, the DNS zone when this tier creates it).
    * @default true
@@ -160,7 +165,7 @@ export class WebTier extends pulumi.ComponentResource {
       let certificate;
       let zone;
       if (args.domain) {
-        zone = adapter.dnsZone(`${name}-zone`, { zone: args.domain.zone, create: args.domain.createZone },
+        zone = args.zone ?? adapter.dnsZone(`${name}-zone`, { zone: args.domain.zone, create: args.domain.createZone },
           { parent: this, protect: args.protect ?? true });
         certificate = adapter.certificate(`${name}-cert`, { zone, domain: args.domain.name }, { parent: this });
       }

@@ -2,7 +2,7 @@
  * Facts about each cloud that settings validate against. Pure data: adding a cloud adds an entry here
  * and an adapter in `clouds/`, nothing else in the settings layer.
  */
-import { awsNamePrefixProblems } from "./limits/aws";
+import { EC2_SIZE_PATTERN, awsNamePrefixProblems } from "./limits/aws";
 import { digitaloceanNamePrefixProblems } from "./limits/digitalocean";
 
 export type CloudName = "digitalocean" | "aws";
@@ -66,14 +66,17 @@ export const CATALOG: Record<CloudName, CloudCatalog> = {
   },
   aws: {
     title: "AWS",
+    // Includes the regions an account must opt in to first (OPT_IN_REGIONS in ./limits/aws.ts): accepted,
+    // since an account that opted in can use them; one that has not gets AWS's own "not enabled" error.
     regions: [
       "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "sa-east-1",
       "eu-central-1", "eu-central-2", "eu-west-1", "eu-west-2", "eu-west-3", "eu-north-1", "eu-south-1", "eu-south-2",
       "ap-south-1", "ap-south-2", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-southeast-1", "ap-southeast-2",
       "ap-southeast-3", "ap-southeast-4", "ap-east-1", "me-south-1", "me-central-1", "af-south-1", "il-central-1",
     ],
-    // x86_64 families only: the AMI lookup is for amd64 images.
-    sizePattern: /^(t2|t3|t3a|m5|m5a|m6i|m6a|m7i|m7a|c5|c5a|c6i|c6a|c7i|c7a|r5|r5a|r6i|r6a|r7i|r7a)\.(nano|micro|small|medium|large|xlarge|\d+xlarge)$/,
+    // x86_64 families only (the AMI lookup is for amd64 images), and only the sizes each family has:
+    // EC2_SIZES in ./limits/aws.ts, checked against @pulumi/aws's InstanceType enum.
+    sizePattern: EC2_SIZE_PATTERN,
     sizeExamples: ["t3.small", "t3.medium", "m7i.large", "c7i.xlarge"],
     defaultSize: "t3.small",
     userDataLimit: 16 * 1024,

@@ -10,6 +10,7 @@ import { RESERVED_ACCOUNT_NAMES } from "./accounts";
 import { appEnvRefusal } from "./appEnv";
 import { isOpenToWorld, WORLD_PREFIX } from "./cidr";
 import { SettingsError } from "./errors";
+import { SQS_MAX_VISIBILITY_SECONDS, SQS_VISIBILITY_MARGIN_SECONDS, sqsQueueNameProblems, sqsVisibilityProblems } from "./limits/aws";
 import { KEYS, KEY_NAMES, KeyDecl, fullKey } from "./schema";
 import * as v from "./validate";
 
@@ -344,6 +345,11 @@ export function loadSettings(raw: RawConfig): Settings {
       throw new SettingsError(k("queueBackend"), "sqs", "needs fullstack:cloud aws and fullstack:workerKind celery",
         "use redis, or switch to AWS with Celery");
     }
+    // A task may hold its SQS message for its whole time limit (plus a margin): SQS allows 12 hours.
+    if (worker.backend === "sqs" && sqsVisibilityProblems(worker.taskTimeLimit).length > 0) {
+      throw new SettingsError(k("taskTimeLimit"), worker.taskTimeLimit, `is too long for SQS: ${sqsVisibilityProblems(worker.taskTimeLimit).join("; ")}`,
+        `use at most ${SQS_MAX_VISIBILITY_SECONDS - SQS_VISIBILITY_MARGIN_SECONDS} with ${k("queueBackend")} sqs, or ${k("queueBackend")} redis`);
+    }
     if (worker.queues.length === 0) {
       throw new SettingsError(k("workerQueues"), [], "is empty", 'list at least one queue, e.g. ["default"]');
     }
@@ -429,12 +435,32 @@ export function loadSettings(raw: RawConfig): Settings {
  * names its app `<appName>-<stack>`, so the error names fullstack:appName.
  * @throws SettingsError naming fullstack:appName.
  */
-export function checkNamePrefix(settings: Pick<Settings, "cloud">, prefix: string): void {
+export function checkNamePrefix(settings: Pick<Settings, "cloud"> & Partial<Pick<Settings, "worker">>, prefix: string): void {
   const problems = CATALOG[settings.cloud].namePrefixProblems(prefix);
   if (problems.length > 0) {
     throw new SettingsError(fullKey("appName"), prefix, `(with the stack name) makes names ${CATALOG[settings.cloud].title} refuses: ${problems.join("; ")}`,
       "use a shorter app or stack name");
   }
+  // SQS queue names carry the app name and the worker queue's (auto-named, at most 80 characters).
+  const queues = settings.worker?.backend === "sqs" ? sqsQueueNameProblems(prefix, settings.worker.queues) : [];
+  if (queues.length > 0) {
+    throw new SettingsError(fullKey("workerQueues"), settings.worker!.queues, `make SQS queue names SQS refuses (with ${fullKey("appName")} and the stack name): ${queues.join("; ")}`,
+      "use shorter queue names with letters, digits, _ and -, each distinct");
+  }
+}
+
+/**
+ * Refuses an AWS provider region other than fullstack:region. Every resource goes to the provider's
+ * region (aws:region, or AWS_REGION / AWS_DEFAULT_REGION when unset), while the servers' boot script reads
+ * its secrets from Parameter Store in fullstack:region and SQS clients use it: they must be one region.
+ * @param providerRegion the region the default AWS provider will use, if any.
+ * @throws SettingsError naming fullstack:region and aws:region.
+ */
+export function checkProviderRegion(region: string, providerRegion: string | undefined): void {
+  if (providerRegion === region) return;
+  throw new SettingsError(fullKey("region"), region,
+    providerRegion === undefined ? "has no matching aws:region (the AWS provider's region is unset)" : `differs from aws:region "${providerRegion}", where AWS creates the resources`,
+    `set both to one region: \`pulumi config set aws:region ${region}\`, or set ${fullKey("region")} to ${providerRegion ?? "your AWS region"}`);
 }
 
 /**

@@ -2,13 +2,293 @@
  * AWS's own limits on names, descriptions and quotas, each with its source. Pure data and checks: the
  * settings refuse a config with them, the adapter builds names within them, and the harness's cloud
  * rules (harness/cloudRules/aws.ts) check every registered resource against them.
+ *
+ * Sources, cited by short name below:
+ * - [EC2 API] Amazon EC2 API Reference: CreateSecurityGroup (GroupName, GroupDescription), IpRange /
+ *   Ipv6Range / UserIdGroupPair (Description), CreateLaunchTemplate (LaunchTemplateName).
+ * - [EC2 quotas] Amazon VPC User Guide, "Amazon VPC quotas": security groups per network interface, 5 by
+ *   default (adjustable; rules per group x groups per interface may not pass 1,000).
+ * - [ELBv2] hashicorp/terraform-provider-aws internal/service/elbv2/validate.go (`validName`,
+ *   `validTargetGroupName`), matching the ELB API's CreateLoadBalancer / CreateTargetGroup Name.
+ * - [RDS] hashicorp/terraform-provider-aws internal/service/rds/validate.go (`validIdentifier`,
+ *   `validParamGroupName`, `validSubnetGroupName`) and the RDS API's CreateDBInstance
+ *   (DBInstanceIdentifier: 1 to 63 characters) and DeleteDBInstance (FinalDBSnapshotIdentifier: 1 to 255).
+ * - [ElastiCache] ElastiCache API CreateReplicationGroup (ReplicationGroupId: 1 to 40 alphanumeric
+ *   characters or hyphens, first a letter, no trailing hyphen, no two consecutive hyphens).
+ * - [IAM] IAM API CreateRole (RoleName 1-64), CreateInstanceProfile (1-128), PutRolePolicy (PolicyName
+ *   1-128), all of the characters `[\w+=,.@-]`.
+ * - [pulumi-aws] pulumi/pulumi-aws provider/autonaming.go (every input `name` is auto-named with `-` and 7
+ *   random characters up to 255) and provider/resource_overrides.go (aws_iam_role `name` up to 64,
+ *   aws_elasticache_replication_group `replicationGroupId` up to 40 and lower-cased, aws_sqs_queue up to
+ *   80, aws_db_instance `identifier` up to 255). The bridge refuses a logical name whose auto-name would
+ *   pass its maximum; the cloud refuses one that passes the cloud's own.
+ * - [SQS] SQS API CreateQueue: QueueName up to 80 alphanumeric characters, hyphens and underscores;
+ *   VisibilityTimeout 0 to 43,200 seconds (12 hours).
+ * - [S3] Amazon S3 User Guide, "General purpose bucket naming rules".
+ * - [CloudFront] CloudFront API DistributionConfig (Comment: up to 128 characters),
+ *   CreateOriginAccessControl (Name: up to 64 characters), and the Developer Guide's "Use managed origin
+ *   request policies" (CORS-S3Origin).
  */
+
+import { createHash } from "node:crypto";
+
+/** What Pulumi's auto-naming appends to a logical name: `-` and 7 random characters [pulumi-aws]. */
+export const AUTONAME_SUFFIX = 8;
+
+/** Characters EC2 allows in security group names and descriptions and in rule descriptions [EC2 API]. */
+export const EC2_DESCRIPTION_CHARS = /^[a-zA-Z0-9 ._\-:/()#,@[\]+=&;{}!$*]*$/;
+/** Longest security group name, group description or rule description [EC2 API]. */
+export const EC2_DESCRIPTION_MAX = 255;
+/** Security groups one network interface may carry, by default [EC2 quotas]. */
+export const SECURITY_GROUPS_PER_INTERFACE = 5;
+
+/** ALB and target group names [ELBv2]. */
+export const ELB_NAME_MAX = 32;
+/** RDS DB instance identifiers [RDS]. */
+export const RDS_IDENTIFIER_MAX = 63;
+/** RDS final snapshot identifiers [RDS]. */
+export const RDS_SNAPSHOT_MAX = 255;
+/** ElastiCache replication group ids [ElastiCache]. */
+export const REPLICATION_GROUP_ID_MAX = 40;
+/** IAM role names [IAM]; pulumi-aws auto-names roles up to this length [pulumi-aws]. */
+export const IAM_ROLE_NAME_MAX = 64;
+/** IAM instance profile names and inline policy names [IAM]. */
+export const IAM_PROFILE_NAME_MAX = 128;
+/** Launch template names: 3 to 128 of `[a-zA-Z0-9().\-/_]` [EC2 API]. */
+export const LAUNCH_TEMPLATE_NAME = /^[a-zA-Z0-9().\-/_]{3,128}$/;
+/** SQS queue names [SQS]. */
+export const SQS_QUEUE_NAME = /^[A-Za-z0-9_-]{1,80}$/;
+/** The longest visibility timeout SQS accepts, in seconds [SQS]. */
+export const SQS_MAX_VISIBILITY_SECONDS = 43_200;
+/** CloudFront distribution comments [CloudFront]. */
+export const CLOUDFRONT_COMMENT_MAX = 128;
+/** CloudFront origin access control names [CloudFront]. */
+export const OAC_NAME_MAX = 64;
+/**
+ * The AWS-managed origin request policy CORS-S3Origin: forwards Origin and the CORS preflight headers so
+ * S3 answers with CORS headers [CloudFront].
+ */
+export const CORS_S3_ORIGIN_REQUEST_POLICY = "88a5eaf4-2fd4-4709-b370-b4c650ea3fcf";
+
+/** Seconds a worker queue's messages stay invisible while a task runs: the task's limit plus a margin. */
+export const SQS_VISIBILITY_MARGIN_SECONDS = 60;
+
+/**
+ * Regions an account must opt in to before it can use them ("Regions that are disabled by default",
+ * AWS General Reference / AWS Account Management Guide). We accept them: an account that opted in can
+ * deploy there; one that has not gets AWS's own error, and the settings' region message says so.
+ */
+export const OPT_IN_REGIONS: readonly string[] = [
+  "af-south-1", "ap-east-1", "ap-south-2", "ap-southeast-3", "ap-southeast-4", "eu-central-2", "eu-south-1", "eu-south-2",
+  "il-central-1", "me-central-1", "me-south-1",
+];
+
+/**
+ * EC2 sizes we offer, by family (x86_64 only: the AMI lookup is for amd64). Exactly the sizes of these
+ * families in the EC2 InstanceType enum of @pulumi/aws 7.48 (generated from pulumi-aws
+ * provider/instance-types.txt); tests/cloudRules.aws.test.ts checks the list against the installed enum.
+ */
+export const EC2_SIZES: Readonly<Record<string, readonly string[]>> = (() => {
+  const burst = ["nano", "micro", "small", "medium", "large", "xlarge", "2xlarge"];
+  const x = (...n: number[]) => ["large", "xlarge", ...n.map((k) => `${k}xlarge`)];
+  return {
+    t2: burst, t3: burst, t3a: burst,
+    m5: [...x(2, 4, 8, 12, 16, 24), "metal"], m5a: x(2, 4, 8, 12, 16, 24),
+    m6i: [...x(2, 4, 8, 12, 16, 24, 32), "metal"], m6a: [...x(2, 4, 8, 12, 16, 24, 32, 48), "metal"],
+    m7i: [...x(2, 4, 8, 12, 16, 24, 48), "metal-24xl", "metal-48xl"], m7a: ["medium", ...x(2, 4, 8, 12, 16, 24, 32, 48), "metal-48xl"],
+    c5: [...x(2, 4, 9, 12, 18, 24), "metal"], c5a: x(2, 4, 8, 12, 16, 24),
+    c6i: [...x(2, 4, 8, 12, 16, 24, 32), "metal"], c6a: [...x(2, 4, 8, 12, 16, 24, 32, 48), "metal"],
+    c7i: [...x(2, 4, 8, 12, 16, 24, 48), "metal-24xl", "metal-48xl"], c7a: ["medium", ...x(2, 4, 8, 12, 16, 24, 32, 48), "metal-48xl"],
+    r5: [...x(2, 4, 8, 12, 16, 24), "metal"], r5a: x(2, 4, 8, 12, 16, 24),
+    r6i: [...x(2, 4, 8, 12, 16, 24, 32), "metal"], r6a: [...x(2, 4, 8, 12, 16, 24, 32, 48), "metal"],
+    r7i: [...x(2, 4, 8, 12, 16, 24, 48), "metal-24xl", "metal-48xl"], r7a: ["medium", ...x(2, 4, 8, 12, 16, 24, 32, 48), "metal-48xl"],
+  };
+})();
+
+/** Every EC2 size we offer, e.g. `t3.small`. */
+export const EC2_SIZE_LIST: readonly string[] = Object.entries(EC2_SIZES).flatMap(([family, sizes]) => sizes.map((s) => `${family}.${s}`));
+
+/** Matches exactly the sizes of {@link EC2_SIZE_LIST}. */
+export const EC2_SIZE_PATTERN = new RegExp(`^(${EC2_SIZE_LIST.map((s) => s.replace(/\./g, "\\.")).join("|")})$`);
+
+// ---- character and length rules ------------------------------------------------------------------------
+
+/** What EC2 refuses in a security group name, group description or rule description [EC2 API]. */
+export function ec2TextProblems(what: string, text: string): string[] {
+  const out: string[] = [];
+  if (text.length > EC2_DESCRIPTION_MAX) out.push(`${what} is ${text.length} characters, over EC2's ${EC2_DESCRIPTION_MAX}`);
+  const bad = [...new Set([...text].filter((c) => !EC2_DESCRIPTION_CHARS.test(c)))];
+  if (bad.length > 0) out.push(`${what} ${JSON.stringify(text)} has ${bad.map((c) => JSON.stringify(c)).join(", ")}, which EC2 refuses (allowed: a-z A-Z 0-9 space ._-:/()#,@[]+=&;{}!$*)`);
+  return out;
+}
+
+/** A security group name: the description's rules, and not `sg-...` [EC2 API]. */
+export function securityGroupNameProblems(name: string): string[] {
+  const out = ec2TextProblems("security group name", name);
+  if (/^sg-/i.test(name)) out.push(`security group name ${JSON.stringify(name)} starts with "sg-", which EC2 refuses`);
+  if (name.length === 0) out.push("security group name is empty");
+  return out;
+}
+
+/** ALB name [ELBv2 validName]. */
+export function albNameProblems(name: string): string[] {
+  const out = elbCommon("load balancer name", name);
+  if (/^internal-/.test(name)) out.push(`load balancer name ${JSON.stringify(name)} starts with "internal-", which ELB refuses`);
+  return out;
+}
+
+/** Target group name [ELBv2 validTargetGroupName]. */
+export function targetGroupNameProblems(name: string): string[] {
+  return elbCommon("target group name", name);
+}
+
+function elbCommon(what: string, name: string): string[] {
+  const out: string[] = [];
+  if (name.length === 0 || name.length > ELB_NAME_MAX) out.push(`${what} ${JSON.stringify(name)} is ${name.length} characters; ELB allows 1 to ${ELB_NAME_MAX}`);
+  if (!/^[0-9A-Za-z-]*$/.test(name)) out.push(`${what} ${JSON.stringify(name)} has characters other than letters, digits and hyphens`);
+  if (/^-|-$/.test(name)) out.push(`${what} ${JSON.stringify(name)} begins or ends with a hyphen`);
+  return out;
+}
+
+/**
+ * The RDS rule for identifiers, snapshot identifiers and parameter group names: lowercase letters, digits
+ * and single hyphens, a letter first, no hyphen last [RDS]. `extra` adds characters a kind allows (`.` for
+ * parameter groups).
+ */
+export function rdsNameProblems(what: string, name: string, max: number, extra = ""): string[] {
+  const out: string[] = [];
+  const chars = new RegExp(`^[0-9a-z${extra.replace(/[\]\\^-]/g, "\\$&")}-]+$`);
+  if (name.length === 0 || name.length > max) out.push(`${what} ${JSON.stringify(name)} is ${name.length} characters; AWS allows 1 to ${max}`);
+  if (!chars.test(name)) out.push(`${what} ${JSON.stringify(name)} may hold only lowercase letters, digits${extra ? `, ${extra}` : ""} and hyphens`);
+  if (!/^[a-z]/.test(name)) out.push(`${what} ${JSON.stringify(name)} must begin with a letter`);
+  if (name.includes("--")) out.push(`${what} ${JSON.stringify(name)} has two consecutive hyphens`);
+  if (name.endsWith("-")) out.push(`${what} ${JSON.stringify(name)} ends with a hyphen`);
+  return out;
+}
+
+/** An RDS subnet group name: lowercase letters, digits, `_ .-`, at most 255, not "default" [RDS]. */
+export function rdsSubnetGroupNameProblems(name: string): string[] {
+  const out: string[] = [];
+  if (!/^[0-9a-z_ .-]{1,255}$/.test(name)) out.push(`DB subnet group name ${JSON.stringify(name)} may hold only 1 to 255 lowercase letters, digits, spaces and _ . -`);
+  if (/^default$/i.test(name)) out.push('DB subnet group name may not be "default"');
+  return out;
+}
+
+/** An ElastiCache replication group id (also its final snapshot's name, which we derive from it) [ElastiCache]. */
+export function replicationGroupIdProblems(what: string, id: string, max = REPLICATION_GROUP_ID_MAX): string[] {
+  return rdsNameProblems(what, id, max);
+}
+
+/** IAM names: role (64), instance profile and inline policy (128), of `[\w+=,.@-]` [IAM]. */
+export function iamNameProblems(what: string, name: string, max: number): string[] {
+  const out: string[] = [];
+  if (name.length === 0 || name.length > max) out.push(`${what} ${JSON.stringify(name)} is ${name.length} characters; IAM allows 1 to ${max}`);
+  if (!/^[\w+=,.@-]*$/.test(name)) out.push(`${what} ${JSON.stringify(name)} has characters IAM refuses (allowed: letters, digits and _+=,.@-)`);
+  return out;
+}
+
+/** S3 general purpose bucket names [S3]. */
+export function bucketNameProblems(name: string): string[] {
+  const out: string[] = [];
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(name)) out.push(`bucket name ${JSON.stringify(name)} must be 3 to 63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit`);
+  if (name.includes("..")) out.push(`bucket name ${JSON.stringify(name)} has two adjacent dots`);
+  for (const prefix of ["xn--", "sthree-", "amzn-s3-demo-"]) if (name.startsWith(prefix)) out.push(`bucket name ${JSON.stringify(name)} starts with "${prefix}", which S3 reserves`);
+  for (const suffix of ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"]) if (name.endsWith(suffix)) out.push(`bucket name ${JSON.stringify(name)} ends with "${suffix}", which S3 reserves`);
+  return out;
+}
+
+// ---- the names the AWS adapter derives -----------------------------------------------------------------
+
+/** RDS instance identifier of a managed PostgreSQL named `clusterName` (RDS stores it lowercase). */
+export function rdsIdentifier(clusterName: string): string {
+  return clusterName.toLowerCase().replace(/[^a-z0-9-]/g, "-");
+}
+
+/** ElastiCache replication group id of a managed Valkey named `clusterName` (stored lowercase). */
+export function replicationGroupId(clusterName: string): string {
+  return clusterName.toLowerCase().replace(/[^a-z0-9-]/g, "-");
+}
+
+/**
+ * A target group's name: `<load balancer name>-tg` cut to fit, then `-` and 8 hex digits of a hash of
+ * `replacedBy` (the inputs whose change replaces the group), so a replacement gets a new name and can be
+ * made before the old group is let go. Always within ELB's 32 characters [ELBv2].
+ */
+export function targetGroupName(loadBalancerName: string, replacedBy: Readonly<Record<string, string | number>>): string {
+  const stem = `${loadBalancerName}-tg`.replace(/[^0-9A-Za-z-]/g, "-").slice(0, ELB_NAME_MAX - 9).replace(/-+$/, "");
+  const keys = Object.keys(replacedBy).sort();
+  const hash = createHash("sha256").update(JSON.stringify(keys.map((k) => [k, replacedBy[k]]))).digest("hex").slice(0, 8);
+  return `${stem}-${hash}`;
+}
+
+/** The S3 bucket name's stem for a CdnBucket named `name` (see components/cdnBucket.ts: stem + `-` + 6 random). */
+function bucketStem(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9-]/g, "-").slice(0, 55);
+}
+
+/** Longest `-<index>` a server name gets: settings allow up to 50 web or worker servers. */
+const MAX_INDEX = "50";
 
 /**
  * Problems AWS would have with the names derived from a component name `prefix` (the stack program uses
- * `<appName>-<stack>`); empty when every derived name fits.
+ * `<appName>-<stack>`); empty when every derived name fits. Mirrors what clouds/aws.ts and the components
+ * name: explicit names as they are built, auto-names as logical name + {@link AUTONAME_SUFFIX} characters.
  */
 export function awsNamePrefixProblems(prefix: string): string[] {
-  void prefix;
-  return [];
+  const auto = (logical: string) => `${logical}-a1b2c3d`;
+  const out: string[] = [];
+  // Servers are named <prefix>-web-<n>, <prefix>-worker-<n>, groups <prefix>-web and <prefix>-workers;
+  // their host names must be DNS labels, and every name built from them must be lowercase-safe for RDS.
+  if (!/^[a-z]([a-z0-9]|-(?!-))*[a-z0-9]$/.test(prefix)) {
+    out.push(`"${prefix}" must be lowercase letters, digits and single hyphens, starting with a letter and not ending with a hyphen ` +
+      "(AWS derives host names, RDS and ElastiCache identifiers from it)");
+  }
+  const host = `${prefix}-worker-${MAX_INDEX}`;
+  if (host.length > 63) out.push(`host name "${host}" is over 63 characters`);
+  out.push(...securityGroupNameProblems(`${prefix}-web`));
+  out.push(...albNameProblems(`${prefix}-lb`));
+  out.push(...rdsNameProblems("RDS identifier", rdsIdentifier(`${prefix}-db`), RDS_IDENTIFIER_MAX));
+  out.push(...rdsNameProblems("RDS parameter group name", auto(`${prefix}-db-params`), 255, "."));
+  out.push(...rdsSubnetGroupNameProblems(auto(`${prefix}-db-subnets`)));
+  out.push(...replicationGroupIdProblems("ElastiCache replication group id", replicationGroupId(`${prefix}-redis`)));
+  out.push(...iamNameProblems("IAM role name", auto(`${prefix}-worker-${MAX_INDEX}-role`), IAM_ROLE_NAME_MAX));
+  out.push(...iamNameProblems("IAM instance profile name", auto(`${prefix}-worker-${MAX_INDEX}-profile`), IAM_PROFILE_NAME_MAX));
+  if (!LAUNCH_TEMPLATE_NAME.test(auto(`${prefix}-workers`))) out.push(`launch template name "${auto(`${prefix}-workers`)}" is not 3 to 128 of a-z A-Z 0-9 ( ) . - / _`);
+  const oac = `${prefix}-static-oac`;
+  if (oac.length > OAC_NAME_MAX) out.push(`CloudFront origin access control name "${oac}" is over ${OAC_NAME_MAX} characters`);
+  const comment = `Static files of ${prefix}-static`;
+  if (comment.length > CLOUDFRONT_COMMENT_MAX) out.push(`CloudFront comment is over ${CLOUDFRONT_COMMENT_MAX} characters`);
+  out.push(...bucketNameProblems(`${bucketStem(`${prefix}-static`)}-a1b2c3`));
+  return [...new Set(out)];
+}
+
+/** The part of an SQS queue's logical name that comes from the worker queue `queue` (see clouds/aws.ts). */
+export function sqsQueuePart(queue: string): string {
+  return queue.replace(/[^A-Za-z0-9_-]/g, "-");
+}
+
+/**
+ * Problems SQS would have with the queues made for the worker queues `queues` of the app `prefix`: each
+ * is auto-named `<prefix>-queue-<queue>[-dlq]` + 8 characters, at most 80 [SQS, pulumi-aws]; two worker
+ * queues must not map to one name.
+ */
+export function sqsQueueNameProblems(prefix: string, queues: readonly string[]): string[] {
+  const out: string[] = [];
+  const seen = new Map<string, string>();
+  for (const q of queues) {
+    const part = sqsQueuePart(q);
+    const longest = `${prefix}-queue-${part}-dlq-a1b2c3d`;
+    if (!SQS_QUEUE_NAME.test(longest)) out.push(`queue "${q}" gives the SQS name "${longest}", over 80 characters`);
+    if (seen.has(part)) out.push(`queues "${seen.get(part)}" and "${q}" give one SQS name`);
+    seen.set(part, q);
+  }
+  return out;
+}
+
+/** Problems with a worker's SQS visibility timeout for a task time limit of `taskTimeLimit` seconds. */
+export function sqsVisibilityProblems(taskTimeLimit: number): string[] {
+  const visibility = taskTimeLimit + SQS_VISIBILITY_MARGIN_SECONDS;
+  return visibility > SQS_MAX_VISIBILITY_SECONDS
+    ? [`the queue's visibility timeout (task limit + ${SQS_VISIBILITY_MARGIN_SECONDS} s = ${visibility} s) is over SQS's ${SQS_MAX_VISIBILITY_SECONDS} s`]
+    : [];
 }

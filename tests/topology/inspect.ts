@@ -674,6 +674,13 @@ function groupsOf(r: RecordedResource): string[] {
   ])];
 }
 
+/** The roles an instance or a launch template's instances run: their `Roles` tag, comma-separated. */
+function awsRolesTag(spec: RecordedResource): string[] {
+  const tags = [obj(spec.inputs.tags), ...list(spec.inputs.tagSpecifications).map((t) => obj(obj(t).tags))];
+  const value = tags.map((t) => t.Roles).find((v): v is string => typeof v === "string");
+  return value ? value.split(",").filter((r) => r !== "") : [];
+}
+
 function awsRoleOfGroup(sg: RecordedResource | undefined): string | undefined {
   const role = obj(sg?.inputs.tags).Role;
   return typeof role === "string" ? role : undefined;
@@ -697,7 +704,8 @@ function awsSecretStore(ix: Index, userData: string): { holder: RecordedResource
 const aws: CloudInspector = {
   servers(ix) {
     // Single servers are instances; a group is an auto scaling group launching from a template. Either
-    // way the roles are the role security groups it wears and the user data is what it boots.
+    // way the roles are its Roles tag (a role's security group exists only once a rule admits the role, see
+    // clouds/aws.ts) and the user data is what it boots.
     const launches: Launch[] = [
       ...ix.ofType(AWS.instance).filter((i) => isLinuxServer(ix, i)).map(alone),
       ...ix.ofType(AWS.autoScalingGroup).filter((g) => isLinuxServerGroup(ix, g)).map((group): Launch => {
@@ -712,7 +720,7 @@ const aws: CloudInspector = {
       }),
     ];
     return launches.map((launch) => {
-      const roles = groupsOf(launch.spec).map((id) => awsRoleOfGroup(ix.byId.get(id))).filter((r): r is string => r !== undefined);
+      const roles = awsRolesTag(launch.spec);
       const ud = awsUserData(launch.spec);
       return makeServer(launch, roles, ud.text, ud.secret, awsSecretStore(ix, ud.text));
     });

@@ -1,0 +1,471 @@
+/**
+ * Issue 11's AWS rows: each rule of harness/cloudRules/aws.ts fires on a hand-built violating resource
+ * and stays quiet on the real stacks; the settings refuse what AWS would refuse, naming the key. Test
+ * names cite where each fact comes from (the sources are spelled out in settings/limits/aws.ts).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import fc from "fast-check";
+import { awsAdapter } from "../clouds/aws";
+import { checkCloudRules, formatViolations } from "../harness/cloudRules";
+import { AWS_TYPES, awsRules, interfaceSecurityGroups } from "../harness/cloudRules/aws";
+import { runStack, type RecordedResource, type RunResult } from "../harness/mockRuntime";
+import { checkNamePrefix, checkProviderRegion, isSettingsError, loadSettings } from "../settings";
+import {
+  CORS_S3_ORIGIN_REQUEST_POLICY, EC2_SIZES, EC2_SIZE_LIST, OPT_IN_REGIONS, awsNamePrefixProblems, targetGroupName,
+} from "../settings/limits/aws";
+import { program } from "../stacks/program";
+import { readStackConfig } from "../tools/stackConfig";
+import { ROOT, planStack } from "./helpers";
+
+let n = 0;
+function res(type: string, props: Record<string, unknown>, extra: { name?: string; id?: string } = {}): RecordedResource {
+  n++;
+  const name = extra.name ?? `r${n}`;
+  return {
+    urn: `urn:pulumi:test::fullstack::${type}::${name}`, id: extra.id, type, name, custom: true,
+    protect: false, deleteBeforeReplace: false, ignoreChanges: [], inputs: props, plainInputs: props, secretValues: [],
+  };
+}
+
+/** The violations of one rule over `resources`. */
+function fired(ruleId: string, resources: RecordedResource[]): string[] {
+  const rule = awsRules.find((r) => r.id === ruleId);
+  if (!rule) throw new Error(`no rule ${ruleId}`);
+  return checkCloudRules(resources, [rule]).map((v) => v.message);
+}
+
+const AWS_STACKS = ["aws-dev", "aws-staging", "aws-prod"];
+const plans = new Map<string, Promise<RunResult>>();
+const plan = (stack: string) => {
+  if (!plans.has(stack)) plans.set(stack, planStack(stack));
+  return plans.get(stack)!;
+};
+const ofType = (r: RunResult, type: string) => r.resources.filter((x) => x.type === type);
+
+function settingsError(fn: () => void): Error | undefined {
+  try {
+    fn();
+  } catch (err) {
+    return err as Error;
+  }
+  return undefined;
+}
+
+const AWS = { appRepo: "https://github.com/acme/shop.git", cloud: "aws", region: "eu-central-1" };
+
+describe("row 1: security group and rule descriptions (EC2 API CreateSecurityGroup, IpRange Description)", () => {
+  it("fires on an apostrophe in a group description, a rule description, an inline rule, and on 256 characters", () => {
+    expect(fired("aws-sg-text", [res(AWS_TYPES.securityGroup, { name: "shop-db", description: "PostgreSQL: only the app's roles" })]))
+      .toEqual([expect.stringContaining(`has "'", which EC2 refuses`)]);
+    expect(fired("aws-sg-text", [res(AWS_TYPES.ingressRule, { description: "from the web's role" })])).toHaveLength(1);
+    expect(fired("aws-sg-text", [res(AWS_TYPES.egressRule, { description: "naïve" })])).toHaveLength(1);
+    expect(fired("aws-sg-text", [res(AWS_TYPES.securityGroup, { name: "x", ingress: [{ description: "it's" }], egress: [{ description: "ok" }] })])).toHaveLength(1);
+    expect(fired("aws-sg-text", [res(AWS_TYPES.securityGroup, { name: "x", description: "a".repeat(256) })])).toEqual([expect.stringContaining("over EC2's 255")]);
+    expect(fired("aws-sg-text", [res(AWS_TYPES.securityGroup, { name: "sg-shop", description: "ok" })])).toEqual([expect.stringContaining('starts with "sg-"')]);
+  });
+
+  it("accepts every character EC2 lists", () => {
+    expect(fired("aws-sg-text", [res(AWS_TYPES.securityGroup, { name: "a", description: "aZ09 ._-:/()#,@[]+=&;{}!$*" })])).toEqual([]);
+  });
+
+  it.each(AWS_STACKS)("%s: every security group and rule is described in characters EC2 accepts", async (stack) => {
+    const r = await plan(stack);
+    const described = r.resources.filter((x) => [AWS_TYPES.securityGroup, AWS_TYPES.ingressRule, AWS_TYPES.egressRule].includes(x.type as never)
+      && typeof x.plainInputs.description === "string");
+    expect(described.length).toBeGreaterThan(3);
+    expect(fired("aws-sg-text", r.resources)).toEqual([]);
+  });
+});
+
+describe("row 2: at most 5 security groups per network interface (Amazon VPC quotas)", () => {
+  const six = ["sg-1", "sg-2", "sg-3", "sg-4", "sg-5", "sg-6"];
+  it("fires on an instance and on a launch template's network interface with six", () => {
+    expect(fired("aws-sg-per-interface", [res(AWS_TYPES.instance, { vpcSecurityGroupIds: six })])).toHaveLength(1);
+    expect(fired("aws-sg-per-interface", [res(AWS_TYPES.launchTemplate, { networkInterfaces: [{ deviceIndex: 0, securityGroups: six }] })])).toHaveLength(1);
+    expect(fired("aws-sg-per-interface", [res(AWS_TYPES.instance, { vpcSecurityGroupIds: six.slice(0, 5) })])).toEqual([]);
+  });
+
+  it.each(AWS_STACKS)("%s: no instance or launch template carries more than 5", async (stack) => {
+    const r = await plan(stack);
+    const carriers = [...ofType(r, AWS_TYPES.instance), ...ofType(r, AWS_TYPES.launchTemplate)];
+    expect(carriers.length).toBeGreaterThan(0);
+    for (const c of carriers) expect(interfaceSecurityGroups(c).length).toBeLessThanOrEqual(5);
+    expect(fired("aws-sg-per-interface", r.resources)).toEqual([]);
+  });
+
+  it("aws-dev: the single box wears its own group only; its localhost-only roles make no security group", async () => {
+    const r = await plan("aws-dev");
+    const [box] = ofType(r, AWS_TYPES.instance).filter((i) => String((i.inputs.tags as Record<string, string>).Roles).includes("postgres"));
+    expect(interfaceSecurityGroups(box)).toHaveLength(1);
+    expect(ofType(r, AWS_TYPES.securityGroup).map((g) => (g.inputs.tags as Record<string, string> | undefined)?.Role).filter(Boolean)).toEqual([]);
+  });
+
+  it("aws-staging: the servers still wear the role groups the data stores admit", async () => {
+    const r = await plan("aws-staging");
+    const roleGroup = (role: string) => ofType(r, AWS_TYPES.securityGroup).find((g) => (g.inputs.tags as Record<string, string> | undefined)?.Role === role);
+    const admitted = ofType(r, AWS_TYPES.ingressRule).map((i) => i.inputs.referencedSecurityGroupId).filter(Boolean);
+    for (const role of ["web", "worker"]) {
+      const group = roleGroup(role)!;
+      expect(admitted).toContain(group.id);
+      const wearers = ofType(r, AWS_TYPES.instance).filter((i) => interfaceSecurityGroups(i).includes(group.id!));
+      expect(wearers.map((w) => String((w.inputs.tags as Record<string, string>).Roles))).toEqual([expect.stringContaining(role)]);
+    }
+    expect(roleGroup("scheduler")).toBeUndefined();
+  });
+});
+
+describe("row 2: a rule that admits a role after its servers were made is an error, not an unreachable server", () => {
+  it("throws naming the role and the server", async () => {
+    const run = runStack({
+      stack: "aws-order", config: { "aws:region": "eu-central-1" },
+      program: () => {
+        const network = awsAdapter.network("t-vpc", { region: "eu-central-1", description: "t", natMode: "none", sshPublicKeys: [] }, {});
+        const worker = awsAdapter.role("t-worker", { network, role: "worker", tagName: "t-worker" }, {});
+        awsAdapter.server("t-worker-1", {
+          region: "eu-central-1", size: "t3.small", os: "debian-12", userData: "#cloud-config\n", network, roles: [worker], sshKeyIds: [],
+          secretFiles: pulumi.output([]), hostname: "t-worker-1",
+        }, {});
+        // Only now does a data store admit the role.
+        void worker.ref;
+        return {};
+      },
+    });
+    await expect(run).rejects.toThrow(/a rule admits the worker role after its servers \(t-worker-1\) were made/);
+  });
+});
+
+describe("row 3: ALB and target group names (terraform-provider-aws elbv2/validate.go: 32, [0-9A-Za-z-], no hyphen at either end, not internal-)", () => {
+  it("fires on a long, an odd and an internal- name, and on an auto-name that passes 32 once Pulumi adds 8", () => {
+    expect(fired("aws-elb-names", [res(AWS_TYPES.alb, { name: "a".repeat(33) })])).toHaveLength(1);
+    expect(fired("aws-elb-names", [res(AWS_TYPES.alb, { name: "internal-shop" })])).toEqual([expect.stringContaining('"internal-"')]);
+    expect(fired("aws-elb-names", [res(AWS_TYPES.alb, { name: "shop_prod-" })])).toHaveLength(2);
+    // No name: Pulumi auto-names it <logical>-<7 random>, 26 + 8 = 34.
+    expect(fired("aws-elb-names", [res(AWS_TYPES.targetGroup, { port: 80 }, { name: "shop-aws-production-lb-web" })])).toHaveLength(1);
+    expect(fired("aws-elb-names", [res(AWS_TYPES.targetGroup, { port: 80 }, { name: "shop-lb-web" })])).toEqual([]);
+    expect(fired("aws-elb-names", [res(AWS_TYPES.targetGroup, { namePrefix: "shop-web" })])).toHaveLength(1);
+    expect(fired("aws-elb-names", [res(AWS_TYPES.targetGroup, { namePrefix: "web-" })])).toEqual([]);
+    // ELB has no rule against two hyphens in a row (unlike RDS).
+    expect(fired("aws-elb-names", [res(AWS_TYPES.alb, { name: "shop--prod" })])).toEqual([]);
+  });
+
+  it("builds valid names for the longest app and stack names the settings accept", async () => {
+    // 29 characters: the longest prefix the settings accept (the ALB name, <prefix>-lb, binds first).
+    expect(awsNamePrefixProblems("abcdefghijklmnopqrst-aws-prod")).toEqual([]);
+    expect(awsNamePrefixProblems("abcdefghijklmnopqrstu-aws-prod")).not.toEqual([]);
+    const r = await planStack("aws-prod", { appName: "abcdefghijklmnopqrst" });
+    const tg = ofType(r, AWS_TYPES.targetGroup)[0];
+    expect(String(tg.plainInputs.name).length).toBeLessThanOrEqual(32);
+    expect(fired("aws-elb-names", r.resources)).toEqual([]);
+  });
+
+  it("the target group's name changes with the inputs that replace it, so the new one is made before the old goes", async () => {
+    const shape = { vpcId: "vpc-1", port: 80, protocol: "HTTP", targetType: "instance" };
+    expect(targetGroupName("shop-aws-prod-lb", shape)).toMatch(/^shop-aws-prod-lb-tg-[0-9a-f]{8}$/);
+    expect(targetGroupName("shop-aws-prod-lb", { ...shape })).toBe(targetGroupName("shop-aws-prod-lb", shape));
+    expect(targetGroupName("shop-aws-prod-lb", { ...shape, vpcId: "vpc-2" })).not.toBe(targetGroupName("shop-aws-prod-lb", shape));
+    expect(targetGroupName("x".repeat(40), shape)).toHaveLength(32);
+    // In the stack: named from its own VPC, port, protocol and target type (mock ids differ between runs).
+    const r = await plan("aws-prod");
+    const [tg] = ofType(r, AWS_TYPES.targetGroup);
+    const [vpc] = ofType(r, "aws:ec2/vpc:Vpc");
+    expect(tg.plainInputs.vpcId).toBe(vpc.id);
+    expect(tg.plainInputs.name).toBe(targetGroupName("shop-aws-prod-lb", { vpcId: vpc.id!, port: 80, protocol: "HTTP", targetType: "instance" }));
+  });
+
+  it("settings refuse app and stack names whose load balancer name would not fit, naming fullstack:appName", () => {
+    const err = settingsError(() => checkNamePrefix({ cloud: "aws" }, "a-very-long-app-name-production"));
+    expect(isSettingsError(err)).toBe(true);
+    expect(err!.message).toMatch(/^fullstack:appName /);
+    expect(err!.message).toContain("load balancer name");
+    expect(settingsError(() => checkNamePrefix({ cloud: "aws" }, "internal-prod"))!.message).toContain('"internal-"');
+  });
+});
+
+describe("row 4: RDS, ElastiCache and IAM names (terraform-provider-aws rds/validate.go; ElastiCache CreateReplicationGroup 40; IAM CreateRole 64)", () => {
+  it("fires on an RDS identifier that is too long, has two hyphens, a capital or a trailing hyphen, and on such a snapshot id", () => {
+    expect(fired("aws-rds-names", [res(AWS_TYPES.rds, { identifier: "a".repeat(64) })])).toHaveLength(1);
+    expect(fired("aws-rds-names", [res(AWS_TYPES.rds, { identifier: "shop--db" })])).toEqual([expect.stringContaining("two consecutive hyphens")]);
+    expect(fired("aws-rds-names", [res(AWS_TYPES.rds, { identifier: "Shop-db-" })])).toHaveLength(3);
+    expect(fired("aws-rds-names", [res(AWS_TYPES.rds, { identifier: "shop-db", finalSnapshotIdentifier: "shop-db--final" })])).toHaveLength(1);
+    expect(fired("aws-rds-names", [res(AWS_TYPES.rdsParams, { family: "postgres17" }, { name: "Shop-db-params" })])).toHaveLength(2);
+    expect(fired("aws-rds-names", [res(AWS_TYPES.rds, { identifier: "shop-db", finalSnapshotIdentifier: "shop-db-final-1a2b" })])).toEqual([]);
+    expect(fired("aws-rds-names", [res(AWS_TYPES.rds, { identifier: "shop-db", finalSnapshotIdentifier: "Shop-DB-final" })])).toEqual([]);
+  });
+
+  it("fires on a replication group id over 40 and on an IAM role whose auto-name passes 64", () => {
+    expect(fired("aws-elasticache-ids", [res(AWS_TYPES.replicationGroup, { replicationGroupId: "a".repeat(41) })])).toHaveLength(1);
+    expect(fired("aws-elasticache-ids", [res(AWS_TYPES.replicationGroup, { replicationGroupId: "shop-redis", finalSnapshotIdentifier: "shop-redis-" })])).toHaveLength(1);
+    expect(fired("aws-iam-names", [res(AWS_TYPES.iamRole, {}, { name: `${"a".repeat(57)}` })])).toHaveLength(1);
+    expect(fired("aws-iam-names", [res(AWS_TYPES.iamRole, {}, { name: `${"a".repeat(56)}` })])).toEqual([]);
+  });
+
+  it.each([
+    ["two hyphens in a row", "shop--x-prod"],
+    ["a trailing hyphen on the app name", "shop--prod"],
+    ["a capital in the stack name", "shop-Prod"],
+    ["an underscore in the stack name", "shop-aws_prod"],
+    ["30 characters (the load balancer name passes 32)", "abcdefghijklmnopqrstu-aws-prod"],
+    ["a name starting with sg- (EC2 refuses such group names)", "sg-shop-prod"],
+  ])("settings refuse %s, naming fullstack:appName", (_what, prefix) => {
+    const err = settingsError(() => checkNamePrefix({ cloud: "aws" }, prefix));
+    expect(isSettingsError(err)).toBe(true);
+    expect(err!.message).toMatch(/^fullstack:appName /);
+    expect(err!.message).toContain("use a shorter app or stack name");
+  });
+
+  it("the stack program refuses such an app name before anything is registered", async () => {
+    const cfg = readStackConfig(ROOT, "aws-staging");
+    const config = { ...cfg.config, "fullstack:appName": "shop-" };
+    await expect(runStack({ project: cfg.project, stack: "aws-staging", config, secretKeys: cfg.secretKeys, program })).rejects.toThrow(/^fullstack:appName "shop--aws-staging"/);
+  });
+
+  it("any app name the settings accept on AWS yields a stack AWS accepts (generated app names)", async () => {
+    const stacks = ["aws-staging", "aws-prod"];
+    let built = 0;
+    await fc.assert(fc.asyncProperty(
+      fc.stringMatching(/^[a-z][a-z0-9-]{0,29}$/), fc.constantFrom(...stacks),
+      async (appName, stack) => {
+        const cfg = readStackConfig(ROOT, stack);
+        const config = { ...cfg.config, "fullstack:appName": appName };
+        const refused = awsNamePrefixProblems(`${appName}-${stack}`).length > 0;
+        try {
+          const r = await runStack({ project: cfg.project, stack, config, secretKeys: cfg.secretKeys, program });
+          expect(refused).toBe(false);
+          expect(formatViolations(checkCloudRules(r.resources, awsRules))).toBe("");
+          built++;
+        } catch (err) {
+          if (refused) expect((err as Error).message).toMatch(/^fullstack:appName /);
+          else throw err;
+        }
+      }), { numRuns: 40, seed: 11 });
+    expect(built).toBeGreaterThan(5);
+  }, 300_000);
+});
+
+describe("row 5: a pgVersion change is a major upgrade (RDS ModifyDBInstance AllowMajorVersionUpgrade; a parameter group of the new family)", () => {
+  it("fires on an RDS PostgreSQL without allowMajorVersionUpgrade, with a group of another family, or a fixed group name", () => {
+    const group = res(AWS_TYPES.rdsParams, { family: "postgres16", name: "shop-db-params" }, { name: "g", id: "g" });
+    const db = res(AWS_TYPES.rds, { engine: "postgres", engineVersion: "17", parameterGroupName: "g" });
+    expect(fired("aws-rds-major-upgrade", [group, db])).toHaveLength(3);
+    const good = res(AWS_TYPES.rdsParams, { family: "postgres17" }, { name: "g2", id: "g2" });
+    expect(fired("aws-rds-major-upgrade", [good, res(AWS_TYPES.rds, { engine: "postgres", engineVersion: "17", parameterGroupName: "g2", allowMajorVersionUpgrade: true })])).toEqual([]);
+  });
+
+  it("aws-staging from pgVersion 16 to 17: the same database, a new auto-named group of the new family, the old one kept", async () => {
+    const cfg = readStackConfig(ROOT, "aws-staging");
+    const run = async (pgVersion: string) => {
+      const retained: string[] = [];
+      const r = await runStack({
+        project: cfg.project, stack: "aws-staging", config: { ...cfg.config, "fullstack:pgVersion": pgVersion }, secretKeys: cfg.secretKeys,
+        program: () => {
+          // Resource options do not reach the mocks: capture retainOnDelete with a transformation.
+          pulumi.runtime.registerStackTransformation((a) => {
+            if (a.type === AWS_TYPES.rdsParams && a.opts.retainOnDelete) retained.push(a.name);
+            return undefined;
+          });
+          return program();
+        },
+      });
+      return { r, retained };
+    };
+    const [v16, v17] = [await run("16"), await run("17")];
+    const db = (x: RunResult) => ofType(x, AWS_TYPES.rds)[0];
+    const group = (x: RunResult) => ofType(x, AWS_TYPES.rdsParams)[0];
+    expect(db(v16.r).urn).toBe(db(v17.r).urn);
+    expect(db(v16.r).plainInputs.identifier).toBe(db(v17.r).plainInputs.identifier);
+    expect([db(v16.r).plainInputs.engineVersion, db(v17.r).plainInputs.engineVersion]).toEqual(["16", "17"]);
+    expect(db(v17.r).plainInputs.allowMajorVersionUpgrade).toBe(true);
+    expect([group(v16.r).plainInputs.family, group(v17.r).plainInputs.family]).toEqual(["postgres16", "postgres17"]);
+    expect(group(v17.r).plainInputs.name).toBeUndefined();
+    expect(v17.retained).toEqual([group(v17.r).name]);
+    expect(fired("aws-rds-major-upgrade", v16.r.resources)).toEqual([]);
+  });
+});
+
+describe("row 6: SQS visibility timeout at most 43200 s (SQS API CreateQueue VisibilityTimeout)", () => {
+  it("fires on a queue whose visibility timeout passes 43200", () => {
+    expect(fired("aws-sqs", [res(AWS_TYPES.queue, { visibilityTimeoutSeconds: 43_201 }, { name: "q" })])).toEqual([expect.stringContaining("over SQS's 43200")]);
+    expect(fired("aws-sqs", [res(AWS_TYPES.queue, { visibilityTimeoutSeconds: 43_200 }, { name: "q" })])).toEqual([]);
+    expect(fired("aws-sqs", [res(AWS_TYPES.queue, {}, { name: "q".repeat(73) })])).toHaveLength(1);
+  });
+
+  const sqs = { ...AWS, profile: "standard", workerKind: "celery", queueBackend: "sqs" };
+  it("settings refuse a task time limit SQS cannot hold, naming fullstack:taskTimeLimit, and only with the SQS backend", () => {
+    const err = settingsError(() => loadSettings({ ...sqs, taskTimeLimit: 43_141 }));
+    expect(isSettingsError(err)).toBe(true);
+    expect(err!.message).toMatch(/^fullstack:taskTimeLimit 43141 is too long for SQS/);
+    expect(err!.message).toContain("use at most 43140");
+    expect(loadSettings({ ...sqs, taskTimeLimit: 43_140 }).worker?.taskTimeLimit).toBe(43_140);
+    expect(loadSettings({ ...sqs, queueBackend: "redis", taskTimeLimit: 86_400 }).worker?.taskTimeLimit).toBe(86_400);
+  });
+
+  it("settings refuse worker queues whose SQS names pass 80 characters (auto-named) or collide, naming fullstack:workerQueues", () => {
+    const worker = loadSettings({ ...sqs, workerQueues: ["q".repeat(50)] }).worker;
+    const err = settingsError(() => checkNamePrefix({ cloud: "aws", worker }, "shop-aws-prod"));
+    expect(isSettingsError(err)).toBe(true);
+    expect(err!.message).toMatch(/^fullstack:workerQueues .*over 80 characters/);
+    const twins = loadSettings({ ...sqs, workerQueues: ["mail.high", "mail:high"] }).worker;
+    expect(settingsError(() => checkNamePrefix({ cloud: "aws", worker: twins }, "shop-aws-prod"))!.message).toContain("give one SQS name");
+    // The same queues on Redis are no SQS names at all.
+    const redis = loadSettings({ ...sqs, queueBackend: "redis", workerQueues: ["q".repeat(50)] }).worker;
+    expect(() => checkNamePrefix({ cloud: "aws", worker: redis }, "shop-aws-prod")).not.toThrow();
+    expect(() => checkNamePrefix({ cloud: "aws", worker: loadSettings({ ...sqs, workerQueues: ["default", "emails"] }).worker }, "shop-aws-prod")).not.toThrow();
+  });
+
+  it("aws-prod's queues are within the limit", async () => {
+    const r = await plan("aws-prod");
+    expect(ofType(r, AWS_TYPES.queue).length).toBeGreaterThan(0);
+    expect(fired("aws-sqs", r.resources)).toEqual([]);
+  });
+});
+
+describe("row 7: CloudFront forwards Origin to S3 (CloudFront Developer Guide, managed origin request policy CORS-S3Origin 88a5eaf4-...)", () => {
+  const origins = [{ originId: "bucket", domainName: "b.s3.eu-central-1.amazonaws.com", originAccessControlId: "oac" }];
+  it("fires on a behaviour serving the bucket without the policy", () => {
+    expect(fired("aws-cloudfront", [res(AWS_TYPES.distribution, { origins, defaultCacheBehavior: { targetOriginId: "bucket" } })])).toHaveLength(1);
+    expect(fired("aws-cloudfront", [res(AWS_TYPES.distribution, {
+      origins, defaultCacheBehavior: { targetOriginId: "bucket", originRequestPolicyId: CORS_S3_ORIGIN_REQUEST_POLICY },
+      orderedCacheBehaviors: [{ pathPattern: "/fonts/*", targetOriginId: "bucket" }],
+    })])).toEqual([expect.stringContaining("/fonts/*")]);
+  });
+
+  it.each(["aws-staging", "aws-prod"])("%s: the distribution forwards Origin with CORS-S3Origin", async (stack) => {
+    const r = await plan(stack);
+    const [cdn] = ofType(r, AWS_TYPES.distribution);
+    expect((cdn.plainInputs.defaultCacheBehavior as Record<string, unknown>).originRequestPolicyId).toBe(CORS_S3_ORIGIN_REQUEST_POLICY);
+    expect(fired("aws-cloudfront", r.resources)).toEqual([]);
+  });
+});
+
+describe("row 8: the us-east-1 provider inherits the stack's aws: config (@pulumi/aws ProviderArgs)", () => {
+  it("aws-prod: profile, assumed roles, allowed accounts, default tags, retries and secret keys reach the certificate's provider; only the region differs", async () => {
+    const r = await planStack("aws-prod", {
+      "aws:profile": "ops", "aws:allowedAccountIds": ["123456789012"], "aws:forbiddenAccountIds": ["210987654321"],
+      "aws:defaultTags": { tags: { team: "web" } }, "aws:assumeRoles": [{ roleArn: "arn:aws:iam::123456789012:role/deploy" }],
+      "aws:maxRetries": "7", "aws:sharedConfigFiles": ["/etc/aws/config"], "aws:accessKey": "AKIAEXAMPLE",
+    });
+    const [provider] = r.resources.filter((x) => x.type === "pulumi:providers:aws");
+    expect(provider.name).toMatch(/us-east-1$/);
+    expect(provider.inputs).toEqual(expect.objectContaining({
+      region: "us-east-1", profile: "ops", allowedAccountIds: '["123456789012"]', forbiddenAccountIds: '["210987654321"]',
+      defaultTags: '{"tags":{"team":"web"}}', assumeRoles: '[{"roleArn":"arn:aws:iam::123456789012:role/deploy"}]',
+      maxRetries: "7", sharedConfigFiles: '["/etc/aws/config"]',
+    }));
+    // A key is handed on as a secret.
+    expect(provider.inputs.accessKey).toBe("[secret]");
+    expect(provider.plainInputs.accessKey).toBe("AKIAEXAMPLE");
+  });
+});
+
+describe("row 9: fullstack:region and aws:region are one region (resources follow the provider; servers read Parameter Store in fullstack:region)", () => {
+  it("refuses a difference or an unset provider region, naming both keys", () => {
+    expect(() => checkProviderRegion("eu-central-1", "eu-central-1")).not.toThrow();
+    const err = settingsError(() => checkProviderRegion("eu-central-1", "us-east-1"));
+    expect(isSettingsError(err)).toBe(true);
+    expect(err!.message).toMatch(/^fullstack:region "eu-central-1" differs from aws:region "us-east-1"/);
+    expect(settingsError(() => checkProviderRegion("eu-central-1", undefined))!.message).toMatch(/^fullstack:region .*aws:region/);
+  });
+
+  it("aws-dev with aws:region us-east-1 stops with that error", async () => {
+    await expect(planStack("aws-dev", { "aws:region": "us-east-1" })).rejects.toThrow(/fullstack:region "eu-central-1" differs from aws:region "us-east-1"/);
+  });
+});
+
+describe("row 10: createDnsZone with cdnDomain uses the zone it creates (route53.getZone fails before the zone exists)", () => {
+  it("aws-prod with createDnsZone: one zone, made before the CDN; every record goes in it; no look-up; the zone keeps its old URN by alias", async () => {
+    const cfg = readStackConfig(ROOT, "aws-prod");
+    const aliases: unknown[] = [];
+    const r = await runStack({
+      project: cfg.project, stack: "aws-prod", config: { ...cfg.config, "fullstack:createDnsZone": "true" }, secretKeys: cfg.secretKeys,
+      program: () => {
+        pulumi.runtime.registerStackTransformation((a) => {
+          if (a.type === "aws:route53/zone:Zone") aliases.push(...(a.opts.aliases ?? []));
+          return undefined;
+        });
+        return program();
+      },
+    });
+    const zones = ofType(r, "aws:route53/zone:Zone");
+    expect(zones.map((z) => z.plainInputs.name)).toEqual(["example.com"]);
+    expect(zones[0].parent).toMatch(/fullstack:app:FullStackApp::shop-aws-prod$/);
+    expect(zones[0].protect).toBe(true);
+    const records = ofType(r, "aws:route53/record:Record");
+    // The CDN's validation and alias records, and the site's: all in the created zone (the mock's
+    // route53.getZone answers Z0123456789MOCK, the created zone gets its own id).
+    expect(records.map((x) => x.name).sort()).toEqual(expect.arrayContaining(["shop-aws-prod-static-cdn-dns", "shop-aws-prod-static-cdn-cert-validation", "shop-aws-prod-dns"]));
+    for (const rec of records) expect({ record: rec.name, zoneId: rec.plainInputs.zoneId }).toEqual({ record: rec.name, zoneId: expect.not.stringMatching(/MOCK/) });
+    expect(new Set(records.map((x) => x.plainInputs.zoneId)).size).toBe(1);
+    // Before, the zone was the web tier's child: the alias names that parent, so an upgrade moves it in place.
+    expect(aliases).toHaveLength(1);
+    expect(await new Promise((resolve) => pulumi.output((aliases[0] as { parent: pulumi.Input<string> }).parent).apply(resolve)))
+      .toMatch(/::(pulumi:pulumi:Stack\$)?fullstack:app:FullStackApp\$fullstack:web:WebTier::shop-aws-prod$/);
+  });
+
+  it("without createDnsZone the zone is looked up, as before", async () => {
+    const r = await plan("aws-prod");
+    expect(ofType(r, "aws:route53/zone:Zone")).toEqual([]);
+    for (const rec of ofType(r, "aws:route53/record:Record")) expect(rec.plainInputs.zoneId).toBe("Z0123456789MOCK");
+  });
+});
+
+describe("row 11: the AWS catalog (EC2 InstanceType enum of @pulumi/aws; regions disabled by default)", () => {
+  it("offers exactly the sizes of its families that EC2 has", () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const enumValues = Object.values(require("@pulumi/aws/types/enums/ec2").InstanceType as Record<string, string>);
+    const families = Object.keys(EC2_SIZES);
+    const inEnum = enumValues.filter((v) => families.includes(v.split(".")[0])).sort();
+    expect([...EC2_SIZE_LIST].sort()).toEqual(inEnum);
+  });
+
+  it.each(["t2.8xlarge", "t3.metal", "m5.32xlarge", "c7i.96xlarge"])("refuses %s, which does not exist, naming fullstack:webSize", (size) => {
+    const err = settingsError(() => loadSettings({ ...AWS, webSize: size }));
+    expect(err!.message).toMatch(/^fullstack:webSize /);
+  });
+
+  it("accepts real sizes, and the opt-in regions (documented: AWS answers for an account that has not opted in)", () => {
+    for (const size of ["t3.small", "m7i.metal-24xl", "c5.9xlarge"]) expect(loadSettings({ ...AWS, webSize: size }).web.size).toBe(size);
+    for (const region of OPT_IN_REGIONS) expect(loadSettings({ ...AWS, region }).region).toBe(region);
+  });
+});
+
+describe("generated AWS configs: every one the settings accept builds a stack AWS accepts", () => {
+  it("profiles, NAT modes, domains with created zones and CDN names, SQS or Redis, counts (60 configs)", async () => {
+    const arb = fc.record({
+      profile: fc.constantFrom("single", "standard", "scaled"),
+      natMode: fc.constantFrom(undefined, "none", "instance", "gateway"),
+      domain: fc.constantFrom(undefined, "shop.example.com"),
+      createDnsZone: fc.boolean(),
+      cdn: fc.boolean(),
+      queueBackend: fc.constantFrom("redis", "sqs"),
+      webCount: fc.integer({ min: 1, max: 4 }),
+      workerCount: fc.integer({ min: 1, max: 3 }),
+      taskTimeLimit: fc.constantFrom(60, 43_140, 43_141, 86_400),
+      appName: fc.stringMatching(/^[a-z][a-z0-9]{0,19}$/),
+    });
+    let built = 0;
+    await fc.assert(fc.asyncProperty(arb, async (c) => {
+      const config: Record<string, unknown> = {
+        ...AWS, profile: c.profile, appName: c.appName, workerKind: "celery", queueBackend: c.queueBackend, taskTimeLimit: c.taskTimeLimit,
+        ...(c.natMode ? { natMode: c.natMode } : {}),
+        ...(c.profile === "single" ? {} : { workerCount: c.workerCount }),
+        ...(c.profile === "scaled" ? { webCount: Math.max(2, c.webCount) } : c.profile === "standard" ? { webCount: c.webCount } : {}),
+        ...(c.domain ? { domain: c.domain, dnsZone: "example.com", createDnsZone: c.createDnsZone } : {}),
+        ...(c.domain && c.cdn && c.profile !== "single" ? { cdnDomain: "static.example.com" } : {}),
+      };
+      let settled;
+      try {
+        settled = loadSettings(config);
+      } catch (err) {
+        expect(isSettingsError(err)).toBe(true);
+        return;
+      }
+      const raw: Record<string, string> = { "aws:region": settled.region };
+      for (const [k, v] of Object.entries(config)) raw[`fullstack:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
+      const r = await runStack({ stack: "gen", config: raw, program });
+      expect(formatViolations(checkCloudRules(r.resources, awsRules))).toBe("");
+      built++;
+    }), { numRuns: 60, seed: 1105 });
+    expect(built).toBeGreaterThan(20);
+  }, 300_000);
+});
+
