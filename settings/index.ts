@@ -235,7 +235,7 @@ export function loadSettings(raw: RawConfig): Settings {
     }
     return segments.join("/");
   };
-  const healthCheckPath = v.matches(k("healthCheckPath"), get("healthCheckPath"), /^\/[A-Za-z0-9._~/-]*$/, "a URL path",
+  const healthCheckPath = v.matches(k("healthCheckPath"), get("healthCheckPath"), /^\/[A-Za-z0-9._~/-]{0,255}$/, "a URL path of at most 256 characters",
     'use a path starting with "/", e.g. "/healthz"');
   const env: Record<string, string> = {};
   v.stringList(k("appEnv"), get("appEnv")).forEach((entry, i) => {
@@ -259,6 +259,15 @@ export function loadSettings(raw: RawConfig): Settings {
       "keep it under 4096 bytes (it rides in every server's user data or secret store); put bulk configuration in the repo");
   }
   v.visibleAscii(k("appRepo"), repo);
+  // A password or token in the URL would sit in the deploy's world-readable settings and in git's config.
+  if (typeof repo === "string" && /^[a-z]+:\/\/[^/@]*@/i.test(repo) && !/^ssh:\/\/[A-Za-z0-9._-]+@/.test(repo)) {
+    throw new SettingsError(k("appRepo"), repo.replace(/\/\/[^/@]*@/, "//[credentials]@"), "holds credentials",
+      "remove them from the URL: use an ssh:// or git@host: URL with a deploy key, or a public https:// URL");
+  }
+  if (typeof repo === "string" && /^(http|git):\/\//i.test(repo) && !v.boolean(k("insecureRepoTransport"), get("insecureRepoTransport"))) {
+    throw new SettingsError(k("appRepo"), repo, "uses a transport nobody authenticates (anyone on the path can change the code you deploy)",
+      `use https:// or ssh://, or set ${k("insecureRepoTransport")} true for a test server on a private network`);
+  }
   v.visibleAscii(k("appRef"), get("appRef"));
   const app: AppSettings = {
     name: appName,

@@ -58,6 +58,10 @@ export const KEYS: readonly KeyDecl[] = [
   { key: "swapMb", type: "integer", default: 1024, description: "Swap file size in MiB; 0 for none." },
   { key: "appName", type: "string", default: "app", description: "Short name of the app: its Unix user, /srv/<appName>, unit and resource names; not an account or group the servers already have (root, postgres, www-data, ...)." },
   { key: "appRepo", type: "string", description: "Git URL of the app (https://, ssh:// or git@host:owner/repo.git). Required." },
+  {
+    key: "insecureRepoTransport", type: "boolean", default: false,
+    description: "Allow an appRepo over http:// or git://, which nobody authenticates: anyone on the path can change the code you deploy. For a test server on a private network only.",
+  },
   { key: "appRef", type: "string", default: "main", description: "Branch, tag or commit to deploy. Changing it ships a new release." },
   { key: "framework", type: "string", default: "django", description: "django or flask: decides the release hooks (Django: migrate, collectstatic)." },
   {

@@ -136,6 +136,10 @@ const CASES: Case[] = [
   ["appEnv overriding DATABASE_URL", { ...DO, appEnv: ["DATABASE_URL=postgres://x"] }, "fullstack:appEnv[0]", "is set by the library"],
   ["appEnv setting a variable twice", { ...DO, appEnv: ["A=1", "A=2"] }, "fullstack:appEnv[1]", "a second time"],
   ["RQ queue read as an option", { ...DO, workerKind: "rq", workerQueues: ["--burst"] }, "fullstack:workerQueues[0]", "is not a queue name"],
+  ["token in the repo URL", { ...DO, appRepo: "https://user:ghp_secret@github.com/acme/shop.git" }, "fullstack:appRepo", "holds credentials"],
+  ["unauthenticated git:// repo", { ...DO, appRepo: "git://github.com/acme/shop.git" }, "fullstack:appRepo", "uses a transport nobody authenticates"],
+  ["unauthenticated http:// repo", { ...DO, appRepo: "http://git.example.com/shop.git" }, "fullstack:appRepo", "insecureRepoTransport"],
+  ["oversized health check path", { ...DO, healthCheckPath: `/${"a".repeat(300)}` }, "fullstack:healthCheckPath", "at most 256 characters"],
   ["look-alike letter in the repo", { ...DO, appRepo: "https://github.com/\u0430cme/shop.git" }, "fullstack:appRepo", "U+0430, which is not visible ASCII"],
 ];
 
@@ -166,6 +170,7 @@ describe("bad input", () => {
     expect(err!.message).not.toMatch(new RegExp(INVISIBLE.source));
     // A secret is never echoed.
     if (typeof config.spacesSecretKey === "string" && config.spacesSecretKey.length > 2) expect(err!.message).not.toContain(config.spacesSecretKey);
+    expect(err!.message).not.toContain("ghp_secret");
   });
 
   it.each(CASES.slice(0, 12))("%s: the stack program stops before registering anything", async (_name, config, key) => {

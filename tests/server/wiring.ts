@@ -85,6 +85,8 @@ export async function renderServer(opts: WiringOptions): Promise<ServerUnderTest
     adminSshKeys: [opts.sshPublicKey],
     adminCidrs: [`${HOST_FROM_GUEST}/32`],
     appEnv: baseEnv,
+    // git daemon speaks git://, which nobody authenticates: fine on qemu's private network.
+    insecureRepoTransport: true,
   };
   if (KEY_NAMES.includes("os")) overrides.os = "debian-12";
   for (const [k, v] of Object.entries(opts.extraConfig ?? {})) {
