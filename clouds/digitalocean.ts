@@ -60,10 +60,10 @@ export const digitalOceanAdapter: CloudAdapter = {
 
   network(name, args, opts): NetworkHandle {
     const vpc = new digitalocean.Vpc(name, { name: physicalName(name), region: args.region, description: args.description }, opts);
-    // Droplets created without a key get a root password by e-mail; register the admin keys instead.
-    const sshKeyRefs = (args.sshPublicKeys ?? []).map((publicKey, i) =>
-      new digitalocean.SshKey(`${name}-admin-${i + 1}`, { name: `${physicalName(name)}-admin-${i + 1}`, publicKey }, opts).fingerprint);
-    return { id: vpc.id, cidr: vpc.ipRange, region: args.region, sshKeyRefs };
+    // No account-level SshKey: the API refuses a public key the account already holds (422), so a second
+    // stack, or any account that has the admin's key, would fail. Admin keys reach the admin user through
+    // cloud-init instead; see server() for what a droplet created without account keys means.
+    return { id: vpc.id, cidr: vpc.ipRange, region: args.region };
   },
 
   role(name, args, opts): RoleHandle {
@@ -91,7 +91,11 @@ export const digitalOceanAdapter: CloudAdapter = {
       userData: args.userData,
       vpcUuid: args.network.id,
       tags: args.roles.map((r) => r.ref),
-      sshKeys: args.sshKeyIds.length > 0 ? [...args.sshKeyIds] : [...(args.network.sshKeyRefs ?? [])],
+      // Keys already in the account (fullstack:sshKeyIds), embedded in root's authorized_keys at creation.
+      // Without them DigitalOcean sets a root password and mails it (docs: "When using SSH keys, we also
+      // do not email out the root password"); the base role makes it useless: root login and password
+      // login are off in sshd, and root's password is locked (provisioning/roles/base.ts).
+      sshKeys: [...args.sshKeyIds],
       monitoring: true,
       ipv6: true,
       gracefulShutdown: true,
@@ -100,6 +104,9 @@ export const digitalOceanAdapter: CloudAdapter = {
       ...opts,
       // A volume attaches to one droplet at a time: the old droplet must go before the new one boots.
       deleteBeforeReplace: volume !== undefined,
+      // ssh_keys only act at creation and force a new droplet (TFDO droplet/resource_droplet.go
+      // `ssh_keys` ForceNew): a changed key list must not replace running servers.
+      ignoreChanges: [...(opts.ignoreChanges ?? []), "sshKeys"],
     });
     let address = droplet.ipv4Address;
     if (args.reservedIp) {
@@ -142,6 +149,10 @@ export const digitalOceanAdapter: CloudAdapter = {
         ? [http, { entryPort: 443, entryProtocol: "https", targetPort: 80, targetProtocol: "http", certificateName: args.certificate.name }]
         : [http],
       redirectHttpToHttps: args.certificate !== undefined,
+      // Unset, DigitalOcean adds an A record for the certificate's apex domain pointing at this load
+      // balancer (OPENAPI load_balancers/models/load_balancer_base.yml `disable_lets_encrypt_dns_records`;
+      // godo PR #482), taking over the zone's apex. We write our own records (dnsRecord()).
+      disableLetsEncryptDnsRecords: true,
       tlsCipherPolicy: args.certificate ? "STRONG" : undefined,
       healthcheck: {
         port: 80,
@@ -193,6 +204,10 @@ export const digitalOceanAdapter: CloudAdapter = {
     }, { ...opts, protect: args.protect });
     const db = new digitalocean.DatabaseDb(`${name}-db`, { clusterId: cluster.id, name: args.database }, { ...opts, protect: args.protect });
     const user = new digitalocean.DatabaseUser(`${name}-user`, { clusterId: cluster.id, name: args.user }, opts);
+    // Every pool argument forces a new pool (TFDO database/resource_database_connection_pool.go: `size`,
+    // `name`, `mode`, ... ForceNew, no update), and the pool is addressed by its name: created before the
+    // old one is deleted, the new pool's name is taken (the API refuses it). So the old pool goes first:
+    // a dbPoolSize change drops the pool for the seconds the new one takes; the URL does not change.
     const pool = new digitalocean.DatabaseConnectionPool(`${name}-pool`, {
       clusterId: cluster.id,
       name: `${args.database}-pool`,
@@ -200,7 +215,7 @@ export const digitalOceanAdapter: CloudAdapter = {
       user: user.name,
       mode: "transaction",
       size: args.poolSize,
-    }, opts);
+    }, { ...opts, deleteBeforeReplace: true });
     new digitalocean.DatabaseFirewall(`${name}-fw`, {
       clusterId: cluster.id,
       rules: args.allowRoles.map((r) => ({ type: "tag", value: r.ref })),
@@ -270,15 +285,9 @@ export const digitalOceanAdapter: CloudAdapter = {
       customDomain: args.customDomain?.name,
       certificateName,
     }, opts);
-    if (args.customDomain) {
-      new digitalocean.DnsRecord(`${name}-cdn-dns`, {
-        domain: args.customDomain.zone.name,
-        type: "CNAME",
-        name: args.customDomain.zone.name.apply((zone) => args.customDomain!.name.slice(0, -(zone.length + 1))),
-        value: pulumi.interpolate`${cdn.endpoint}.`,
-        ttl: 300,
-      }, opts);
-    }
+    // No DnsRecord for the custom domain: DigitalOcean creates its CNAME itself in a zone it hosts ("We'll
+    // automatically create a CNAME record for it if necessary", docs.digitalocean.com/products/spaces/
+    // how-to/customize-cdn-endpoint/), and a second CNAME of the same name is refused.
     return {
       bucketName: bucket.name,
       endpoint: pulumi.output(`https://${args.region}.digitaloceanspaces.com`),

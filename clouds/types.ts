@@ -9,8 +9,6 @@ import type { CloudName, NatMode, OperatingSystem } from "../settings";
 /** A private network the servers and data stores share. */
 export interface NetworkHandle {
   readonly id: pulumi.Output<string>;
-  /** SSH keys this network registered with the cloud for its servers (DigitalOcean), if any. */
-  readonly sshKeyRefs?: pulumi.Output<string>[];
   /** The network's address range, e.g. 10.110.0.0/20. */
   readonly cidr: pulumi.Output<string>;
   readonly region: string;
@@ -210,8 +208,6 @@ export interface NetworkRequest {
   readonly description: string;
   /** AWS: how private subnets reach the internet. */
   readonly natMode?: NatMode;
-  /** Public keys to register with the cloud so servers are created with a key (never a mailed root password). */
-  readonly sshPublicKeys?: readonly string[];
 }
 
 export interface QueueRequest {

@@ -51,10 +51,8 @@ export class FullStackApp extends pulumi.ComponentResource {
     const single = s.profile === "single";
     const protect = s.protect;
 
-    this.network = new Network(name, {
-      cloud: s.cloud, region: s.region, natMode: s.natMode,
-      adminSshKeys: s.access.sshKeyIds.length > 0 ? [] : s.access.adminSshKeys,
-    }, { parent: this });
+    // Admin keys reach servers through cloud-init (the admin user), not as cloud account keys.
+    this.network = new Network(name, { cloud: s.cloud, region: s.region, natMode: s.natMode }, { parent: this });
     const network = this.network;
     // Roles exist before servers, so data store firewalls never wait on servers.
     network.role("web");

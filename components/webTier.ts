@@ -148,9 +148,7 @@ export class WebTier extends pulumi.ComponentResource {
     }
     super("fullstack:web:WebTier", name, {}, opts);
 
-    this.network = args.network ?? new Network(name, {
-      cloud: args.cloud, region: args.region!, adminSshKeys: args.access.sshKeyIds.length > 0 ? [] : args.access.adminSshKeys,
-    }, { parent: this });
+    this.network = args.network ?? new Network(name, { cloud: args.cloud, region: args.region! }, { parent: this });
     const adapter = this.network.adapter;
     const webRole = this.network.role("web");
     const useLoadBalancer = count >= 2 || args.domain !== undefined;
