@@ -27,6 +27,8 @@ export interface RecordedResource {
   protect: boolean;
   deleteBeforeReplace: boolean;
   ignoreChanges: string[];
+  /** URNs of the resources this one waits for (its inputs' resources and `dependsOn`), as the engine gets them. */
+  dependencies?: string[];
   /** Inputs with every secret replaced by {@link SECRET}. */
   inputs: Record<string, unknown>;
   /** Inputs with secrets in plain text (for tests that hunt for leaks). */
@@ -69,6 +71,7 @@ interface RegisterRequest {
   getProtect(): boolean | undefined;
   getDeletebeforereplace(): boolean;
   getIgnorechangesList(): string[];
+  getDependenciesList(): string[];
   getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
 }
 
@@ -91,6 +94,7 @@ MockMonitor.prototype.registerResource = async function (this: MockMonitor, req:
       protect: req.getProtect() ?? false,
       deleteBeforeReplace: req.getDeletebeforereplace(),
       ignoreChanges: req.getIgnorechangesList(),
+      dependencies: req.getDependenciesList(),
       inputs: masked,
       plainInputs: plain,
       secretValues,
