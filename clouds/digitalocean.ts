@@ -222,6 +222,12 @@ export const digitalOceanAdapter: CloudAdapter = {
     }, opts);
     const url = (host: pulumi.Output<string>, port: pulumi.Output<number>, database: pulumi.Output<string>) =>
       pulumi.secret(pulumi.interpolate`postgresql://${user.name}:${user.password}@${host}:${port}/${database}?sslmode=require`);
+    // DatabaseDb is created by, and owned by, doadmin; the DatabaseUser gets no rights in it. Since
+    // PostgreSQL 15 only the owner may CREATE in schema public, so the server that migrates grants them
+    // first, as doadmin, over the private network (the only way in: the database firewall admits the
+    // app's roles only). Proven in tests/postgresGrants.test.ts.
+    const adminConnection = pulumi.secret(pulumi.all([cluster.privateHost, cluster.port, cluster.user, cluster.password, db.name])
+      .apply(([host, port, adminUser, password, database]) => ({ host, port, user: adminUser, password, database, sslmode: "require" })));
     return {
       host: cluster.privateHost,
       port: cluster.port,
@@ -229,6 +235,7 @@ export const digitalOceanAdapter: CloudAdapter = {
       user: user.name,
       url: url(pool.privateHost, pool.port, pool.name),
       directUrl: url(cluster.privateHost, cluster.port, db.name),
+      adminConnection,
     };
   },
 

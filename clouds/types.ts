@@ -3,7 +3,7 @@
  * (resource types, naming rules, how a firewall names its sources) lives in the adapter behind it.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import type { RolePart, SecretDelivery, WriteFile } from "../provisioning";
+import type { AdminConnection, RolePart, SecretDelivery, WriteFile } from "../provisioning";
 import type { CloudName, NatMode, OperatingSystem } from "../settings";
 
 /** A private network the servers and data stores share. */
@@ -165,6 +165,12 @@ export interface PostgresHandle {
   readonly url: pulumi.Output<string>;
   /** Secret. Straight to the primary (for migrations and session features). */
   readonly directUrl: pulumi.Output<string>;
+  /**
+   * Secret. Where the cloud's admin owns the app's database and the app role starts without rights in it
+   * (DigitalOcean), the admin's connection to that database: the server that migrates grants the app
+   * role its rights with it first (provisioning/postgresGrants.ts).
+   */
+  readonly adminConnection?: pulumi.Output<AdminConnection>;
 }
 
 export interface ManagedRedisRequest {

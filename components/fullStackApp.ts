@@ -147,6 +147,7 @@ export class FullStackApp extends pulumi.ComponentResource {
       protect,
       bucketAccess,
       queueAccess: queue?.queueArns,
+      databaseGrant: db.grant,
       colocate: single ? { roles: colocated, worker, postgres: db.serverSpec, redis: redis.serverSpec, volumeGb: s.volumeSizeGb } : undefined,
     }, { parent: this });
 

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { PostgresSpec } from "../provisioning";
+import type { DbGrantSpec, PostgresSpec } from "../provisioning";
 import { CATALOG, SettingsError, validate } from "../settings";
 import type { Network } from "./network";
 
@@ -99,6 +99,11 @@ export class PostgresDb extends pulumi.ComponentResource {
   readonly user: pulumi.Output<string>;
   /** Self-hosted only: give this to the LinuxServer that has the postgres role. */
   readonly serverSpec?: pulumi.Output<PostgresSpec>;
+  /**
+   * Secret. Managed, where the cloud's admin owns the database (DigitalOcean): the grants the app role
+   * needs before it can migrate. Give it to the web tier (`databaseGrant`); its migrating server issues them.
+   */
+  readonly grant?: pulumi.Output<DbGrantSpec>;
 
   constructor(name: string, args: PostgresDbArgs, opts?: pulumi.ComponentResourceOptions) {
     const mode = validate.oneOf("PostgresDb.mode", args.mode ?? "managed", ["managed", "self-hosted"], "a PostgreSQL mode");
@@ -130,6 +135,10 @@ export class PostgresDb extends pulumi.ComponentResource {
       this.port = handle.port;
       this.database = handle.database;
       this.user = handle.user;
+      if (handle.adminConnection) {
+        this.grant = pulumi.secret(pulumi.all([handle.adminConnection, handle.database, handle.user])
+          .apply(([admin, db, appUser]): DbGrantSpec => ({ admin, database: db, user: appUser })));
+      }
     } else {
       const password = new random.RandomPassword(`${name}-password`, { length: 32, special: false }, { parent: this });
       const host = args.host ?? "localhost";

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { IngressRule, LoadBalancerHandle } from "../clouds";
-import { buildAppSpec, type PostgresSpec, type RedisSpec, type Role, type WebSpec, type WorkerSpec } from "../provisioning";
+import { buildAppSpec, type DbGrantSpec, type PostgresSpec, type RedisSpec, type Role, type WebSpec, type WorkerSpec } from "../provisioning";
 import {
   CATALOG, SettingsError, validate,
   type AccessSettings, type AppSettings, type CloudName, type DomainSettings, type GunicornSettings, type OperatingSystem,
@@ -74,6 +74,11 @@ export interface WebTierArgs {
   bucketAccess?: pulumi.Input<pulumi.Input<string>[]>;
   /** Queues (SQS) the web servers send tasks to. */
   queueAccess?: pulumi.Input<pulumi.Input<string>[]>;
+  /**
+   * The app role's database grants ({@link PostgresDb.grant}), issued before migrating by the server that
+   * migrates. Secret.
+   */
+  databaseGrant?: pulumi.Input<DbGrantSpec>;
   /**
    * Run 2 or more web servers as one self-healing group with rolling releases (an auto scaling group
    * with instance refresh on AWS) where the cloud has one; otherwise, or when false, N servers.
@@ -183,11 +188,13 @@ export class WebTier extends pulumi.ComponentResource {
 
     const hostNames = args.domain ? [args.domain.name] : [];
     const https = args.domain !== undefined;
-    const appFor = (migrate: boolean) => pulumi.output(args.environment ?? {}).apply((extra) => ({
+    const appFor = (migrate: boolean) => pulumi.all([args.environment ?? {}, migrate ? args.databaseGrant : undefined]).apply(([extra, dbGrant]) => ({
       ...buildAppSpec(args.app, gunicorn.version, { hostNames, https }, extra as Record<string, string>),
       // One server per release migrates (the first; in a group each new server, one after another under
       // an advisory lock), so two never migrate one database at once.
       runMigrations: migrate,
+      // Only the migrating server holds the admin's connection, to grant the app role its rights first.
+      ...(dbGrant ? { dbGrant: dbGrant as DbGrantSpec } : {}),
     }));
     const web: pulumi.Output<WebSpec> = pulumi.output(lb ? this.network.cidr.apply((c) => [c]) : []).apply((trustedProxies) => ({
       serverNames: hostNames,

@@ -159,7 +159,7 @@ function fakeOutputs(type: string, name: string, inputs: Record<string, unknown>
     case "digitalocean:index/databaseCluster:DatabaseCluster":
       return {
         host: `${name}.db.ondigitalocean.com`, privateHost: `private-${name}.db.ondigitalocean.com`,
-        port: inputs.engine === "pg" ? 25060 : 25061, password: `mock-admin-password-${id}`, urn: `do:dbaas:${id}`,
+        port: inputs.engine === "pg" ? 25060 : 25061, user: "doadmin", password: `mock-admin-password-${id}`, urn: `do:dbaas:${id}`,
       };
     case "digitalocean:index/databaseUser:DatabaseUser":
       return { password: `mock-user-password-${id}` };

@@ -64,6 +64,7 @@ export function renderAdminEnv(conn: AdminConnection): string {
     return shQuote(v);
   };
   return lines(
+    "# shellcheck shell=sh",
     "# Rendered by fullstack-pulumi: the database admin's connection for the grant script. Secret: keep 0600 root.",
     `PGHOST=${value(conn.host)}`,
     `PGPORT=${value(String(conn.port))}`,
@@ -86,7 +87,6 @@ export function renderGrantScript(paths: { adminEnvFile: string; sqlFile: string
     "# Only what the admin file sets reaches psql: no PG* variables from the caller.",
     "unset PGSERVICE PGSERVICEFILE PGPASSFILE PGOPTIONS",
     "set -a",
-    "# shellcheck disable=SC1090",
     `. ${shQuote(paths.adminEnvFile)}`,
     "set +a",
     `psql -X -q -v ON_ERROR_STOP=1 -f ${shQuote(paths.sqlFile)}`,

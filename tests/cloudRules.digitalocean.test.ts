@@ -9,7 +9,8 @@ import { DO_TYPES as T, digitaloceanRules } from "../harness/cloudRules/digitalo
 import type { RecordedResource, RunResult } from "../harness/mockRuntime";
 import { checkNamePrefix, loadSettings } from "../settings";
 import { digitaloceanNamePrefixProblems } from "../settings/limits/digitalocean";
-import { ofType, planStack } from "./helpers";
+import { renderAppGrantSql } from "../provisioning/postgresGrants";
+import { cloudConfig, ofType, planStack, writtenFile } from "./helpers";
 
 let n = 0;
 function res(type: string, props: Record<string, unknown>, extra: Partial<RecordedResource> = {}): RecordedResource {
@@ -224,3 +225,49 @@ describe("row plans in the settings: standby nodes need a plan that has them", (
   });
 });
 
+
+describe("row PostgreSQL 15+: the migrating server grants the app role its rights first", () => {
+  const cluster = res(T.cluster, { name: "shop-db", engine: "pg", version: "17", size: "db-s-1vcpu-1gb", nodeCount: 1 }, { id: "c1" });
+  const database = res(T.database, { clusterId: "c1", name: "shop" });
+  const user = res(T.databaseUser, { clusterId: "c1", name: "shop" });
+  const server = (files: { path: string; content: string }[]) => res(T.droplet, {
+    name: "shop-web-1", userData: `#cloud-config\n${JSON.stringify({ write_files: files })}\n`,
+  });
+  it("do-pg-app-grants fires when no server issues the grant (as before), and not when one does", () => {
+    expect(fired("do-pg-app-grants", [cluster, database, user, server([])])).toHaveLength(1);
+    const sql = renderAppGrantSql({ database: "shop", user: "shop" });
+    expect(fired("do-pg-app-grants", [cluster, database, user, server([{ path: "/etc/shop/db-grant.sql", content: sql }])])).toEqual([]);
+  });
+  it("and not on PostgreSQL 14, where PUBLIC may still create in schema public", () => {
+    const old = res(T.cluster, { name: "shop-db", engine: "pg", version: "14", size: "db-s-1vcpu-1gb", nodeCount: 1 }, { id: "c1" });
+    expect(fired("do-pg-app-grants", [old, database, user, server([])])).toEqual([]);
+  });
+  ok("do-pg-app-grants");
+  it.each(["staging", "prod"])("%s: only the first web server holds the admin connection, root-only and secret, and runs the grant before migrating", (stack) => {
+    const droplets = ofType(runs[stack], T.droplet);
+    const holders = droplets.filter((d) => cloudConfig(d).write_files.some((f) => f.path === "/etc/shop/db-admin.env"));
+    expect(holders.map((d) => d.plainInputs.name)).toEqual([`shop-${stack}-web-1`]);
+    const [web] = holders;
+    const admin = writtenFile(web, "/etc/shop/db-admin.env");
+    expect([admin.permissions, admin.owner]).toEqual(["0600", "root:root"]);
+    expect(admin.content).toMatch(/^PGUSER='doadmin'$/m);
+    expect(admin.content).toMatch(/^PGDATABASE='shop'$/m);
+    expect(admin.content).toMatch(/^PGSSLMODE='require'$/m);
+    const password = /^PGPASSWORD='([^']+)'$/m.exec(admin.content)![1];
+    expect(web.secretValues.some((v) => v.includes(password))).toBe(true);
+    expect(web.inputs.userData).toBe("[secret]");
+    // The app's own environment never holds the admin's password.
+    expect(writtenFile(web, "/etc/shop/app.env").content).not.toContain(password);
+    expect(writtenFile(web, "/etc/shop/db-grant.sql").content).toBe(renderAppGrantSql({ database: "shop", user: "shop" }));
+    expect(writtenFile(web, "/etc/shop/deploy.conf").content).toContain("APP_DB_GRANT_SCRIPT='/usr/local/sbin/shop-db-grant'");
+    const deploy = writtenFile(web, "/usr/local/sbin/shop-deploy").content;
+    expect(deploy.indexOf('"$APP_DB_GRANT_SCRIPT"')).toBeGreaterThan(0);
+    expect(deploy.indexOf('"$APP_DB_GRANT_SCRIPT"')).toBeLessThan(deploy.indexOf('"$APP_MIGRATE_SCRIPT"'));
+    expect(cloudConfig(web).packages).toContain("postgresql-client");
+  });
+  it("the single profile (self-hosted PostgreSQL, the app role owns its database) has no grant step", () => {
+    const [d] = ofType(runs.dev, T.droplet);
+    expect(cloudConfig(d).write_files.map((f) => f.path)).not.toContain("/etc/shop/db-admin.env");
+    expect(writtenFile(d, "/etc/shop/deploy.conf").content).toContain("APP_DB_GRANT_SCRIPT=''");
+  });
+});

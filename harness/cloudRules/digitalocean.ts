@@ -3,6 +3,8 @@
  * Spaces regions, sizes) and their sources live in settings/limits/digitalocean.ts; OPENAPI and TFDO
  * there name github.com/digitalocean/openapi and github.com/digitalocean/terraform-provider-digitalocean.
  */
+import { parse as parseYaml } from "yaml";
+import { renderAppGrantSql } from "../../provisioning/postgresGrants";
 import type { RecordedResource } from "../mockRuntime";
 import {
   DB_PLANS_SOURCE, DO_NAME_RULES, DROPLET_SIZES, SPACES_REGIONS, dbPlanProblem, nameProblem, type NameRule,
@@ -24,6 +26,8 @@ export const DO_TYPES = {
   cdn: DO("cdn:Cdn"),
   cluster: DO("databaseCluster:DatabaseCluster"),
   pool: DO("databaseConnectionPool:DatabaseConnectionPool"),
+  database: DO("databaseDb:DatabaseDb"),
+  databaseUser: DO("databaseUser:DatabaseUser"),
   bucket: DO("spacesBucket:SpacesBucket"),
 } as const;
 const T = DO_TYPES;
@@ -60,6 +64,18 @@ function namesIn(r: RecordedResource): string[] {
   if (r.type === T.cdn) return str(p.customDomain) ? [str(p.customDomain)!] : [];
   if (r.type === T.dnsRecord) return str(p.domain) ? [str(p.domain)!] : [];
   return [];
+}
+
+/** Whether a server's cloud-config writes a file with exactly `content`. */
+function writesFile(server: RecordedResource, content: string): boolean {
+  const userData = server.plainInputs.userData;
+  if (typeof userData !== "string" || !userData.startsWith("#cloud-config")) return false;
+  try {
+    const files = (parseYaml(userData) as { write_files?: { content?: string }[] } | null)?.write_files ?? [];
+    return files.some((f) => f.content === content);
+  } catch {
+    return false;
+  }
 }
 
 export const digitaloceanRules: readonly CloudRule[] = [
@@ -99,6 +115,24 @@ export const digitaloceanRules: readonly CloudRule[] = [
       const fqdn = p.name === "@" ? lower(str(p.domain)!) : `${lower(str(p.name)!)}.${lower(str(p.domain)!)}`;
       const cdn = all.find((c) => c.type === T.cdn && str(c.plainInputs.customDomain) && lower(str(c.plainInputs.customDomain)!) === fqdn);
       return cdn ? `adds a CNAME for ${fqdn}, the custom domain of CDN ${cdn.name}; DigitalOcean creates that record itself, and refuses a second one` : undefined;
+    },
+  },
+  {
+    // DatabaseDb is created and owned by doadmin and a DatabaseUser gets no rights in it; since PostgreSQL 15
+    // only the database owner may CREATE in schema public, so the app's migrations fail unless a server
+    // grants the rights first (provisioning/postgresGrants.ts, proven in tests/postgresGrants.test.ts).
+    id: "do-pg-app-grants",
+    source: "PostgreSQL 15 release notes (PUBLIC's CREATE on schema public removed; pg_database_owner owns it); DigitalOcean DatabaseDb owned by doadmin, DatabaseUser without grants",
+    types: [T.databaseUser],
+    check: (r, all) => {
+      const cluster = all.find((c) => c.type === T.cluster && c.id !== undefined && c.id === r!.plainInputs.clusterId);
+      if (!cluster || cluster.plainInputs.engine !== "pg" || Number(cluster.plainInputs.version) < 15) return undefined;
+      const servers = all.filter((s) => s.type === T.droplet);
+      return all.filter((d) => d.type === T.database && d.plainInputs.clusterId === cluster.id).flatMap((d) => {
+        const grant = { database: physicalName(d), user: physicalName(r!) };
+        return servers.some((s) => writesFile(s, renderAppGrantSql(grant))) ? []
+          : [`no server grants ${grant.user} its rights in ${grant.database} (PostgreSQL ${String(cluster.plainInputs.version)}: only the owner, doadmin, may CREATE in schema public), so migrations fail`];
+      });
     },
   },
   {
