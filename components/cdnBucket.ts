@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import type { DnsZoneHandle } from "../clouds";
 import { validate } from "../settings";
 import type { Network } from "./network";
 
@@ -16,8 +17,11 @@ export interface CdnBucketArgs {
    * @default ["*"]
    */
   corsOrigins?: string[];
-  /** A custom CDN name (e.g. static.example.com) in a DNS zone the cloud hosts. */
-  customDomain?: { name: string; zone: string };
+  /**
+   * A custom CDN name (e.g. static.example.com) in a DNS zone the cloud hosts. Pass `dnsZone` when the
+   * zone is created in the same run, so the certificate and the CDN wait for it.
+   */
+  customDomain?: { name: string; zone: string; dnsZone?: DnsZoneHandle };
   /**
    * Protect the bucket from deletion and replacement. It is never force-destroyed.
    * @default true
@@ -53,7 +57,9 @@ export class CdnBucket extends pulumi.ComponentResource {
     // Bucket names are global: a stable random suffix avoids collisions without ever changing.
     const suffix = new random.RandomString(`${name}-suffix`, { length: 6, special: false, upper: false }, { parent: this });
     const protect = args.protect ?? true;
-    const zone = args.customDomain ? adapter.dnsZone(`${name}-zone`, { zone: args.customDomain.zone, create: false }, { parent: this }) : undefined;
+    const zone = args.customDomain
+      ? args.customDomain.dnsZone ?? adapter.dnsZone(`${name}-zone`, { zone: args.customDomain.zone, create: false }, { parent: this })
+      : undefined;
     const base = name.toLowerCase().replace(/[^a-z0-9-]/g, "-").slice(0, 55);
     const result = adapter.bucket(name, {
       region: args.network.handle.region,

@@ -77,6 +77,15 @@ export class FullStackApp extends pulumi.ComponentResource {
       STATIC_URL: "/static/",
     };
 
+    // A zone this stack creates is created first, so that everything put into it (the web tier's records
+    // and certificate, the CDN's certificate and custom domain) waits for it. It used to be the web tier's
+    // child: the alias keeps its URN, so existing stacks do not replace their zone.
+    const dnsZone = s.domain?.createZone
+      ? network.adapter.dnsZone(`${name}-zone`, { zone: s.domain.zone, create: true }, {
+        parent: this, protect, aliases: [{ parent: pulumi.createUrn(name, "fullstack:web:WebTier", this) }],
+      })
+      : undefined;
+
     let staticUrl: pulumi.Output<string> = pulumi.output("/static/");
     let bucketAccess: pulumi.Output<string>[] = [];
     if (s.bucket) {
@@ -85,7 +94,7 @@ export class FullStackApp extends pulumi.ComponentResource {
         network,
         credentials,
         corsOrigins: s.bucket.corsOrigins,
-        customDomain: s.bucket.cdnDomain && s.domain ? { name: s.bucket.cdnDomain, zone: s.domain.zone } : undefined,
+        customDomain: s.bucket.cdnDomain && s.domain ? { name: s.bucket.cdnDomain, zone: s.domain.zone, dnsZone } : undefined,
         protect,
       }, { parent: this });
       staticUrl = pulumi.interpolate`${cdn.publicUrl}/static/`;
@@ -141,6 +150,7 @@ export class FullStackApp extends pulumi.ComponentResource {
       gunicorn: s.web.gunicorn,
       maxUploadMb: s.web.maxUploadMb,
       domain: s.domain,
+      dnsZone,
       environment: { ...environment, ...(queue?.brokerEnvironment ?? {}) },
       timezone: s.server.timezone,
       swapMb: s.server.swapMb,

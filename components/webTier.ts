@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { IngressRule, LoadBalancerHandle } from "../clouds";
+import type { DnsZoneHandle, IngressRule, LoadBalancerHandle } from "../clouds";
 import { buildAppSpec, type DbGrantSpec, type PostgresSpec, type RedisSpec, type Role, type WebSpec, type WorkerSpec } from "../provisioning";
 import {
   CATALOG, SettingsError, validate,
@@ -53,6 +53,12 @@ export interface WebTierArgs {
   maxUploadMb?: number;
   /** Public name; adds a load balancer with a Let's Encrypt certificate and an A record. */
   domain?: DomainSettings;
+  /**
+   * The domain's DNS zone when the caller already made or looked it up (so that other components can wait
+   * for a zone created in the same run). Without it the tier creates the zone (`domain.createZone`) or
+   * looks it up.
+   */
+  dnsZone?: DnsZoneHandle;
   /** Extra environment for the app, e.g. `DATABASE_URL` (pass secrets as secret outputs). */
   environment?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /**
@@ -163,7 +169,7 @@ export class WebTier extends pulumi.ComponentResource {
       let certificate;
       let zone;
       if (args.domain) {
-        zone = adapter.dnsZone(`${name}-zone`, { zone: args.domain.zone, create: args.domain.createZone },
+        zone = args.dnsZone ?? adapter.dnsZone(`${name}-zone`, { zone: args.domain.zone, create: args.domain.createZone },
           { parent: this, protect: args.protect ?? true });
         certificate = adapter.certificate(`${name}-cert`, { zone, domain: args.domain.name }, { parent: this });
       }

@@ -29,6 +29,8 @@ export interface RecordedResource {
   ignoreChanges: string[];
   /** URNs of the resources this one waits for (its inputs' resources and `dependsOn`), as the engine gets them. */
   dependencies?: string[];
+  /** The resource's aliases (old identities it keeps), as the engine gets them: `{ urn }` or `{ name, type, parentUrn, noParent }`. */
+  aliases?: Record<string, unknown>[];
   /** Inputs with every secret replaced by {@link SECRET}. */
   inputs: Record<string, unknown>;
   /** Inputs with secrets in plain text (for tests that hunt for leaks). */
@@ -72,6 +74,7 @@ interface RegisterRequest {
   getDeletebeforereplace(): boolean;
   getIgnorechangesList(): string[];
   getDependenciesList(): string[];
+  getAliasesList(): { toObject(): Record<string, unknown> }[];
   getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
 }
 
@@ -95,6 +98,7 @@ MockMonitor.prototype.registerResource = async function (this: MockMonitor, req:
       deleteBeforeReplace: req.getDeletebeforereplace(),
       ignoreChanges: req.getIgnorechangesList(),
       dependencies: req.getDependenciesList(),
+      aliases: req.getAliasesList().map((a) => a.toObject()),
       inputs: masked,
       plainInputs: plain,
       secretValues,

@@ -271,3 +271,30 @@ describe("row PostgreSQL 15+: the migrating server grants the app role its right
     expect(writtenFile(d, "/etc/shop/deploy.conf").content).toContain("APP_DB_GRANT_SCRIPT=''");
   });
 });
+describe("row createDnsZone: what lives in a zone this stack creates waits for it", () => {
+  const domain = res(T.domain, { name: "example.com" });
+  it("do-wait-for-domain fires on a certificate or CDN that does not wait for the Domain", () => {
+    const cert = res(T.certificate, { type: "lets_encrypt", domains: ["static.example.com"] });
+    const cdn = res(T.cdn, { customDomain: "static.example.com" }, { dependencies: [cert.urn] });
+    expect(fired("do-wait-for-domain", [domain, cert, cdn]).map((v) => v.resource)).toEqual([cert.name, cdn.name]);
+  });
+  it("and not when it waits, directly or through the certificate", () => {
+    const cert = res(T.certificate, { type: "lets_encrypt", domains: ["static.example.com"] }, { dependencies: [domain.urn] });
+    const cdn = res(T.cdn, { customDomain: "static.example.com" }, { dependencies: [cert.urn] });
+    expect(fired("do-wait-for-domain", [domain, cert, cdn])).toEqual([]);
+  });
+  it("prod with createDnsZone: everything in the zone waits for it", async () => {
+    const result = await planStack("prod", { createDnsZone: true });
+    const [zone] = ofType(result, T.domain);
+    expect(ofType(result, T.domain)).toHaveLength(1);
+    expect(formatViolations(fired("do-wait-for-domain", result.resources))).toBe("");
+    // The zone moved from the web tier to the app: the alias keeps its identity (no replaced zone), and it stays protected.
+    expect(zone.name).toBe("shop-prod-zone");
+    expect(zone.urn).toMatch(/fullstack:app:FullStackApp\$digitalocean:index\/domain:Domain::shop-prod-zone$/);
+    expect(zone.aliases).toEqual([{ spec: expect.objectContaining({ name: "", type: "", parenturn: expect.stringMatching(/fullstack:app:FullStackApp\$fullstack:web:WebTier::shop-prod$/) }) }]);
+    expect(zone.protect).toBe(true);
+    // The CDN's certificate waits for the zone itself.
+    const [cdnCert] = ofType(result, T.certificate).filter((c) => (c.plainInputs.domains as string[]).includes("static.example.com"));
+    expect(cdnCert.dependencies).toContain(zone.urn);
+  });
+});
