@@ -1,8 +1,9 @@
 /**
- * Any config a user can type either yields settings (and a stack) or one settings error: never a
- * TypeError, never an unhandled rejection.
+ * Any config a user can type either yields settings (and a stack the clouds' rules accept) or one
+ * settings error: never a TypeError, never an unhandled rejection.
  */
 import fc from "fast-check";
+import { checkCloudRules, formatViolations } from "../harness/cloudRules";
 import { runStack } from "../harness/mockRuntime";
 import { isSettingsError, KEYS, loadSettings } from "../settings";
 import { program } from "../stacks/program";
@@ -92,6 +93,8 @@ describe("any config", () => {
         try {
           const result = await runStack({ stack: "prop", config: raw, program });
           expect(result.outputs.url.value).toMatch(/^https?:\/\//);
+          // What builds, the real clouds accept too (harness/cloudRules): the settings refused the rest.
+          expect(formatViolations(checkCloudRules(result.resources))).toBe("");
           built++;
         } catch (err) {
           // Only the settings error (as RunError from the program, or from a component's own check).
