@@ -5,6 +5,7 @@
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
 import { CATALOG, type OperatingSystem } from "../settings";
+import { doResourceName } from "../settings/limits/digitalocean";
 import type {
   BucketHandle, CloudAdapter, IngressRule, LoadBalancerHandle, NetworkHandle, PostgresHandle, RedisHandle, RoleHandle, ServerHandle,
 } from "./types";
@@ -36,10 +37,8 @@ const ALL_EGRESS: digitalocean.types.input.FirewallOutboundRule[] = [
   { protocol: "icmp", destinationAddresses: EVERYWHERE },
 ];
 
-/** DigitalOcean names: letters, digits, dots and dashes. */
-function physicalName(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9.-]/g, "-").slice(0, 63);
-}
+/** DigitalOcean names: lowercase letters, digits, dots and dashes (the rules each name must meet: settings/limits/digitalocean.ts). */
+const physicalName = doResourceName;
 
 export const digitalOceanAdapter: CloudAdapter = {
   name: "digitalocean",

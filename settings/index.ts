@@ -338,12 +338,12 @@ export function loadSettings(raw: RawConfig): Settings {
       const problem = catalog.clusterPlanProblem(engine, plan.size, plan.nodes);
       if (problem) {
         throw new SettingsError(k(sizeKey), plan.size, `with ${k(nodesKey)} ${plan.nodes}: ${problem}`,
-          `use a plan with standby nodes such as ${catalog.scaledCacheSize}, or ${k(nodesKey)} 1`);
+          `use a plan with standby nodes such as ${catalog.scaledCacheSize}${profile === "scaled" ? "" : `, or ${k(nodesKey)} 1`}`);
       }
     }
     const maxPool = catalog.maxPoolConnections?.(postgres.size);
     if (maxPool !== undefined && postgres.poolSize > maxPool) {
-      throw new SettingsError(k("dbPoolSize"), postgres.poolSize, `is more than the at most ${maxPool} connections on ${postgres.size}`,
+      throw new SettingsError(k("dbPoolSize"), postgres.poolSize, `is more than the ${maxPool} connections ${postgres.size} allows`,
         `use ${maxPool} or less, or a bigger ${k("dbSize")}`);
     }
   }
@@ -409,8 +409,9 @@ export function loadSettings(raw: RawConfig): Settings {
 export function checkNamePrefix(settings: Pick<Settings, "cloud">, prefix: string): void {
   const problems = CATALOG[settings.cloud].namePrefixProblems(prefix);
   if (problems.length > 0) {
-    throw new SettingsError(fullKey("appName"), prefix, `(with the stack name) makes names ${CATALOG[settings.cloud].title} refuses: ${problems.join("; ")}`,
-      "use a shorter app or stack name");
+    const shown = problems.length > 3 ? [...problems.slice(0, 3), `and ${problems.length - 3} more`] : problems;
+    throw new SettingsError(fullKey("appName"), prefix, `(with the stack name) makes names ${CATALOG[settings.cloud].title} refuses: ${shown.join("; ")}`,
+      "use a shorter app or stack name, of lowercase letters, digits and -");
   }
 }
 

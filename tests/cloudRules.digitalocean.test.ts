@@ -172,7 +172,8 @@ describe("row names: DigitalOcean's name rules, after auto-naming", () => {
   it("the settings refuse an app and stack name whose derived names DigitalOcean refuses, naming fullstack:appName", () => {
     const settings = loadSettings({ ...BASE, appName: "a".repeat(30) });
     expect(() => checkNamePrefix(settings, `${"a".repeat(30)}-production-europe-west1`)).toThrow(/^fullstack:appName .*droplet name.*is 64 characters; DigitalOcean allows 1 to 63/);
-    expect(() => checkNamePrefix(settings, "shop-prod.eu")).toThrow(/^fullstack:appName .*tag "shop-prod\.eu-web" must use letters, digits, _, : and -/);
+    expect(() => checkNamePrefix(settings, "shop-prod.eu")).toThrow(/^fullstack:appName "shop-prod\.eu" .*droplet name .* must use one host name label.*and 4 more; use a shorter app or stack name/);
+    expect(digitaloceanNamePrefixProblems("shop-prod.eu")).toContain('tag "shop-prod.eu-web" must use letters, digits, _, : and -');
     expect(() => checkNamePrefix(settings, "shop-Prod")).toThrow(/^fullstack:appName .*droplet name/);
     expect(() => checkNamePrefix(settings, "shop-prod")).not.toThrow();
   });
@@ -210,10 +211,10 @@ describe("row catalog: Spaces regions and real sizes", () => {
 
 describe("row plans in the settings: standby nodes need a plan that has them", () => {
   it.each([
-    [{ profile: "scaled", dbSize: "db-s-1vcpu-1gb" }, "fullstack:dbSize", /has no 2-node layout.*fullstack:dbNodes/],
+    [{ profile: "scaled", dbSize: "db-s-1vcpu-1gb" }, "fullstack:dbSize", /with fullstack:dbNodes 2: .*has no 2-node layout/],
     [{ profile: "standard", dbNodes: 3 }, "fullstack:dbSize", /has no 3-node layout/],
-    [{ profile: "scaled", redisSize: "db-s-1vcpu-1gb" }, "fullstack:redisSize", /has no 2-node layout.*fullstack:redisNodes/],
-    [{ profile: "standard", dbPoolSize: 23 }, "fullstack:dbPoolSize", /at most 22 connections on db-s-1vcpu-1gb/],
+    [{ profile: "scaled", redisSize: "db-s-1vcpu-1gb" }, "fullstack:redisSize", /with fullstack:redisNodes 2: .*has no 2-node layout/],
+    [{ profile: "standard", dbPoolSize: 23 }, "fullstack:dbPoolSize", /is more than the 22 connections db-s-1vcpu-1gb allows/],
   ])("settings refuse %j naming %s", (extra, key, message) => {
     const config = { ...BASE, ...SPACES, ...extra };
     expect(() => loadSettings(config)).toThrow(new RegExp(`^${key} `));
