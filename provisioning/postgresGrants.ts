@@ -2,10 +2,10 @@
  * What the app's database role needs on a managed PostgreSQL whose databases are created by the
  * cluster's admin (DigitalOcean: `DatabaseDb` is owned by doadmin, the app's `DatabaseUser` gets no
  * grants). Since PostgreSQL 15 the schema `public` is owned by `pg_database_owner` and only the database
- * owner may CREATE in it ("PostgreSQL 15 also revokes the CREATE permission from all users except a
- * database owner from the public (or default) schema", PostgreSQL 15 release notes, E.x "Remove PUBLIC
- * creation permission on the public schema"), so without these grants `manage.py migrate` fails with
- * "permission denied for schema public".
+ * owner may CREATE in it (PostgreSQL 15 release notes, "Migration to Version 15": "Remove PUBLIC
+ * creation permission on the public schema" and "Change the owner of the public schema to the new
+ * pg_database_owner role"), so without these grants `manage.py migrate` fails with "permission denied
+ * for schema public".
  *
  * The SQL lives here and only here; tests/postgresGrants.test.ts runs it against a real PostgreSQL 15+.
  * GRANT is idempotent: running it on every release changes nothing once it has been granted.

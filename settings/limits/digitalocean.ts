@@ -61,11 +61,13 @@ export const DO_NAME_RULES = {
     allowed: "3 to 60 letters, digits, _ or -",
     source: "OPENAPI databases/models/connection_pool.yml `name` (3 to 60 characters); TFDO database/resource_database_connection_pool.go `name`",
   },
-  // Spaces speaks S3: bucket names are global, 3 to 63 characters, lowercase letters, digits and -.
+  // Spaces speaks S3 (and serves buckets as <name>.<region>.digitaloceanspaces.com): bucket names are
+  // global, 3 to 63 characters, lowercase letters, digits and - (we use no dots: they break the CDN's
+  // and the vhost's wildcard certificates, docs.digitalocean.com/products/spaces/details/limits/).
   bucket: {
     what: "Spaces bucket name", min: 3, max: 63, pattern: /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/,
     allowed: "3 to 63 lowercase letters, digits and -, starting and ending with a letter or digit",
-    source: "DigitalOcean docs, Spaces: bucket names (S3 rules); docs.digitalocean.com/products/spaces/how-to/create/",
+    source: "S3 bucket naming rules (docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html), which S3-compatible Spaces follows; docs.digitalocean.com/products/spaces/details/limits/ (no dots)",
   },
 } as const satisfies Record<string, NameRule>;
 
