@@ -91,9 +91,11 @@ export const digitalOceanAdapter: CloudAdapter = {
       vpcUuid: args.network.id,
       tags: args.roles.map((r) => r.ref),
       // Keys already in the account (fullstack:sshKeyIds), embedded in root's authorized_keys at creation.
-      // Without them DigitalOcean sets a root password and mails it (docs: "When using SSH keys, we also
-      // do not email out the root password"); the base role makes it useless: root login and password
-      // login are off in sshd, and root's password is locked (provisioning/roles/base.ts).
+      // Without them DigitalOcean sets a root password and mails it ("When using SSH keys, we also do not
+      // email out the root password", digitalocean.com/blog/api-now-supports-ssh-keys-for-droplet-creates;
+      // OPENAPI droplets/models/droplet_create.yml `ssh_keys` embeds keys in root's account). The base role
+      // makes that password useless: root login and password login are off (sshd, cloud-init
+      // disable_root/ssh_pwauth) and root's password is locked (provisioning/roles/base.ts).
       sshKeys: [...args.sshKeyIds],
       monitoring: true,
       ipv6: true,

@@ -171,7 +171,7 @@ export const digitaloceanRules: readonly CloudRule[] = [
     // createDnsZone: records, certificates and the CDN's custom domain in a zone this stack creates must
     // wait for the Domain, or they race it on the first deploy.
     id: "do-wait-for-domain",
-    source: "DigitalOcean API: records and Let's Encrypt certificates need the domain to exist (OPENAPI domains/, certificates/)",
+    source: "OPENAPI domains/domains_create_record.yml (records are created under /v2/domains/$DOMAIN_NAME/records); Let's Encrypt certificates need the domain's DNS on DigitalOcean (docs.digitalocean.com/products/spaces/how-to/customize-cdn-endpoint/)",
     types: [T.certificate, T.cdn, T.dnsRecord],
     check: (r, all) => {
       const domains = all.filter((d) => d.type === T.domain);
