@@ -6,7 +6,8 @@
  */
 import { checkCloudRules, formatViolations, type CloudViolation } from "../harness/cloudRules";
 import { DO_TYPES as T, digitaloceanRules } from "../harness/cloudRules/digitalocean";
-import type { RecordedResource, RunResult } from "../harness/mockRuntime";
+import { runStack, type RecordedResource, type RunResult } from "../harness/mockRuntime";
+import { Network, PostgresDb, RedisCache } from "../components";
 import { checkNamePrefix, loadSettings } from "../settings";
 import { digitaloceanNamePrefixProblems } from "../settings/limits/digitalocean";
 import { renderAppGrantSql } from "../provisioning/postgresGrants";
@@ -219,6 +220,17 @@ describe("row plans in the settings: standby nodes need a plan that has them", (
     const config = { ...BASE, ...SPACES, ...extra };
     expect(() => loadSettings(config)).toThrow(new RegExp(`^${key} `));
     expect(() => loadSettings(config)).toThrow(message);
+  });
+  it.each([
+    ["PostgresDb", (network: Network) => new PostgresDb("shop-db", { network, nodes: 2 }), /^PostgresDb\.size "db-s-1vcpu-1gb" with PostgresDb\.nodes 2: .*no 2-node layout/],
+    ["PostgresDb", (network: Network) => new PostgresDb("shop-db", { network, poolSize: 30 }), /^PostgresDb\.poolSize 30 is more than the 22 connections db-s-1vcpu-1gb allows/],
+    ["RedisCache", (network: Network) => new RedisCache("shop-redis", { network, nodes: 3 }), /^RedisCache\.size "db-s-1vcpu-1gb" with RedisCache\.nodes 3: .*no 3-node layout/],
+  ])("%s used on its own refuses the plan too, naming its argument", async (_component, build, message) => {
+    const run = runStack({ stack: "direct", config: {}, program: () => {
+      build(new Network("shop", { region: "fra1" }));
+      return {};
+    } });
+    await expect(run).rejects.toThrow(message);
   });
   it("the scaled profile's defaults are plans with standby nodes", () => {
     const s = loadSettings({ ...BASE, ...SPACES, profile: "scaled" });
