@@ -5,6 +5,7 @@
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
 import { CATALOG, type OperatingSystem } from "../settings";
+import { doResourceName } from "../settings/limits/digitalocean";
 import type {
   BucketHandle, CloudAdapter, IngressRule, LoadBalancerHandle, NetworkHandle, PostgresHandle, RedisHandle, RoleHandle, ServerHandle,
 } from "./types";
@@ -36,10 +37,8 @@ const ALL_EGRESS: digitalocean.types.input.FirewallOutboundRule[] = [
   { protocol: "icmp", destinationAddresses: EVERYWHERE },
 ];
 
-/** DigitalOcean names: letters, digits, dots and dashes. */
-function physicalName(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9.-]/g, "-").slice(0, 63);
-}
+/** DigitalOcean names: lowercase letters, digits, dots and dashes (the rules each name must meet: settings/limits/digitalocean.ts). */
+const physicalName = doResourceName;
 
 export const digitalOceanAdapter: CloudAdapter = {
   name: "digitalocean",
@@ -60,10 +59,10 @@ export const digitalOceanAdapter: CloudAdapter = {
 
   network(name, args, opts): NetworkHandle {
     const vpc = new digitalocean.Vpc(name, { name: physicalName(name), region: args.region, description: args.description }, opts);
-    // Droplets created without a key get a root password by e-mail; register the admin keys instead.
-    const sshKeyRefs = (args.sshPublicKeys ?? []).map((publicKey, i) =>
-      new digitalocean.SshKey(`${name}-admin-${i + 1}`, { name: `${physicalName(name)}-admin-${i + 1}`, publicKey }, opts).fingerprint);
-    return { id: vpc.id, cidr: vpc.ipRange, region: args.region, sshKeyRefs };
+    // No account-level SshKey: the API refuses a public key the account already holds (422), so a second
+    // stack, or any account that has the admin's key, would fail. Admin keys reach the admin user through
+    // cloud-init instead; see server() for what a droplet created without account keys means.
+    return { id: vpc.id, cidr: vpc.ipRange, region: args.region };
   },
 
   role(name, args, opts): RoleHandle {
@@ -91,7 +90,13 @@ export const digitalOceanAdapter: CloudAdapter = {
       userData: args.userData,
       vpcUuid: args.network.id,
       tags: args.roles.map((r) => r.ref),
-      sshKeys: args.sshKeyIds.length > 0 ? [...args.sshKeyIds] : [...(args.network.sshKeyRefs ?? [])],
+      // Keys already in the account (fullstack:sshKeyIds), embedded in root's authorized_keys at creation.
+      // Without them DigitalOcean sets a root password and mails it ("When using SSH keys, we also do not
+      // email out the root password", digitalocean.com/blog/api-now-supports-ssh-keys-for-droplet-creates;
+      // OPENAPI droplets/models/droplet_create.yml `ssh_keys` embeds keys in root's account). The base role
+      // makes that password useless: root login and password login are off (sshd, cloud-init
+      // disable_root/ssh_pwauth) and root's password is locked (provisioning/roles/base.ts).
+      sshKeys: [...args.sshKeyIds],
       monitoring: true,
       ipv6: true,
       gracefulShutdown: true,
@@ -100,6 +105,9 @@ export const digitalOceanAdapter: CloudAdapter = {
       ...opts,
       // A volume attaches to one droplet at a time: the old droplet must go before the new one boots.
       deleteBeforeReplace: volume !== undefined,
+      // ssh_keys only act at creation and force a new droplet (TFDO droplet/resource_droplet.go
+      // `ssh_keys` ForceNew): a changed key list must not replace running servers.
+      ignoreChanges: [...(opts.ignoreChanges ?? []), "sshKeys"],
     });
     let address = droplet.ipv4Address;
     if (args.reservedIp) {
@@ -142,6 +150,10 @@ export const digitalOceanAdapter: CloudAdapter = {
         ? [http, { entryPort: 443, entryProtocol: "https", targetPort: 80, targetProtocol: "http", certificateName: args.certificate.name }]
         : [http],
       redirectHttpToHttps: args.certificate !== undefined,
+      // Unset, DigitalOcean adds an A record for the certificate's apex domain pointing at this load
+      // balancer (OPENAPI load_balancers/models/load_balancer_base.yml `disable_lets_encrypt_dns_records`;
+      // godo PR #482), taking over the zone's apex. We write our own records (dnsRecord()).
+      disableLetsEncryptDnsRecords: true,
       tlsCipherPolicy: args.certificate ? "STRONG" : undefined,
       healthcheck: {
         port: 80,
@@ -193,6 +205,10 @@ export const digitalOceanAdapter: CloudAdapter = {
     }, { ...opts, protect: args.protect });
     const db = new digitalocean.DatabaseDb(`${name}-db`, { clusterId: cluster.id, name: args.database }, { ...opts, protect: args.protect });
     const user = new digitalocean.DatabaseUser(`${name}-user`, { clusterId: cluster.id, name: args.user }, opts);
+    // Every pool argument forces a new pool (TFDO database/resource_database_connection_pool.go: `size`,
+    // `name`, `mode`, ... ForceNew, no update), and the pool is addressed by its name: created before the
+    // old one is deleted, the new pool's name is taken (the API refuses it). So the old pool goes first:
+    // a dbPoolSize change drops the pool for the seconds the new one takes; the URL does not change.
     const pool = new digitalocean.DatabaseConnectionPool(`${name}-pool`, {
       clusterId: cluster.id,
       name: `${args.database}-pool`,
@@ -200,13 +216,19 @@ export const digitalOceanAdapter: CloudAdapter = {
       user: user.name,
       mode: "transaction",
       size: args.poolSize,
-    }, opts);
+    }, { ...opts, deleteBeforeReplace: true });
     new digitalocean.DatabaseFirewall(`${name}-fw`, {
       clusterId: cluster.id,
       rules: args.allowRoles.map((r) => ({ type: "tag", value: r.ref })),
     }, opts);
     const url = (host: pulumi.Output<string>, port: pulumi.Output<number>, database: pulumi.Output<string>) =>
       pulumi.secret(pulumi.interpolate`postgresql://${user.name}:${user.password}@${host}:${port}/${database}?sslmode=require`);
+    // DatabaseDb is created by, and owned by, doadmin; the DatabaseUser gets no rights in it. Since
+    // PostgreSQL 15 only the owner may CREATE in schema public, so the server that migrates grants them
+    // first, as doadmin, over the private network (the only way in: the database firewall admits the
+    // app's roles only). Proven in tests/postgresGrants.test.ts.
+    const adminConnection = pulumi.secret(pulumi.all([cluster.privateHost, cluster.port, cluster.user, cluster.password, db.name])
+      .apply(([host, port, adminUser, password, database]) => ({ host, port, user: adminUser, password, database, sslmode: "require" })));
     return {
       host: cluster.privateHost,
       port: cluster.port,
@@ -214,6 +236,7 @@ export const digitalOceanAdapter: CloudAdapter = {
       user: user.name,
       url: url(pool.privateHost, pool.port, pool.name),
       directUrl: url(cluster.privateHost, cluster.port, db.name),
+      adminConnection,
     };
   },
 
@@ -275,15 +298,9 @@ export const digitalOceanAdapter: CloudAdapter = {
       customDomain: args.customDomain?.name,
       certificateName,
     }, opts);
-    if (args.customDomain) {
-      new digitalocean.DnsRecord(`${name}-cdn-dns`, {
-        domain: args.customDomain.zone.name,
-        type: "CNAME",
-        name: args.customDomain.zone.name.apply((zone) => args.customDomain!.name.slice(0, -(zone.length + 1))),
-        value: pulumi.interpolate`${cdn.endpoint}.`,
-        ttl: 300,
-      }, opts);
-    }
+    // No DnsRecord for the custom domain: DigitalOcean creates its CNAME itself in a zone it hosts ("We'll
+    // automatically create a CNAME record for it if necessary", docs.digitalocean.com/products/spaces/
+    // how-to/customize-cdn-endpoint/), and a second CNAME of the same name is refused.
     const appKey = args.credentials ? undefined
       : new digitalocean.SpacesKey(`${name}-app-key`, { name: `${physicalName(name)}-app`, grants: [{ bucket: bucket.name, permission: "readwrite" }] }, opts);
     return {

@@ -3,14 +3,12 @@
  * (resource types, naming rules, how a firewall names its sources) lives in the adapter behind it.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import type { RolePart, SecretDelivery, WriteFile } from "../provisioning";
+import type { AdminConnection, RolePart, SecretDelivery, WriteFile } from "../provisioning";
 import type { CloudName, NatMode, OperatingSystem } from "../settings";
 
 /** A private network the servers and data stores share. */
 export interface NetworkHandle {
   readonly id: pulumi.Output<string>;
-  /** SSH keys this network registered with the cloud for its servers (DigitalOcean), if any. */
-  readonly sshKeyRefs?: pulumi.Output<string>[];
   /** The network's address range, e.g. 10.110.0.0/20. */
   readonly cidr: pulumi.Output<string>;
   readonly region: string;
@@ -167,6 +165,12 @@ export interface PostgresHandle {
   readonly url: pulumi.Output<string>;
   /** Secret. Straight to the primary (for migrations and session features). */
   readonly directUrl: pulumi.Output<string>;
+  /**
+   * Secret. Where the cloud's admin owns the app's database and the app role starts without rights in it
+   * (DigitalOcean), the admin's connection to that database: the server that migrates grants the app
+   * role its rights with it first (provisioning/postgresGrants.ts).
+   */
+  readonly adminConnection?: pulumi.Output<AdminConnection>;
 }
 
 export interface ManagedRedisRequest {
@@ -219,8 +223,6 @@ export interface NetworkRequest {
   readonly description: string;
   /** AWS: how private subnets reach the internet. */
   readonly natMode?: NatMode;
-  /** Public keys to register with the cloud so servers are created with a key (never a mailed root password). */
-  readonly sshPublicKeys?: readonly string[];
 }
 
 export interface QueueRequest {

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { validate } from "../settings";
 import type { DnsZoneHandle } from "../clouds";
+import { validate } from "../settings";
 import type { Network } from "./network";
 
 export interface CdnBucketArgs {
@@ -20,10 +20,10 @@ export interface CdnBucketArgs {
    */
   corsOrigins?: string[];
   /**
-   * A custom CDN name (e.g. static.example.com) in a DNS zone the cloud hosts. `handle`: the zone when this
-   * program creates it (else the bucket looks the zone up, which fails before the zone exists).
+   * A custom CDN name (e.g. static.example.com) in a DNS zone the cloud hosts. Pass `dnsZone` when the
+   * zone is created in the same run, so the certificate and the CDN wait for it.
    */
-  customDomain?: { name: string; zone: string; handle?: DnsZoneHandle };
+  customDomain?: { name: string; zone: string; dnsZone?: DnsZoneHandle };
   /**
    * Protect the bucket from deletion and replacement. It is never force-destroyed.
    * @default true
@@ -65,7 +65,7 @@ export class CdnBucket extends pulumi.ComponentResource {
     const suffix = new random.RandomString(`${name}-suffix`, { length: 6, special: false, upper: false }, { parent: this });
     const protect = args.protect ?? true;
     const zone = args.customDomain
-      ? args.customDomain.handle ?? adapter.dnsZone(`${name}-zone`, { zone: args.customDomain.zone, create: false }, { parent: this })
+      ? args.customDomain.dnsZone ?? adapter.dnsZone(`${name}-zone`, { zone: args.customDomain.zone, create: false }, { parent: this })
       : undefined;
     const base = name.toLowerCase().replace(/[^a-z0-9-]/g, "-").slice(0, 55);
     const result = adapter.bucket(name, {

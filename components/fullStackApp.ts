@@ -51,10 +51,8 @@ export class FullStackApp extends pulumi.ComponentResource {
     const single = s.profile === "single";
     const protect = s.protect;
 
-    this.network = new Network(name, {
-      cloud: s.cloud, region: s.region, natMode: s.natMode,
-      adminSshKeys: s.access.sshKeyIds.length > 0 ? [] : s.access.adminSshKeys,
-    }, { parent: this });
+    // Admin keys reach servers through cloud-init (the admin user), not as cloud account keys.
+    this.network = new Network(name, { cloud: s.cloud, region: s.region, natMode: s.natMode }, { parent: this });
     const network = this.network;
     // Roles exist before servers, so data store firewalls never wait on servers.
     network.role("web");
@@ -79,10 +77,10 @@ export class FullStackApp extends pulumi.ComponentResource {
       STATIC_URL: "/static/",
     };
 
-    // A zone this stack creates is made once, before the CDN and the web tier that both put names in it:
-    // a look-up of it (route53.getZone) would run before it exists on the first deploy. It was the web
-    // tier's child before; the alias keeps it from being replaced.
-    const zone = s.domain?.createZone
+    // A zone this stack creates is created first, so that everything put into it (the web tier's records
+    // and certificate, the CDN's certificate and custom domain) waits for it. It used to be the web tier's
+    // child: the alias keeps its URN, so existing stacks do not replace their zone.
+    const dnsZone = s.domain?.createZone
       ? network.adapter.dnsZone(`${name}-zone`, { zone: s.domain.zone, create: true }, {
         parent: this, protect, aliases: [{ parent: pulumi.createUrn(name, "fullstack:web:WebTier", this) }],
       })
@@ -95,7 +93,7 @@ export class FullStackApp extends pulumi.ComponentResource {
         network,
         credentials: s.bucket.credentials && { accessId: s.bucket.credentials.accessId, secretKey: pulumi.secret(s.bucket.credentials.secretKey) },
         corsOrigins: s.bucket.corsOrigins,
-        customDomain: s.bucket.cdnDomain && s.domain ? { name: s.bucket.cdnDomain, zone: s.domain.zone, handle: zone } : undefined,
+        customDomain: s.bucket.cdnDomain && s.domain ? { name: s.bucket.cdnDomain, zone: s.domain.zone, dnsZone } : undefined,
         protect,
       }, { parent: this });
       staticUrl = pulumi.interpolate`${cdn.publicUrl}/static/`;
@@ -151,13 +149,14 @@ export class FullStackApp extends pulumi.ComponentResource {
       gunicorn: s.web.gunicorn,
       maxUploadMb: s.web.maxUploadMb,
       domain: s.domain,
-      zone,
+      dnsZone,
       environment: { ...environment, ...(queue?.brokerEnvironment ?? {}) },
       timezone: s.server.timezone,
       swapMb: s.server.swapMb,
       protect,
       bucketAccess,
       queueAccess: queue?.queueArns,
+      databaseGrant: db.grant,
       colocate: single ? { roles: colocated, worker, postgres: db.serverSpec, redis: redis.serverSpec, volumeGb: s.volumeSizeGb } : undefined,
     }, { parent: this });
 

@@ -17,12 +17,6 @@ export interface NetworkArgs {
    */
   natMode?: NatMode;
   /**
-   * SSH public keys to register with the cloud so servers are created with a key (DigitalOcean mails a
-   * root password for droplets without one). Leave empty when you pass `sshKeyIds` to servers instead.
-   * @default []
-   */
-  adminSshKeys?: string[];
-  /**
    * Shown in the cloud console.
    * @default "Private network of <name>"
    */
@@ -66,7 +60,6 @@ export class Network extends pulumi.ComponentResource {
       region: args.region,
       description: args.description ?? `Private network of ${name}`,
       natMode: args.natMode,
-      sshPublicKeys: (args.adminSshKeys ?? []).map((k, i) => validate.sshPublicKey(`Network.adminSshKeys[${i}]`, k)),
     }, { parent: this });
     this.id = this.handle.id;
     this.cidr = this.handle.cidr;

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { PostgresSpec } from "../provisioning";
+import type { DbGrantSpec, PostgresSpec } from "../provisioning";
 import { CATALOG, SettingsError, validate } from "../settings";
 import type { Network } from "./network";
 
@@ -99,6 +99,11 @@ export class PostgresDb extends pulumi.ComponentResource {
   readonly user: pulumi.Output<string>;
   /** Self-hosted only: give this to the LinuxServer that has the postgres role. */
   readonly serverSpec?: pulumi.Output<PostgresSpec>;
+  /**
+   * Secret. Managed, where the cloud's admin owns the database (DigitalOcean): the grants the app role
+   * needs before it can migrate. Give it to the web tier (`databaseGrant`); its migrating server issues them.
+   */
+  readonly grant?: pulumi.Output<DbGrantSpec>;
 
   constructor(name: string, args: PostgresDbArgs, opts?: pulumi.ComponentResourceOptions) {
     const mode = validate.oneOf("PostgresDb.mode", args.mode ?? "managed", ["managed", "self-hosted"], "a PostgreSQL mode");
@@ -108,6 +113,20 @@ export class PostgresDb extends pulumi.ComponentResource {
     if (["postgres", "doadmin"].includes(user)) throw new SettingsError("PostgresDb.user", user, "is an administrator role", 'use the app\'s own role, e.g. "app"');
     const catalog = CATALOG[args.network.cloud];
     const protect = args.protect ?? true;
+    // Managed only (self-hosted ignores them, as before).
+    const managed = mode === "managed";
+    const size = managed ? validate.matches("PostgresDb.size", args.size ?? catalog.defaultDbSize, catalog.dbSizePattern, "a database size", `use e.g. ${catalog.dbSizeExamples.join(", ")}`) : "";
+    const nodes = managed ? validate.integer("PostgresDb.nodes", args.nodes ?? 1, 1, 3) : 1;
+    const poolSize = managed ? validate.integer("PostgresDb.poolSize", args.poolSize ?? 20, 1, 500) : 0;
+    if (managed) {
+      // The cloud's plan rules (settings/limits/), checked before anything is registered.
+      const problem = catalog.clusterPlanProblem?.("pg", size, nodes);
+      if (problem) throw new SettingsError("PostgresDb.size", size, `with PostgresDb.nodes ${nodes}: ${problem}`, `use a plan with standby nodes, e.g. ${catalog.scaledCacheSize}, or 1 node`);
+      const maxPool = catalog.maxPoolConnections?.(size);
+      if (maxPool !== undefined && poolSize > maxPool) {
+        throw new SettingsError("PostgresDb.poolSize", poolSize, `is more than the ${maxPool} connections ${size} allows`, `use ${maxPool} or less, or a bigger size`);
+      }
+    }
     super("fullstack:data:PostgresDb", name, {}, opts);
 
     if (mode === "managed") {
@@ -116,11 +135,11 @@ export class PostgresDb extends pulumi.ComponentResource {
         network: args.network.handle,
         clusterName: name,
         version: args.version ?? "17",
-        size: validate.matches("PostgresDb.size", args.size ?? catalog.defaultDbSize, catalog.dbSizePattern, "a database size", `use e.g. ${catalog.dbSizeExamples.join(", ")}`),
-        nodes: validate.integer("PostgresDb.nodes", args.nodes ?? 1, 1, 3),
+        size,
+        nodes,
         database,
         user,
-        poolSize: validate.integer("PostgresDb.poolSize", args.poolSize ?? 20, 1, 500),
+        poolSize,
         allowRoles: (args.allowRoles ?? ["web", "worker"]).map((r) => args.network.role(r)),
         protect,
       }, { parent: this });
@@ -130,6 +149,10 @@ export class PostgresDb extends pulumi.ComponentResource {
       this.port = handle.port;
       this.database = handle.database;
       this.user = handle.user;
+      if (handle.adminConnection) {
+        this.grant = pulumi.secret(pulumi.all([handle.adminConnection, handle.database, handle.user])
+          .apply(([admin, db, appUser]): DbGrantSpec => ({ admin, database: db, user: appUser })));
+      }
     } else {
       const password = new random.RandomPassword(`${name}-password`, { length: 32, special: false }, { parent: this });
       const host = args.host ?? "localhost";

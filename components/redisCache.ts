@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { RedisSpec } from "../provisioning";
-import { CATALOG, validate } from "../settings";
+import { CATALOG, SettingsError, validate } from "../settings";
 import type { Network } from "./network";
 
 export interface RedisCacheArgs {
@@ -80,6 +80,12 @@ export class RedisCache extends pulumi.ComponentResource {
     const mode = validate.oneOf("RedisCache.mode", args.mode ?? "managed", ["managed", "self-hosted"], "a Redis mode");
     const policy = validate.oneOf("RedisCache.evictionPolicy", args.evictionPolicy ?? "noeviction", ["noeviction", "allkeys-lru"], "an eviction policy");
     const catalog = CATALOG[args.network.cloud];
+    // Managed only (self-hosted ignores them, as before).
+    const managed = mode === "managed";
+    const size = managed ? validate.matches("RedisCache.size", args.size ?? catalog.defaultCacheSize, catalog.cacheSizePattern, "a cache node size", `use e.g. ${catalog.cacheSizeExamples.join(", ")}`) : "";
+    const nodes = managed ? validate.integer("RedisCache.nodes", args.nodes ?? 1, 1, 3) : 1;
+    const problem = managed ? catalog.clusterPlanProblem?.("valkey", size, nodes) : undefined;
+    if (problem) throw new SettingsError("RedisCache.size", size, `with RedisCache.nodes ${nodes}: ${problem}`, `use a plan with standby nodes, e.g. ${catalog.scaledCacheSize}, or 1 node`);
     super("fullstack:data:RedisCache", name, {}, opts);
 
     if (mode === "managed") {
@@ -87,8 +93,8 @@ export class RedisCache extends pulumi.ComponentResource {
         region: args.network.handle.region,
         network: args.network.handle,
         clusterName: name,
-        size: validate.matches("RedisCache.size", args.size ?? catalog.defaultCacheSize, catalog.cacheSizePattern, "a cache node size", `use e.g. ${catalog.cacheSizeExamples.join(", ")}`),
-        nodes: validate.integer("RedisCache.nodes", args.nodes ?? 1, 1, 3),
+        size,
+        nodes,
         evictionPolicy: policy === "noeviction" ? "noeviction" : "allkeys_lru",
         allowRoles: (args.allowRoles ?? ["web", "worker"]).map((r) => args.network.role(r)),
         protect: args.protect ?? true,

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { DnsZoneHandle, IngressRule, LoadBalancerHandle } from "../clouds";
-import { buildAppSpec, type PostgresSpec, type RedisSpec, type Role, type WebSpec, type WorkerSpec } from "../provisioning";
+import { buildAppSpec, type DbGrantSpec, type PostgresSpec, type RedisSpec, type Role, type WebSpec, type WorkerSpec } from "../provisioning";
 import {
   CATALOG, SettingsError, validate,
   type AccessSettings, type AppSettings, type CloudName, type DomainSettings, type GunicornSettings, type OperatingSystem,
@@ -53,6 +53,12 @@ export interface WebTierArgs {
   maxUploadMb?: number;
   /** Public name; adds a load balancer with a Let's Encrypt certificate and an A record. */
   domain?: DomainSettings;
+  /**
+   * The domain's DNS zone when the caller already made or looked it up (so that other components can wait
+   * for a zone created in the same run). Without it the tier creates the zone (`domain.createZone`) or
+   * looks it up.
+   */
+  dnsZone?: DnsZoneHandle;
   /** Extra environment for the app, e.g. `DATABASE_URL` (pass secrets as secret outputs). */
   environment?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /**
@@ -66,11 +72,6 @@ export interface WebTierArgs {
    */
   swapMb?: number;
   /**
-   * The DNS zone of `domain` when the caller already has it (FullStackApp makes a zone it creates once, so
-   * the CDN's name can go in the same zone in the same run); else the tier makes or looks it up itself.
-   */
-  zone?: DnsZoneHandle;
-  /**
    * Protect stateful children (the data volume, the DNS zone when this tier creates it).
    * @default true
    */
@@ -79,6 +80,11 @@ export interface WebTierArgs {
   bucketAccess?: pulumi.Input<pulumi.Input<string>[]>;
   /** Queues (SQS) the web servers send tasks to. */
   queueAccess?: pulumi.Input<pulumi.Input<string>[]>;
+  /**
+   * The app role's database grants ({@link PostgresDb.grant}), issued before migrating by the server that
+   * migrates. Secret.
+   */
+  databaseGrant?: pulumi.Input<DbGrantSpec>;
   /**
    * Run 2 or more web servers as one self-healing group with rolling releases (an auto scaling group
    * with instance refresh on AWS) where the cloud has one; otherwise, or when false, N servers.
@@ -153,9 +159,7 @@ export class WebTier extends pulumi.ComponentResource {
     }
     super("fullstack:web:WebTier", name, {}, opts);
 
-    this.network = args.network ?? new Network(name, {
-      cloud: args.cloud, region: args.region!, adminSshKeys: args.access.sshKeyIds.length > 0 ? [] : args.access.adminSshKeys,
-    }, { parent: this });
+    this.network = args.network ?? new Network(name, { cloud: args.cloud, region: args.region! }, { parent: this });
     const adapter = this.network.adapter;
     const webRole = this.network.role("web");
     const useLoadBalancer = count >= 2 || args.domain !== undefined;
@@ -165,7 +169,7 @@ export class WebTier extends pulumi.ComponentResource {
       let certificate;
       let zone;
       if (args.domain) {
-        zone = args.zone ?? adapter.dnsZone(`${name}-zone`, { zone: args.domain.zone, create: args.domain.createZone },
+        zone = args.dnsZone ?? adapter.dnsZone(`${name}-zone`, { zone: args.domain.zone, create: args.domain.createZone },
           { parent: this, protect: args.protect ?? true });
         certificate = adapter.certificate(`${name}-cert`, { zone, domain: args.domain.name }, { parent: this });
       }
@@ -190,11 +194,13 @@ export class WebTier extends pulumi.ComponentResource {
 
     const hostNames = args.domain ? [args.domain.name] : [];
     const https = args.domain !== undefined;
-    const appFor = (migrate: boolean) => pulumi.output(args.environment ?? {}).apply((extra) => ({
+    const appFor = (migrate: boolean) => pulumi.all([args.environment ?? {}, migrate ? args.databaseGrant : undefined]).apply(([extra, dbGrant]) => ({
       ...buildAppSpec(args.app, gunicorn.version, { hostNames, https }, extra as Record<string, string>),
       // One server per release migrates (the first; in a group each new server, one after another under
       // an advisory lock), so two never migrate one database at once.
       runMigrations: migrate,
+      // Only the migrating server holds the admin's connection, to grant the app role its rights first.
+      ...(dbGrant ? { dbGrant: dbGrant as DbGrantSpec } : {}),
     }));
     const web: pulumi.Output<WebSpec> = pulumi.output(lb ? this.network.cidr.apply((c) => [c]) : []).apply((trustedProxies) => ({
       serverNames: hostNames,

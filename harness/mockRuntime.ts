@@ -27,6 +27,10 @@ export interface RecordedResource {
   protect: boolean;
   deleteBeforeReplace: boolean;
   ignoreChanges: string[];
+  /** URNs of the resources this one waits for (its inputs' resources and `dependsOn`), as the engine gets them. */
+  dependencies?: string[];
+  /** The resource's aliases (old identities it keeps), as the engine gets them: `{ urn }` or `{ name, type, parentUrn, noParent }`. */
+  aliases?: Record<string, unknown>[];
   /** Inputs with every secret replaced by {@link SECRET}. */
   inputs: Record<string, unknown>;
   /** Inputs with secrets in plain text (for tests that hunt for leaks). */
@@ -69,6 +73,8 @@ interface RegisterRequest {
   getProtect(): boolean | undefined;
   getDeletebeforereplace(): boolean;
   getIgnorechangesList(): string[];
+  getDependenciesList(): string[];
+  getAliasesList(): { toObject(): Record<string, unknown> }[];
   getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
 }
 
@@ -91,6 +97,8 @@ MockMonitor.prototype.registerResource = async function (this: MockMonitor, req:
       protect: req.getProtect() ?? false,
       deleteBeforeReplace: req.getDeletebeforereplace(),
       ignoreChanges: req.getIgnorechangesList(),
+      dependencies: req.getDependenciesList(),
+      aliases: req.getAliasesList().map((a) => a.toObject()),
       inputs: masked,
       plainInputs: plain,
       secretValues,
@@ -155,7 +163,7 @@ function fakeOutputs(type: string, name: string, inputs: Record<string, unknown>
     case "digitalocean:index/databaseCluster:DatabaseCluster":
       return {
         host: `${name}.db.ondigitalocean.com`, privateHost: `private-${name}.db.ondigitalocean.com`,
-        port: inputs.engine === "pg" ? 25060 : 25061, password: `mock-admin-password-${id}`, urn: `do:dbaas:${id}`,
+        port: inputs.engine === "pg" ? 25060 : 25061, user: "doadmin", password: `mock-admin-password-${id}`, urn: `do:dbaas:${id}`,
       };
     case "digitalocean:index/spacesKey:SpacesKey":
       return { accessKey: `DO00MOCK${String(id).padStart(12, "0")}`, secretKey: `mock-spaces-secret-${id}` };

@@ -11,6 +11,7 @@ import type {
 } from "@pulumi/policy";
 import { gunzipSync } from "node:zlib";
 import { isOpenToWorld } from "../settings/cidr";
+import { parse as parseYaml } from "yaml";
 
 export type Rule = ResourceValidationPolicy | StackValidationPolicy;
 type Props = Record<string, unknown>;
@@ -213,8 +214,19 @@ export const rules: Rule[] = [
     }),
 
   // ---------- DigitalOcean ----------
-  resourceRule("do-droplet-ssh-keys", "Droplets are created with an SSH key, so no root password is mailed. Checkov CKV_DIO_2; Trivy digitalocean-compute-use-ssh-keys.",
-    ["digitalocean:index/droplet:Droplet"], (p) => (((p.sshKeys as unknown[] | undefined) ?? []).length > 0 ? undefined : "sshKeys must not be empty")),
+  resourceRule("do-droplet-ssh-keys", "Droplets log in with SSH keys only: created with account keys (no root password is mailed), or with a cloud-config that turns root and password login off and locks the mailed root password (keys go to the admin user). Checkov CKV_DIO_2; Trivy digitalocean-compute-use-ssh-keys.",
+    ["digitalocean:index/droplet:Droplet"], (p) => {
+      if (((p.sshKeys as unknown[] | undefined) ?? []).length > 0) return undefined;
+      let cc: { disable_root?: unknown; ssh_pwauth?: unknown; runcmd?: unknown } = {};
+      try {
+        cc = (typeof p.userData === "string" && p.userData.startsWith("#cloud-config") ? parseYaml(p.userData) : {}) ?? {};
+      } catch {
+        cc = {};
+      }
+      const runcmd = Array.isArray(cc.runcmd) ? cc.runcmd.map((c) => (Array.isArray(c) ? c.join(" ") : String(c))) : [];
+      const keysOnly = cc.disable_root === true && cc.ssh_pwauth === false && runcmd.some((c) => /^(passwd (--lock|-l)|usermod (--lock|-L)) root$/.test(c));
+      return keysOnly ? undefined : "sshKeys must not be empty, or the user data must set disable_root: true, ssh_pwauth: false and lock root's password";
+    }),
   resourceRule("do-firewall-world-only-web", "Only ports 80 and 443 are open to the world. Checkov CKV_DIO_4; Trivy digitalocean-compute-no-public-ingress.",
     ["digitalocean:index/firewall:Firewall"], (p) => {
       for (const r of (p.inboundRules as { portRange?: string; protocol?: string; sourceAddresses?: string[] }[] | undefined) ?? []) {

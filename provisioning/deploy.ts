@@ -20,6 +20,8 @@ export function renderDeployConf(app: AppSpec, units: { sockets: string[]; servi
     APP_FRAMEWORK: app.framework,
     APP_RUN_MIGRATIONS: app.runMigrations === false ? "no" : "yes",
     APP_MIGRATE_SCRIPT: p.migrateScript,
+    // The app role's grants, issued as the database admin before migrating (only where the cloud needs them).
+    APP_DB_GRANT_SCRIPT: app.dbGrant && app.runMigrations !== false ? p.dbGrantScript : "",
     APP_REQUIREMENTS: app.requirementsFile,
     APP_ENV_FILE: p.envFile,
     GUNICORN_VERSION: app.gunicornVersion,
@@ -86,6 +88,7 @@ export function renderDeployScript(app: AppSpec): string {
     'if [ "$APP_FRAMEWORK" = django ]; then',
     "  echo 'deploy: django migrate and collectstatic'",
     "  # One server at a time: the migrate script holds a PostgreSQL advisory lock around `manage.py migrate`.",
+    '  if [ "$APP_RUN_MIGRATIONS" = yes ] && [ -n "$APP_DB_GRANT_SCRIPT" ]; then "$APP_DB_GRANT_SCRIPT"; fi',
     '  if [ "$APP_RUN_MIGRATIONS" = yes ]; then as_app "$release/.venv/bin/python" "$APP_MIGRATE_SCRIPT"; fi',
     '  as_app "$release/.venv/bin/python" manage.py collectstatic --noinput',
     "fi",

@@ -5,6 +5,7 @@ export { renderGunicornConfig, renderGunicornService, renderGunicornSocket } fro
 export { renderDeployConf, renderDeployScript } from "./deploy";
 export { renderFirewallScript } from "./roles/base";
 export * from "./types";
+export { renderAdminEnv, renderAppGrantSql, renderGrantScript, type AdminConnection, type AppGrant } from "./postgresGrants";
 export { libraryEnvironment, buildAppSpec, type EnvironmentContext } from "./environment";
 export { renderWorkerService, renderSchedulerService, workerStopSeconds, workerUnits } from "./roles/worker";
 export { renderPostgresSetup, renderPostgresBackup, renderPostgresEnv } from "./roles/postgres";

@@ -3,6 +3,7 @@
  * first, then hand a plain {@link ServerSpec} to {@link renderCloudConfig}.
  */
 import type { AppSettings, GunicornSettings, OperatingSystem } from "../settings";
+import type { AdminConnection, AppGrant } from "./postgresGrants";
 
 export type Role = "web" | "worker" | "scheduler" | "postgres" | "redis";
 
@@ -38,6 +39,17 @@ export interface AppSpec extends AppSettings {
    * @default true
    */
   runMigrations?: boolean;
+  /**
+   * Where the cloud's admin owns the app's database (DigitalOcean), the grants the app role needs before
+   * it can migrate, issued as that admin by the server that migrates (provisioning/postgresGrants.ts).
+   * Secret: the admin's connection lands only in a root-only file.
+   */
+  dbGrant?: DbGrantSpec;
+}
+
+/** The app role's grants and the admin connection that issues them. */
+export interface DbGrantSpec extends AppGrant {
+  admin: AdminConnection;
 }
 
 /** Self-hosted PostgreSQL (the single profile, or a database server of one's own). */
@@ -145,5 +157,8 @@ export function appPaths(appName: string) {
     workerUnit: `${appName}-worker`,
     schedulerUnit: `${appName}-scheduler`,
     deployScript: `/usr/local/sbin/${appName}-deploy`,
+    dbGrantScript: `/usr/local/sbin/${appName}-db-grant`,
+    dbGrantSql: `/etc/${appName}/db-grant.sql`,
+    dbAdminEnv: `/etc/${appName}/db-admin.env`,
   };
 }

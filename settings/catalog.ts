@@ -3,7 +3,12 @@
  * and an adapter in `clouds/`, nothing else in the settings layer.
  */
 import { EC2_SIZE_PATTERN, awsNamePrefixProblems } from "./limits/aws";
-import { digitaloceanNamePrefixProblems } from "./limits/digitalocean";
+import {
+  DB_PLANS, DROPLET_SIZES, SPACES_REGIONS, dbPlanProblem, digitaloceanNamePrefixProblems, maxPoolConnections,
+} from "./limits/digitalocean";
+
+/** A pattern that matches exactly the given slugs. */
+const oneOfSlugs = (slugs: readonly string[]) => new RegExp(`^(${slugs.map((x) => x.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|")})$`);
 
 export type CloudName = "digitalocean" | "aws";
 
@@ -41,6 +46,14 @@ export interface CloudCatalog {
    * the stack program): lengths and character rules after Pulumi's auto-naming. Empty when all fit.
    */
   readonly namePrefixProblems: (prefix: string) => string[];
+  /** The size the scaled profile picks for PostgreSQL (standby nodes need more than the smallest plan). */
+  readonly scaledDbSize?: string;
+  /** Regions whose object storage the bucket can use, where not every region has it (Spaces). */
+  readonly bucketRegions?: readonly string[];
+  /** What the cloud refuses about a managed cluster's plan and node count (standby nodes need a bigger plan). */
+  readonly clusterPlanProblem?: (engine: "pg" | "valkey", size: string, nodes: number) => string | undefined;
+  /** Most connections a managed PostgreSQL plan's pools may hold. */
+  readonly maxPoolConnections?: (size: string) => number | undefined;
 }
 
 export const CATALOG: Record<CloudName, CloudCatalog> = {
@@ -48,14 +61,17 @@ export const CATALOG: Record<CloudName, CloudCatalog> = {
     title: "DigitalOcean",
     // ams2, sfo1 and a few others no longer accept new droplets.
     regions: ["ams3", "atl1", "blr1", "fra1", "lon1", "nyc1", "nyc2", "nyc3", "ric1", "sfo2", "sfo3", "sgp1", "syd1", "tor1"],
-    sizePattern: /^(s|c|c2|g|gd|m|m3|m6|so|so1_5)-\d+vcpu-\d+(gb|mb)(-[a-z0-9]+)*$/,
+    // Real slugs only (settings/limits/digitalocean.ts cites the lists): a pattern let through sizes
+    // that do not exist, which only the API refused.
+    sizePattern: oneOfSlugs(DROPLET_SIZES),
     sizeExamples: ["s-1vcpu-1gb", "s-1vcpu-2gb", "s-2vcpu-4gb", "c-2", "g-2vcpu-8gb"],
     defaultSize: "s-1vcpu-1gb",
     userDataLimit: 64 * 1024,
-    dbSizePattern: /^(db|gd|so1_5|m|m3)-(s|amd|intel)?-?\d+vcpu-\d+gb$/,
+    dbSizePattern: oneOfSlugs(DB_PLANS.pg[1]),
     dbSizeExamples: ["db-s-1vcpu-1gb", "db-s-1vcpu-2gb", "db-s-2vcpu-4gb", "db-s-4vcpu-8gb"],
     defaultDbSize: "db-s-1vcpu-1gb",
-    cacheSizePattern: /^(db|gd|so1_5|m|m3)-(s|amd|intel)?-?\d+vcpu-\d+gb$/,
+    scaledDbSize: "db-s-1vcpu-2gb",
+    cacheSizePattern: oneOfSlugs(DB_PLANS.valkey[1]),
     cacheSizeExamples: ["db-s-1vcpu-1gb", "db-s-1vcpu-2gb", "db-s-2vcpu-4gb"],
     defaultCacheSize: "db-s-1vcpu-1gb",
     scaledCacheSize: "db-s-1vcpu-2gb",
@@ -63,6 +79,9 @@ export const CATALOG: Record<CloudName, CloudCatalog> = {
     hasNatChoice: false,
     requiresSshKey: true,
     namePrefixProblems: digitaloceanNamePrefixProblems,
+    bucketRegions: SPACES_REGIONS,
+    clusterPlanProblem: dbPlanProblem,
+    maxPoolConnections,
   },
   aws: {
     title: "AWS",

@@ -373,7 +373,7 @@ export function loadSettings(raw: RawConfig): Settings {
   const dbNodes = v.integer(k("dbNodes"), get("dbNodes") ?? (profile === "scaled" ? 2 : 1), 1, 3);
   const postgres: PostgresSettings = {
     version: v.oneOf(k("pgVersion"), get("pgVersion"), ["14", "15", "16", "17"], "a managed PostgreSQL version"),
-    size: dbSize("dbSize", catalog.defaultDbSize),
+    size: dbSize("dbSize", profile === "scaled" ? catalog.scaledDbSize ?? catalog.defaultDbSize : catalog.defaultDbSize),
     nodes: dbNodes,
     poolSize: v.integer(k("dbPoolSize"), get("dbPoolSize"), 1, 500),
     backupRetentionDays: v.integer(k("backupRetentionDays"), get("backupRetentionDays"), 1, 365),
@@ -388,10 +388,29 @@ export function loadSettings(raw: RawConfig): Settings {
     throw new SettingsError(k("dbNodes"), postgres.nodes, "leaves the scaled profile without a standby database node",
       "use 2 or 3, or fullstack:profile standard");
   }
+  if (profile !== "single" && catalog.clusterPlanProblem) {
+    // The cloud's plan rules (e.g. no standby nodes on DigitalOcean's smallest plan); see settings/limits/.
+    for (const [engine, sizeKey, nodesKey, plan] of [["pg", "dbSize", "dbNodes", postgres], ["valkey", "redisSize", "redisNodes", redis]] as const) {
+      const problem = catalog.clusterPlanProblem(engine, plan.size, plan.nodes);
+      if (problem) {
+        throw new SettingsError(k(sizeKey), plan.size, `with ${k(nodesKey)} ${plan.nodes}: ${problem}`,
+          `use a plan with standby nodes such as ${catalog.scaledCacheSize}${profile === "scaled" ? "" : `, or ${k(nodesKey)} 1`}`);
+      }
+    }
+    const maxPool = catalog.maxPoolConnections?.(postgres.size);
+    if (maxPool !== undefined && postgres.poolSize > maxPool) {
+      throw new SettingsError(k("dbPoolSize"), postgres.poolSize, `is more than the ${maxPool} connections ${postgres.size} allows`,
+        `use ${maxPool} or less, or a bigger ${k("dbSize")}`);
+    }
+  }
   const volumeSizeGb = v.integer(k("volumeSizeGb"), get("volumeSizeGb"), 1, 16384);
 
   const wantBucket = get("bucket") === undefined ? profile !== "single" : v.boolean(k("bucket"), get("bucket"));
   let bucket: BucketSettings | undefined;
+  if (wantBucket && catalog.bucketRegions && !catalog.bucketRegions.includes(region)) {
+    throw new SettingsError(k("bucket"), true, `has no Spaces in ${region}`,
+      `set ${k("bucket")} false, or use a ${k("region")} with Spaces: ${catalog.bucketRegions.join(", ")}`);
+  }
   if (wantBucket) {
     let credentials: BucketSettings["credentials"];
     if (catalog.bucketNeedsKeys) {
@@ -447,8 +466,9 @@ export function loadSettings(raw: RawConfig): Settings {
 export function checkNamePrefix(settings: Pick<Settings, "cloud"> & Partial<Pick<Settings, "worker">>, prefix: string): void {
   const problems = CATALOG[settings.cloud].namePrefixProblems(prefix);
   if (problems.length > 0) {
-    throw new SettingsError(fullKey("appName"), prefix, `(with the stack name) makes names ${CATALOG[settings.cloud].title} refuses: ${problems.join("; ")}`,
-      "use a shorter app or stack name");
+    const shown = problems.length > 3 ? [...problems.slice(0, 3), `and ${problems.length - 3} more`] : problems;
+    throw new SettingsError(fullKey("appName"), prefix, `(with the stack name) makes names ${CATALOG[settings.cloud].title} refuses: ${shown.join("; ")}`,
+      "use a shorter app or stack name, of lowercase letters, digits and -");
   }
   // SQS queue names carry the app name and the worker queue's (auto-named, at most 80 characters).
   const queues = settings.worker?.backend === "sqs" ? sqsQueueNameProblems(prefix, settings.worker.queues) : [];

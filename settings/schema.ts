@@ -52,7 +52,7 @@ export const KEYS: readonly KeyDecl[] = [
   },
   {
     key: "sshKeyIds", type: "array", default: [],
-    description: "IDs or fingerprints of SSH keys already stored in the cloud account, attached at creation (stops DigitalOcean from mailing a root password).",
+    description: "IDs or fingerprints of SSH keys already stored in the cloud account, attached at creation. Optional: adminSshKeys reach the admin user through cloud-init, and without account keys the root password DigitalOcean mails is locked.",
   },
   { key: "timezone", type: "string", default: "UTC", description: "Server time zone (IANA name)." },
   { key: "swapMb", type: "integer", default: 1024, description: "Swap file size in MiB; 0 for none." },
@@ -118,26 +118,26 @@ export const KEYS: readonly KeyDecl[] = [
     description: "Run exactly one scheduler (celery beat, or rqscheduler: add rq-scheduler to your requirements) on the first worker.",
   },
   { key: "pgVersion", type: "string", default: "17", description: "Managed PostgreSQL major version (standard and scaled)." },
-  { key: "dbSize", type: "string", derived: "digitalocean: db-s-1vcpu-1gb, aws: db.t4g.micro", description: "Managed PostgreSQL node size (DigitalOcean database slug or RDS instance class)." },
+  { key: "dbSize", type: "string", derived: "digitalocean: db-s-1vcpu-1gb (scaled db-s-1vcpu-2gb), aws: db.t4g.micro", description: "Managed PostgreSQL node size (DigitalOcean database slug or RDS instance class)." },
   {
     key: "dbNodes", type: "integer", derived: "standard: 1, scaled: 2 (a primary and a standby)",
-    description: "Managed PostgreSQL nodes; more than 1 adds standby nodes for failover (Multi-AZ on AWS).",
+    description: "Managed PostgreSQL nodes; more than 1 adds standby nodes for failover (Multi-AZ on AWS). DigitalOcean's smallest plan (db-s-1vcpu-1gb) has no standby nodes.",
   },
-  { key: "dbPoolSize", type: "integer", default: 20, description: "Connections in the managed database's transaction-mode pool." },
+  { key: "dbPoolSize", type: "integer", default: 20, description: "Connections in the managed database's transaction-mode pool; on DigitalOcean at most 25 per GiB of dbSize minus 3, and a change replaces the pool (seconds without it)." },
   {
     key: "redisSize", type: "string", derived: "digitalocean: db-s-1vcpu-1gb (scaled db-s-1vcpu-2gb), aws: cache.t4g.micro (scaled cache.t4g.small)",
     description: "Managed Valkey node size (DigitalOcean database slug or ElastiCache node type).",
   },
   {
     key: "redisNodes", type: "integer", derived: "standard: 1, scaled: 2",
-    description: "Managed Valkey nodes; 2 adds a standby node (a replica with automatic failover on AWS).",
+    description: "Managed Valkey nodes; 2 adds a standby node (a replica with automatic failover on AWS). DigitalOcean's smallest plan has no standby nodes.",
   },
   { key: "redisMaxMemoryMb", type: "integer", default: 256, description: "Self-hosted Redis (single profile): maxmemory in MiB." },
   { key: "volumeSizeGb", type: "integer", default: 20, description: "Single profile: size of the data volume holding PostgreSQL, Redis and backups." },
   { key: "backupRetentionDays", type: "integer", default: 7, description: "Single profile: days of nightly pg_dump backups kept on the volume." },
   {
     key: "bucket", type: "boolean", derived: "false for single, true for standard and scaled",
-    description: "Create a bucket behind the CDN for static and media files (Spaces + CDN, or S3 + CloudFront).",
+    description: "Create a bucket behind the CDN for static and media files (Spaces + CDN, or S3 + CloudFront). DigitalOcean: needs a region with Spaces.",
   },
   { key: "cdnDomain", type: "string", optional: true, description: "Custom name for the CDN, e.g. static.example.com (needs domain's DNS zone)." },
   {

@@ -119,7 +119,7 @@ describe("row 2: a rule that admits a role after its servers were made is an err
     const run = runStack({
       stack: "aws-order", config: { "aws:region": "eu-central-1" },
       program: () => {
-        const network = awsAdapter.network("t-vpc", { region: "eu-central-1", description: "t", natMode: "none", sshPublicKeys: [] }, {});
+        const network = awsAdapter.network("t-vpc", { region: "eu-central-1", description: "t", natMode: "none" }, {});
         const worker = awsAdapter.role("t-worker", { network, role: "worker", tagName: "t-worker" }, {});
         awsAdapter.server("t-worker-1", {
           region: "eu-central-1", size: "t3.small", os: "debian-12", userData: "#cloud-config\n", network, roles: [worker], sshKeyIds: [],

@@ -112,7 +112,17 @@ const FIXTURES: Record<string, { good: RecordedResource[]; bad: RecordedResource
     // A launch template's userData is base64 (here of gzip), never plain text.
     moreBad: [[lt({ userData: gz("#cloud-config\nwrite_files:\n  - content: |\n      DATABASE_URL=\"postgresql://app:hunter2@db:5432/app\"\n") })]],
   },
-  "do-droplet-ssh-keys": { good: [res("digitalocean:index/droplet:Droplet", { sshKeys: ["ab:cd"] })], bad: [res("digitalocean:index/droplet:Droplet", { sshKeys: [] })] },
+  "do-droplet-ssh-keys": {
+    good: [
+      res("digitalocean:index/droplet:Droplet", { sshKeys: ["ab:cd"] }),
+      res("digitalocean:index/droplet:Droplet", { sshKeys: [], userData: "#cloud-config\ndisable_root: true\nssh_pwauth: false\nruncmd:\n  - [passwd, --lock, root]\n" }),
+    ],
+    bad: [res("digitalocean:index/droplet:Droplet", { sshKeys: [] })],
+    moreBad: [
+      [res("digitalocean:index/droplet:Droplet", { sshKeys: [], userData: "#cloud-config\ndisable_root: true\nssh_pwauth: false\n" })],
+      [res("digitalocean:index/droplet:Droplet", { sshKeys: [], userData: "#cloud-config\ndisable_root: true\nssh_pwauth: true\nruncmd:\n  - [passwd, --lock, root]\n" })],
+    ],
+  },
   "do-firewall-world-only-web": {
     good: [res("digitalocean:index/firewall:Firewall", { inboundRules: [{ protocol: "tcp", portRange: "80", sourceAddresses: ["0.0.0.0/0", "::/0"] }] })],
     bad: [res("digitalocean:index/firewall:Firewall", { inboundRules: [{ protocol: "tcp", portRange: "5432", sourceAddresses: ["0.0.0.0/0"] }] })],

@@ -73,6 +73,8 @@ export interface FixtureOptions {
   /** The login role and database created for the app (trust auth, no password). */
   user?: string;
   database?: string;
+  /** More roles PgBouncer lets in (its auth file lists them), for roles a test creates itself. */
+  bouncerUsers?: string[];
 }
 
 export class PostgresFixture {
@@ -126,7 +128,7 @@ export class PostgresFixture {
       const bouncerDir = this.ownedDir(join(this.dir, "pgbouncer"), 0o755);
       this.bouncerPort = await freePort();
       const userlist = join(bouncerDir, "userlist.txt");
-      writeFileSync(userlist, `"${this.user}" ""\n"postgres" ""\n`);
+      writeFileSync(userlist, [this.user, "postgres", ...(this.options.bouncerUsers ?? [])].map((u) => `"${u}" ""\n`).join(""));
       const ini = join(bouncerDir, "pgbouncer.ini");
       writeFileSync(ini, [
         "[databases]",

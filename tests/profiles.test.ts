@@ -108,12 +108,12 @@ describe("resource counts per profile", () => {
   };
   it("single: one droplet with a volume, self-hosted data stores", () => {
     expect(count(runs.dev)).toEqual({
-      Vpc: 1, SshKey: 1, Tag: 5, Droplet: 1, Volume: 1, ReservedIp: 1, ReservedIpAssignment: 1, Firewall: 1, RandomPassword: 3,
+      Vpc: 1, Tag: 5, Droplet: 1, Volume: 1, ReservedIp: 1, ReservedIpAssignment: 1, Firewall: 1, RandomPassword: 3,
     });
   });
   it("standard: web and worker droplets, managed PostgreSQL and Valkey, CDN bucket", () => {
     expect(count(runs.staging)).toEqual({
-      Vpc: 1, SshKey: 1, Tag: 3, Droplet: 2, ReservedIp: 1, ReservedIpAssignment: 1, Firewall: 2, RandomPassword: 1, RandomString: 1,
+      Vpc: 1, Tag: 3, Droplet: 2, ReservedIp: 1, ReservedIpAssignment: 1, Firewall: 2, RandomPassword: 1, RandomString: 1,
       DatabaseCluster: 2, DatabaseDb: 1, DatabaseUser: 1, DatabaseConnectionPool: 1, DatabaseFirewall: 2,
       SpacesBucket: 1, SpacesBucketCorsConfiguration: 1, Cdn: 1, SpacesKey: 2,
     });

@@ -8,6 +8,7 @@
  *
  * Each tool runs once per distinct input (content hash), so many variants stay cheap.
  */
+import { renderAppGrantSql } from "../provisioning/postgresGrants";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
@@ -242,13 +243,23 @@ it("finds stack configs and servers to check", () => {
   }
 });
 
+/**
+ * The app role's grant SQL: exactly what renderAppGrantSql renders for the app (its database and role
+ * are the app name with _ for -), which tests/postgresGrants.test.ts runs against a real PostgreSQL 15+.
+ */
+function isProvenGrantSql(f: ServerFile): boolean {
+  const app = /^\/etc\/([^/]+)\/db-grant\.sql$/.exec(f.path)?.[1];
+  const ident = app?.replace(/-/g, "_");
+  return ident !== undefined && f.content === renderAppGrantSql({ database: ident, user: ident });
+}
+
 it("has a real-tool check for every file a server gets", () => {
   const unchecked = new Set<string>();
   for (const s of servers) {
     const envFiles = environmentFilesOf(s.files.filter((f) => isSystemdUnit(f) || isSystemdDropIn(f)));
     for (const f of s.files) {
       const checked = isNginxSite(f) || isSystemdUnit(f) || isSystemdDropIn(f) || isShell(f) || isPython(f)
-        || isSshdConfig(f) || isAptConf(f) || isJournaldConf(f) || isRedisConf(f) || envFiles.includes(f.path);
+        || isSshdConfig(f) || isAptConf(f) || isJournaldConf(f) || isRedisConf(f) || envFiles.includes(f.path) || isProvenGrantSql(f);
       if (!checked) unchecked.add(f.path);
     }
   }

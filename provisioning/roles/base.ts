@@ -1,6 +1,6 @@
 /**
  * The hardened Linux server every role builds on: a non-root sudo user with SSH keys only, no root or
- * password login, unattended security upgrades, a default-deny host firewall, swap, time zone, a
+ * password login, root's password locked, unattended security upgrades, a default-deny host firewall, swap, time zone, a
  * journald size cap and logrotate (minimal images lack it; nginx's logs rely on it).
  */
 import { lines, shQuote } from "../text";
@@ -83,6 +83,9 @@ export function baseRole(base: BaseSpec): RolePart {
     ],
     runcmd: [
       ...(base.dataVolume ? [[VOLUME_SCRIPT]] : []),
+      // No root password: a droplet created without account SSH keys gets one set and mailed by
+      // DigitalOcean before user scripts run; locked, it opens neither SSH (off anyway) nor the console.
+      ["passwd", "--lock", "root"],
       ["systemctl", "restart", "systemd-journald"],
       [FIREWALL_SCRIPT],
       ["systemctl", "enable", "--now", "unattended-upgrades"],

@@ -3,6 +3,7 @@
  * 0600 file, and the first release run at boot.
  */
 import { renderDeployConf, renderDeployScript, renderMigrateScript } from "../deploy";
+import { renderAdminEnv, renderAppGrantSql, renderGrantScript } from "../postgresGrants";
 import { renderGunicornConfig, renderGunicornService, renderGunicornSocket } from "../gunicorn";
 import { renderNginxSite } from "../nginx";
 import { renderEnvFile } from "../text";
@@ -11,15 +12,22 @@ import { appPaths, type AppSpec, type RolePart, type WebSpec } from "../types";
 /** The app's Unix user, files and deploy script: shared by every role that runs the app's code. */
 export function appRole(app: AppSpec, units: { sockets: string[]; services: string[] }): RolePart {
   const p = appPaths(app.name);
+  const grant = app.dbGrant && app.runMigrations !== false ? app.dbGrant : undefined;
   return {
-    // libpq-dev: psycopg2 builds from source under pip.
-    packages: ["git", "python3", "python3-venv", "python3-dev", "build-essential", "libpq-dev"],
+    // libpq-dev: psycopg2 builds from source under pip. postgresql-client: psql for the grant script.
+    packages: ["git", "python3", "python3-venv", "python3-dev", "build-essential", "libpq-dev", ...(grant ? ["postgresql-client"] : [])],
     users: [{ name: app.name, system: true, homedir: p.root, shell: "/usr/sbin/nologin", lock_passwd: true }],
     writeFiles: [
       { path: p.envFile, permissions: "0600", owner: "root:root", content: renderEnvFile(app.environment, "Rendered by fullstack-pulumi: the app's environment. Secret: keep 0600."), secret: true },
       { path: p.deployConf, permissions: "0644", content: renderDeployConf(app, units) },
       { path: p.deployScript, permissions: "0755", content: renderDeployScript(app) },
       ...(app.framework === "django" ? [{ path: p.migrateScript, permissions: "0644", content: renderMigrateScript(app) }] : []),
+      // Only the server that migrates holds the admin's connection, root-only; the app never reads it.
+      ...(grant ? [
+        { path: p.dbAdminEnv, permissions: "0600", owner: "root:root", content: renderAdminEnv(grant.admin), secret: true },
+        { path: p.dbGrantSql, permissions: "0644", content: renderAppGrantSql(grant) },
+        { path: p.dbGrantScript, permissions: "0755", content: renderGrantScript({ adminEnvFile: p.dbAdminEnv, sqlFile: p.dbGrantSql }) },
+      ] : []),
     ],
     // The first release runs last, once every role has written its units.
     runcmd: [],

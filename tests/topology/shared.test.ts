@@ -324,8 +324,11 @@ describe("both clouds build the same shape for a profile", () => {
   });
 
   // A group stands for `count` servers of one shape.
+  // DigitalOcean's migrating web server alone also holds the database admin's connection, to grant the app
+  // role its rights (the admin owns the database there; RDS's app role owns its own): not a shape difference.
+  const CLOUD_SPECIFIC = /\/db-admin\.env$/;
   const shape = (r: RunResult) => servers(r)
-    .flatMap((s) => Array.from({ length: s.count }, () => `${s.roles.join("+")}: ${secretFiles(s).map((f) => f.path).sort().join(" ")}`))
+    .flatMap((s) => Array.from({ length: s.count }, () => `${s.roles.join("+")}: ${secretFiles(s).map((f) => f.path).filter((p) => !CLOUD_SPECIFIC.test(p)).sort().join(" ")}`))
     .sort();
 
   it.each(pairs)("%s: same roles per server and the same secret files", (_profile, doStack, awsStack) => {
