@@ -149,6 +149,8 @@ export function appPaths(appName: string) {
     mediaRoot: `${root}/shared/media`,
     etc: `/etc/${appName}`,
     envFile: `/etc/${appName}/app.env`,
+    /** The deploy's own pip settings (PIP_INDEX_URL), 0600: only the deploy's tools read it. */
+    pipEnvFile: `/etc/${appName}/pip.env`,
     deployConf: `/etc/${appName}/deploy.conf`,
     migrateScript: `/etc/${appName}/migrate.py`,
     gunicornConf: `/etc/${appName}/gunicorn.conf.py`,

@@ -39,6 +39,8 @@ export interface AppSettings {
   wsgiApp: string;
   djangoSettingsModule?: string;
   requirementsFile: string;
+  /** PIP_INDEX_URL for the deploy's pip (secret: may hold a token). Unset: PyPI. */
+  pipIndexUrl?: string;
   staticDir: string;
   healthCheckPath: string;
   env: Record<string, string>;
@@ -269,6 +271,9 @@ export function loadSettings(raw: RawConfig): Settings {
       `use https:// or ssh://, or set ${k("insecureRepoTransport")} true for a test server on a private network`);
   }
   v.visibleAscii(k("appRef"), get("appRef"));
+  const pipIndexUrl = get("pipIndexUrl") === undefined ? undefined
+    : v.matches(k("pipIndexUrl"), get("pipIndexUrl"), /^(https:\/\/[^\s'"`$\\]+|file:\/\/\/[A-Za-z0-9._/-]+)$/, "an https:// or file:/// index URL",
+      "use the index's simple API URL, e.g. https://pypi.example.com/simple/ (a token may go in it: set it with --secret)");
   const app: AppSettings = {
     name: appName,
     repo: v.gitUrl(k("appRepo"), repo),
@@ -277,6 +282,7 @@ export function loadSettings(raw: RawConfig): Settings {
     wsgiApp,
     djangoSettingsModule,
     requirementsFile: relPath("requirementsFile"),
+    ...(pipIndexUrl ? { pipIndexUrl } : {}),
     staticDir: staticDirectory(relPath("staticDir")),
     healthCheckPath,
     env,

@@ -62,6 +62,10 @@ export const KEYS: readonly KeyDecl[] = [
     key: "insecureRepoTransport", type: "boolean", default: false,
     description: "Allow an appRepo over http:// or git://, which nobody authenticates: anyone on the path can change the code you deploy. For a test server on a private network only.",
   },
+  {
+    key: "pipIndexUrl", type: "string", optional: true, secret: true,
+    description: "A package index for the deploy's pip instead of PyPI (PIP_INDEX_URL), e.g. a private index https://user:token@pypi.example.com/simple/ or a local mirror file:///srv/wheels/simple/. Set with --secret when it holds a token; it lands only in a 0600 file the deploy reads.",
+  },
   { key: "appRef", type: "string", default: "main", description: "Branch, tag or commit to deploy. Changing it ships a new release." },
   { key: "framework", type: "string", default: "django", description: "django or flask: decides the release hooks (Django: migrate, collectstatic)." },
   {

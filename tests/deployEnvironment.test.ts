@@ -11,6 +11,8 @@ import { join } from "node:path";
 import { buildAppSpec, renderDeployConf, renderDeployScript } from "../provisioning";
 import { appPaths } from "../provisioning/types";
 import { loadSettings } from "../settings";
+import { planStack } from "./helpers";
+import { file, servers, visibleText } from "./topology/inspect";
 
 const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHf3c2Q0b1v6m3Y2y0Yk7t4oV3r6q1v9mQ2bA0c1d2e3 ops@example";
 
@@ -38,8 +40,8 @@ describe("the deploy script's environment boundary", () => {
     const logFile = join(dir, "calls.log");
     // systemd-run: record whether the unit would load the environment file, and the command it runs.
     stub(bin, "systemd-run", [
-      'envfile=no; while [ "$#" -gt 0 ]; do case "$1" in --property=EnvironmentFile=*) envfile=yes;; --) shift; break;; esac; shift; done',
-      `echo "envfile=$envfile $*" >> ${logFile}`,
+      'files=; while [ "$#" -gt 0 ]; do case "$1" in --property=EnvironmentFile=*) files="$files${1#--property=EnvironmentFile=},";; --) shift; break;; esac; shift; done',
+      `echo "envfiles=$files $*" >> ${logFile}`,
       'case "$*" in *"rev-parse HEAD"*) echo 0123456789abcdef0123456789abcdef01234567;; *"import gunicorn"*) exit 0;; esac',
     ].join("\n"));
     // install -d -o USER -g USER -m MODE DIR...: make the directories (the app user does not exist here).
@@ -53,12 +55,31 @@ describe("the deploy script's environment boundary", () => {
   it("runs git, venv and pip without the app's environment", () => {
     const tools = log.filter((l) => /\bgit\b|-m venv|\/pip install/.test(l));
     expect(tools.length).toBeGreaterThanOrEqual(6);
-    expect(tools.filter((l) => !l.startsWith("envfile=no "))).toEqual([]);
+    // Only the deploy's own pip settings (the leading - makes a missing file fine), never the app's.
+    expect(tools.filter((l) => !l.startsWith("envfiles=-/etc/shop/pip.env, "))).toEqual([]);
   });
 
   it("runs the framework's hooks (migrate, collectstatic) with it", () => {
     const hooks = log.filter((l) => /migrate\.py|manage\.py collectstatic/.test(l));
     expect(hooks).toHaveLength(2);
-    expect(hooks.every((l) => l.startsWith("envfile=yes "))).toBe(true);
+    expect(hooks.every((l) => l.startsWith("envfiles=/etc/shop/app.env, "))).toBe(true);
+  });
+});
+
+describe("a private package index (pipIndexUrl)", () => {
+  const URL = "https://deploy:tok3n-for-the-index@pypi.example.com/simple/";
+
+  it.each(["dev", "aws-dev", "staging"])("%s: reaches the deploy's pip through a 0600 file, and no visible input or output shows it", async (stack) => {
+    const result = await planStack(stack, { pipIndexUrl: URL });
+    const all = servers(result);
+    expect(all.length).toBeGreaterThan(0);
+    for (const server of all) {
+      const pip = server.files.find((f) => f.path === "/etc/shop/pip.env");
+      expect(pip?.permissions).toBe("0600");
+      expect(pip?.content).toContain(`PIP_INDEX_URL="${URL}"`);
+      // Never in the app's environment.
+      expect(file(server, "/etc/shop/app.env").content).not.toContain("tok3n");
+    }
+    for (const r of result.resources) expect(`${r.name}: ${visibleText(result, r).includes("tok3n")}`).toBe(`${r.name}: false`);
   });
 });

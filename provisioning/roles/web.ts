@@ -19,6 +19,10 @@ export function appRole(app: AppSpec, units: { sockets: string[]; services: stri
     users: [{ name: app.name, system: true, homedir: p.root, shell: "/usr/sbin/nologin", lock_passwd: true }],
     writeFiles: [
       { path: p.envFile, permissions: "0600", owner: "root:root", content: renderEnvFile(app.environment, "Rendered by fullstack-pulumi: the app's environment. Secret: keep 0600."), secret: true },
+      ...(app.pipIndexUrl ? [{
+        path: p.pipEnvFile, permissions: "0600", owner: "root:root", secret: true,
+        content: renderEnvFile({ PIP_INDEX_URL: app.pipIndexUrl }, "Rendered by fullstack-pulumi: the deploy's pip settings. Secret: keep 0600."),
+      }] : []),
       { path: p.deployConf, permissions: "0644", content: renderDeployConf(app, units) },
       { path: p.deployScript, permissions: "0755", content: renderDeployScript(app) },
       ...(app.framework === "django" ? [{ path: p.migrateScript, permissions: "0644", content: renderMigrateScript(app) }] : []),

@@ -59,7 +59,27 @@ for deb in "$rootfs"/tmp/debs/*.deb; do
   chroot "$rootfs" python3 /tmp/deb2wheel.py "/${x#"$rootfs"/}" /opt/fullstack-test/wheels
 done
 rm -rf "$rootfs"/tmp/debs "$rootfs"/tmp/x-* "$rootfs/tmp/deb2wheel.py"
-wheels="$(ls "$rootfs/opt/fullstack-test/wheels" | tr '\n' ' ')"
+# A PEP 503 simple index over the wheels: the deploy's pip reaches them as it reaches any package index,
+# through fullstack:pipIndexUrl (file:///opt/fullstack-test/wheels/simple/).
+python3 - "$rootfs/opt/fullstack-test/wheels" <<'PY'
+import html, os, re, sys
+wheels = sys.argv[1]
+projects = {}
+for f in sorted(os.listdir(wheels)):
+    if f.endswith(".whl"):
+        projects.setdefault(re.sub(r"[-_.]+", "-", f.split("-")[0]).lower(), []).append(f)
+simple = os.path.join(wheels, "simple")
+os.makedirs(simple, exist_ok=True)
+def page(links):
+    return "<!DOCTYPE html>\n<html><body>\n" + "".join(f'<a href="{html.escape(h)}">{html.escape(t)}</a>\n' for h, t in links) + "</body></html>\n"
+with open(os.path.join(simple, "index.html"), "w") as out:
+    out.write(page([(f"{p}/", p) for p in projects]))
+for p, files in projects.items():
+    os.makedirs(os.path.join(simple, p), exist_ok=True)
+    with open(os.path.join(simple, p, "index.html"), "w") as out:
+        out.write(page([(f"../../{f}", f) for f in files]))
+PY
+wheels="$(ls "$rootfs/opt/fullstack-test/wheels" | grep '\.whl$' | tr '\n' ' ')"
 
 echo "build-image: configuring"
 # Debian's locale-gen ignores its argument and cloud-init's locale step then fails: generate it here.

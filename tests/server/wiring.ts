@@ -7,8 +7,10 @@
  *   guest's user-mode network);
  * - adminSshKeys/adminCidrs: a throwaway key for this run, SSH allowed from 10.0.2.2 only;
  * - os: debian-12 (what the VM runs);
- * - appEnv: the stack's own entries plus PIP_NO_INDEX/PIP_FIND_LINKS (pip offline, wheels baked into the
- *   image) and, for Celery workers, WORKER_KIND=celery for the sample app.
+ * - pipIndexUrl: a simple index over the wheels baked into the image (no PyPI in the guest), reached by
+ *   the deploy's pip as any private index would be;
+ * - insecureRepoTransport: the git daemon speaks git:// on qemu's private network;
+ * - appEnv: the stack's own entries and, for Celery workers, WORKER_KIND=celery for the sample app.
  * Wiring added to the seed copy only:
  * - VENV_OPTIONS=--system-site-packages appended to the deploy script's settings, so the virtualenv sees
  *   Debian's python3-flask & co. The deploy script reads VENV_OPTIONS from its own shell, not from the
@@ -78,13 +80,14 @@ export async function renderServer(opts: WiringOptions): Promise<ServerUnderTest
   const stackCfg = readStackConfig(ROOT, opts.stack).config;
   const stackEnv = stackCfg["fullstack:appEnv"] ? (JSON.parse(stackCfg["fullstack:appEnv"]) as string[]) : [];
   const repo = `git://${HOST_FROM_GUEST}:${opts.gitPort}/app.git`;
-  const baseEnv = [...stackEnv, "PIP_NO_INDEX=1", `PIP_FIND_LINKS=${WHEEL_DIR}`];
+  const pipIndexUrl = `file://${WHEEL_DIR}/simple/`;
   const overrides: Record<string, unknown> = {
     appRepo: repo,
     appRef: "main",
     adminSshKeys: [opts.sshPublicKey],
     adminCidrs: [`${HOST_FROM_GUEST}/32`],
-    appEnv: baseEnv,
+    appEnv: stackEnv,
+    pipIndexUrl,
     // git daemon speaks git://, which nobody authenticates: fine on qemu's private network.
     insecureRepoTransport: true,
   };
@@ -97,7 +100,7 @@ export async function renderServer(opts: WiringOptions): Promise<ServerUnderTest
     `appRepo=${repo} (examples/app served by git daemon on the host), appRef=main`,
     `adminSshKeys=[test key], adminCidrs=[${HOST_FROM_GUEST}/32]`,
     ...(overrides.os ? ["os=debian-12"] : []),
-    `appEnv += PIP_NO_INDEX=1, PIP_FIND_LINKS=${WHEEL_DIR}`,
+    `pipIndexUrl=${pipIndexUrl} (a simple index over the image's wheels)`,
     ...Object.entries(opts.extraConfig ?? {}).map(([k, v]) => `${k}=${JSON.stringify(v)} (SERVER_TEST_CONFIG)`),
   ];
 
@@ -106,7 +109,7 @@ export async function renderServer(opts: WiringOptions): Promise<ServerUnderTest
   let roles = detectRoles(doc);
   if (roles.worker?.kind === "celery") {
     // The sample app enqueues for RQ unless told otherwise.
-    overrides.appEnv = [...baseEnv, "WORKER_KIND=celery"];
+    overrides.appEnv = [...stackEnv, "WORKER_KIND=celery"];
     wiring.push("appEnv += WORKER_KIND=celery (the sample app's switch)");
     server = await renderOne(opts.stack, overrides);
     doc = parse(server.userData) as CloudConfigDoc;
