@@ -108,6 +108,11 @@ export interface BucketSettings {
 }
 
 export interface Settings {
+  /**
+   * Things allowed but worth a second look (shown by `pulumi up` and `npm run plan`): stateful resources
+   * unprotected in production, an unauthenticated repository transport.
+   */
+  warnings: string[];
   profile: Profile;
   cloud: CloudName;
   region: string;
@@ -461,7 +466,14 @@ export function loadSettings(raw: RawConfig): Settings {
     }
   }
 
-  return { profile, cloud, region, environment, protect, os, access, server, app, web, domain, worker, postgres, redis, volumeSizeGb, bucket, natMode };
+  const warnings: string[] = [];
+  if (environment === "production" && !protect) {
+    warnings.push(`${k("protect")} is false on a production environment: Pulumi will delete or replace volumes, databases and buckets when a change asks for it; set ${k("environment")} to staging or dev if this stack is not production`);
+  }
+  if (/^(http|git):\/\//i.test(app.repo)) {
+    warnings.push(`${k("appRepo")} uses ${app.repo.split(":")[0]}://, which nobody authenticates (${k("insecureRepoTransport")} is true): anyone on the path can change the code you deploy`);
+  }
+  return { warnings, profile, cloud, region, environment, protect, os, access, server, app, web, domain, worker, postgres, redis, volumeSizeGb, bucket, natMode };
 }
 
 /**

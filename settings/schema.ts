@@ -66,7 +66,7 @@ export const KEYS: readonly KeyDecl[] = [
     key: "pipIndexUrl", type: "string", optional: true, secret: true,
     description: "A package index for the deploy's pip instead of PyPI (PIP_INDEX_URL), e.g. a private index https://user:token@pypi.example.com/simple/ or a local mirror file:///srv/wheels/simple/. Set with --secret when it holds a token; it lands only in a 0600 file the deploy reads.",
   },
-  { key: "appRef", type: "string", default: "main", description: "Branch, tag or commit to deploy. Changing it ships a new release." },
+  { key: "appRef", type: "string", default: "main", description: "Branch, tag or commit to deploy. Changing it ships a new release. Quote a ref that looks like a number (\"1.10\"): YAML would read 1.10 as 1.1, and npm run plan refuses it unquoted." },
   { key: "framework", type: "string", default: "django", description: "django or flask: decides the release hooks (Django: migrate, collectstatic)." },
   {
     key: "wsgiApp", type: "string", derived: "django: <appName>.wsgi:application, flask: app:app",

@@ -26,6 +26,7 @@ export function appPrefix(settings: Settings): string {
 
 export function program(): Record<string, unknown> {
   const settings = readSettings();
+  for (const warning of settings.warnings) void pulumi.log.warn(warning);
   const app = new FullStackApp(appPrefix(settings), settings);
   return {
     profile: settings.profile,

@@ -11,7 +11,7 @@ import { stringify } from "yaml";
 import {
   mergeStackConfig, parseProject, PassphraseCrypter, PulumiConfigError, readProject, type Project, type StackFile,
 } from "../harness/pulumiConfig";
-import { readStackConfig } from "../tools/stackConfig";
+import { lintStack, lintStackFile, readStackConfig } from "../tools/stackConfig";
 import { declaredInProject } from "../tools/docs";
 import { KEYS, loadSettings } from "../settings";
 import { ROOT } from "./helpers";
@@ -163,3 +163,21 @@ function readStackConfigFromDoc(config: Record<string, unknown>): { config: Reco
   const merged = mergeStackConfig(readProject(ROOT), "t", { config });
   return { config: Object.fromEntries(Object.entries(merged.config).map(([k, v]) => [k.replace(/^fullstack:/, ""), v])) };
 }
+
+describe("values the CLI accepts but changes on the way (lintStackFile)", () => {
+  it.each([
+    ["fullstack:appRef: 1.10", "fullstack:appRef is written as a YAML number (1.10), which the Pulumi CLI hands over as \"1.1\"; quote it: fullstack:appRef: \"1.10\""],
+    ["fullstack:appRef: 0x10", "(0x10), which the Pulumi CLI hands over as \"16\""],
+    ["fullstack:gunicornVersion: 23.0", "hands over as \"23\""],
+    ["fullstack:appRef: true", "is written as a YAML boolean (true)"],
+  ])("flags %s", (line, fragment) => {
+    expect(lintStackFile(`config:\n  ${line}\n`).join("\n")).toContain(fragment);
+  });
+
+  it("leaves quoted strings, integer keys and other namespaces alone", () => {
+    expect(lintStackFile("config:\n  fullstack:appRef: \"1.10\"\n  fullstack:webCount: 3\n  aws:region: eu-central-1\n  other:x: 1.5\n")).toEqual([]);
+  });
+
+  it.each(readdirSync(join(ROOT, "stacks")).map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1]).filter((s): s is string => !!s))(
+    "checked-in stack %s has none", (stack) => expect(lintStack(ROOT, stack)).toEqual([]));
+});

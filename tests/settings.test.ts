@@ -25,6 +25,14 @@ describe("settings", () => {
     expect(loadSettings({ ...base, profile: "scaled", bucket: "false" }).web.count).toBe(2);
   });
 
+  it("warns, without refusing, about unprotected production data and an unauthenticated repository", () => {
+    expect(loadSettings(base).warnings).toEqual([]);
+    expect(loadSettings({ ...base, protect: false }).warnings.join("\n")).toMatch(/^fullstack:protect is false on a production environment/);
+    expect(loadSettings({ ...base, environment: "dev", protect: false }).warnings).toEqual([]);
+    const insecure = loadSettings({ ...base, appRepo: "git://10.0.2.2/app.git", insecureRepoTransport: true });
+    expect(insecure.warnings.join("\n")).toContain("nobody authenticates");
+  });
+
   it("normalises CIDR blocks by arithmetic: host bits cleared, IPv6 compressed", () => {
     const s = loadSettings({ ...base, adminCidrs: ["203.0.113.7/24", "2001:0DB8:0000::0001/48", "::ffff:192.0.2.1/128"] });
     expect(s.access.adminCidrs).toEqual(["203.0.113.0/24", "2001:db8::/48", "::ffff:c000:201/128"]);

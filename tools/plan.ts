@@ -10,7 +10,7 @@ import { runStack, type RecordedResource, type RunResult } from "../harness/mock
 import { evaluatePolicies } from "../harness/policyRunner";
 import { rules } from "../policies/rules";
 import { program } from "../stacks/program";
-import { readStackConfig } from "./stackConfig";
+import { lintStack, readStackConfig } from "./stackConfig";
 
 const ROOT = resolve(__dirname, "..");
 
@@ -94,6 +94,8 @@ function fail(message: string): never {
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const cfg = readStackConfig(ROOT, args.stack, args.configDir);
+  const changed = lintStack(ROOT, args.stack, args.configDir);
+  if (changed.length > 0) fail(changed.join("\n"));
   const result = await runStack({ project: cfg.project, stack: cfg.stack, config: cfg.config, secretKeys: cfg.secretKeys, program });
   // What the cloud would refuse fails the plan, as it would fail `pulumi up`.
   const refused = checkCloudRules(result.resources);
