@@ -337,7 +337,9 @@ export function mergeStackConfig(project: Project, stack: string, file: StackFil
 
 /** Reads `Pulumi.yaml` under `root`. */
 export function readProject(root: string): Project {
-  return parseProject(readFileSync(join(root, "Pulumi.yaml"), "utf8"));
+  const path = join(root, "Pulumi.yaml");
+  parseYamlFile(path);
+  return parseProject(readFileSync(path, "utf8"));
 }
 
 /** Reads `Pulumi.<stack>.yaml` from the project's stack config directory (or `configDir`). */
@@ -347,5 +349,15 @@ export function readStackFile(root: string, project: Project, stack: string, con
   if (!/^[A-Za-z0-9_.-]+$/.test(stack) || !existsSync(path)) {
     throw new PulumiConfigError(`no stack config for "${stack}": expected ${path}`);
   }
-  return (parse(readFileSync(path, "utf8")) ?? {}) as StackFile;
+  return parseYamlFile(path) as StackFile;
+}
+
+/** A YAML file's content; a YAML error names the file (an unresolved alias, a tab) and the line. */
+function parseYamlFile(path: string): unknown {
+  try {
+    return parse(readFileSync(path, "utf8")) ?? {};
+  } catch (err) {
+    const at = (err as { linePos?: { line: number; col: number }[] }).linePos?.[0];
+    throw new PulumiConfigError(`${path}${at ? `, line ${at.line}` : ""}: ${(err as Error).message.split("\n")[0]}`);
+  }
 }

@@ -5,7 +5,8 @@
  * (how YAML values become config values) or `resource/config/crypt.go` (the passphrase provider), and
  * the checked-in project and stacks are held to them.
  */
-import { readdirSync } from "node:fs";
+import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import {
@@ -163,6 +164,14 @@ function readStackConfigFromDoc(config: Record<string, unknown>): { config: Reco
   const merged = mergeStackConfig(readProject(ROOT), "t", { config });
   return { config: Object.fromEntries(Object.entries(merged.config).map(([k, v]) => [k.replace(/^fullstack:/, ""), v])) };
 }
+
+describe("unreadable stack files", () => {
+  it("names the file and the line of a YAML error, such as an unresolved alias", () => {
+    const dir = mkdtempSync(join(tmpdir(), "fullstack-alias-"));
+    writeFileSync(join(dir, "Pulumi.bad.yaml"), "config:\n  fullstack:appRepo: https://github.com/acme/shop.git\n  fullstack:appRef: *release\n");
+    expect(refusal(() => readStackConfig(ROOT, "bad", dir))).toMatch(new RegExp(`^${join(dir, "Pulumi.bad.yaml")}, line 3: Unresolved alias.*release`));
+  });
+});
 
 describe("values the CLI accepts but changes on the way (lintStackFile)", () => {
   it.each([
