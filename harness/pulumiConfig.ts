@@ -22,7 +22,7 @@
 import { createCipheriv, createDecipheriv, pbkdf2Sync, randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parse } from "yaml";
+import { parse, parseDocument } from "yaml";
 
 export class PulumiConfigError extends Error {
   constructor(message: string) {
@@ -354,10 +354,18 @@ export function readStackFile(root: string, project: Project, stack: string, con
 
 /** A YAML file's content; a YAML error names the file (an unresolved alias, a tab) and the line. */
 function parseYamlFile(path: string): unknown {
+  const text = readFileSync(path, "utf8");
+  const lineOf = (offset: number) => text.slice(0, offset).split("\n").length;
+  const doc = parseDocument(text);
+  const first = doc.errors[0];
+  if (first) throw new PulumiConfigError(`${path}, line ${lineOf(first.pos[0])}: ${first.message.split("\n")[0]}`);
   try {
-    return parse(readFileSync(path, "utf8")) ?? {};
+    return doc.toJS() ?? {};
   } catch (err) {
-    const at = (err as { linePos?: { line: number; col: number }[] }).linePos?.[0];
-    throw new PulumiConfigError(`${path}${at ? `, line ${at.line}` : ""}: ${(err as Error).message.split("\n")[0]}`);
+    // An alias whose anchor is missing fails while the document is read into values, with no position.
+    const message = (err as Error).message.split("\n")[0];
+    const alias = /: (\S+)$/.exec(message)?.[1];
+    const at = alias ? text.search(new RegExp(`\\*${alias.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\b`)) : -1;
+    throw new PulumiConfigError(`${path}${at >= 0 ? `, line ${lineOf(at)}` : ""}: ${message}`);
   }
 }
