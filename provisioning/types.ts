@@ -149,8 +149,10 @@ export function appPaths(appName: string) {
     mediaRoot: `${root}/shared/media`,
     etc: `/etc/${appName}`,
     envFile: `/etc/${appName}/app.env`,
-    /** The deploy's own pip settings (PIP_INDEX_URL), 0600: only the deploy's tools read it. */
-    pipEnvFile: `/etc/${appName}/pip.env`,
+    /** The deploy tools' own settings (PIP_INDEX_URL, GIT_SSH_COMMAND), 0600: only the deploy's git and pip read it. */
+    toolsEnvFile: `/etc/${appName}/deploy-tools.env`,
+    /** The repository's deploy key (read-only SSH key), root:<app> 0640: ssh as the app user reads it. */
+    deployKey: `/etc/${appName}/deploy_key`,
     deployConf: `/etc/${appName}/deploy.conf`,
     migrateScript: `/etc/${appName}/migrate.py`,
     gunicornConf: `/etc/${appName}/gunicorn.conf.py`,

@@ -41,6 +41,8 @@ export interface AppSettings {
   requirementsFile: string;
   /** PIP_INDEX_URL for the deploy's pip (secret: may hold a token). Unset: PyPI. */
   pipIndexUrl?: string;
+  /** Secret: the OpenSSH private key git uses to fetch a private repository over SSH. */
+  repoDeployKey?: string;
   staticDir: string;
   healthCheckPath: string;
   env: Record<string, string>;
@@ -164,7 +166,11 @@ export function loadSettings(raw: RawConfig): Settings {
     return fallback === undefined || asConfigText(value) !== asConfigText(fallback);
   };
   const k = fullKey;
-  for (const [key, value] of Object.entries(raw)) v.printable(k(key), value, DECLS.get(key)?.secret);
+  for (const [key, value] of Object.entries(raw)) {
+    // A private key is the one value that spans lines (LF only).
+    const text = key === "appRepoDeployKey" && typeof value === "string" ? value.replace(/\r?\n/g, "") : value;
+    v.printable(k(key), text, DECLS.get(key)?.secret);
+  }
 
   const profile = v.oneOf(k("profile"), get("profile"), PROFILES, "a profile");
   const cloud = v.oneOf(k("cloud"), get("cloud"), CLOUDS, "a supported cloud");
@@ -269,7 +275,7 @@ export function loadSettings(raw: RawConfig): Settings {
   // A password or token in the URL would sit in the deploy's world-readable settings and in git's config.
   if (typeof repo === "string" && /^[a-z]+:\/\/[^/@]*@/i.test(repo) && !/^ssh:\/\/[A-Za-z0-9._-]+@/.test(repo)) {
     throw new SettingsError(k("appRepo"), repo.replace(/\/\/[^/@]*@/, "//[credentials]@"), "holds credentials",
-      "remove them from the URL: use an ssh:// or git@host: URL with a deploy key, or a public https:// URL");
+      `remove them from the URL: use the repository's SSH URL (git@host:owner/repo.git) with ${k("appRepoDeployKey")}, or a public https:// URL`);
   }
   if (typeof repo === "string" && /^(http|git):\/\//i.test(repo) && !v.boolean(k("insecureRepoTransport"), get("insecureRepoTransport"))) {
     throw new SettingsError(k("appRepo"), repo, "uses a transport nobody authenticates (anyone on the path can change the code you deploy)",
@@ -279,6 +285,19 @@ export function loadSettings(raw: RawConfig): Settings {
   const pipIndexUrl = get("pipIndexUrl") === undefined ? undefined
     : v.matches(k("pipIndexUrl"), get("pipIndexUrl"), /^(https:\/\/[^\s'"`$\\]+|file:\/\/\/[A-Za-z0-9._/-]+)$/, "an https:// or file:/// index URL",
       "use the index's simple API URL, e.g. https://pypi.example.com/simple/ (a token may go in it: set it with --secret)");
+  let repoDeployKey: string | undefined;
+  if (get("appRepoDeployKey") !== undefined) {
+    const key = String(get("appRepoDeployKey")).replace(/\r\n/g, "\n").trim();
+    if (!/^-----BEGIN (OPENSSH|RSA|EC) PRIVATE KEY-----\n[A-Za-z0-9+/=\n]+\n-----END (OPENSSH|RSA|EC) PRIVATE KEY-----$/.test(key)) {
+      throw new SettingsError(k("appRepoDeployKey"), "[secret]", "is not an unencrypted OpenSSH private key",
+        "make one with `ssh-keygen -t ed25519 -N \"\" -f deploy_key`, add deploy_key.pub to the repository as a read-only deploy key, and set `pulumi config set --secret appRepoDeployKey < deploy_key`");
+    }
+    if (typeof repo !== "string" || !/^(ssh:\/\/|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:)/.test(repo)) {
+      throw new SettingsError(k("appRepoDeployKey"), "[secret]", `needs an SSH ${k("appRepo")} (ssh:// or git@host:owner/repo.git)`,
+        `set ${k("appRepo")} to the repository's SSH URL, e.g. git@github.com:acme/shop.git`);
+    }
+    repoDeployKey = `${key}\n`;
+  }
   const app: AppSettings = {
     name: appName,
     repo: v.gitUrl(k("appRepo"), repo),
@@ -288,6 +307,7 @@ export function loadSettings(raw: RawConfig): Settings {
     djangoSettingsModule,
     requirementsFile: relPath("requirementsFile"),
     ...(pipIndexUrl ? { pipIndexUrl } : {}),
+    ...(repoDeployKey ? { repoDeployKey } : {}),
     staticDir: staticDirectory(relPath("staticDir")),
     healthCheckPath,
     env,

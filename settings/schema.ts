@@ -63,6 +63,10 @@ export const KEYS: readonly KeyDecl[] = [
     description: "Allow an appRepo over http:// or git://, which nobody authenticates: anyone on the path can change the code you deploy. For a test server on a private network only.",
   },
   {
+    key: "appRepoDeployKey", type: "string", optional: true, secret: true,
+    description: "A private repository's read-only deploy key (an OpenSSH private key), for an ssh:// or git@host: appRepo. Set it with `pulumi config set --secret appRepoDeployKey < deploy_key`; it lands only in a root-owned file git's ssh reads, never in AWS user data.",
+  },
+  {
     key: "pipIndexUrl", type: "string", optional: true, secret: true,
     description: "A package index for the deploy's pip instead of PyPI (PIP_INDEX_URL), e.g. a private index https://user:token@pypi.example.com/simple/ or a local mirror file:///srv/wheels/simple/. Set with --secret when it holds a token; it lands only in a 0600 file the deploy reads.",
   },

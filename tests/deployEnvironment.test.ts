@@ -56,7 +56,7 @@ describe("the deploy script's environment boundary", () => {
     const tools = log.filter((l) => /\bgit\b|-m venv|\/pip install/.test(l));
     expect(tools.length).toBeGreaterThanOrEqual(6);
     // Only the deploy's own pip settings (the leading - makes a missing file fine), never the app's.
-    expect(tools.filter((l) => !l.startsWith("envfiles=-/etc/shop/pip.env, "))).toEqual([]);
+    expect(tools.filter((l) => !l.startsWith("envfiles=-/etc/shop/deploy-tools.env, "))).toEqual([]);
   });
 
   it("runs the framework's hooks (migrate, collectstatic) with it", () => {
@@ -74,12 +74,42 @@ describe("a private package index (pipIndexUrl)", () => {
     const all = servers(result);
     expect(all.length).toBeGreaterThan(0);
     for (const server of all) {
-      const pip = server.files.find((f) => f.path === "/etc/shop/pip.env");
+      const pip = server.files.find((f) => f.path === "/etc/shop/deploy-tools.env");
       expect(pip?.permissions).toBe("0600");
       expect(pip?.content).toContain(`PIP_INDEX_URL="${URL}"`);
       // Never in the app's environment.
       expect(file(server, "/etc/shop/app.env").content).not.toContain("tok3n");
     }
     for (const r of result.resources) expect(`${r.name}: ${visibleText(result, r).includes("tok3n")}`).toBe(`${r.name}: false`);
+  });
+});
+
+describe("a private repository's deploy key (appRepoDeployKey)", () => {
+  let key: string;
+  beforeAll(() => {
+    const dir = mkdtempSync(join(tmpdir(), "fullstack-deploy-key-"));
+    execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "deploy", "-f", join(dir, "k")]);
+    key = readFileSync(join(dir, "k"), "utf8");
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const body = () => key.split("\n")[2];
+
+  it.each(["dev", "aws-dev", "staging"])("%s: git's ssh gets the key from a file only root and the app can read; no visible input shows it", async (stack) => {
+    const result = await planStack(stack, { appRepo: "git@github.com:acme/shop.git", appRepoDeployKey: key });
+    for (const server of servers(result)) {
+      const k = server.files.find((f) => f.path === "/etc/shop/deploy_key");
+      expect(k && { permissions: k.permissions, content: k.content }).toEqual({ permissions: "0640", content: key });
+      expect(file(server, "/etc/shop/deploy-tools.env").content)
+        .toMatch(/^GIT_SSH_COMMAND="ssh -i \/etc\/shop\/deploy_key -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=accept-new -o UserKnownHostsFile=\/srv\/shop\/shared\/known_hosts"$/m);
+      expect(file(server, "/etc/shop/app.env").content).not.toContain(body());
+    }
+    for (const r of result.resources) expect(`${r.name}: ${visibleText(result, r).includes(body())}`).toBe(`${r.name}: false`);
+  });
+
+  it("is refused, without echoing it, when it is not a private key or the repository is not reached over SSH", () => {
+    const base = { appRepo: "git@github.com:acme/shop.git", adminSshKeys: [KEY] };
+    expect(() => loadSettings({ ...base, appRepoDeployKey: "hunter2" })).toThrow(/^fullstack:appRepoDeployKey "\[secret\]" is not an unencrypted OpenSSH private key/);
+    expect(() => loadSettings({ ...base, appRepo: "https://github.com/acme/shop.git", appRepoDeployKey: key })).toThrow(/needs an SSH fullstack:appRepo/);
+    expect(loadSettings({ ...base, appRepoDeployKey: key.replace(/\n/g, "\r\n") }).app.repoDeployKey).toBe(key);
   });
 });

@@ -7,7 +7,7 @@ import { renderAdminEnv, renderAppGrantSql, renderGrantScript } from "../postgre
 import { renderGunicornConfig, renderGunicornService, renderGunicornSocket } from "../gunicorn";
 import { renderNginxSite } from "../nginx";
 import { renderEnvFile } from "../text";
-import { appPaths, type AppSpec, type RolePart, type WebSpec } from "../types";
+import { appPaths, type AppSpec, type RolePart, type WebSpec, type WriteFile } from "../types";
 
 /** The app's Unix user, files and deploy script: shared by every role that runs the app's code. */
 export function appRole(app: AppSpec, units: { sockets: string[]; services: string[] }): RolePart {
@@ -19,10 +19,7 @@ export function appRole(app: AppSpec, units: { sockets: string[]; services: stri
     users: [{ name: app.name, system: true, homedir: p.root, shell: "/usr/sbin/nologin", lock_passwd: true }],
     writeFiles: [
       { path: p.envFile, permissions: "0600", owner: "root:root", content: renderEnvFile(app.environment, "Rendered by fullstack-pulumi: the app's environment. Secret: keep 0600."), secret: true },
-      ...(app.pipIndexUrl ? [{
-        path: p.pipEnvFile, permissions: "0600", owner: "root:root", secret: true,
-        content: renderEnvFile({ PIP_INDEX_URL: app.pipIndexUrl }, "Rendered by fullstack-pulumi: the deploy's pip settings. Secret: keep 0600."),
-      }] : []),
+      ...deployToolFiles(app),
       { path: p.deployConf, permissions: "0644", content: renderDeployConf(app, units) },
       { path: p.deployScript, permissions: "0755", content: renderDeployScript(app) },
       ...(app.framework === "django" ? [{ path: p.migrateScript, permissions: "0644", content: renderMigrateScript(app) }] : []),
@@ -36,6 +33,29 @@ export function appRole(app: AppSpec, units: { sockets: string[]; services: stri
     // The first release runs last, once every role has written its units.
     runcmd: [],
   };
+}
+
+/**
+ * The deploy tools' own settings: a private package index for pip, and the repository's deploy key for
+ * git over SSH (the host key is trusted on first use and kept in shared/known_hosts).
+ */
+function deployToolFiles(app: AppSpec): WriteFile[] {
+  const p = appPaths(app.name);
+  const env: Record<string, string> = {};
+  const files: WriteFile[] = [];
+  if (app.pipIndexUrl) env.PIP_INDEX_URL = app.pipIndexUrl;
+  if (app.repoDeployKey) {
+    // ssh only checks a key's mode when the key is the user's own; root:<app> 0640 keeps it from anyone else.
+    files.push({ path: p.deployKey, permissions: "0640", owner: `root:${app.name}`, content: app.repoDeployKey, secret: true, defer: true });
+    env.GIT_SSH_COMMAND = `ssh -i ${p.deployKey} -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=accept-new -o UserKnownHostsFile=${p.root}/shared/known_hosts`;
+  }
+  if (Object.keys(env).length > 0) {
+    files.push({
+      path: p.toolsEnvFile, permissions: "0600", owner: "root:root", secret: true,
+      content: renderEnvFile(env, "Rendered by fullstack-pulumi: the deploy tools' settings (git, pip). Secret: keep 0600."),
+    });
+  }
+  return files;
 }
 
 export function webRole(app: AppSpec, web: WebSpec): RolePart {
