@@ -87,7 +87,7 @@ describe("ensureTools: a tool is missing and cannot be installed -> one line nam
     const r = ensureTools(host, { groups: ["test"], check: true });
     expect(r.ok).toBe(false);
     oneLine(r.line);
-    expect(r.line).toBe("tools missing: nginx (nginx-light or nginx), psycopg2 (python3-psycopg2); install them with `npm test` "
+    expect(r.line).toBe("tools missing: nginx (nginx-light or nginx), psycopg2 (python3-psycopg2); install them with `npm run tools` "
       + "(as root or with passwordless sudo) or `apt-get install nginx-light python3-psycopg2`");
     expect(host.ran).toEqual([]);
   });
@@ -98,14 +98,25 @@ describe("ensureTools: a tool is missing and cannot be installed -> one line nam
     expect(r.line).toContain("qemu-system-x86_64 (qemu-system-x86)");
   });
 
-  it("not root and sudo asks for a password: the sudo command to run, nothing run", () => {
+  it("not root and no passwordless sudo: the sudo command to run, nothing run", () => {
     const host = fakeHost({ missing: ["shellcheck", "pgbouncer"], uid: 1000, sudo: false });
     const r = ensureTools(host, { groups: ["test"] });
     expect(r.ok).toBe(false);
     oneLine(r.line);
-    expect(r.line).toMatch(/^tools missing: shellcheck \(shellcheck\), pgbouncer \(pgbouncer\); installing needs root/);
-    expect(r.line).toContain("run `sudo apt-get install shellcheck pgbouncer`, then npm test");
+    expect(r.line).toBe("tools missing: shellcheck (shellcheck), pgbouncer (pgbouncer); installing needs root, and `sudo -n` cannot be used here: "
+      + "run `sudo apt-get install shellcheck pgbouncer` or install as root");
     expect(host.ran).toEqual([]);
+  });
+
+  it("npm test (--need-root) as another user: says it runs as root and why, with what it would then install; nothing run", () => {
+    const host = fakeHost({ missing: ["gunicorn"], uid: 1000, sudo: true });
+    const r = ensureTools(host, { groups: ["test"], needRoot: true });
+    expect(r.ok).toBe(false);
+    oneLine(r.line);
+    expect(r.line).toMatch(/^npm test runs as root \(nginx -t binds the sites' port 80, .*\): run `sudo npm test`; it then installs what is missing: gunicorn \(gunicorn\)$/);
+    expect(host.ran).toEqual([]);
+    expect(ensureTools(fakeHost({ missing: [], uid: 1000 }), { groups: ["test"], needRoot: true }).line).toMatch(/run `sudo npm test`$/);
+    expect(ensureTools(fakeHost({ missing: [], uid: 0 }), { groups: ["test"], needRoot: true }).ok).toBe(true);
   });
 
   it("no apt-get (not Debian or Ubuntu)", () => {
@@ -165,7 +176,7 @@ describe("ensureTools: installs what is missing", () => {
     for (const c of host.ran) expect(c.argv.slice(0, 5)).toEqual(["sudo", "-n", "env", "DEBIAN_FRONTEND=noninteractive", "apt-get"]);
   });
 
-  it("a release without nginx-light (Ubuntu 24.04) gets plain nginx", () => {
+  it("a release without nginx-light gets plain nginx", () => {
     const all = TOOLS.flatMap((t) => t.packages);
     const host = fakeHost({ missing: ["nginx"], candidates: all.filter((p) => p !== "nginx-light") });
     const r = ensureTools(host, { groups: ["test"] });
@@ -232,7 +243,7 @@ describe("the real command", () => {
 describe("one home for the list", () => {
   it("npm test runs the installer first, and .ci/run installs through it, naming no package itself", () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> };
-    expect(pkg.scripts.pretest).toBe("tsx tools/ensureTools.ts");
+    expect(pkg.scripts.pretest).toBe("tsx tools/ensureTools.ts --need-root");
     const ci = readFileSync(join(ROOT, ".ci", "run"), "utf8");
     expect(ci).not.toMatch(/apt-get|apt install/);
     expect(ci).toMatch(/^npm run tools -- --for test,server$/m);

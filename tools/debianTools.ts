@@ -32,8 +32,9 @@ export const TOOLS: Tool[] = [
   // npm test (tests/provisioning.test.ts, nginxProxy, migrateLock, groupDrain and the harness checks)
   { name: "cloud-init", group: "test", probes: [{ path: "/usr/bin/cloud-init" }], packages: ["cloud-init"],
     why: "cloud-init schema on every rendered user data" },
-  // nginx-light is Debian 12's small build (no dynamic modules, like the `nginx` the servers get); a release
-  // without it (Ubuntu 24.04 has no nginx-light) gets plain nginx, which the checks use the same way.
+  // nginx-light is Debian 12's small build (there `nginx` is a metapackage that pulls nginx-core and its
+  // module packages). Since nginx 1.24 (Ubuntu 24.04, Debian 13) `nginx` itself is the server binary;
+  // a release that has no nginx-light gets it. The checks empty modules-enabled, so either build does.
   { name: "nginx", group: "test", probes: [{ command: ["nginx"] }, { path: "/etc/nginx/nginx.conf" }], packages: ["nginx-light", "nginx"],
     why: "nginx -t on every site, and real nginx in front of a stand-in app" },
   { name: "shellcheck", group: "test", probes: [{ command: ["shellcheck"] }], packages: ["shellcheck"],

@@ -2,17 +2,19 @@
  * Finds the real programs the tests need (tools/debianTools.ts) and installs what is missing with apt.
  * `npm test` runs it first (package.json `pretest`); `.ci/run` runs it for the VM test's tools too.
  *
- *   tsx tools/ensureTools.ts [--check] [--for test,server] [--root DIR]
+ *   tsx tools/ensureTools.ts [--check] [--for test,server] [--need-root] [--root DIR]
  *
  * Nothing missing: one line, exit 0, apt untouched. Something missing: `apt-get update`, then
  * `apt-get install -y --no-install-recommends` (DEBIAN_FRONTEND=noninteractive, through `sudo -n` when
  * not root) of the first package of each tool this release has. Where that cannot be done (`--check`,
  * not root and no passwordless sudo, no apt-get, no package on this release, apt fails, or the tool is
  * still not found afterwards) it prints ONE line naming what is missing and how to get it, and exits 1.
- * `--root DIR` looks for everything under DIR instead of / (for tests of the missing-tool path).
+ * `--need-root` (npm test's pretest) also insists on running as root: the tests cannot pass as another
+ * user (see NEEDS_ROOT), so that too is one line before any test. `--root DIR` looks for everything under
+ * DIR instead of / (for tests of the missing-tool path).
  */
 import { spawnSync } from "node:child_process";
-import { accessSync, constants, existsSync, readdirSync } from "node:fs";
+import { accessSync, constants, existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { TOOLS, type Probe, type Tool, type ToolGroup } from "./debianTools";
 
@@ -48,13 +50,19 @@ export interface EnsureOptions {
   groups: ToolGroup[];
   /** Only look; never install. */
   check?: boolean;
+  /** The caller is about to run the tests, which only pass as root. */
+  needRoot?: boolean;
 }
 
-/** The project's command that installs the tools of `groups`. */
-export const installCommand = (groups: ToolGroup[]) => (groups.join() === "test" ? "npm test" : `npm run tools -- --for ${groups.join(",")}`);
+/** Why `npm test` runs as root: what its checks do that another user cannot (measured as nobody). */
+export const NEEDS_ROOT = "nginx -t binds the sites' port 80, Debian's /etc/redis/redis.conf (which the Redis config includes) "
+  + "is readable only by redis, and PostgreSQL is run as the postgres user";
 
-const describe = (t: Tool) => `${t.name} (${t.packages.join(" or ")})`;
-const list = (tools: Tool[]) => tools.map(describe).join(", ");
+/** The project's command that installs the tools of `groups`. */
+export const installCommand = (groups: ToolGroup[]) => (groups.join() === "test" ? "npm run tools" : `npm run tools -- --for ${groups.join(",")}`);
+
+const named = (t: Tool) => `${t.name} (${t.packages.join(" or ")})`;
+const list = (tools: Tool[]) => tools.map(named).join(", ");
 
 export function missingTools(host: Pick<Host, "probe">, groups: ToolGroup[]): Tool[] {
   return TOOLS.filter((t) => groups.includes(t.group) && !t.probes.every((p) => host.probe(p)));
@@ -69,6 +77,10 @@ function lastAptError(output: string): string {
 export function ensureTools(host: Host, options: EnsureOptions): Outcome {
   const wanted = TOOLS.filter((t) => options.groups.includes(t.group));
   const missing = missingTools(host, options.groups);
+  if (options.needRoot && host.uid !== 0) {
+    const then = missing.length > 0 ? `; it then installs what is missing: ${list(missing)}` : "";
+    return { ok: false, line: `npm test runs as root (${NEEDS_ROOT}): run \`sudo npm test\`${then}`, installed: [] };
+  }
   if (missing.length === 0) return { ok: true, line: `tools: all ${wanted.length} found (${options.groups.join(", ")})`, installed: [] };
 
   const packages = [...new Set(missing.map((t) => t.packages[0]))];
@@ -82,7 +94,7 @@ export function ensureTools(host: Host, options: EnsureOptions): Outcome {
   let sudo: string[] = [];
   if (host.uid !== 0) {
     if (!host.canSudo()) {
-      return { ok: false, line: `tools missing: ${list(missing)}; installing needs root and sudo asks for a password: run \`sudo ${byHand}\`, then npm test`, installed: [] };
+      return { ok: false, line: `tools missing: ${list(missing)}; installing needs root, and \`sudo -n\` cannot be used here: run \`sudo ${byHand}\` or install as root`, installed: [] };
     }
     sudo = ["sudo", "-n", "env", "DEBIAN_FRONTEND=noninteractive"];
   }
@@ -151,7 +163,17 @@ export function expand(root: string, pattern: string): string[] {
       });
     } else paths = paths.map((p) => join(p, segment));
   }
-  return paths.filter((p) => existsSync(p));
+  return paths.filter(present);
+}
+
+/** The path exists, or is there but hidden from this user (e.g. /etc/redis/redis.conf for anyone but redis). */
+function present(path: string): boolean {
+  try {
+    statSync(path);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EACCES";
+  }
 }
 
 /** This machine, or a tree under `root` (then nothing is run: apt is absent and python probes fail unless root has /usr/bin/python3). */
@@ -189,13 +211,15 @@ function main(argv: string[]): number {
   let check = false;
   let groups: ToolGroup[] = ["test"];
   let root = "/";
+  let needRoot = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--check") check = true;
     else if (a === "--for") groups = (argv[++i] ?? "").split(",") as ToolGroup[];
     else if (a === "--root") root = argv[++i] ?? "/";
+    else if (a === "--need-root") needRoot = true;
     else {
-      process.stderr.write(`usage: tsx tools/ensureTools.ts [--check] [--for test,server] [--root DIR] (unknown argument ${a})\n`);
+      process.stderr.write(`usage: tsx tools/ensureTools.ts [--check] [--for test,server] [--need-root] [--root DIR] (unknown argument ${a})\n`);
       return 2;
     }
   }
@@ -205,7 +229,7 @@ function main(argv: string[]): number {
     process.stderr.write(`--for takes ${known.join(", ")} (comma-separated), not ${bad.join(", ") || "nothing"}\n`);
     return 2;
   }
-  const outcome = ensureTools(realHost(root), { groups, check });
+  const outcome = ensureTools(realHost(root), { groups, check, needRoot });
   (outcome.ok ? process.stdout : process.stderr).write(`${outcome.line}\n`);
   return outcome.ok ? 0 : 1;
 }
