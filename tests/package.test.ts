@@ -42,8 +42,13 @@ interface LockEntry {
 const manifest = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as Manifest;
 const lock = (JSON.parse(readFileSync(join(ROOT, "package-lock.json"), "utf8")) as { packages: Record<string, LockEntry> }).packages;
 
-/** The environment for npm and node in the consumer: nothing of the `npm test` that runs this file. */
-const cleanEnv = (): NodeJS.ProcessEnv => Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
+/**
+ * The environment for npm and node in the consumer: the user's npm settings (npm_config_cache, registry,
+ * ...) stay, but nothing that ties npm to this repo (the `npm test` running this file sets
+ * npm_config_local_prefix, npm_package_*, npm_lifecycle_*).
+ */
+const cleanEnv = (): NodeJS.ProcessEnv => Object.fromEntries(Object.entries(process.env)
+  .filter(([k]) => !/^npm_(package_|lifecycle_|command$|config_local_prefix$|config_prefix$)/i.test(k)));
 
 /** Runs a command; `out` is everything it printed, `stdout` its standard output alone. */
 async function sh(cmd: string, args: string[], cwd: string): Promise<{ code: number; out: string; stdout: string }> {
