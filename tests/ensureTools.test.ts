@@ -136,6 +136,7 @@ describe("ensureTools: a tool is missing and cannot be installed -> one line nam
     oneLine(r.line);
     expect(r.line).toMatch(/^tools missing: nginx \(nginx-light or nginx\); this release's apt sources have none of those packages/);
     expect(host.ran.map((c) => c.argv.join(" "))).toEqual(["apt-get -qq -o DPkg::Lock::Timeout=600 update"]);
+    expect(host.logged).toEqual([]); // the verdict is the only line printed
   });
 
   it("apt-get install fails: apt's own error on the one line", () => {

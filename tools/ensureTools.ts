@@ -102,7 +102,7 @@ export function ensureTools(host: Host, options: EnsureOptions): Outcome {
   // Wait for another apt or dpkg (unattended-upgrades, a parallel run) rather than fail on its lock.
   const lock = ["-o", "DPkg::Lock::Timeout=600"];
 
-  host.log(`tools missing: ${missing.map((t) => t.name).join(", ")}; apt-get update`);
+  // No progress line before the install itself: a failure up to there is the one line printed.
   const update = host.run([...sudo, "apt-get", "-qq", ...lock, "update"], env);
   if (update.status !== 0) {
     return { ok: false, line: `tools missing: ${list(missing)}; apt-get update failed (${lastAptError(update.output)}): fix apt's sources, then npm test`, installed: [] };
@@ -123,7 +123,7 @@ export function ensureTools(host: Host, options: EnsureOptions): Outcome {
   }
 
   const install = [...new Set(chosen)];
-  host.log(`tools: apt-get install ${install.join(" ")}`);
+  host.log(`tools missing: ${missing.map((t) => t.name).join(", ")}; apt-get install ${install.join(" ")}`);
   const started = Date.now();
   const r = host.run([...sudo, "apt-get", "install", "-y", "-qq", "--no-install-recommends", ...lock, ...install], env);
   if (r.status !== 0) {
