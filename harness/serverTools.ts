@@ -5,7 +5,8 @@
  * `{ ok, output }`: `ok` is false when the tool rejects a file or is missing, and `output` carries the
  * tool's own messages. Reused by the provisioning tests, and meant for benchmarks and VM tests too.
  *
- * The tools are Debian 12's (`.ci/run` installs them). A missing tool is a failed check, never a skip.
+ * The tools are Debian's (tools/debianTools.ts lists them; `npm test` installs them first, through
+ * tools/ensureTools.ts). A missing tool is a failed check, never a skip.
  */
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -16,6 +17,7 @@ import {
 import { tmpdir } from "node:os";
 import { basename, dirname, join, relative } from "node:path";
 import { parse } from "yaml";
+import { installHint } from "../tools/debianTools";
 
 export interface ToolResult {
   ok: boolean;
@@ -31,21 +33,6 @@ export interface ServerFile {
   permissions?: string;
   owner?: string;
 }
-
-/** Debian package that provides each tool, for "not installed" messages. */
-const PACKAGE_OF: Record<string, string> = {
-  "cloud-init": "cloud-init",
-  nginx: "nginx-light",
-  "systemd-analyze": "systemd",
-  journalctl: "systemd",
-  shellcheck: "shellcheck",
-  python3: "python3",
-  sshd: "openssh-server",
-  "ssh-keygen": "openssh-client",
-  "apt-config": "apt",
-  "redis-server": "redis-server",
-  gunicorn: "gunicorn",
-};
 
 const SBIN_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
@@ -79,11 +66,7 @@ function run(cmd: string, args: string[], opts: RunOptions = {}): Ran {
   const shown = `$ ${[cmd, ...args].join(" ")}`;
   const err = r.error as NodeJS.ErrnoException | undefined;
   if (err?.code === "ENOENT") {
-    const pkg = PACKAGE_OF[basename(cmd)];
-    return {
-      status: 127, stdout: "", stderr: "", missing: true,
-      text: `${shown}\n${cmd} is not installed${pkg ? `: apt-get install ${pkg} (see .ci/run)` : ""}`,
-    };
+    return { status: 127, stdout: "", stderr: "", missing: true, text: `${shown}\n${cmd} is not installed: ${installHint(basename(cmd))}` };
   }
   const stdout = r.stdout ?? "";
   const stderr = r.stderr ?? "";
@@ -218,7 +201,7 @@ export function checkCloudConfigs(userData: string[]): ToolResult[] {
     });
     const python = interpreterOf("/usr/bin/cloud-init", "python3");
     if (!existsSync("/usr/bin/cloud-init")) {
-      return userData.map(() => ({ ok: false, output: "cloud-init is not installed: apt-get install cloud-init (see .ci/run)" }));
+      return userData.map(() => ({ ok: false, output: `cloud-init is not installed: ${installHint("cloud-init")}` }));
     }
     const r = run(python, ["-c", CLOUD_INIT_SCHEMA, ...files]);
     const lines = r.stdout.trim().split("\n");
@@ -290,7 +273,7 @@ export function relocateNginxPaths(text: string, dir: string): string {
  */
 export function copyNginxConfig(dir: string): { prefix: string } | ToolResult {
   if (!existsSync("/etc/nginx/nginx.conf")) {
-    return { ok: false, output: "/etc/nginx/nginx.conf is missing: apt-get install nginx-light (see .ci/run)" };
+    return { ok: false, output: `/etc/nginx/nginx.conf is missing: ${installHint("nginx")}` };
   }
   const prefix = join(dir, "etc", "nginx");
   mkdirSync(dirname(prefix), { recursive: true });
@@ -464,7 +447,7 @@ export function checkSystemdUnits(units: ServerFile[], options: SystemdCheckOpti
         const candidates = [`etc/systemd/system/${name}`, `usr/lib/systemd/system/${name}`].map((p) => join(root, p));
         const found = candidates.find((p) => existsSync(p));
         if (found) targets.add(found);
-        else problems.push(`${unit.path}: changes ${name}, which is not installed on this machine (install its package in .ci/run)`);
+        else problems.push(`${unit.path}: changes ${name}, which is not installed on this machine (add its package to tools/debianTools.ts)`);
       }
     }
     if (targets.size === 0) return { ok: problems.length === 0, output: problems.join("\n") };
@@ -576,7 +559,7 @@ export function checkGunicornConfig(file: ServerFile): ToolResult {
   return withTempDir("gunicorn", (dir) => {
     const target = join(dir, basename(file.path));
     writeFileSync(target, file.content);
-    if (!existsSync("/usr/bin/gunicorn")) return { ok: false, output: "gunicorn is not installed: apt-get install gunicorn (see .ci/run)" };
+    if (!existsSync("/usr/bin/gunicorn")) return { ok: false, output: `gunicorn is not installed: ${installHint("gunicorn")}` };
     const python = interpreterOf("/usr/bin/gunicorn", "/usr/bin/python3");
     const r = run(python, ["-c", GUNICORN_CHECK, target], { cwd: dir });
     return { ok: r.status === 0, output: r.text.replace(GUNICORN_CHECK, "<gunicorn config check>").replaceAll(target, file.path) };
@@ -657,7 +640,7 @@ function runEnvironmentGenerator(configHome: string): Ran & { values: Map<string
 export function checkEnvironmentFile(file: ServerFile): ToolResult {
   const { values, problems } = parseEnvironmentFile(file.content);
   if (!existsSync(ENV_GENERATOR)) {
-    return { ok: false, output: `${ENV_GENERATOR} is missing: apt-get install systemd (see .ci/run)` };
+    return { ok: false, output: `${ENV_GENERATOR} is missing: ${installHint("systemd")}` };
   }
   return withTempDir("envfile", (dir) => {
     mkdirSync(join(dir, "environment.d"));
@@ -712,7 +695,7 @@ export function checkRedisConf(file: ServerFile): ToolResult {
  */
 export function checkSshdConfig(dropIns: ServerFile[]): ToolResult {
   return withTempDir("sshd", (dir) => {
-    if (!existsSync("/etc/ssh/sshd_config")) return { ok: false, output: "/etc/ssh/sshd_config is missing: apt-get install openssh-server (see .ci/run)" };
+    if (!existsSync("/etc/ssh/sshd_config")) return { ok: false, output: `/etc/ssh/sshd_config is missing: ${installHint("sshd")}` };
     chmodSync(dir, 0o755);
     mkdirSync(join(dir, "sshd_config.d"), { mode: 0o755 });
     for (const f of dropIns) writeFileSync(join(dir, "sshd_config.d", basename(f.path)), f.content, { mode: 0o644 });
@@ -775,7 +758,7 @@ export function checkAptConf(files: ServerFile[]): ToolResult {
  */
 export function checkJournaldConf(files: ServerFile[]): ToolResult {
   const binary = ["/usr/lib/systemd/systemd-journald", "/lib/systemd/systemd-journald"].find((p) => existsSync(p));
-  if (!binary) return { ok: false, output: "systemd-journald is missing: apt-get install systemd (see .ci/run)" };
+  if (!binary) return { ok: false, output: `systemd-journald is missing: ${installHint("systemd")}` };
   const table = readFileSync(binary);
   const problems: string[] = [];
   const ran: string[] = [];

@@ -82,7 +82,7 @@ export function sourceShell(content: string, names: string[]): Record<string, st
 }
 
 /**
- * Runs a rendered Python script with Debian's python3 (as on the servers, see .ci/run) in a scratch
+ * Runs a rendered Python script with Debian's python3 (as on the servers; tools/debianTools.ts) in a scratch
  * directory that also holds `files` (stub modules the script imports, a stand-in manage.py). The stubs
  * append to the file named by $STUB_LOG; returns the exit status, what the script printed, and that log.
  */

@@ -22,7 +22,7 @@ export function postgresBinDir(): string {
   const root = "/usr/lib/postgresql";
   const majors = existsSync(root) ? readdirSync(root).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a)) : [];
   const major = majors.find((v) => existsSync(join(root, v, "bin", "postgres")) && existsSync(join(root, v, "bin", "initdb")));
-  if (!major) throw new Error(`no PostgreSQL server under ${root}: apt-get install postgresql (see .ci/run)`);
+  if (!major) throw new Error(`no PostgreSQL server under ${root}: apt-get install postgresql (npm test installs it: tools/debianTools.ts)`);
   return join(root, major, "bin");
 }
 

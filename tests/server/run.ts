@@ -7,8 +7,9 @@
  * - after a reboot the app answers again;
  * - when the cloud-config has PostgreSQL and a worker: POST /jobs writes a row, the worker marks it done
  *   within 30 s, and the row survives the reboot.
- * Boot timings go to bench/RESULTS.md ("VM boot"). Needs root, qemu-system-x86, qemu-utils, debootstrap,
- * genisoimage (or cloud-image-utils), e2fsprogs, git and ssh; see .ci/run. Not part of `npm test`.
+ * Boot timings go to bench/RESULTS.md ("VM boot"). Needs root and the `server` tools of
+ * tools/debianTools.ts (qemu, debootstrap, genisoimage, ...): `npm run tools -- --for server` installs
+ * them (.ci/run does). Not part of `npm test`.
  *
  * Environment: SERVER_TEST_STACK (default dev), SERVER_TEST_ACCEL (tcg|kvm, default: probe),
  * SERVER_TEST_MEMORY_MB (default 1024, the dev droplet's size), SERVER_TEST_DEADLINE_S (default 870),
@@ -20,9 +21,10 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import { join, resolve } from "node:path";
 import {
   ensureImage, httpRequest, killAll, makeAppRepo, makeSeed, probeKvm, reapStale, sleep, Ssh, startGitDaemon, takeLock, Vm,
-  which, type Accel, type HttpResponse,
+  type Accel, type HttpResponse,
 } from "./vm";
 import { freePort } from "../../harness/local";
+import { ensureTools, realHost } from "../../tools/ensureTools";
 import { renderServer, type ServerUnderTest } from "./wiring";
 
 const ROOT = resolve(__dirname, "../..");
@@ -258,13 +260,8 @@ function writeResults(server: ServerUnderTest | undefined, accel: string, ok: bo
 // ------------------------------------------------------------------------------------------ main
 
 function preflight(): void {
-  const missing = [
-    ["qemu-system-x86_64", "qemu-system-x86"], ["qemu-img", "qemu-utils"], ["debootstrap", "debootstrap"],
-    ["mkfs.ext4", "e2fsprogs"], ["git", "git"], ["ssh", "openssh-client"], ["ssh-keygen", "openssh-client"],
-    ["dpkg-deb", "dpkg"], ["chroot", "coreutils"],
-  ].filter(([cmd]) => !which(cmd)).map(([cmd, pkg]) => `${cmd} (${pkg})`);
-  if (!which("cloud-localds") && !which("genisoimage") && !which("mkisofs")) missing.push("genisoimage or cloud-localds (genisoimage)");
-  if (missing.length) throw new Failure(`missing tools: ${missing.join(", ")}; install them with apt-get (see .ci/run)`);
+  const tools = ensureTools(realHost(), { groups: ["server"], check: true });
+  if (!tools.ok) throw new Failure(tools.line);
   if (process.getuid?.() !== 0) throw new Failure("run as root: building the image needs debootstrap and chroot");
 }
 
