@@ -287,7 +287,8 @@ export function loadSettings(raw: RawConfig): Settings {
       "use the index's simple API URL, e.g. https://pypi.example.com/simple/ (a token may go in it: set it with --secret)");
   let repoDeployKey: string | undefined;
   if (get("appRepoDeployKey") !== undefined) {
-    const key = String(get("appRepoDeployKey")).replace(/\r\n/g, "\n").trim();
+    const raw = get("appRepoDeployKey");
+    const key = typeof raw === "string" ? raw.replace(/\r\n/g, "\n").trim() : "";
     if (!/^-----BEGIN (OPENSSH|RSA|EC) PRIVATE KEY-----\n[A-Za-z0-9+/=\n]+\n-----END (OPENSSH|RSA|EC) PRIVATE KEY-----$/.test(key)) {
       throw new SettingsError(k("appRepoDeployKey"), "[secret]", "is not an unencrypted OpenSSH private key",
         "make one with `ssh-keygen -t ed25519 -N \"\" -f deploy_key`, add deploy_key.pub to the repository as a read-only deploy key, and set `pulumi config set --secret appRepoDeployKey < deploy_key`");
