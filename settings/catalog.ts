@@ -2,7 +2,7 @@
  * Facts about each cloud that settings validate against. Pure data: adding a cloud adds an entry here
  * and an adapter in `clouds/`, nothing else in the settings layer.
  */
-import { EC2_SIZE_PATTERN, awsNamePrefixProblems } from "./limits/aws";
+import { EC2_SIZE_PATTERN, ELASTICACHE_NODE_TYPE_PATTERN, RDS_POSTGRES_CLASS_PATTERN, awsNamePrefixProblems } from "./limits/aws";
 import {
   DB_PLANS, DROPLET_SIZES, SPACES_REGIONS, dbPlanProblem, digitaloceanNamePrefixProblems, maxPoolConnections,
 } from "./limits/digitalocean";
@@ -99,10 +99,13 @@ export const CATALOG: Record<CloudName, CloudCatalog> = {
     sizeExamples: ["t3.small", "t3.medium", "m7i.large", "c7i.xlarge"],
     defaultSize: "t3.small",
     userDataLimit: 16 * 1024,
-    dbSizePattern: /^db\.[a-z0-9]+\.(micro|small|medium|large|xlarge|\d+xlarge)$/,
+    // Exact lists, not patterns: a pattern let through classes that do not exist (db.t4g.24xlarge,
+    // cache.m7g.nano), which only the API refused. RDS_POSTGRES_CLASSES and ELASTICACHE_NODE_TYPES in
+    // ./limits/aws.ts cite their sources; previous-generation types cannot create new clusters.
+    dbSizePattern: RDS_POSTGRES_CLASS_PATTERN,
     dbSizeExamples: ["db.t4g.micro", "db.t4g.small", "db.m7g.large", "db.r7g.large"],
     defaultDbSize: "db.t4g.micro",
-    cacheSizePattern: /^cache\.[a-z0-9]+\.(micro|small|medium|large|xlarge|\d+xlarge)$/,
+    cacheSizePattern: ELASTICACHE_NODE_TYPE_PATTERN,
     cacheSizeExamples: ["cache.t4g.micro", "cache.t4g.small", "cache.m7g.large"],
     defaultCacheSize: "cache.t4g.micro",
     scaledCacheSize: "cache.t4g.small",

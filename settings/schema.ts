@@ -126,7 +126,7 @@ export const KEYS: readonly KeyDecl[] = [
     description: "Run exactly one scheduler (celery beat, or rqscheduler: add rq-scheduler to your requirements) on the first worker.",
   },
   { key: "pgVersion", type: "string", default: "17", description: "Managed PostgreSQL major version (standard and scaled)." },
-  { key: "dbSize", type: "string", derived: "digitalocean: db-s-1vcpu-1gb (scaled db-s-1vcpu-2gb), aws: db.t4g.micro", description: "Managed PostgreSQL node size (DigitalOcean database slug or RDS instance class)." },
+  { key: "dbSize", type: "string", derived: "digitalocean: db-s-1vcpu-1gb (scaled db-s-1vcpu-2gb), aws: db.t4g.micro", description: "Managed PostgreSQL node size (DigitalOcean database slug, or a current-generation RDS for PostgreSQL instance class from the list in settings/limits/aws.ts)." },
   {
     key: "dbNodes", type: "integer", derived: "standard: 1, scaled: 2 (a primary and a standby)",
     description: "Managed PostgreSQL nodes; more than 1 adds standby nodes for failover (Multi-AZ on AWS). DigitalOcean's smallest plan (db-s-1vcpu-1gb) has no standby nodes.",
@@ -134,7 +134,7 @@ export const KEYS: readonly KeyDecl[] = [
   { key: "dbPoolSize", type: "integer", default: 20, description: "Connections in the managed database's transaction-mode pool; on DigitalOcean at most 25 per GiB of dbSize minus 3, and a change replaces the pool (seconds without it)." },
   {
     key: "redisSize", type: "string", derived: "digitalocean: db-s-1vcpu-1gb (scaled db-s-1vcpu-2gb), aws: cache.t4g.micro (scaled cache.t4g.small)",
-    description: "Managed Valkey node size (DigitalOcean database slug or ElastiCache node type).",
+    description: "Managed Valkey node size (DigitalOcean database slug, or a current-generation ElastiCache node type from the list in settings/limits/aws.ts; not T2, which cannot create new clusters).",
   },
   {
     key: "redisNodes", type: "integer", derived: "standard: 1, scaled: 2",

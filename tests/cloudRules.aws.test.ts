@@ -5,13 +5,17 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import fc from "fast-check";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { awsAdapter } from "../clouds/aws";
 import { checkCloudRules, formatViolations } from "../harness/cloudRules";
 import { AWS_TYPES, awsRules, interfaceSecurityGroups } from "../harness/cloudRules/aws";
 import { runStack, type RecordedResource, type RunResult } from "../harness/mockRuntime";
 import { checkNamePrefix, checkProviderRegion, isSettingsError, loadSettings } from "../settings";
+import { CATALOG } from "../settings/catalog";
 import {
-  CORS_S3_ORIGIN_REQUEST_POLICY, EC2_SIZES, EC2_SIZE_LIST, OPT_IN_REGIONS, awsNamePrefixProblems, targetGroupName,
+  CORS_S3_ORIGIN_REQUEST_POLICY, EC2_SIZES, EC2_SIZE_LIST, ELASTICACHE_NODE_TYPE_LIST, OPT_IN_REGIONS, RDS_POSTGRES_CLASSES,
+  RDS_POSTGRES_CLASS_LIST, awsNamePrefixProblems, targetGroupName,
 } from "../settings/limits/aws";
 import { program } from "../stacks/program";
 import { readStackConfig } from "../tools/stackConfig";
@@ -425,6 +429,75 @@ describe("row 11: the AWS catalog (EC2 InstanceType enum of @pulumi/aws; regions
   it("accepts real sizes, and the opt-in regions (documented: AWS answers for an account that has not opted in)", () => {
     for (const size of ["t3.small", "m7i.metal-24xl", "c5.9xlarge"]) expect(loadSettings({ ...AWS, webSize: size }).web.size).toBe(size);
     for (const region of OPT_IN_REGIONS) expect(loadSettings({ ...AWS, region }).region).toBe(region);
+  });
+});
+
+describe("row 11: RDS for PostgreSQL classes and ElastiCache node types are exact lists (RDS User Guide, Supported DB engines for DB instance classes; ElastiCache API CacheNode, User Guide Supported node types)", () => {
+  const standard = { ...AWS, profile: "standard" };
+
+  it.each(["db.t4g.24xlarge", "db.m7g.nano", "db.m7g.metal", "db.t2.micro", "db.m4.large", "db.q9.large", "db.t4g.micro "])(
+    "refuses the database size %j, naming fullstack:dbSize and giving examples", (size) => {
+      const err = settingsError(() => loadSettings({ ...standard, dbSize: size }));
+      expect(isSettingsError(err)).toBe(true);
+      expect(err!.message).toMatch(/^fullstack:dbSize /);
+      expect(err!.message).toContain("db.t4g.micro, db.t4g.small, db.m7g.large, db.r7g.large");
+    });
+
+  // T2 is previous generation (no new clusters); r6gd needs data tiering, which the replication group does not enable.
+  it.each(["cache.m7g.nano", "cache.t4g.large", "cache.t2.micro", "cache.r6gd.xlarge", "cache.m3.large", "cache.r7g.24xlarge"])(
+    "refuses the cache size %j, naming fullstack:redisSize and giving examples", (size) => {
+      const err = settingsError(() => loadSettings({ ...standard, redisSize: size }));
+      expect(isSettingsError(err)).toBe(true);
+      expect(err!.message).toMatch(/^fullstack:redisSize /);
+      expect(err!.message).toContain("cache.t4g.micro, cache.t4g.small, cache.m7g.large");
+    });
+
+  it("accepts every class and node type in the lists, and the lists hold the defaults, the examples, the stacks' and the README's sizes", () => {
+    for (const size of RDS_POSTGRES_CLASS_LIST) expect(loadSettings({ ...standard, dbSize: size }).postgres.size).toBe(size);
+    for (const size of ELASTICACHE_NODE_TYPE_LIST) expect(loadSettings({ ...standard, redisSize: size }).redis.size).toBe(size);
+    const aws = CATALOG.aws;
+    expect(RDS_POSTGRES_CLASS_LIST).toEqual(expect.arrayContaining([aws.defaultDbSize, ...aws.dbSizeExamples, "db.t4g.micro", "db.t4g.small", "db.m7g.large", "db.r7g.large"]));
+    expect(ELASTICACHE_NODE_TYPE_LIST).toEqual(expect.arrayContaining([aws.defaultCacheSize, aws.scaledCacheSize, ...aws.cacheSizeExamples, "cache.t4g.micro", "cache.t4g.small", "cache.m7g.large"]));
+    const mentioned = (text: string) => text.match(/\b(db|cache)\.[a-z][a-z0-9]*\.[a-z0-9]+\b/g) ?? [];
+    const texts = [readFileSync(join(ROOT, "README.md"), "utf8"), ...AWS_STACKS.map((s) => readFileSync(join(ROOT, "stacks", `Pulumi.${s}.yaml`), "utf8"))];
+    const sizes = texts.flatMap(mentioned);
+    expect(sizes.length).toBeGreaterThan(3);
+    for (const size of sizes) expect([...RDS_POSTGRES_CLASS_LIST, ...ELASTICACHE_NODE_TYPE_LIST]).toContain(size);
+    expect(new Set(RDS_POSTGRES_CLASS_LIST).size).toBe(RDS_POSTGRES_CLASS_LIST.length);
+    expect(new Set(ELASTICACHE_NODE_TYPE_LIST).size).toBe(ELASTICACHE_NODE_TYPE_LIST.length);
+  });
+
+  it("agrees with @pulumi/aws's rds.InstanceType enum where the enum has the class type; the enum lacks db.m7g (aws-prod's), db.r7g, db.m8g, db.m6i", () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const enumValues = Object.values(require("@pulumi/aws/types/enums/rds").InstanceType as Record<string, string>);
+    const types = Object.keys(RDS_POSTGRES_CLASSES);
+    const known = types.filter((t) => enumValues.some((v) => v.startsWith(`db.${t}.`)));
+    expect(known.sort()).toEqual(["m6g", "r6g", "t3", "t4g"]);
+    const inEnum = [...new Set(enumValues.filter((v) => known.includes(v.split(".")[1])))].sort();
+    expect(RDS_POSTGRES_CLASS_LIST.filter((c) => known.includes(c.split(".")[1])).sort()).toEqual(inEnum);
+  });
+
+  it("the cloud rule fires on a class or node type outside the lists, and only on PostgreSQL", () => {
+    expect(fired("aws-data-store-sizes", [res(AWS_TYPES.rds, { engine: "postgres", instanceClass: "db.t4g.24xlarge" })]))
+      .toEqual([expect.stringContaining('"db.t4g.24xlarge" is not a current-generation RDS for PostgreSQL class')]);
+    expect(fired("aws-data-store-sizes", [res(AWS_TYPES.rds, { engine: "mysql", instanceClass: "db.t4g.24xlarge" })])).toEqual([]);
+    expect(fired("aws-data-store-sizes", [res(AWS_TYPES.replicationGroup, { nodeType: "cache.m7g.nano" })]))
+      .toEqual([expect.stringContaining('"cache.m7g.nano" is not a current-generation ElastiCache node type')]);
+    expect(fired("aws-data-store-sizes", [res(AWS_TYPES.replicationGroup, { nodeType: "cache.t2.micro" })])).toHaveLength(1);
+    expect(fired("aws-data-store-sizes", [
+      res(AWS_TYPES.rds, { engine: "postgres", instanceClass: "db.m7g.large" }), res(AWS_TYPES.replicationGroup, { nodeType: "cache.m7g.large" }),
+    ])).toEqual([]);
+  });
+
+  it.each(AWS_STACKS)("%s still plans, and its database and cache sizes pass the rule", async (stack) => {
+    const r = await plan(stack);
+    const dataStores = [...ofType(r, AWS_TYPES.rds), ...ofType(r, AWS_TYPES.replicationGroup)];
+    for (const d of dataStores) expect([...RDS_POSTGRES_CLASS_LIST, ...ELASTICACHE_NODE_TYPE_LIST]).toContain(d.plainInputs.instanceClass ?? d.plainInputs.nodeType);
+    expect(fired("aws-data-store-sizes", r.resources)).toEqual([]);
+    if (stack === "aws-prod") {
+      expect(ofType(r, AWS_TYPES.rds)[0].plainInputs.instanceClass).toBe("db.m7g.large");
+      expect(ofType(r, AWS_TYPES.replicationGroup)[0].plainInputs.nodeType).toBe("cache.m7g.large");
+    }
   });
 });
 

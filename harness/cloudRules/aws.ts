@@ -5,8 +5,8 @@
 import type { RecordedResource } from "../mockRuntime";
 import { physicalName, type CloudRule } from ".";
 import {
-  CLOUDFRONT_COMMENT_MAX, CORS_S3_ORIGIN_REQUEST_POLICY, IAM_PROFILE_NAME_MAX, IAM_ROLE_NAME_MAX, LAUNCH_TEMPLATE_NAME, OAC_NAME_MAX,
-  RDS_IDENTIFIER_MAX, RDS_SNAPSHOT_MAX, SECURITY_GROUPS_PER_INTERFACE, SQS_MAX_VISIBILITY_SECONDS, SQS_QUEUE_NAME, albNameProblems,
+  CLOUDFRONT_COMMENT_MAX, CORS_S3_ORIGIN_REQUEST_POLICY, ELASTICACHE_NODE_TYPE_LIST, IAM_PROFILE_NAME_MAX, IAM_ROLE_NAME_MAX, LAUNCH_TEMPLATE_NAME, OAC_NAME_MAX,
+  RDS_IDENTIFIER_MAX, RDS_POSTGRES_CLASS_LIST, RDS_SNAPSHOT_MAX, SECURITY_GROUPS_PER_INTERFACE, SQS_MAX_VISIBILITY_SECONDS, SQS_QUEUE_NAME, albNameProblems,
   bucketNameProblems, ec2TextProblems, iamNameProblems, rdsNameProblems, rdsSubnetGroupNameProblems, replicationGroupIdProblems,
   securityGroupNameProblems, targetGroupNameProblems,
 } from "../../settings/limits/aws";
@@ -126,6 +126,21 @@ export const awsRules: readonly CloudRule[] = [
         if (str(group.plainInputs.name)) out.push("the parameter group has a fixed name: a new family could not be created before the old group is deleted");
       }
       return out;
+    },
+  },
+  {
+    id: "aws-data-store-sizes",
+    source: "RDS User Guide, Supported DB engines for DB instance classes (PostgreSQL); ElastiCache API Reference CacheNode and User Guide, Supported node types (Valkey; T2 is previous generation)",
+    types: [AWS_TYPES.rds, AWS_TYPES.replicationGroup],
+    check(r) {
+      const i = r!.plainInputs;
+      if (r!.type === AWS_TYPES.rds) {
+        const size = String(i.instanceClass);
+        return str(i.engine) === "postgres" && !RDS_POSTGRES_CLASS_LIST.includes(size)
+          ? `instance class ${JSON.stringify(size)} is not a current-generation RDS for PostgreSQL class` : undefined;
+      }
+      const size = String(i.nodeType);
+      return ELASTICACHE_NODE_TYPE_LIST.includes(size) ? undefined : `node type ${JSON.stringify(size)} is not a current-generation ElastiCache node type for Valkey`;
     },
   },
   {

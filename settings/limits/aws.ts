@@ -25,6 +25,17 @@
  * - [SQS] SQS API CreateQueue: QueueName up to 80 alphanumeric characters, hyphens and underscores;
  *   VisibilityTimeout 0 to 43,200 seconds (12 hours).
  * - [S3] Amazon S3 User Guide, "General purpose bucket naming rules".
+ * - [RDS classes] Amazon RDS User Guide, "Supported DB engines for DB instance classes" (the PostgreSQL
+ *   column) and "Hardware specifications for DB instance classes" (the sizes of each class type). The
+ *   @pulumi/aws `rds.InstanceType` enum is no source here: it stops at db.m6g/db.r6g (no db.m7g, db.r7g,
+ *   db.m8g, db.m6i) and still lists previous-generation classes.
+ * - [ElastiCache nodes] ElastiCache API Reference, `CacheNode` / CreateReplicationGroup `CacheNodeType`
+ *   ("The following node types are supported by ElastiCache": current generation M7g, M6g, M5, M4, T4g,
+ *   T3, T2, R7g, R6g, R5, R4; previous generation "not recommended. Existing clusters are still supported
+ *   but creation of new clusters is not supported"), and the ElastiCache User Guide, "Supported node
+ *   types", whose "Current Generation (Valkey)" tables add M8g, R8g, C7gn, C8gn and R6gd, and whose note
+ *   moves T2 to previous generation: "You will no longer be able to create new ElastiCache clusters
+ *   using T2 instances".
  * - [CloudFront] CloudFront API DistributionConfig (Comment: up to 128 characters),
  *   CreateOriginAccessControl (Name: up to 64 characters), and the Developer Guide's "Use managed origin
  *   request policies" (CORS-S3Origin).
@@ -110,6 +121,73 @@ export const EC2_SIZE_LIST: readonly string[] = Object.entries(EC2_SIZES).flatMa
 
 /** Matches exactly the sizes of {@link EC2_SIZE_LIST}. */
 export const EC2_SIZE_PATTERN = new RegExp(`^(${EC2_SIZE_LIST.map((s) => s.replace(/\./g, "\\.")).join("|")})$`);
+
+/** A pattern that matches exactly the given sizes (dots escaped). */
+function exactly(list: readonly string[]): RegExp {
+  return new RegExp(`^(${list.map((s) => s.replace(/\./g, "\\.")).join("|")})$`);
+}
+
+/** `large` to `<n>xlarge` for the sizes `n` given. */
+const bigSizes = (...n: number[]) => ["large", "xlarge", ...n.map((k) => `${k}xlarge`)];
+
+/**
+ * RDS for PostgreSQL instance classes we offer, by class type: current generation only, each size the
+ * user guide lists with PostgreSQL 14 to 17 (our fullstack:pgVersion range) supported [RDS classes].
+ * Left out on purpose: previous-generation types (db.t2, db.m4, db.r4, ...), metal sizes (PostgreSQL:
+ * "No"), the Optimized Reads and SSD types (db.m6gd, db.m6id, ...), and types whose table we did not
+ * check (db.m5, db.r5, db.r6i, db.m7i, db.r7i, db.r8g, db.x2g): adding one is a line here with its source.
+ */
+export const RDS_POSTGRES_CLASSES: Readonly<Record<string, readonly string[]>> = {
+  // "All PostgreSQL 17, 16, 15, 14, and 13 versions; and 12.7 and higher 12 versions".
+  t4g: ["micro", "small", "medium", "large", "xlarge", "2xlarge"],
+  m6g: bigSizes(2, 4, 8, 12, 16),
+  // Sizes from the hardware specifications, each also in the @pulumi/aws rds.InstanceType enum.
+  t3: ["micro", "small", "medium", "large", "xlarge", "2xlarge"],
+  r6g: bigSizes(2, 4, 8, 12, 16),
+  // "All PostgreSQL 17, 16, and 15 versions, 14.5 and higher 14 versions, ...".
+  m7g: bigSizes(2, 4, 8, 12, 16),
+  r7g: bigSizes(2, 4, 8, 12, 16),
+  // "PostgreSQL version 17.1 and higher, 16.1 and higher, 15.4 and higher, 14.9 and higher, ...".
+  m8g: bigSizes(2, 4, 8, 12, 16, 24, 48),
+  // "All available versions".
+  m6i: bigSizes(2, 4, 8, 12, 16, 24, 32),
+};
+
+/** Every RDS for PostgreSQL class we offer, e.g. `db.t4g.micro`. */
+export const RDS_POSTGRES_CLASS_LIST: readonly string[] = Object.entries(RDS_POSTGRES_CLASSES).flatMap(([type, sizes]) => sizes.map((s) => `db.${type}.${s}`));
+
+/** Matches exactly the classes of {@link RDS_POSTGRES_CLASS_LIST}. */
+export const RDS_POSTGRES_CLASS_PATTERN = exactly(RDS_POSTGRES_CLASS_LIST);
+
+/**
+ * ElastiCache node types we offer for a Valkey replication group (cluster mode disabled), by family:
+ * current generation only [ElastiCache nodes]. Left out on purpose: T2 (now previous generation: no new
+ * clusters) and every older family (T1, M1, M2, M3, C1, R3); R6gd, whose data tiering the API requires
+ * (CreateReplicationGroup DataTieringEnabled "must be set to true when using r6gd nodes") and our
+ * replication group does not enable.
+ */
+export const ELASTICACHE_NODE_TYPES: Readonly<Record<string, readonly string[]>> = {
+  t4g: ["micro", "small", "medium"],
+  t3: ["micro", "small", "medium"],
+  m4: bigSizes(2, 4, 10),
+  m5: bigSizes(2, 4, 12, 24),
+  m6g: bigSizes(2, 4, 8, 12, 16),
+  m7g: bigSizes(2, 4, 8, 12, 16),
+  m8g: bigSizes(2, 4, 8, 12, 16),
+  r4: bigSizes(2, 4, 8, 16),
+  r5: bigSizes(2, 4, 12, 24),
+  r6g: bigSizes(2, 4, 8, 12, 16),
+  r7g: bigSizes(2, 4, 8, 12, 16),
+  r8g: bigSizes(2, 4, 8, 12, 16),
+  c7gn: bigSizes(2, 4, 8, 12, 16),
+  c8gn: bigSizes(2, 4, 8, 12, 16),
+};
+
+/** Every ElastiCache node type we offer, e.g. `cache.t4g.micro`. */
+export const ELASTICACHE_NODE_TYPE_LIST: readonly string[] = Object.entries(ELASTICACHE_NODE_TYPES).flatMap(([family, sizes]) => sizes.map((s) => `cache.${family}.${s}`));
+
+/** Matches exactly the node types of {@link ELASTICACHE_NODE_TYPE_LIST}. */
+export const ELASTICACHE_NODE_TYPE_PATTERN = exactly(ELASTICACHE_NODE_TYPE_LIST);
 
 // ---- character and length rules ------------------------------------------------------------------------
 
