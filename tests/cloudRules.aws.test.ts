@@ -472,7 +472,7 @@ describe("row 11: RDS for PostgreSQL classes and ElastiCache node types are exac
     const enumValues = Object.values(require("@pulumi/aws/types/enums/rds").InstanceType as Record<string, string>);
     const types = Object.keys(RDS_POSTGRES_CLASSES);
     const known = types.filter((t) => enumValues.some((v) => v.startsWith(`db.${t}.`)));
-    expect(known.sort()).toEqual(["m6g", "r6g", "t3", "t4g"]);
+    expect(known.sort()).toEqual(["m5", "m6g", "r5", "r6g", "t3", "t4g"]);
     const inEnum = [...new Set(enumValues.filter((v) => known.includes(v.split(".")[1])))].sort();
     expect(RDS_POSTGRES_CLASS_LIST.filter((c) => known.includes(c.split(".")[1])).sort()).toEqual(inEnum);
   });

@@ -11,7 +11,8 @@ import { Network, PostgresDb, RedisCache } from "../components";
 import { checkNamePrefix, loadSettings } from "../settings";
 import { digitaloceanNamePrefixProblems } from "../settings/limits/digitalocean";
 import { renderAppGrantSql } from "../provisioning/postgresGrants";
-import { cloudConfig, ofType, planStack, writtenFile } from "./helpers";
+import { ROOT, cloudConfig, ofType, planStack, writtenFile } from "./helpers";
+import { readStackConfig } from "../tools/stackConfig";
 
 let n = 0;
 function res(type: string, props: Record<string, unknown>, extra: Partial<RecordedResource> = {}): RecordedResource {
@@ -53,12 +54,17 @@ describe("row SshKey: no stack registers an account SSH key (the API answers 422
   ok("do-no-account-ssh-key");
   it.each(DO_STACKS)("%s registers no SshKey and creates droplets with only the account keys of fullstack:sshKeyIds", (stack) => {
     expect(ofType(runs[stack], T.sshKey)).toEqual([]);
-    const expected = stack === "prod" ? ["41234567"] : [];
+    const expected = JSON.parse(readStackConfig(ROOT, stack).config["fullstack:sshKeyIds"] ?? "[]") as string[];
     for (const d of ofType(runs[stack], T.droplet)) {
       expect(d.plainInputs.sshKeys ?? []).toEqual(expected);
       // A changed key list must not replace running droplets (ssh_keys is ForceNew and only acts at creation).
       expect(d.ignoreChanges).toContain("sshKeys");
     }
+  });
+  it("attaches the account keys fullstack:sshKeyIds names, and only those", async () => {
+    const r = await planStack("prod", { sshKeyIds: ["41234567"] });
+    expect(ofType(r, T.sshKey)).toEqual([]);
+    for (const d of ofType(r, T.droplet)) expect(d.plainInputs.sshKeys).toEqual(["41234567"]);
   });
   it("a droplet without account keys locks root's password and turns root and password login off", () => {
     const [d] = ofType(runs.dev, T.droplet);

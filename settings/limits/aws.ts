@@ -135,7 +135,7 @@ const bigSizes = (...n: number[]) => ["large", "xlarge", ...n.map((k) => `${k}xl
  * user guide lists with PostgreSQL 14 to 17 (our fullstack:pgVersion range) supported [RDS classes].
  * Left out on purpose: previous-generation types (db.t2, db.m4, db.r4, ...), metal sizes (PostgreSQL:
  * "No"), the Optimized Reads and SSD types (db.m6gd, db.m6id, ...), and types whose table we did not
- * check (db.m5, db.r5, db.r6i, db.m7i, db.r7i, db.r8g, db.x2g): adding one is a line here with its source.
+ * check (db.r6i, db.m7i, db.r7i, db.r8g, db.x2g): adding one is a line here with its source.
  */
 export const RDS_POSTGRES_CLASSES: Readonly<Record<string, readonly string[]>> = {
   // "All PostgreSQL 17, 16, 15, 14, and 13 versions; and 12.7 and higher 12 versions".
@@ -151,6 +151,10 @@ export const RDS_POSTGRES_CLASSES: Readonly<Record<string, readonly string[]>> =
   m8g: bigSizes(2, 4, 8, 12, 16, 24, 48),
   // "All available versions".
   m6i: bigSizes(2, 4, 8, 12, 16, 24, 32),
+  // The classes many existing RDS PostgreSQL databases run on, with the sizes the @pulumi/aws
+  // rds.InstanceType enum lists (8xlarge and 16xlarge, not in the enum, are left out until checked).
+  m5: bigSizes(2, 4, 12, 24),
+  r5: bigSizes(2, 4, 12, 24),
 };
 
 /** Every RDS for PostgreSQL class we offer, e.g. `db.t4g.micro`. */
