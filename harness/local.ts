@@ -1,6 +1,16 @@
 /** Small helpers for tests and benchmarks that run real processes on this machine. */
-import { readFileSync } from "node:fs";
+import { accessSync, constants, readFileSync } from "node:fs";
 import { createServer } from "node:net";
+
+/** Whether this process may execute `path` (a file that exists with an x bit it can use). */
+export function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** A TCP port on 127.0.0.1 that was free a moment ago (the kernel's pick). */
 export function freePort(): Promise<number> {

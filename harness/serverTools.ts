@@ -11,13 +11,14 @@
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
-  accessSync, chmodSync, chownSync, constants, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync,
+  chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync,
   rmSync, symlinkSync, writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, relative } from "node:path";
 import { parse } from "yaml";
 import { installHint } from "../tools/debianTools";
+import { isExecutable } from "./local";
 
 export interface ToolResult {
   ok: boolean;
@@ -114,15 +115,6 @@ function findOnPath(name: string): string | undefined {
     if (isExecutable(candidate)) return candidate;
   }
   return undefined;
-}
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Stable identity of some files (path, mode and content), for running a tool once per distinct input. */

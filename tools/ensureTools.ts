@@ -14,8 +14,9 @@
  * DIR instead of / (for tests of the missing-tool path).
  */
 import { spawnSync } from "node:child_process";
-import { accessSync, constants, existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { isExecutable } from "../harness/local";
 import { TOOLS, type Probe, type Tool, type ToolGroup } from "./debianTools";
 
 export const SBIN_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -138,15 +139,6 @@ export function ensureTools(host: Host, options: EnsureOptions): Outcome {
 }
 
 // --- the real machine --------------------------------------------------------------------------------
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Paths matching `pattern` under `root`, where `*` stands for one path segment. */
 export function expand(root: string, pattern: string): string[] {
