@@ -121,7 +121,7 @@ export class PostgresDb extends pulumi.ComponentResource {
     if (managed) {
       // The cloud's plan rules (settings/limits/), checked before anything is registered.
       const problem = catalog.clusterPlanProblem?.("pg", size, nodes);
-      if (problem) throw new SettingsError("PostgresDb.size", size, `with PostgresDb.nodes ${nodes}: ${problem}`, `use a plan with standby nodes, e.g. ${catalog.scaledCacheSize}, or 1 node`);
+      if (problem) throw new SettingsError("PostgresDb.size", size, `with PostgresDb.nodes ${nodes}: ${problem}`, `use a plan with standby nodes, e.g. ${catalog.scaledDbSize ?? catalog.dbSizeExamples[1]}, or 1 node`);
       const maxPool = catalog.maxPoolConnections?.(size);
       if (maxPool !== undefined && poolSize > maxPool) {
         throw new SettingsError("PostgresDb.poolSize", poolSize, `is more than the ${maxPool} connections ${size} allows`, `use ${maxPool} or less, or a bigger size`);

@@ -282,9 +282,13 @@ export function loadSettings(raw: RawConfig): Settings {
       `use https:// or ssh://, or set ${k("insecureRepoTransport")} true for a test server on a private network`);
   }
   v.visibleAscii(k("appRef"), get("appRef"));
-  const pipIndexUrl = get("pipIndexUrl") === undefined ? undefined
-    : v.matches(k("pipIndexUrl"), get("pipIndexUrl"), /^(https:\/\/[^\s'"`$\\]+|file:\/\/\/[A-Za-z0-9._/-]+)$/, "an https:// or file:/// index URL",
+  // A secret (it may hold a token): a refusal never shows the value.
+  const pipIndexUrlRaw = get("pipIndexUrl");
+  if (pipIndexUrlRaw !== undefined && !(typeof pipIndexUrlRaw === "string" && /^(https:\/\/[^\s'"`$\\]+|file:\/\/\/[A-Za-z0-9._/-]+)$/.test(pipIndexUrlRaw))) {
+    throw new SettingsError(k("pipIndexUrl"), "[secret]", "is not an https:// or file:/// index URL",
       "use the index's simple API URL, e.g. https://pypi.example.com/simple/ (a token may go in it: set it with --secret)");
+  }
+  const pipIndexUrl = pipIndexUrlRaw as string | undefined;
   let repoDeployKey: string | undefined;
   if (get("appRepoDeployKey") !== undefined) {
     const raw = get("appRepoDeployKey");
@@ -426,7 +430,7 @@ export function loadSettings(raw: RawConfig): Settings {
       const problem = catalog.clusterPlanProblem(engine, plan.size, plan.nodes);
       if (problem) {
         throw new SettingsError(k(sizeKey), plan.size, `with ${k(nodesKey)} ${plan.nodes}: ${problem}`,
-          `use a plan with standby nodes such as ${catalog.scaledCacheSize}${profile === "scaled" ? "" : `, or ${k(nodesKey)} 1`}`);
+          `use a plan with standby nodes such as ${engine === "pg" ? catalog.scaledDbSize ?? catalog.dbSizeExamples[1] : catalog.scaledCacheSize}${profile === "scaled" ? "" : `, or ${k(nodesKey)} 1`}`);
       }
     }
     const maxPool = catalog.maxPoolConnections?.(postgres.size);

@@ -139,6 +139,7 @@ const CASES: Case[] = [
   ["token in the repo URL", { ...DO, appRepo: "https://user:ghp_secret@github.com/acme/shop.git" }, "fullstack:appRepo", "holds credentials"],
   ["unauthenticated git:// repo", { ...DO, appRepo: "git://github.com/acme/shop.git" }, "fullstack:appRepo", "uses a transport nobody authenticates"],
   ["unauthenticated http:// repo", { ...DO, appRepo: "http://git.example.com/shop.git" }, "fullstack:appRepo", "insecureRepoTransport"],
+  ["private index over plain http (its token would travel in the clear)", { ...DO, pipIndexUrl: "http://user:ghp_secret@pypi.example.com/simple/" }, "fullstack:pipIndexUrl", "\"[secret]\" is not an https:// or file:/// index URL"],
   ["oversized health check path", { ...DO, healthCheckPath: `/${"a".repeat(300)}` }, "fullstack:healthCheckPath", "at most 256 characters"],
   ["look-alike letter in the repo", { ...DO, appRepo: "https://github.com/\u0430cme/shop.git" }, "fullstack:appRepo", "U+0430, which is not visible ASCII"],
 ];
