@@ -3,7 +3,7 @@
  * be asked to create: type, name, parent, resource options and inputs, with secrets kept apart.
  * Used by `npm run plan` and by the tests; no CLI, no cloud, no network.
  */
-import { createHash } from "node:crypto";
+import { createHash, createPrivateKey, createPublicKey } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import * as runtimeSettings from "@pulumi/pulumi/runtime/settings";
@@ -138,6 +138,41 @@ function collectStrings(value: unknown, into: string[]): void {
   else if (value && typeof value === "object") Object.values(value).forEach((v) => collectStrings(v, into));
 }
 
+/**
+ * A real ed25519 key pair in OpenSSH formats, as the tls provider returns it (`privateKeyOpenssh`,
+ * `publicKeyOpenssh` with a trailing newline), deterministic per seed text so two runs of one program agree.
+ * Real, so the server test can log in with it (the OpenSSH private key format: PROTOCOL.key in OpenSSH).
+ */
+export function openSshEd25519(seedText: string): Record<string, string> {
+  const seed = createHash("sha256").update(seedText).digest();
+  const key = createPrivateKey({ key: Buffer.concat([Buffer.from("302e020100300506032b657004220420", "hex"), seed]), format: "der", type: "pkcs8" });
+  const pub = createPublicKey(key).export({ format: "der", type: "spki" }).subarray(-32);
+  const str = (b: Buffer | string) => {
+    const buf = typeof b === "string" ? Buffer.from(b) : b;
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(buf.length);
+    return Buffer.concat([len, buf]);
+  };
+  const u32 = (n: number) => {
+    const b = Buffer.alloc(4);
+    b.writeUInt32BE(n);
+    return b;
+  };
+  const pubBlob = Buffer.concat([str("ssh-ed25519"), str(pub)]);
+  const check = seed.readUInt32BE(0);
+  let priv = Buffer.concat([u32(check), u32(check), str("ssh-ed25519"), str(pub), str(Buffer.concat([seed, pub])), str("")]);
+  const pad: number[] = [];
+  for (let i = 1; (priv.length + pad.length) % 8 !== 0; i++) pad.push(i);
+  priv = Buffer.concat([priv, Buffer.from(pad)]);
+  const body = Buffer.concat([Buffer.from("openssh-key-v1\0", "binary"), str("none"), str("none"), str(""), u32(1), str(pubBlob), str(priv)]).toString("base64");
+  const wrapped = body.match(/.{1,70}/g)!.join("\n");
+  return {
+    algorithm: "ED25519",
+    privateKeyOpenssh: `-----BEGIN OPENSSH PRIVATE KEY-----\n${wrapped}\n-----END OPENSSH PRIVATE KEY-----\n`,
+    publicKeyOpenssh: `ssh-ed25519 ${pubBlob.toString("base64")}\n`,
+  };
+}
+
 /** Plausible provider outputs, so programs that read them (addresses, ids) behave as in a real run. */
 function fakeOutputs(type: string, name: string, inputs: Record<string, unknown>, id: number): Record<string, unknown> {
   const octet = (id % 250) + 2;
@@ -165,6 +200,8 @@ function fakeOutputs(type: string, name: string, inputs: Record<string, unknown>
         host: `${name}.db.ondigitalocean.com`, privateHost: `private-${name}.db.ondigitalocean.com`,
         port: inputs.engine === "pg" ? 25060 : 25061, user: "doadmin", password: `mock-admin-password-${id}`, urn: `do:dbaas:${id}`,
       };
+    case "tls:index/privateKey:PrivateKey":
+      return openSshEd25519(`${type}:${name}`);
     case "digitalocean:index/spacesKey:SpacesKey":
       return { accessKey: `DO00MOCK${String(id).padStart(12, "0")}`, secretKey: `mock-spaces-secret-${id}` };
     case "digitalocean:index/databaseUser:DatabaseUser":

@@ -2,7 +2,8 @@
 export { renderCloudConfig, renderServerFiles, userDataBytes, ProvisioningError, type ServerFiles } from "./cloudConfig";
 export { renderNginxSite } from "./nginx";
 export { renderGunicornConfig, renderGunicornService, renderGunicornSocket } from "./gunicorn";
-export { renderDeployConf, renderDeployScript } from "./deploy";
+export { renderDeployConf, renderDeployScript, KEEP_RELEASES } from "./deploy";
+export { releaseBundle, renderReleaseBundle, renderReleaseScript, RELEASE_USER, RELEASE_FORMAT, type ReleaseBundle } from "./release";
 export { renderFirewallScript } from "./roles/base";
 export * from "./types";
 export { renderAdminEnv, renderAppGrantSql, renderGrantScript, type AdminConnection, type AppGrant } from "./postgresGrants";
