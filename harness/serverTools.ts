@@ -503,6 +503,21 @@ export function checkShell(files: ServerFile | ServerFile[], context: ServerFile
 // --- python and gunicorn ----------------------------------------------------------------------------
 
 /** `python3 -m py_compile` with Debian's python3. */
+/** A release bundle (provisioning/release.ts) among a server's files. */
+export const isReleaseBundle = (f: ServerFile) => /^\/etc\/[^/]+\/release\.json$/.test(f.path);
+export const isSudoers = (f: ServerFile) => f.path.startsWith("/etc/sudoers.d/");
+
+/** sudo's own parser on a sudoers drop-in (`visudo -c -f`), and the mode sudo insists on (0440). */
+export function checkSudoers(file: ServerFile): ToolResult {
+  if (file.permissions !== "0440") return { ok: false, output: `${file.path} is ${file.permissions}; sudo wants 0440` };
+  return withTempDir("sudoers", (dir) => {
+    const target = join(dir, basename(file.path));
+    writeFileSync(target, file.content, { mode: 0o440 });
+    const r = run("visudo", ["-c", "-q", "-f", target]);
+    return { ok: r.status === 0, output: r.text.replaceAll(target, file.path) };
+  });
+}
+
 export function checkPython(file: ServerFile): ToolResult {
   return withTempDir("python", (dir) => {
     const target = join(dir, basename(file.path));

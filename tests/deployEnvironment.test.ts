@@ -26,7 +26,7 @@ describe("the deploy script's environment boundary", () => {
   let log: string[];
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), "fullstack-deploy-env-"));
-    const settings = loadSettings({ appRepo: "https://github.com/acme/shop.git", appName: "shop", adminSshKeys: [KEY], framework: "django" });
+    const settings = loadSettings({ appRepo: "https://github.com/acme/shop.git", appName: "shop", adminSshKeys: [KEY], adminCidrs: ["203.0.113.7/32"], framework: "django" });
     const app = buildAppSpec(settings.app, "23.0.0", { hostNames: [], https: false });
     const p = appPaths("shop");
     const root = join(dir, "srv");
@@ -107,7 +107,7 @@ describe("a private repository's deploy key (appRepoDeployKey)", () => {
   });
 
   it("is refused, without echoing it, when it is not a private key or the repository is not reached over SSH", () => {
-    const base = { appRepo: "git@github.com:acme/shop.git", adminSshKeys: [KEY] };
+    const base = { appRepo: "git@github.com:acme/shop.git", adminSshKeys: [KEY], adminCidrs: ["203.0.113.7/32"] };
     expect(() => loadSettings({ ...base, appRepoDeployKey: "hunter2" })).toThrow(/^fullstack:appRepoDeployKey "\[secret\]" is not an unencrypted OpenSSH private key/);
     expect(() => loadSettings({ ...base, appRepo: "https://github.com/acme/shop.git", appRepoDeployKey: key })).toThrow(/needs an SSH fullstack:appRepo/);
     expect(loadSettings({ ...base, appRepoDeployKey: key.replace(/\n/g, "\r\n") }).app.repoDeployKey).toBe(key);

@@ -39,6 +39,8 @@ export const TOOLS: Tool[] = [
     why: "nginx -t on every site, and real nginx in front of a stand-in app" },
   { name: "shellcheck", group: "test", probes: [{ command: ["shellcheck"] }], packages: ["shellcheck"],
     why: "every rendered shell script" },
+  { name: "visudo", group: "test", probes: [{ command: ["visudo"] }], packages: ["sudo"],
+    why: "visudo -c on the release user's sudoers drop-in" },
   { name: "systemd", group: "test", probes: [
     { command: ["systemd-analyze"] }, { command: ["journalctl"] }, { path: "/usr/lib/systemd/system/sysinit.target" },
     { path: "/usr/lib/systemd/user-environment-generators/30-systemd-environment-d-generator" },
