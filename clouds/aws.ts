@@ -129,7 +129,9 @@ function ssmRelease(name: string, physicalName: string, release: ReleaseRequest,
     name: document.name,
     associationName: `${physicalName}-release`,
     targets: [{ key: "tag:Name", values: [physicalName] }],
-    parameters: { bundleDigest: release.bundle.apply((b) => createHash("sha256").update(b).digest("hex")) },
+    // A digest of the whole bundle (its secrets included, so nothing to guess from): not secret, so a
+    // preview shows that a release will run.
+    parameters: { bundleDigest: pulumi.unsecret(release.bundle.apply((b) => createHash("sha256").update(b).digest("hex"))) },
     maxConcurrency: "1",
     maxErrors: "0",
     waitForSuccessTimeoutSeconds: release.timeoutSeconds,

@@ -210,6 +210,9 @@ type Exec = { code: number; stdout: string; stderr: string };
 class Releaser {
   first?: Promise<Exec>;
   firstResult?: Exec;
+  firstResultAt?: number;
+  /** Every push's output, in order, also written to the run directory (release-N.log). */
+  readonly outputs: string[] = [];
   constructor(readonly ssh: Ssh) {}
 
   async push(bundle: string, withinMs = 600_000): Promise<Exec> {
@@ -221,7 +224,12 @@ class Releaser {
         throw new Failure(`the server's host key is not the one the stack made: ${r.stderr.trim()}`);
       }
       if (r.code !== 255 || Date.now() + 5000 > deadline) {
-        if (!this.firstResult) this.firstResult = r;
+        this.outputs.push(`exit ${r.code}\n--- stdout\n${r.stdout}--- stderr\n${r.stderr}`);
+        writeFileSync(join(RUN_DIR, `release-${this.outputs.length}.log`), this.outputs[this.outputs.length - 1]);
+        if (!this.firstResult) {
+          this.firstResult = r;
+          this.firstResultAt = Date.now();
+        }
         return r;
       }
       await sleep(5000);
@@ -380,11 +388,15 @@ function writeResults(server: ServerUnderTest | undefined, accel: string, ok: bo
     `| Kernel prints its banner | ${t("kernel")} |`,
     `| Login prompt on the serial console | ${t("login")} |`,
     `| First HTTP answer from nginx (any status) | ${t("firstHttp")} |`,
+    `| First release pushed over SSH (the Command resource's way) finished | ${t("firstRelease")} |`,
     `| First \`/healthz\` 200 through nginx → gunicorn (first HTTP answer from the app) | ${t("firstHealthz")} |`,
     `| cloud-init done (final message on the console) | ${t("cloudInitDone")} |`,
     `| cloud-init's own count ("Up N seconds", guest uptime) | ${t("cloudInitUptime")} |`,
     `| gunicorn main process SIGKILLed → restarted by systemd and answering | ${t("restart")} |`,
     `| Reboot command → \`/healthz\` 200 again | ${t("reboot")} |`,
+    `| Release in place (new commit + setting, virtualenv built): push → release command done, from its start | ${t("releaseInPlace")} |`,
+    `| Same release: push started → first request answered by the new version | ${t("releaseSwitch")} |`,
+    `| Rollback to a kept release: push → done | ${t("rollback")} |`,
     `| POST /jobs → row marked done by the worker | ${t("jobDone")} |`,
     `| Same after the reboot | ${t("jobDoneAfterReboot")} |`,
     `| Base image build in this run (debootstrap + mkfs; 0 when cached in .cache/vm) | ${t("imageBuild")} |`,
@@ -546,8 +558,14 @@ async function main(): Promise<number> {
     if (releaser?.firstResult && releaser.firstResult.code !== 0) {
       throw new Failure(`the first release failed (exit ${releaser.firstResult.code}):\n${(releaser.firstResult.stdout + releaser.firstResult.stderr).slice(-3000)}`);
     }
+    if (releaser?.firstResult && timings.firstRelease === undefined) {
+      timings.firstRelease = since(vm.startedAt);
+      log(`the first release finished: ${releaser.firstResult.stdout.trim().split("\n").pop()}`);
+    }
     if (timings.firstHealthz !== undefined && cloudInitDoneAt) break;
-    if (cloudInitDoneAt && Date.now() - cloudInitDoneAt > 60_000) break;
+    // Done booting: cloud-init finished, and the first release too where it is pushed.
+    const bootDoneAt = releaser ? (releaser.firstResultAt ?? 0) : cloudInitDoneAt;
+    if (cloudInitDoneAt && bootDoneAt && Date.now() - bootDoneAt > 60_000) break;
     if (Date.now() - lastProgress > 30_000) {
       lastProgress = Date.now();
       const lastLine = serial.replace(/\r/g, "").split("\n").filter((l) => l.trim()).pop() ?? "";
