@@ -503,6 +503,24 @@ export function checkShell(files: ServerFile | ServerFile[], context: ServerFile
 // --- python and gunicorn ----------------------------------------------------------------------------
 
 /** `python3 -m py_compile` with Debian's python3. */
+/** A drop-in for postgresql-common's createcluster.conf. */
+export const isCreateclusterConf = (f: ServerFile) => f.path.startsWith("/etc/postgresql-common/createcluster.d/");
+
+/**
+ * postgresql-common's own reader (`pg_conftool`, what its postinst asks) on a createcluster.conf that
+ * includes the drop-in, as Debian's does: it must read create_main_cluster as off.
+ */
+export function checkCreateclusterConf(file: ServerFile): ToolResult {
+  return withTempDir("createcluster", (dir) => {
+    mkdirSync(join(dir, "createcluster.d"));
+    writeFileSync(join(dir, "createcluster.d", basename(file.path)), file.content);
+    writeFileSync(join(dir, "createcluster.conf"), `include_dir '${join(dir, "createcluster.d")}'\n`);
+    const r = run("pg_conftool", [join(dir, "createcluster.conf"), "show", "-bs", "create_main_cluster"]);
+    const ok = r.status === 0 && r.text.trim() === "off";
+    return { ok, output: ok ? "" : `pg_conftool reads create_main_cluster as ${JSON.stringify(r.text.trim())}` };
+  });
+}
+
 /** A release bundle (provisioning/release.ts) among a server's files. */
 export const isReleaseBundle = (f: ServerFile) => /^\/etc\/[^/]+\/release\.json$/.test(f.path);
 export const isSudoers = (f: ServerFile) => f.path.startsWith("/etc/sudoers.d/");

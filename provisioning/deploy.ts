@@ -24,6 +24,8 @@ export function renderDeployConf(app: AppSpec, units: { sockets: string[]; servi
     // The app role's grants, issued as the database admin before migrating (only where the cloud needs them).
     APP_DB_GRANT_SCRIPT: app.dbGrant && app.runMigrations !== false ? p.dbGrantScript : "",
     APP_REQUIREMENTS: app.requirementsFile,
+    // Installed only when a requirement must be built from source (see the deploy script).
+    APP_BUILD_PACKAGES: BUILD_PACKAGES.join(" "),
     APP_ENV_FILE: p.envFile,
     APP_TOOLS_ENV_FILE: p.toolsEnvFile,
     GUNICORN_VERSION: app.gunicornVersion,
@@ -40,6 +42,9 @@ export function renderDeployConf(app: AppSpec, units: { sockets: string[]; servi
     ...Object.entries(vars).map(([k, v]) => `${k}=${shQuote(v)}`),
   );
 }
+
+/** What pip needs to build a wheel from source: a compiler, Python's headers, and libpq's (psycopg2). */
+export const BUILD_PACKAGES = ["build-essential", "python3-dev", "libpq-dev"];
 
 /** Releases kept on a server for a rollback without a rebuild (the live one and the one before always are). */
 export const KEEP_RELEASES = 5;
@@ -131,7 +136,20 @@ export function renderDeployScript(app: AppSpec): string {
     "  # VENV_OPTIONS (from the caller's environment): extra `python3 -m venv` options, split into words on purpose.",
     "  # shellcheck disable=SC2086",
     '  as_tool python3 -m venv ${VENV_OPTIONS:-} "$release/.venv"',
-    '  as_tool "$release/.venv/bin/pip" install --quiet --no-input -r "$release/$APP_REQUIREMENTS"',
+    "  # Wheels first: most requirements have one for this Python, and then the server needs no compiler. Only",
+    "  # when one has none but has a source release are the build tools installed (once), and pip builds it.",
+    '  if ! as_tool "$release/.venv/bin/pip" install --quiet --no-input --only-binary=:all: -r "$release/$APP_REQUIREMENTS" 2>"$release/.pip-wheels.log"; then',
+    '    if as_tool "$release/.venv/bin/pip" download --quiet --no-input --no-deps --no-binary=:all: --dest "$release/.sdists" -r "$release/$APP_REQUIREMENTS" >/dev/null 2>&1; then',
+    "      echo 'deploy: a requirement has no wheel for this server; installing the build tools to build it'",
+    '      apt-get -o DPkg::Lock::Timeout=600 update --quiet >/dev/null',
+    "      # shellcheck disable=SC2086",
+    '      DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install --quiet --assume-yes --no-install-recommends $APP_BUILD_PACKAGES >/dev/null',
+    '      as_tool "$release/.venv/bin/pip" install --quiet --no-input -r "$release/$APP_REQUIREMENTS"',
+    "    else",
+    '      cat "$release/.pip-wheels.log" >&2',
+    "      exit 1",
+    "    fi",
+    "  fi",
     '  if ! as_tool "$release/.venv/bin/python" -c "import gunicorn" 2>/dev/null; then',
     '    as_tool "$release/.venv/bin/pip" install --quiet --no-input "gunicorn==$GUNICORN_VERSION"',
     "  fi",

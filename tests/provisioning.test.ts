@@ -15,7 +15,7 @@ import { gunzipSync } from "node:zlib";
 import { parse } from "yaml";
 import type { RecordedResource } from "../harness/mockRuntime";
 import {
-  checkAptConf, checkCloudConfig, checkCloudConfigs, checkEnvironmentFile, checkGunicornConfig, checkJournaldConf,
+  checkAptConf, checkCloudConfig, checkCreateclusterConf, isCreateclusterConf, checkCloudConfigs, checkEnvironmentFile, checkGunicornConfig, checkJournaldConf,
   checkNginxSite, checkPython, checkRedisConf, checkShell, checkSshdConfig, checkSudoers, checkSystemdUnits, contentKey, releaseSharedCopies,
   environmentFilesOf, isAptConf, isGunicornConfig, isJournaldConf, isNginxSite, isPython, isRedisConf, isReleaseBundle, isShell, isSudoers,
   isSshdConfig, isSystemdDropIn, isSystemdUnit, type ServerFile, type ToolResult,
@@ -268,7 +268,7 @@ it("has a real-tool check for every file a server gets", () => {
     for (const f of s.files) {
       const checked = isNginxSite(f) || isSystemdUnit(f) || isSystemdDropIn(f) || isShell(f) || isPython(f)
         || isSshdConfig(f) || isAptConf(f) || isJournaldConf(f) || isRedisConf(f) || envFiles.includes(f.path) || isProvenGrantSql(f)
-        || isReleaseBundle(f) || isSudoers(f);
+        || isReleaseBundle(f) || isSudoers(f) || isCreateclusterConf(f);
       if (!checked) unchecked.add(f.path);
     }
   }
@@ -371,6 +371,13 @@ it("every release bundle is one the release entry point takes: format 1, this ap
     const ok = b.format === RELEASE_FORMAT && f.path === `/etc/${String(b.app)}/release.json` && typeof b.ref === "string" && typeof b.envFile === "string" && f.permissions === "0600";
     return { ok, output: ok ? "" : `not a release bundle: ${Object.keys(b).join(",")} ${f.permissions}` };
   }, (f) => f.path)).toBe("");
+});
+
+it("postgresql-common reads every createcluster drop-in as: no main cluster on the root disk", () => {
+  const files = new Distinct<ServerFile>();
+  for (const s of servers) for (const f of s.files.filter(isCreateclusterConf)) files.add(contentKey([f]), f, s.label);
+  expect(files.size).toBeGreaterThan(0);
+  expect(files.failures(checkCreateclusterConf, (f) => f.path)).toBe("");
 });
 
 it("visudo accepts every sudoers drop-in", () => {

@@ -21,8 +21,9 @@ export function appRole(app: AppSpec, units: { sockets: string[]; services: stri
   const grant = app.dbGrant && app.runMigrations !== false ? app.dbGrant : undefined;
   const pushed = release.kind === "push" ? release : undefined;
   return {
-    // libpq-dev: psycopg2 builds from source under pip. postgresql-client: psql for the grant script.
-    packages: ["git", "python3", "python3-venv", "python3-dev", "build-essential", "libpq-dev", ...(grant ? ["postgresql-client"] : [])],
+    // No compiler here: the deploy installs the build tools only if a requirement has no wheel
+    // (BUILD_PACKAGES in deploy.ts). postgresql-client: psql for the grant script.
+    packages: ["git", "python3", "python3-venv", ...(grant ? ["postgresql-client"] : [])],
     users: [
       { name: app.name, system: true, homedir: p.root, shell: "/usr/sbin/nologin", lock_passwd: true },
       // Releases arrive over SSH as this user, whose one key may run the release entry point and nothing else.
