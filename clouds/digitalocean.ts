@@ -70,6 +70,9 @@ function pushRelease(name: string, droplet: digitalocean.Droplet, release: Relea
   });
 }
 
+/** The load balancer's health check of its droplets (`healthyThreshold` passes in a row make one healthy). */
+const LB_HEALTH_CHECK = { checkIntervalSeconds: 10, responseTimeoutSeconds: 5, healthyThreshold: 3, unhealthyThreshold: 3 };
+
 /** DigitalOcean names: lowercase letters, digits, dots and dashes (the rules each name must meet: settings/limits/digitalocean.ts). */
 const physicalName = doResourceName;
 
@@ -196,23 +199,24 @@ export const digitalOceanAdapter: CloudAdapter = {
       // godo PR #482), taking over the zone's apex. We write our own records (dnsRecord()).
       disableLetsEncryptDnsRecords: true,
       tlsCipherPolicy: args.certificate ? "STRONG" : undefined,
-      healthcheck: {
-        port: 80,
-        protocol: "http",
-        path: args.healthCheckPath,
-        checkIntervalSeconds: 10,
-        responseTimeoutSeconds: 5,
-        healthyThreshold: 3,
-        unhealthyThreshold: 3,
-      },
+      healthcheck: { port: 80, protocol: "http", path: args.healthCheckPath, ...LB_HEALTH_CHECK },
       enableBackendKeepalive: true,
       httpIdleTimeoutSeconds: 60,
     }, opts);
     return { id: lb.id, address: lb.ip };
   },
 
-  attachToLoadBalancer() {
-    // The load balancer selects droplets by their role tag; nothing to attach.
+  attachToLoadBalancer(name, args, opts) {
+    // The load balancer selects droplets by their role tag: a new droplet is in it from the start, and
+    // gets traffic once healthyThreshold checks in a row pass. Replaced droplets are deleted at the end of
+    // the update, so the update must not end before the new droplet counts as healthy: after its first
+    // release (which answered its health check on the server) it waits that long, once per droplet.
+    if (!args.server.release) return;
+    const seconds = LB_HEALTH_CHECK.healthyThreshold * LB_HEALTH_CHECK.checkIntervalSeconds + LB_HEALTH_CHECK.responseTimeoutSeconds;
+    new command.local.Command(`${name}-healthy`, {
+      create: `sleep ${seconds}`,
+      triggers: [args.server.id],
+    }, { ...opts, dependsOn: [args.server.release] });
   },
 
   dnsZone(name, args, opts) {
