@@ -549,16 +549,17 @@ export function checkPython(file: ServerFile): ToolResult {
  * gunicorn's own loader for config files (`Application.load_config_from_file`): executes the file as
  * gunicorn does and passes every setting through gunicorn's validators. `gunicorn --check-config`
  * would also import the WSGI app, which exists only on the server, so the loader is driven directly.
- * Two deliberate differences: `chdir` is validated as a string (gunicorn checks the directory exists;
- * the deploy creates it on the server), and names gunicorn does not know fail (gunicorn silently
- * ignores them, so a misspelt setting would quietly do nothing). Debian's gunicorn may be older than
+ * Every setting goes through gunicorn's own validator, as gunicorn does it before any command-line
+ * option can override it (a `chdir` here must exist where the check runs, as on the server before a
+ * release exists: the library puts chdir on the command line instead). One deliberate difference: names
+ * gunicorn does not know fail (gunicorn silently ignores them, so a misspelt setting would quietly do nothing). Debian's gunicorn may be older than
  * the one the server installs; a setting only newer versions know fails with that message.
  */
 const GUNICORN_CHECK = `
 import sys, types
 import gunicorn
 from gunicorn.app.base import Application
-from gunicorn.config import Config, validate_string
+from gunicorn.config import Config
 
 class ConfigCheck(Application):
     def init(self, parser, opts, args):
@@ -569,7 +570,6 @@ class ConfigCheck(Application):
 app = ConfigCheck.__new__(ConfigCheck)
 app.usage, app.prog, app.callable, app.logger = None, None, None, None
 app.cfg = Config()
-app.cfg.settings["chdir"].validator = validate_string
 names = app.load_config_from_file(sys.argv[1])
 unknown = sorted(k for k, v in names.items()
                  if not k.startswith("_") and not isinstance(v, types.ModuleType) and k not in app.cfg.settings)

@@ -180,7 +180,7 @@ export function renderDeployScript(app: AppSpec): string {
     '    --setenv=HOME="$APP_ROOT" --working-directory="$release" -- \\',
     '    "$release/.venv/bin/gunicorn" --config "$APP_GUNICORN_CONF" --chdir "$release" \\',
     '    --bind "unix:/run/$check_unit/check.sock" --workers 1',
-    '  if ! python3 "$APP_RELEASE_CHECK" "/run/$check_unit/check.sock"; then',
+    '  if ! python3 "$APP_RELEASE_CHECK" "/run/$check_unit/check.sock" "$check_unit.service"; then',
     '    journalctl --no-pager -o cat -n 30 -u "$check_unit.service" >&2 || true',
     '    echo "deploy: $commit ($ref) FAILED its health check; the previous release keeps serving" >&2',
     "    exit 1",

@@ -129,9 +129,10 @@ export function renderReleaseScript(app: AppSpec): string {
  */
 export function renderReleaseCheck(app: AppSpec): string {
   return lines(
-    `"""Rendered by fullstack-pulumi. Usage: python3 release-check.py SOCKET   (by ${app.name}-deploy)"""`,
+    `"""Rendered by fullstack-pulumi. Usage: python3 release-check.py SOCKET UNIT   (by ${app.name}-deploy)"""`,
     "import http.client",
     "import socket",
+    "import subprocess",
     "import sys",
     "import time",
     "",
@@ -150,10 +151,19 @@ export function renderReleaseCheck(app: AppSpec): string {
     "        self.sock.connect(self.unix_path)",
     "",
     "",
-    "def main(path):",
+    "def unit_gone(unit):",
+    "    # The release's gunicorn exited (an import error, a bad setting): no use waiting any longer.",
+    '    state = subprocess.run(["systemctl", "is-active", unit], stdout=subprocess.PIPE, text=True).stdout.strip()',
+    '    return state in ("failed", "inactive")',
+    "",
+    "",
+    "def main(path, unit):",
     "    deadline = time.monotonic() + SECONDS",
     '    last = "no answer"',
     "    while time.monotonic() < deadline:",
+    "        if unit_gone(unit):",
+    '            print(f"deploy: gunicorn of the new release exited before it answered {PATH}", file=sys.stderr, flush=True)',
+    "            return 1",
     "        conn = UnixConnection(path)",
     "        try:",
     '            conn.request("GET", PATH, headers={"Host": "localhost", "X-Forwarded-Proto": "http"})',
@@ -173,7 +183,7 @@ export function renderReleaseCheck(app: AppSpec): string {
     "",
     "",
     'if __name__ == "__main__":',
-    "    sys.exit(main(sys.argv[1]))",
+    "    sys.exit(main(sys.argv[1], sys.argv[2]))",
   );
 }
 
