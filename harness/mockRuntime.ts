@@ -89,9 +89,14 @@ MockMonitor.prototype.registerResource = async function (this: MockMonitor, req:
   let record: RecordedResource | undefined;
   if (recording) {
     const raw = req.getObject()?.toJavaScript() ?? {};
-    const secretValues: string[] = [];
-    const masked = unwrap(raw, true, secretValues) as Record<string, unknown>;
+    const collected: string[] = [];
+    const masked = unwrap(raw, true, collected) as Record<string, unknown>;
     const plain = unwrap(raw, false, []) as Record<string, unknown>;
+    // One secret field makes a whole object input secret (a release Command's `connection`, for its
+    // private key), so the address, user and host key beside the key arrive as secret too. They are not.
+    const conn = req.getType() === "command:remote:Command" ? plain.connection as Record<string, unknown> | undefined : undefined;
+    const besideTheKey = new Set([conn?.host, conn?.user, conn?.hostKey].filter((x): x is string => typeof x === "string"));
+    const secretValues = collected.filter((v) => !besideTheKey.has(v));
     const parent = req.getParent();
     record = {
       urn: urnOf(parent, req.getType(), req.getName()),

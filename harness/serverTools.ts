@@ -516,8 +516,10 @@ export function checkCreateclusterConf(file: ServerFile): ToolResult {
     writeFileSync(join(dir, "createcluster.d", basename(file.path)), file.content);
     writeFileSync(join(dir, "createcluster.conf"), `include_dir '${join(dir, "createcluster.d")}'\n`);
     const r = run("pg_conftool", [join(dir, "createcluster.conf"), "show", "-bs", "create_main_cluster"]);
-    const ok = r.status === 0 && r.text.trim() === "off";
-    return { ok, output: ok ? "" : `pg_conftool reads create_main_cluster as ${JSON.stringify(r.text.trim())}` };
+    // run() prints the command line first; pg_conftool's answer is the last line.
+    const answer = r.text.trim().split("\n").pop() ?? "";
+    const ok = r.status === 0 && answer === "off";
+    return { ok, output: ok ? "" : `pg_conftool reads create_main_cluster as ${JSON.stringify(answer)}: ${r.text}` };
   });
 }
 

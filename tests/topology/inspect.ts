@@ -246,13 +246,7 @@ export function visibleText(result: RunResult, resource: RecordedResource): stri
  */
 export function secretAtoms(result: RunResult): string[] {
   const atoms = new Set<string>();
-  for (const r of result.resources) {
-    // One secret field makes a whole object input secret (a release Command's `connection`, for its private
-    // key), so the address, user and host key beside it are recorded as secret values. They are not secrets.
-    const conn = r.type === "command:remote:Command" ? r.plainInputs.connection as Record<string, unknown> | undefined : undefined;
-    const besideTheKey = new Set([conn?.host, conn?.user, conn?.hostKey].filter((x): x is string => typeof x === "string"));
-    for (const v of r.secretValues) if (v.length >= 8 && !besideTheKey.has(v)) atoms.add(v);
-  }
+  for (const r of result.resources) for (const v of r.secretValues) if (v.length >= 8) atoms.add(v);
   for (const server of servers(result)) for (const f of secretFiles(server)) for (const v of secretsInFile(f.content)) atoms.add(v);
   return [...atoms];
 }
