@@ -123,7 +123,7 @@ export async function renderServer(opts: WiringOptions): Promise<ServerUnderTest
   let roles = detectRoles(doc);
   if (roles.worker?.kind === "celery") {
     // The sample app enqueues for RQ unless told otherwise.
-    overrides.appEnv = [...(overrides.appEnv as string[]), "WORKER_KIND=celery"];
+    overrides.appEnv = [...(overrides.appEnv as string[]).filter((e) => !e.startsWith("WORKER_KIND=")), "WORKER_KIND=celery"];
     wiring.push("appEnv += WORKER_KIND=celery (the sample app's switch)");
     server = await renderOne(opts.stack, overrides);
     doc = parse(server.userData) as CloudConfigDoc;
