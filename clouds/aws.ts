@@ -8,6 +8,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { createHash } from "node:crypto";
 import { gzipSync } from "node:zlib";
 import { CATALOG, checkProviderRegion, type OperatingSystem } from "../settings";
 import {
@@ -15,8 +16,9 @@ import {
 } from "../settings/limits/aws";
 import type {
   BucketHandle, CloudAdapter, DnsZoneHandle, IngressRule, LoadBalancerHandle, NetworkHandle, PostgresHandle, QueueHandle,
-  RedisHandle, RoleHandle, ServerGroupHandle, ServerHandle, ServerSpec,
+  RedisHandle, ReleaseRequest, RoleHandle, ServerGroupHandle, ServerHandle, ServerSpec,
 } from "./types";
+import { appPaths } from "../provisioning";
 
 /** AMIs by owner and name pattern (amd64). Looked up once per deploy; servers ignore newer AMIs. */
 const IMAGES: Record<OperatingSystem, { owner: string; name: string }> = {
@@ -86,6 +88,54 @@ function details(network: NetworkHandle): AwsNetwork {
   const d = networks.get(network);
   if (!d) throw new Error("this network was not made by the AWS adapter");
   return d;
+}
+
+/**
+ * A release in place through Systems Manager, without SSH: a Command document that waits for the first
+ * boot, fetches the secret files (the release bundle among them) and runs the release entry point, and an
+ * association that runs it on the server, or on the group's servers one at a time (maxConcurrency 1,
+ * maxErrors 0: the first failure stops the rest). The provider waits for an association's success only
+ * when it creates one (terraform-provider-aws internal/service/ssm/association.go: `waitAssociationSuccess`
+ * in Create, not in Update), so a new release replaces the association (replaceOnChanges on its
+ * `parameters`, which carry the bundle's digest): the update waits, and fails when the release fails.
+ */
+function ssmRelease(name: string, physicalName: string, release: ReleaseRequest, dependsOn: pulumi.Resource[], opts: pulumi.CustomResourceOptions): aws.ssm.Association {
+  const document = new aws.ssm.Document(name, {
+    name: `${physicalName}-release`,
+    documentType: "Command",
+    documentFormat: "JSON",
+    content: release.appName.apply((appName) => JSON.stringify({
+      schemaVersion: "2.2",
+      description: `Release ${appName} in place (fullstack-pulumi)`,
+      parameters: { bundleDigest: { type: "String", description: "SHA-256 of the release bundle (a new one runs a new release)" } },
+      mainSteps: [{
+        action: "aws:runShellScript",
+        name: "release",
+        inputs: {
+          timeoutSeconds: String(release.timeoutSeconds),
+          runCommand: [
+            "set -eu",
+            "cloud-init status --wait >/dev/null || true",
+            SECRET_FETCH_SCRIPT,
+            `echo "release {{ bundleDigest }}"`,
+            `${appPaths(appName).releaseScript} --file ${appPaths(appName).releaseBundle}`,
+          ],
+        },
+      }],
+    })),
+    tags: { Name: `${physicalName}-release` },
+  }, opts);
+  return new aws.ssm.Association(name, {
+    name: document.name,
+    associationName: `${physicalName}-release`,
+    targets: [{ key: "tag:Name", values: [physicalName] }],
+    // A digest of the whole bundle (its secrets included, so nothing to guess from): not secret, so a
+    // preview shows that a release will run.
+    parameters: { bundleDigest: pulumi.unsecret(release.bundle.apply((b) => createHash("sha256").update(b).digest("hex"))) },
+    maxConcurrency: "1",
+    maxErrors: "0",
+    waitForSuccessTimeoutSeconds: release.timeoutSeconds,
+  }, { ...opts, dependsOn: [...dependsOn, ...(release.after ?? [])] as pulumi.Input<pulumi.Resource>[], replaceOnChanges: ["parameters"] });
 }
 
 /** Parameter Store name of a server's secret files. */
@@ -355,7 +405,7 @@ function serverBase(name: string, physicalName: string, args: ServerSpec, opts: 
     return gzipSync(Buffer.from(u, "utf8"), { level: 9 }).toString("base64");
   }));
   return {
-    securityGroup, role, profile, ami, userDataBase64,
+    securityGroup, role, profile, ami, userDataBase64, parameter,
     securityGroupIds: [securityGroup.id, ...wornRoleGroups(physicalName, args.roles)],
     rolesTag: args.roles.map((r) => r.role).join(","),
   };
@@ -369,6 +419,9 @@ export const awsAdapter: CloudAdapter = {
   userDataBytes(cloudConfig) {
     return gzipSync(Buffer.from(cloudConfig, "utf8"), { level: 9 }).length;
   },
+
+  // The release bundle is one of the secret files; Systems Manager's agent runs it (ssmRelease()).
+  releaseDelivery: "file",
 
   // EC2 user data is readable by anyone who can describe the instance: no secret goes there.
   secretDelivery(hostname, region) {
@@ -540,7 +593,10 @@ export const awsAdapter: CloudAdapter = {
       new aws.ec2.EipAssociation(`${name}-ip`, { allocationId: eip.id, instanceId: instance.id }, opts);
       address = eip.publicIp;
     }
-    const handle: ServerHandle = { id: instance.id, publicIp: instance.publicIp, privateIp: instance.privateIp, address, volumeId: volume ? volume.id : undefined };
+    const release = args.release && ssmRelease(`${name}-release`, args.hostname, args.release, [base.parameter, instance], opts);
+    const handle: ServerHandle = {
+      id: instance.id, publicIp: instance.publicIp, privateIp: instance.privateIp, address, volumeId: volume ? volume.id : undefined, release,
+    };
     serverGroups.set(handle, base.securityGroup.id);
     return handle;
   },
@@ -657,7 +713,8 @@ export const awsAdapter: CloudAdapter = {
         })),
       }, opts);
     }
-    return { id: group.id, name: group.name };
+    const release = args.release && ssmRelease(`${name}-release`, args.name, args.release, [base.parameter, group], opts);
+    return { id: group.id, name: group.name, release };
   },
 
   serverFirewall(name, args, opts) {

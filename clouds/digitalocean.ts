@@ -2,12 +2,14 @@
  * DigitalOcean: droplets in a VPC, cloud firewalls by droplet and by tag, a regional load balancer that
  * selects droplets by role tag, Let's Encrypt certificates and DNS in DigitalOcean's own DNS.
  */
+import * as command from "@pulumi/command";
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
+import { RELEASE_USER } from "../provisioning";
 import { CATALOG, type OperatingSystem } from "../settings";
 import { doResourceName } from "../settings/limits/digitalocean";
 import type {
-  BucketHandle, CloudAdapter, IngressRule, LoadBalancerHandle, NetworkHandle, PostgresHandle, RedisHandle, RoleHandle, ServerHandle,
+  BucketHandle, CloudAdapter, IngressRule, LoadBalancerHandle, NetworkHandle, PostgresHandle, RedisHandle, ReleaseRequest, RoleHandle, ServerHandle,
 } from "./types";
 
 const IMAGES: Record<OperatingSystem, string> = {
@@ -37,6 +39,40 @@ const ALL_EGRESS: digitalocean.types.input.FirewallOutboundRule[] = [
   { protocol: "icmp", destinationAddresses: EVERYWHERE },
 ];
 
+/**
+ * A release pushed over SSH: the release user's key runs only the release entry point (its forced
+ * command), which reads the bundle from stdin, waits for the droplet's first boot, and fails with the
+ * server's own output. A new bundle runs it again (an update, not a new droplet); a new droplet too.
+ */
+function pushRelease(name: string, droplet: digitalocean.Droplet, release: ReleaseRequest, opts: pulumi.CustomResourceOptions): command.remote.Command {
+  if (!release.ssh) throw new Error(`${name}: a DigitalOcean release needs the release key`);
+  return new command.remote.Command(name, {
+    connection: {
+      host: droplet.ipv4Address,
+      user: RELEASE_USER,
+      privateKey: release.ssh.privateKey,
+      // Made with the stack and given to the droplet (cloud-init ssh_keys): checked, never trusted on first use.
+      hostKey: release.ssh.hostPublicKey,
+      // A new droplet's sshd comes up a minute or so after the droplet is "active".
+      dialErrorLimit: 60,
+      perDialTimeout: 10,
+    },
+    // The forced command runs whatever is asked; the name is for the reader of the state.
+    create: pulumi.interpolate`release ${release.appName}`,
+    stdin: release.bundle,
+    // A new droplet gets the current release.
+    triggers: [droplet.id],
+    addPreviousOutputInEnv: false,
+  }, {
+    ...opts,
+    dependsOn: release.after,
+    customTimeouts: { create: `${release.timeoutSeconds}s`, update: `${release.timeoutSeconds}s` },
+  });
+}
+
+/** The load balancer's health check of its droplets (`healthyThreshold` passes in a row make one healthy). */
+const LB_HEALTH_CHECK = { checkIntervalSeconds: 10, responseTimeoutSeconds: 5, healthyThreshold: 3, unhealthyThreshold: 3 };
+
 /** DigitalOcean names: lowercase letters, digits, dots and dashes (the rules each name must meet: settings/limits/digitalocean.ts). */
 const physicalName = doResourceName;
 
@@ -52,6 +88,9 @@ export const digitalOceanAdapter: CloudAdapter = {
   secretDelivery() {
     return { kind: "inline" };
   },
+
+  // No agent runs commands on a droplet for us: releases arrive over SSH.
+  releaseDelivery: "push",
 
   volumeDevicePath(volumeName) {
     return `/dev/disk/by-id/scsi-0DO_Volume_${volumeName}`;
@@ -105,20 +144,25 @@ export const digitalOceanAdapter: CloudAdapter = {
       ...opts,
       // A volume attaches to one droplet at a time: the old droplet must go before the new one boots.
       deleteBeforeReplace: volume !== undefined,
+      // Deleting shuts the droplet down first (gracefulShutdown): workers finish their tasks within their
+      // stop timeout. The provider's own delete timeout is 60 s (TFDO droplet/resource_droplet.go Timeouts).
+      customTimeouts: args.drainSeconds !== undefined ? { delete: `${args.drainSeconds + 300}s` } : opts.customTimeouts,
       // ssh_keys only act at creation and force a new droplet (TFDO droplet/resource_droplet.go
       // `ssh_keys` ForceNew): a changed key list must not replace running servers.
       ignoreChanges: [...(opts.ignoreChanges ?? []), "sshKeys"],
     });
+    const release = args.release && pushRelease(`${name}-release`, droplet, args.release, opts);
     let address = droplet.ipv4Address;
     if (args.reservedIp) {
       const ip = new digitalocean.ReservedIp(`${name}-ip`, { region: args.region }, opts);
+      // The address moves to a new droplet only once its release answers (the release waits for /healthz).
       new digitalocean.ReservedIpAssignment(`${name}-ip`, {
         ipAddress: ip.ipAddress,
         dropletId: droplet.id.apply(Number),
-      }, opts);
+      }, { ...opts, dependsOn: release ? [release] : [] });
       address = ip.ipAddress;
     }
-    return { id: droplet.id, publicIp: droplet.ipv4Address, privateIp: droplet.ipv4AddressPrivate, address, volumeId: volume?.id };
+    return { id: droplet.id, publicIp: droplet.ipv4Address, privateIp: droplet.ipv4AddressPrivate, address, volumeId: volume?.id, release };
   },
 
   serverFirewall(name, args, opts) {
@@ -155,23 +199,24 @@ export const digitalOceanAdapter: CloudAdapter = {
       // godo PR #482), taking over the zone's apex. We write our own records (dnsRecord()).
       disableLetsEncryptDnsRecords: true,
       tlsCipherPolicy: args.certificate ? "STRONG" : undefined,
-      healthcheck: {
-        port: 80,
-        protocol: "http",
-        path: args.healthCheckPath,
-        checkIntervalSeconds: 10,
-        responseTimeoutSeconds: 5,
-        healthyThreshold: 3,
-        unhealthyThreshold: 3,
-      },
+      healthcheck: { port: 80, protocol: "http", path: args.healthCheckPath, ...LB_HEALTH_CHECK },
       enableBackendKeepalive: true,
       httpIdleTimeoutSeconds: 60,
     }, opts);
     return { id: lb.id, address: lb.ip };
   },
 
-  attachToLoadBalancer() {
-    // The load balancer selects droplets by their role tag; nothing to attach.
+  attachToLoadBalancer(name, args, opts) {
+    // The load balancer selects droplets by their role tag: a new droplet is in it from the start, and
+    // gets traffic once healthyThreshold checks in a row pass. Replaced droplets are deleted at the end of
+    // the update, so the update must not end before the new droplet counts as healthy: after its first
+    // release (which answered its health check on the server) it waits that long, once per droplet.
+    if (!args.server.release) return;
+    const seconds = LB_HEALTH_CHECK.healthyThreshold * LB_HEALTH_CHECK.checkIntervalSeconds + LB_HEALTH_CHECK.responseTimeoutSeconds;
+    new command.local.Command(`${name}-healthy`, {
+      create: `sleep ${seconds}`,
+      triggers: [args.server.id],
+    }, { ...opts, dependsOn: [args.server.release] });
   },
 
   dnsZone(name, args, opts) {

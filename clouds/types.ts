@@ -65,6 +65,25 @@ export interface ServerSpec {
   readonly bucketAccess?: pulumi.Input<pulumi.Input<string>[]>;
   /** Queues the server sends to and receives from (SQS). */
   readonly queueAccess?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Run releases of the app in place and wait for them (servers that run the app). */
+  readonly release?: ReleaseRequest;
+}
+
+/**
+ * A release in place (provisioning/release.ts): the adapter runs the release entry point on the server
+ * (or on each server of a group, one at a time) whenever the bundle changes, and waits for its result;
+ * a failed release fails the update with the server's own output where the cloud returns it.
+ */
+export interface ReleaseRequest {
+  readonly appName: pulumi.Output<string>;
+  /** The release bundle (secret). */
+  readonly bundle: pulumi.Output<string>;
+  /** `push` clouds: the release user's private key (secret), and the server's host key to check. */
+  readonly ssh?: { readonly privateKey: pulumi.Output<string>; readonly hostPublicKey: pulumi.Output<string> };
+  /** Releases that must finish first (servers behind one load balancer release one at a time). */
+  readonly after?: pulumi.Input<pulumi.Resource>[];
+  /** Seconds a release may take: the build, the health check and the workers' warm stop. */
+  readonly timeoutSeconds: number;
 }
 
 export interface ServerRequest extends ServerSpec {
@@ -74,6 +93,8 @@ export interface ServerRequest extends ServerSpec {
   readonly volume?: { readonly name: string; readonly sizeGb: number; readonly protect: boolean };
   /** Reserve a static public address that survives server replacement. */
   readonly reservedIp?: boolean;
+  /** Seconds the server's services may take to stop (a worker's warm shutdown) when it is deleted. */
+  readonly drainSeconds?: number;
 }
 
 /**
@@ -104,6 +125,8 @@ export interface ServerGroupHandle {
   readonly id: pulumi.Output<string>;
   /** The group's physical name. */
   readonly name: pulumi.Output<string>;
+  /** The resource that runs releases on the group's servers. */
+  readonly release?: pulumi.Resource;
 }
 
 export interface ServerHandle {
@@ -114,6 +137,8 @@ export interface ServerHandle {
   readonly address: pulumi.Output<string>;
   /** The data volume's id, when the server has one. */
   readonly volumeId?: pulumi.Output<string>;
+  /** The resource that runs releases on the server, when it runs the app: the next release waits for it. */
+  readonly release?: pulumi.Resource;
 }
 
 export interface LoadBalancerRequest {
@@ -248,6 +273,12 @@ export interface CloudAdapter {
   userDataBytes(cloudConfig: string): number;
   /** How secret files reach a server of this name. */
   secretDelivery(hostname: string, region: string): SecretDelivery;
+  /**
+   * How releases reach servers. `push`: over SSH from where `pulumi up` runs (the component makes the
+   * release key; the cloud firewall must admit port 22 from there). `file`: the bundle is one of the
+   * secret files, and the adapter has the cloud's agent run it.
+   */
+  readonly releaseDelivery: "push" | "file";
   /** A task queue service (SQS), where the cloud has one. */
   queues?(name: string, args: QueueRequest, opts: pulumi.ComponentResourceOptions): QueueHandle;
   /**

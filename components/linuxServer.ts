@@ -1,8 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { IngressRule, ServerHandle, ServerSpec } from "../clouds";
+import * as tls from "@pulumi/tls";
+import type { IngressRule, ReleaseRequest, ServerHandle, ServerSpec } from "../clouds";
 import {
-  ProvisioningError, renderServerFiles, workerStopSeconds, workerUnits,
-  type AppSpec, type HostFirewallRule, type PostgresSpec, type RedisSpec, type Role, type WebSpec, type WorkerSpec,
+  ProvisioningError, renderReleaseBundle, renderServerFiles, workerStopSeconds, workerUnits,
+  type AppSpec, type HostFirewallRule, type PostgresSpec, type RedisSpec, type ReleaseAccess, type Role, type WebSpec, type WorkerSpec,
 } from "../provisioning";
 import { CATALOG, OPERATING_SYSTEMS, validate, type AccessSettings, type OperatingSystem } from "../settings";
 import type { Network } from "./network";
@@ -70,6 +71,12 @@ export interface LinuxServerArgs {
   bucketAccess?: pulumi.Input<pulumi.Input<string>[]>;
   /** Queues (SQS ARNs) the server's code may use. */
   queueAccess?: pulumi.Input<pulumi.Input<string>[]>;
+  /**
+   * Releases that must finish before this server's (servers behind one load balancer release one at a
+   * time: pass the previous server's `release`).
+   * @default []
+   */
+  releaseAfter?: pulumi.Resource[];
 }
 
 export const DATA_MOUNT = "/mnt/data";
@@ -81,7 +88,44 @@ export type ServerFilesArgs = Pick<LinuxServerArgs, "roles" | "access" | "timezo
   dataVolume?: string;
   /** The server group the server belongs to: a worker then stops its tasks gracefully before it leaves. */
   group?: string;
+  /** Keys of a server that receives releases over SSH (see {@link releaseKeys}). */
+  releaseKeys?: ReleaseKeys;
 };
+
+/** A server's SSH keys for releases pushed over SSH: the release user's key and the server's host key. */
+export interface ReleaseKeys {
+  release: tls.PrivateKey;
+  host: tls.PrivateKey;
+}
+
+/** Seconds a release may take: building the virtualenv, the side-socket check, and the workers' warm stop. */
+export const RELEASE_TIMEOUT_SECONDS = 1800;
+
+/**
+ * The keys a server that runs the app needs where releases are pushed over SSH (DigitalOcean), made with
+ * the stack and kept secret in its state; none where the cloud's agent runs them (AWS).
+ */
+export function releaseKeys(name: string, network: Network, runsApp: boolean, parent: pulumi.Resource): ReleaseKeys | undefined {
+  if (!runsApp || network.adapter.releaseDelivery !== "push") return undefined;
+  return {
+    release: new tls.PrivateKey(`${name}-release-key`, { algorithm: "ED25519" }, { parent }),
+    host: new tls.PrivateKey(`${name}-host-key`, { algorithm: "ED25519" }, { parent }),
+  };
+}
+
+/** What the adapter needs to run releases on a server or group: the bundle (secret), the keys, the order. */
+export function releaseRequest(app: pulumi.Input<AppSpec> | undefined, keys: ReleaseKeys | undefined, after: pulumi.Resource[] | undefined,
+  drainSeconds: number): ReleaseRequest | undefined {
+  if (app === undefined) return undefined;
+  const spec = pulumi.output(app);
+  return {
+    appName: spec.apply((a) => a.name),
+    bundle: pulumi.secret(spec.apply((a) => renderReleaseBundle(a as AppSpec))),
+    ssh: keys ? { privateKey: pulumi.secret(keys.release.privateKeyOpenssh), hostPublicKey: keys.host.publicKeyOpenssh.apply((k) => k.trim()) } : undefined,
+    after,
+    timeoutSeconds: RELEASE_TIMEOUT_SECONDS + drainSeconds,
+  };
+}
 
 /** A server's size and operating system, checked against the network's cloud; `component` names the arguments in errors. */
 export function serverShape(component: string, network: Network, size: string | undefined, os: OperatingSystem | undefined): { size: string; os: OperatingSystem } {
@@ -133,12 +177,17 @@ export function checkRoleArgs(label: string, roles: Role[], args: Partial<Record
  */
 export function renderServer(label: string, network: Network, physicalName: string, args: ServerFilesArgs) {
   const adapter = network.adapter;
-  const ssh: IngressRule[] = args.access.adminCidrs.length > 0
-    ? [{ port: 22, protocol: "tcp", source: { kind: "cidrs", cidrs: args.access.adminCidrs }, description: "SSH from admin addresses" }]
+  // SSH from the admin addresses, and from where releases come when they are pushed over SSH.
+  const sshFrom = [...new Set([...args.access.adminCidrs, ...(args.releaseKeys ? args.access.releaseCidrs ?? [] : [])])];
+  const ssh: IngressRule[] = sshFrom.length > 0
+    ? [{ port: 22, protocol: "tcp", source: { kind: "cidrs", cidrs: sshFrom }, description: args.releaseKeys ? "SSH from admin and release addresses" : "SSH from admin addresses" }]
     : [];
   const ingress = [...ssh, ...(args.ingress ?? [])];
   const delivery = adapter.secretDelivery(physicalName, network.handle.region);
-  const files = pulumi.all([args.app, args.web, args.worker, args.postgres, args.redis, network.cidr]).apply(([app, web, worker, postgres, redis, networkCidr]) => {
+  const keys = args.releaseKeys;
+  const keyText = pulumi.all([keys?.release.publicKeyOpenssh, keys?.host.privateKeyOpenssh, keys?.host.publicKeyOpenssh]);
+  const files = pulumi.all([args.app, args.web, args.worker, args.postgres, args.redis, network.cidr, keyText])
+    .apply(([app, web, worker, postgres, redis, networkCidr, [releasePublic, hostPrivate, hostPublic]]) => {
     const hostFirewall: HostFirewallRule[] = ingress.map((rule) => ({
       port: rule.port,
       comment: rule.description,
@@ -149,8 +198,12 @@ export function renderServer(label: string, network: Network, physicalName: stri
     const extra = args.group !== undefined && adapter.groupMemberPart && args.roles.includes("worker") && app && worker
       ? [adapter.groupMemberPart({ name: args.group, region: network.handle.region }, { units: workerUnits(app.name, false), stopSeconds: workerStopSeconds(worker) })]
       : [];
+    const release: ReleaseAccess = keys
+      ? { kind: "push", publicKey: releasePublic!.trim(), fromCidrs: args.access.releaseCidrs ?? [] }
+      : { kind: "file" };
     const rendered = renderServerFiles({
       roles: args.roles,
+      release,
       extra,
       base: {
         os: args.os,
@@ -160,6 +213,7 @@ export function renderServer(label: string, network: Network, physicalName: stri
         swapMb: args.swapMb ?? 1024,
         firewall: hostFirewall,
         dataVolume: args.dataVolume ? { device: adapter.volumeDevicePath(args.dataVolume), mountPoint: DATA_MOUNT } : undefined,
+        hostKey: keys ? { privateKey: hostPrivate!, publicKey: hostPublic!.trim() } : undefined,
       },
       app,
       web,
@@ -203,6 +257,8 @@ export class LinuxServer extends pulumi.ComponentResource {
   readonly address: pulumi.Output<string>;
   /** The rendered cloud-config (secret when the app's environment holds secrets). */
   readonly userData: pulumi.Output<string>;
+  /** What runs the app's releases on this server (when it runs the app): pass it as the next server's `releaseAfter`. */
+  readonly release?: pulumi.Resource;
   readonly handle: ServerHandle;
 
   constructor(name: string, args: LinuxServerArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -214,15 +270,23 @@ export class LinuxServer extends pulumi.ComponentResource {
     super("fullstack:compute:LinuxServer", name, {}, opts);
 
     const volumeName = args.volume ? `${hostname}-data` : undefined;
+    const runsApp = args.roles.includes("web") || args.roles.includes("worker");
+    const keys = releaseKeys(name, args.network, runsApp, this);
     const { ingress, userData, secretFiles } = renderServer(`LinuxServer "${name}"`, args.network, hostname, {
-      ...args, os, dataVolume: volumeName,
+      ...args, os, dataVolume: volumeName, releaseKeys: keys,
     });
+    // A worker's warm stop, when its settings are known here (a plain object, not an output).
+    const worker = args.worker !== undefined && !pulumi.Output.isInstance(args.worker) && args.roles.includes("worker")
+      ? args.worker as WorkerSpec : undefined;
+    const drainSeconds = worker && typeof worker.taskTimeLimit === "number" ? workerStopSeconds(worker) : undefined;
 
     this.handle = adapter.server(name, {
       ...serverSpec(args, { size, os }, { userData, secretFiles }),
       hostname,
       volume: volumeName ? { name: volumeName, sizeGb: args.volume!.sizeGb, protect: args.protect ?? true } : undefined,
       reservedIp: args.reservedIp,
+      drainSeconds,
+      release: runsApp ? releaseRequest(args.app, keys, args.releaseAfter, drainSeconds ?? 0) : undefined,
     }, { parent: this });
     adapter.serverFirewall(`${name}-fw`, { server: this.handle, ingress }, { parent: this });
 
@@ -231,6 +295,7 @@ export class LinuxServer extends pulumi.ComponentResource {
     this.privateIp = this.handle.privateIp;
     this.address = this.handle.address;
     this.userData = userData;
+    this.release = this.handle.release;
     this.registerOutputs({ id: this.id, publicIp: this.publicIp, privateIp: this.privateIp, address: this.address });
   }
 }

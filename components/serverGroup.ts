@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { IngressRule, LoadBalancerHandle, ServerGroupHandle } from "../clouds";
 import { workerStopSeconds, type AppSpec, type Role, type WebSpec, type WorkerSpec } from "../provisioning";
 import { CATALOG, SettingsError, validate, type AccessSettings, type OperatingSystem } from "../settings";
-import { checkRoleArgs, physicalName, renderServer, serverShape, serverSpec } from "./linuxServer";
+import { checkRoleArgs, physicalName, releaseKeys, releaseRequest, renderServer, serverShape, serverSpec } from "./linuxServer";
 import type { Network } from "./network";
 
 export interface LinuxServerGroupArgs {
@@ -103,7 +103,8 @@ export class LinuxServerGroup extends pulumi.ComponentResource {
     checkRoleArgs(`LinuxServerGroup "${name}"`, args.roles, args);
     super("fullstack:compute:LinuxServerGroup", name, {}, opts);
 
-    const { ingress, userData, secretFiles } = renderServer(`LinuxServerGroup "${name}"`, args.network, groupName, { ...args, os, group: groupName });
+    const keys = releaseKeys(name, args.network, true, this);
+    const { ingress, userData, secretFiles } = renderServer(`LinuxServerGroup "${name}"`, args.network, groupName, { ...args, os, group: groupName, releaseKeys: keys });
     this.handle = adapter.serverGroup(name, {
       ...serverSpec(args, { size, os }, { userData, secretFiles }),
       name: groupName,
@@ -112,6 +113,10 @@ export class LinuxServerGroup extends pulumi.ComponentResource {
       loadBalancer: args.loadBalancer,
       // Workers finish their running tasks before they leave (see renderServer).
       drainSeconds: args.roles.includes("worker") && args.worker !== undefined ? pulumi.output(args.worker).apply(workerStopSeconds) : undefined,
+      // A group's servers are released in place, one at a time.
+      release: releaseRequest(args.app, keys, undefined,
+        args.roles.includes("worker") && args.worker !== undefined && !pulumi.Output.isInstance(args.worker)
+          ? workerStopSeconds(args.worker as WorkerSpec) : 0),
     }, { parent: this });
 
     this.id = this.handle.id;

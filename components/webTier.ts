@@ -252,6 +252,8 @@ export class WebTier extends pulumi.ComponentResource {
         volume: args.colocate?.volumeGb ? { sizeGb: args.colocate.volumeGb } : undefined,
         protect: args.protect ?? true,
         reservedIp: lb === undefined,
+        // Behind a load balancer the servers release one at a time: the others keep serving meanwhile.
+        releaseAfter: this.servers.length > 0 && this.servers[this.servers.length - 1].release ? [this.servers[this.servers.length - 1].release!] : undefined,
       }, { parent: this });
       if (lb) adapter.attachToLoadBalancer(`${name}-web-${i}-lb`, { loadBalancer: lb, server: server.handle }, { parent: this });
       this.servers.push(server);

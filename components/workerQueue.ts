@@ -131,7 +131,11 @@ export class WorkerQueue extends pulumi.ComponentResource {
     if (grouped) this.serverGroup = new LinuxServerGroup(`${name}-workers`, { ...common, roles: ["worker"], count: plain }, { parent: this });
     for (let i = 1; i <= (grouped ? count - plain : count); i++) {
       const scheduler = i === 1 && withScheduler;
-      this.servers.push(new LinuxServer(`${name}-worker-${i}`, { ...common, roles: scheduler ? ["worker", "scheduler"] : ["worker"] }, { parent: this }));
+      // One worker server releases at a time, so the queue keeps being worked while the others restart.
+      const previous = this.servers[this.servers.length - 1]?.release;
+      this.servers.push(new LinuxServer(`${name}-worker-${i}`, {
+        ...common, roles: scheduler ? ["worker", "scheduler"] : ["worker"], releaseAfter: previous ? [previous] : undefined,
+      }, { parent: this }));
     }
     this.serverIds = pulumi.all([...this.servers.map((s) => s.id), ...(this.serverGroup ? [this.serverGroup.id] : [])]);
     this.registerOutputs({ serverIds: this.serverIds });

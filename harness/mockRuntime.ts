@@ -3,7 +3,7 @@
  * be asked to create: type, name, parent, resource options and inputs, with secrets kept apart.
  * Used by `npm run plan` and by the tests; no CLI, no cloud, no network.
  */
-import { createHash } from "node:crypto";
+import { createHash, createPrivateKey, createPublicKey } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import * as runtimeSettings from "@pulumi/pulumi/runtime/settings";
@@ -27,6 +27,10 @@ export interface RecordedResource {
   protect: boolean;
   deleteBeforeReplace: boolean;
   ignoreChanges: string[];
+  /** Properties whose change replaces the resource (the `replaceOnChanges` option). */
+  replaceOnChanges?: string[];
+  /** The `customTimeouts` option, as the engine gets it (`create`, `update`, `delete` as duration text). */
+  customTimeouts?: { create: string; update: string; pb_delete: string };
   /** URNs of the resources this one waits for (its inputs' resources and `dependsOn`), as the engine gets them. */
   dependencies?: string[];
   /** The resource's aliases (old identities it keeps), as the engine gets them: `{ urn }` or `{ name, type, parentUrn, noParent }`. */
@@ -63,7 +67,6 @@ const SIG_KEY = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 
 let recording: RecordedResource[] | undefined;
-let nextId = 0;
 
 interface RegisterRequest {
   getType(): string;
@@ -73,6 +76,8 @@ interface RegisterRequest {
   getProtect(): boolean | undefined;
   getDeletebeforereplace(): boolean;
   getIgnorechangesList(): string[];
+  getReplaceonchangesList(): string[];
+  getCustomtimeouts(): { toObject(): { create: string; update: string; pb_delete: string } } | undefined;
   getDependenciesList(): string[];
   getAliasesList(): { toObject(): Record<string, unknown> }[];
   getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
@@ -84,9 +89,14 @@ MockMonitor.prototype.registerResource = async function (this: MockMonitor, req:
   let record: RecordedResource | undefined;
   if (recording) {
     const raw = req.getObject()?.toJavaScript() ?? {};
-    const secretValues: string[] = [];
-    const masked = unwrap(raw, true, secretValues) as Record<string, unknown>;
+    const collected: string[] = [];
+    const masked = unwrap(raw, true, collected) as Record<string, unknown>;
     const plain = unwrap(raw, false, []) as Record<string, unknown>;
+    // One secret field makes a whole object input secret (a release Command's `connection`, for its
+    // private key), so the address, user and host key beside the key arrive as secret too. They are not.
+    const conn = req.getType() === "command:remote:Command" ? plain.connection as Record<string, unknown> | undefined : undefined;
+    const besideTheKey = new Set([conn?.host, conn?.user, conn?.hostKey].filter((x): x is string => typeof x === "string"));
+    const secretValues = collected.filter((v) => !besideTheKey.has(v));
     const parent = req.getParent();
     record = {
       urn: urnOf(parent, req.getType(), req.getName()),
@@ -97,6 +107,8 @@ MockMonitor.prototype.registerResource = async function (this: MockMonitor, req:
       protect: req.getProtect() ?? false,
       deleteBeforeReplace: req.getDeletebeforereplace(),
       ignoreChanges: req.getIgnorechangesList(),
+      replaceOnChanges: req.getReplaceonchangesList(),
+      customTimeouts: req.getCustomtimeouts()?.toObject(),
       dependencies: req.getDependenciesList(),
       aliases: req.getAliasesList().map((a) => a.toObject()),
       inputs: masked,
@@ -138,9 +150,50 @@ function collectStrings(value: unknown, into: string[]): void {
   else if (value && typeof value === "object") Object.values(value).forEach((v) => collectStrings(v, into));
 }
 
+/**
+ * A real ed25519 key pair in OpenSSH formats, as the tls provider returns it (`privateKeyOpenssh`,
+ * `publicKeyOpenssh` with a trailing newline), deterministic per seed text so two runs of one program agree.
+ * Real, so the server test can log in with it (the OpenSSH private key format: PROTOCOL.key in OpenSSH).
+ */
+export function openSshEd25519(seedText: string): Record<string, string> {
+  const seed = createHash("sha256").update(seedText).digest();
+  const key = createPrivateKey({ key: Buffer.concat([Buffer.from("302e020100300506032b657004220420", "hex"), seed]), format: "der", type: "pkcs8" });
+  const pub = createPublicKey(key).export({ format: "der", type: "spki" }).subarray(-32);
+  const str = (b: Buffer | string) => {
+    const buf = typeof b === "string" ? Buffer.from(b) : b;
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(buf.length);
+    return Buffer.concat([len, buf]);
+  };
+  const u32 = (n: number) => {
+    const b = Buffer.alloc(4);
+    b.writeUInt32BE(n);
+    return b;
+  };
+  const pubBlob = Buffer.concat([str("ssh-ed25519"), str(pub)]);
+  const check = seed.readUInt32BE(0);
+  let priv = Buffer.concat([u32(check), u32(check), str("ssh-ed25519"), str(pub), str(Buffer.concat([seed, pub])), str("")]);
+  const pad: number[] = [];
+  for (let i = 1; (priv.length + pad.length) % 8 !== 0; i++) pad.push(i);
+  priv = Buffer.concat([priv, Buffer.from(pad)]);
+  const body = Buffer.concat([Buffer.from("openssh-key-v1\0", "binary"), str("none"), str("none"), str(""), u32(1), str(pubBlob), str(priv)]).toString("base64");
+  const wrapped = body.match(/.{1,70}/g)!.join("\n");
+  return {
+    algorithm: "ED25519",
+    privateKeyOpenssh: `-----BEGIN OPENSSH PRIVATE KEY-----\n${wrapped}\n-----END OPENSSH PRIVATE KEY-----\n`,
+    publicKeyOpenssh: `ssh-ed25519 ${pubBlob.toString("base64")}\n`,
+  };
+}
+
+/** A number per resource that two runs of one program agree on (generated credentials must not differ between builds). */
+function stable(type: string, name: string): number {
+  return parseInt(createHash("sha256").update(`${type}:${name}`).digest("hex").slice(0, 8), 16);
+}
+
 /** Plausible provider outputs, so programs that read them (addresses, ids) behave as in a real run. */
 function fakeOutputs(type: string, name: string, inputs: Record<string, unknown>, id: number): Record<string, unknown> {
-  const octet = (id % 250) + 2;
+  // Stable per resource, so two builds of one program give a server the same address.
+  const octet = (stable(type, name) % 250) + 2;
   switch (type) {
     case "digitalocean:index/vpc:Vpc":
       return { ipRange: inputs.ipRange ?? "10.110.0.0/20", urn: `do:vpc:${id}` };
@@ -163,12 +216,14 @@ function fakeOutputs(type: string, name: string, inputs: Record<string, unknown>
     case "digitalocean:index/databaseCluster:DatabaseCluster":
       return {
         host: `${name}.db.ondigitalocean.com`, privateHost: `private-${name}.db.ondigitalocean.com`,
-        port: inputs.engine === "pg" ? 25060 : 25061, user: "doadmin", password: `mock-admin-password-${id}`, urn: `do:dbaas:${id}`,
+        port: inputs.engine === "pg" ? 25060 : 25061, user: "doadmin", password: `mock-admin-password-${stable(type, name)}`, urn: `do:dbaas:${id}`,
       };
+    case "tls:index/privateKey:PrivateKey":
+      return openSshEd25519(`${type}:${name}`);
     case "digitalocean:index/spacesKey:SpacesKey":
-      return { accessKey: `DO00MOCK${String(id).padStart(12, "0")}`, secretKey: `mock-spaces-secret-${id}` };
+      return { accessKey: `DO00MOCK${String(stable(type, name)).padStart(12, "0")}`, secretKey: `mock-spaces-secret-${stable(type, name)}` };
     case "digitalocean:index/databaseUser:DatabaseUser":
-      return { password: `mock-user-password-${id}` };
+      return { password: `mock-user-password-${stable(type, name)}` };
     case "digitalocean:index/databaseConnectionPool:DatabaseConnectionPool":
       return { host: `pool-${id}.db.ondigitalocean.com`, privateHost: `private-pool-${id}.db.ondigitalocean.com`, port: 25061 };
     case "digitalocean:index/spacesBucket:SpacesBucket":
@@ -219,7 +274,7 @@ function fakeOutputs(type: string, name: string, inputs: Record<string, unknown>
     case "random:index/randomId:RandomId":
       return { hex: createHash("sha256").update(name).digest("hex").slice(0, 8) };
     case "digitalocean:index/certificate:Certificate":
-      return { uuid: `cert-${id}`, name: inputs.name ?? `${name}-${id}` };
+      return { uuid: `cert-${stable(type, name)}`, name: inputs.name ?? `${name}-${stable(type, name) % 1000}` };
     default:
       return {};
   }
@@ -245,11 +300,13 @@ export async function runStack(options: RunOptions): Promise<RunResult> {
   pulumi.runtime.setAllConfig(options.config, options.secretKeys ?? []);
   await pulumi.runtime.setMocks({
     newResource(args) {
-      const id = ++nextId;
+      // Stable per resource, as a real engine keeps a resource's id from one update to the next: two
+      // builds of one program then differ only where the program's inputs do.
+      const id = stable(args.type, args.name);
       const inputs = args.inputs as Record<string, unknown>;
       return {
         // EBS volume IDs have a shape the AWS adapter reads (vol-<hex>); other IDs are opaque.
-        id: args.type === "aws:ebs/volume:Volume" ? `vol-0${String(id).padStart(16, "0")}` : `${100000 + id}`,
+        id: args.type === "aws:ebs/volume:Volume" ? `vol-0${id.toString(16).padStart(16, "0")}` : `${100000 + id}`,
         state: { name: args.name, ...inputs, ...fakeOutputs(args.type, args.name, inputs, id) },
       };
     },

@@ -568,6 +568,41 @@ export function checkShell(files: ServerFile | ServerFile[], context: ServerFile
 // --- python and gunicorn ----------------------------------------------------------------------------
 
 /** `python3 -m py_compile` with Debian's python3. */
+/** A drop-in for postgresql-common's createcluster.conf. */
+export const isCreateclusterConf = (f: ServerFile) => f.path.startsWith("/etc/postgresql-common/createcluster.d/");
+
+/**
+ * postgresql-common's own reader (`pg_conftool`, what its postinst asks) on a createcluster.conf that
+ * includes the drop-in, as Debian's does: it must read create_main_cluster as off.
+ */
+export function checkCreateclusterConf(file: ServerFile): ToolResult {
+  return withTempDir("createcluster", (dir) => {
+    mkdirSync(join(dir, "createcluster.d"));
+    writeFileSync(join(dir, "createcluster.d", basename(file.path)), file.content);
+    writeFileSync(join(dir, "createcluster.conf"), `include_dir '${join(dir, "createcluster.d")}'\n`);
+    const r = run("pg_conftool", [join(dir, "createcluster.conf"), "show", "-bs", "create_main_cluster"]);
+    // run() prints the command line first; pg_conftool's answer is the last line.
+    const answer = r.text.trim().split("\n").pop() ?? "";
+    const ok = r.status === 0 && answer === "off";
+    return { ok, output: ok ? "" : `pg_conftool reads create_main_cluster as ${JSON.stringify(answer)}: ${r.text}` };
+  });
+}
+
+/** A release bundle (provisioning/release.ts) among a server's files. */
+export const isReleaseBundle = (f: ServerFile) => /^\/etc\/[^/]+\/release\.json$/.test(f.path);
+export const isSudoers = (f: ServerFile) => f.path.startsWith("/etc/sudoers.d/");
+
+/** sudo's own parser on a sudoers drop-in (`visudo -c -f`), and the mode sudo insists on (0440). */
+export function checkSudoers(file: ServerFile): ToolResult {
+  if (file.permissions !== "0440") return { ok: false, output: `${file.path} is ${file.permissions}; sudo wants 0440` };
+  return withTempDir("sudoers", (dir) => {
+    const target = join(dir, basename(file.path));
+    writeFileSync(target, file.content, { mode: 0o440 });
+    const r = run("visudo", ["-c", "-q", "-f", target]);
+    return { ok: r.status === 0, output: r.text.replaceAll(target, file.path) };
+  });
+}
+
 export function checkPython(file: ServerFile): ToolResult {
   return withTempDir("python", (dir) => {
     const target = join(dir, basename(file.path));
@@ -581,16 +616,17 @@ export function checkPython(file: ServerFile): ToolResult {
  * gunicorn's own loader for config files (`Application.load_config_from_file`): executes the file as
  * gunicorn does and passes every setting through gunicorn's validators. `gunicorn --check-config`
  * would also import the WSGI app, which exists only on the server, so the loader is driven directly.
- * Two deliberate differences: `chdir` is validated as a string (gunicorn checks the directory exists;
- * the deploy creates it on the server), and names gunicorn does not know fail (gunicorn silently
- * ignores them, so a misspelt setting would quietly do nothing). Debian's gunicorn may be older than
+ * Every setting goes through gunicorn's own validator, as gunicorn does it before any command-line
+ * option can override it (a `chdir` here must exist where the check runs, as on the server before a
+ * release exists: the library puts chdir on the command line instead). One deliberate difference: names
+ * gunicorn does not know fail (gunicorn silently ignores them, so a misspelt setting would quietly do nothing). Debian's gunicorn may be older than
  * the one the server installs; a setting only newer versions know fails with that message.
  */
 const GUNICORN_CHECK = `
 import sys, types
 import gunicorn
 from gunicorn.app.base import Application
-from gunicorn.config import Config, validate_string
+from gunicorn.config import Config
 
 class ConfigCheck(Application):
     def init(self, parser, opts, args):
@@ -601,7 +637,6 @@ class ConfigCheck(Application):
 app = ConfigCheck.__new__(ConfigCheck)
 app.usage, app.prog, app.callable, app.logger = None, None, None, None
 app.cfg = Config()
-app.cfg.settings["chdir"].validator = validate_string
 names = app.load_config_from_file(sys.argv[1])
 unknown = sorted(k for k, v in names.items()
                  if not k.startswith("_") and not isinstance(v, types.ModuleType) and k not in app.cfg.settings)

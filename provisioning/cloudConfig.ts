@@ -7,6 +7,7 @@ import { redisRole } from "./roles/redis";
 import { tlsRole } from "./roles/tls";
 import { appRole, webRole, webUnits } from "./roles/web";
 import { workerRole, workerUnits } from "./roles/worker";
+import { RELEASE_USER } from "./release";
 import { safeYaml } from "./yaml";
 import { appPaths, type Role, type RolePart, type SecretDelivery, type ServerSpec, type WriteFile } from "./types";
 
@@ -39,7 +40,8 @@ export function renderServerFiles(spec: ServerSpec, delivery: SecretDelivery): S
   if (has("scheduler") && !has("worker")) throw new ProvisioningError("the scheduler role runs beside the worker role");
 
   // Data stores first: the app's first release (the last command) migrates into a running database.
-  const parts: RolePart[] = [baseRole(spec.base)];
+  const pushed = (has("web") || has("worker")) && spec.release?.kind === "push";
+  const parts: RolePart[] = [baseRole(pushed ? { ...spec.base, sshUsers: [...(spec.base.sshUsers ?? []), RELEASE_USER] } : spec.base)];
   if (has("postgres")) parts.push(postgresRole(need(spec.postgres, "postgres", "a postgres spec")));
   if (has("redis")) parts.push(redisRole(need(spec.redis, "redis", "a redis spec")));
 
@@ -53,7 +55,7 @@ export function renderServerFiles(spec: ServerSpec, delivery: SecretDelivery): S
       units.services.push(...w.services);
     }
     if (has("worker")) units.services.push(...workerUnits(app.name, has("scheduler")));
-    parts.push(appRole(app, units));
+    parts.push(appRole(app, { ...units, web: has("web") }, spec.release ?? { kind: "file" }));
     if (has("web")) parts.push(webRole(app, need(spec.web, "web", "a web spec")));
     // After the web role: its HTTP site is on before the first certificate request.
     if (has("web") && spec.web?.tls) parts.push(tlsRole(app, spec.web));
@@ -76,7 +78,11 @@ export function renderServerFiles(spec: ServerSpec, delivery: SecretDelivery): S
     seen.add(f.path);
   }
   const runcmd = parts.flatMap((p) => p.runcmd ?? []);
-  if (runsApp && spec.app) runcmd.push([appPaths(spec.app.name).deployScript]);
+  // The first release, last: from its file (pushed releases arrive over SSH once the server is up).
+  if (runsApp && spec.app && (spec.release ?? { kind: "file" }).kind === "file") {
+    const p = appPaths(spec.app.name);
+    runcmd.push([p.releaseScript, "--file", p.releaseBundle]);
+  }
 
   const doc = {
     ...baseTopLevel(spec.base),

@@ -16,7 +16,8 @@ export function renderGunicornConfig(app: AppSpec, web: WebSpec): string {
     "import multiprocessing",
     "",
     `wsgi_app = ${pyQuote(app.wsgiApp)}`,
-    `chdir = ${pyQuote(appPaths(app.name).current)}`,
+    "# chdir is on the command line (the service: the current release; a release's check: that release):",
+    "# gunicorn checks a chdir set here exists before the command line can change it.",
     "# The listening socket comes from systemd (LISTEN_FDS); nothing to bind here.",
     `workers = ${workers}`,
     `timeout = ${web.gunicorn.timeout}`,
@@ -59,7 +60,7 @@ export function renderGunicornService(app: AppSpec, web: WebSpec): string {
     description: `gunicorn serving ${app.name}`,
     unit: [`Requires=${p.gunicornUnit}.socket`, "After=network.target"],
     service: ["Type=notify", "NotifyAccess=main", "ExecReload=/bin/kill -s HUP $MAINPID"],
-    execStart: `${p.current}/.venv/bin/gunicorn --config ${p.gunicornConf}`,
+    execStart: `${p.current}/.venv/bin/gunicorn --config ${p.gunicornConf} --chdir ${p.current}`,
     // Longer than graceful_timeout, so in-flight requests finish before systemd kills.
     stopTimeout: web.gunicorn.timeout + 10,
     restart: "on-failure",

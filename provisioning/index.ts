@@ -3,7 +3,8 @@ export { renderCloudConfig, renderServerFiles, userDataBytes, ProvisioningError,
 export { renderNginxSite, renderNginxHttpsSite, nginxSitePaths, certificatePaths, ACME_WEBROOT, HSTS_MAX_AGE_SECONDS } from "./nginx";
 export { tlsRole, acmeDirectory, certbotArgs, renderIssueScript, renderDeployHook, TLS_ISSUE_SCRIPT, TLS_DEPLOY_HOOK, TLS_ISSUE_UNIT, ISSUE_RETRY_MINUTES } from "./roles/tls";
 export { renderGunicornConfig, renderGunicornService, renderGunicornSocket } from "./gunicorn";
-export { renderDeployConf, renderDeployScript } from "./deploy";
+export { renderDeployConf, renderDeployScript, KEEP_RELEASES } from "./deploy";
+export { releaseBundle, renderReleaseBundle, renderReleaseScript, RELEASE_USER, RELEASE_FORMAT, type ReleaseBundle } from "./release";
 export { renderFirewallScript } from "./roles/base";
 export * from "./types";
 export { renderAdminEnv, renderAppGrantSql, renderGrantScript, type AdminConnection, type AppGrant } from "./postgresGrants";

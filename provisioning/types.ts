@@ -21,6 +21,10 @@ export interface BaseSpec {
   os: OperatingSystem;
   adminUser: string;
   adminSshKeys: string[];
+  /** Users besides the admin that sshd admits (each restricted by its own authorized_keys). */
+  sshUsers?: string[];
+  /** The server's SSH host key (ed25519, OpenSSH format), when the stack made it. Secret. */
+  hostKey?: { privateKey: string; publicKey: string };
   timezone: string;
   swapMb: number;
   /** Allowed inbound ports; everything else is denied. */
@@ -101,8 +105,21 @@ export interface WebSpec {
   tls?: AcmeSettings;
 }
 
+/**
+ * How releases reach a server that runs the app. `push`: over SSH, as the release user, with this key
+ * (restricted to the release entry point, and to `fromCidrs` when given); the user data carries no ref
+ * and no environment. `file`: the first release is a file among the secret files (fetched from the
+ * cloud's secret store, or inline where the user data is private), run at boot; later ones are
+ * delivered the same way and run by the cloud's own agent.
+ */
+export type ReleaseAccess =
+  | { kind: "push"; publicKey: string; fromCidrs: string[] }
+  | { kind: "file" };
+
 export interface ServerSpec {
   roles: Role[];
+  /** How releases reach the server (roles that run the app). @default { kind: "file" } */
+  release?: ReleaseAccess;
   base: BaseSpec;
   app?: AppSpec;
   web?: WebSpec;
@@ -154,6 +171,13 @@ export function appPaths(appName: string) {
     mediaRoot: `${root}/shared/media`,
     etc: `/etc/${appName}`,
     envFile: `/etc/${appName}/app.env`,
+    /** The environment of a release being deployed, staged by the release entry point; live only after the switch. */
+    nextEnvFile: `/etc/${appName}/app.env.next`,
+    /** The release bundle where the cloud delivers it as a file (fetched from the secret store). */
+    releaseBundle: `/etc/${appName}/release.json`,
+    releaseCheck: `/etc/${appName}/release-check.py`,
+    releaseScript: `/usr/local/sbin/${appName}-release`,
+    releaseSudoers: `/etc/sudoers.d/${appName}-release`,
     /** The deploy tools' own settings (PIP_INDEX_URL, GIT_SSH_COMMAND), 0600: only the deploy's git and pip read it. */
     toolsEnvFile: `/etc/${appName}/deploy-tools.env`,
     /** The repository's deploy key (read-only SSH key), root:<app> 0640: ssh as the app user reads it. */

@@ -42,6 +42,12 @@ export interface CloudCatalog {
   /** Servers must be created with an SSH key (else DigitalOcean mails a root password). */
   readonly requiresSshKey: boolean;
   /**
+   * How a release in place reaches the servers (provisioning/release.ts). `push`: over SSH from where
+   * `pulumi up` runs, so port 22 must admit that address (fullstack:releaseCidrs). `file`: through the
+   * secret store and the cloud's own agent (AWS Systems Manager), no inbound port.
+   */
+  readonly releaseDelivery: "push" | "file";
+  /**
    * What the cloud would refuse in the names it derives from a component name (`<appName>-<stack>` in
    * the stack program): lengths and character rules after Pulumi's auto-naming. Empty when all fit.
    */
@@ -78,6 +84,7 @@ export const CATALOG: Record<CloudName, CloudCatalog> = {
     bucketNeedsKeys: true,
     hasNatChoice: false,
     requiresSshKey: true,
+    releaseDelivery: "push",
     namePrefixProblems: digitaloceanNamePrefixProblems,
     bucketRegions: SPACES_REGIONS,
     clusterPlanProblem: dbPlanProblem,
@@ -112,6 +119,7 @@ export const CATALOG: Record<CloudName, CloudCatalog> = {
     bucketNeedsKeys: false,
     hasNatChoice: true,
     requiresSshKey: false,
+    releaseDelivery: "file",
     namePrefixProblems: awsNamePrefixProblems,
   },
 };

@@ -29,6 +29,12 @@ export interface AccessSettings {
   adminSshKeys: string[];
   adminCidrs: string[];
   sshKeyIds: string[];
+  /**
+   * Where releases over SSH come from (where `pulumi up` runs), on clouds that push releases
+   * (DigitalOcean); port 22 admits them for the release key only.
+   * @default the adminCidrs
+   */
+  releaseCidrs?: string[];
 }
 
 export interface AppSettings {
@@ -224,6 +230,16 @@ export function loadSettings(raw: RawConfig): Settings {
   if (catalog.requiresSshKey && access.adminSshKeys.length === 0 && access.sshKeyIds.length === 0) {
     throw new SettingsError(k("adminSshKeys"), [], `is empty and so is ${k("sshKeyIds")}; ${catalog.title} would mail a root password`,
       `add your public key with \`pulumi config set --path 'adminSshKeys[0]' "$(cat ~/.ssh/id_ed25519.pub)"\` (SSH stays closed unless ${k("adminCidrs")} lists addresses)`);
+  }
+  if (catalog.releaseDelivery === "push") {
+    access.releaseCidrs = get("releaseCidrs") === undefined ? [...access.adminCidrs]
+      : v.stringList(k("releaseCidrs"), get("releaseCidrs")).map((c, i) => v.cidr(`${k("releaseCidrs")}[${i}]`, c));
+    if (access.releaseCidrs.length === 0) {
+      throw new SettingsError(k("releaseCidrs"), [], `is empty and so is ${k("adminCidrs")}; ${catalog.title} releases reach the servers over SSH from where \`pulumi up\` runs`,
+        `list that address, e.g. a CI runner's egress "198.51.100.4/32" (see the README, "Releases"), or ["0.0.0.0/0", "::/0"] to admit the release key from anywhere`);
+    }
+  } else if (get("releaseCidrs") !== undefined && v.stringList(k("releaseCidrs"), get("releaseCidrs")).length > 0) {
+    throw new SettingsError(k("releaseCidrs"), get("releaseCidrs"), `does nothing on ${catalog.title}, whose releases run through its own agent with no inbound port`, `remove ${k("releaseCidrs")}`);
   }
   const worldWide = access.adminCidrs.findIndex((c) => isOpenToWorld(c));
   if (worldWide >= 0) {

@@ -51,6 +51,10 @@ export const KEYS: readonly KeyDecl[] = [
     description: "Addresses allowed to reach SSH (port 22), e.g. [\"203.0.113.7/32\"], none wider than /8 (IPv4) or /32 (IPv6). Empty: SSH is closed at the cloud firewall.",
   },
   {
+    key: "releaseCidrs", type: "array", optional: true, derived: "adminCidrs",
+    description: "DigitalOcean: addresses releases come from over SSH (where `pulumi up` runs: your machine, a CI runner's egress address), e.g. [\"198.51.100.4/32\"]. Port 22 admits them, and the release key, restricted to the release command, is accepted only from them. [\"0.0.0.0/0\", \"::/0\"] admits the release key from anywhere. Not used on AWS (releases run through Systems Manager).",
+  },
+  {
     key: "sshKeyIds", type: "array", default: [],
     description: "IDs or fingerprints of SSH keys already stored in the cloud account, attached at creation. Optional: adminSshKeys reach the admin user through cloud-init, and without account keys the root password DigitalOcean mails is locked.",
   },

@@ -17,7 +17,7 @@ import { readStackConfig } from "../tools/stackConfig";
 import { ROOT } from "./helpers";
 
 const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHf3c2Q0b1v6m3Y2y0Yk7t4oV3r6q1v9mQ2bA0c1d2e3 ops@example";
-const DO = { appRepo: "https://github.com/acme/shop.git", adminSshKeys: [KEY] };
+const DO = { appRepo: "https://github.com/acme/shop.git", adminSshKeys: [KEY], adminCidrs: ["203.0.113.7/32"] };
 const DO_STANDARD = { ...DO, profile: "standard", spacesAccessId: "DO00EXAMPLEKEY1234", spacesSecretKey: "s3cr3t" };
 const AWS = { appRepo: "https://github.com/acme/shop.git", cloud: "aws", region: "eu-central-1" };
 const AWS_STANDARD = { ...AWS, profile: "standard" };

@@ -42,6 +42,7 @@ const ok = (ruleId: string) => it.each(DO_STACKS)(`the %s stack passes ${ruleId}
 
 const BASE = {
   appRepo: "https://github.com/acme/shop.git",
+  adminCidrs: ["203.0.113.7/32"],
   adminSshKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHf3c2Q0b1v6m3Y2y0Yk7t4oV3r6q1v9mQ2bA0c1d2e3 ops@example"],
 };
 const SPACES = { spacesAccessId: "DO00EXAMPLEKEY1234", spacesSecretKey: "secret" };
@@ -275,8 +276,11 @@ describe("row PostgreSQL 15+: the migrating server grants the app role its right
     const password = /^PGPASSWORD='([^']+)'$/m.exec(admin.content)![1];
     expect(web.secretValues.some((v) => v.includes(password))).toBe(true);
     expect(web.inputs.userData).toBe("[secret]");
-    // The app's own environment never holds the admin's password.
-    expect(writtenFile(web, "/etc/shop/app.env").content).not.toContain(password);
+    // The app's own environment (it arrives with each release, on the release Command's stdin) never holds the admin's password.
+    const release = runs[stack].resources.find((r) => r.type === "command:remote:Command" && r.name === `${web.name}-release`);
+    const envFile = (JSON.parse(String(release?.plainInputs.stdin)) as { envFile: string }).envFile;
+    expect(envFile).toMatch(/^DATABASE_URL=/m);
+    expect(envFile).not.toContain(password);
     expect(writtenFile(web, "/etc/shop/db-grant.sql").content).toBe(renderAppGrantSql({ database: "shop", user: "shop" }));
     expect(writtenFile(web, "/etc/shop/deploy.conf").content).toContain("APP_DB_GRANT_SCRIPT='/usr/local/sbin/shop-db-grant'");
     const deploy = writtenFile(web, "/usr/local/sbin/shop-deploy").content;

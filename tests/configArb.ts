@@ -70,7 +70,7 @@ const valueFor = (key: string) => POOLS[key]
   : junk;
 export const configArb = fc.tuple(...KEYS.map((k) => fc.oneof({ weight: 15, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: valueFor(k.key) })))
   .map((values) => {
-    const config: Record<string, unknown> = { appRepo: "https://github.com/acme/shop.git", adminSshKeys: [KEY] };
+    const config: Record<string, unknown> = { appRepo: "https://github.com/acme/shop.git", adminSshKeys: [KEY], adminCidrs: ["203.0.113.7/32"] };
     KEYS.forEach((k, i) => {
       if (values[i] !== undefined) config[k.key] = values[i];
     });

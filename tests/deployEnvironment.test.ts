@@ -26,11 +26,11 @@ describe("the deploy script's environment boundary", () => {
   let log: string[];
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), "fullstack-deploy-env-"));
-    const settings = loadSettings({ appRepo: "https://github.com/acme/shop.git", appName: "shop", adminSshKeys: [KEY], framework: "django" });
+    const settings = loadSettings({ appRepo: "https://github.com/acme/shop.git", appName: "shop", adminSshKeys: [KEY], adminCidrs: ["203.0.113.7/32"], framework: "django" });
     const app = buildAppSpec(settings.app, "23.0.0", { hostNames: [], https: false });
     const p = appPaths("shop");
     const root = join(dir, "srv");
-    const conf = renderDeployConf(app, { sockets: [], services: [] })
+    const conf = renderDeployConf(app, { sockets: [], services: [], web: false })
       .replace(`APP_ROOT='${p.root}'`, `APP_ROOT='${root}'`);
     writeFileSync(join(dir, "deploy.conf"), conf);
     const script = renderDeployScript(app).replace(`. ${p.deployConf}`, `. ${join(dir, "deploy.conf")}`);
@@ -42,7 +42,7 @@ describe("the deploy script's environment boundary", () => {
     stub(bin, "systemd-run", [
       'files=; while [ "$#" -gt 0 ]; do case "$1" in --property=EnvironmentFile=*) files="$files${1#--property=EnvironmentFile=},";; --) shift; break;; esac; shift; done',
       `echo "envfiles=$files $*" >> ${logFile}`,
-      'case "$*" in *"rev-parse HEAD"*) echo 0123456789abcdef0123456789abcdef01234567;; *"import gunicorn"*) exit 0;; esac',
+      'case "$*" in *"rev-parse HEAD"*|*"ls-remote"*) echo 0123456789abcdef0123456789abcdef01234567;; *"import gunicorn"*) exit 0;; esac',
     ].join("\n"));
     // install -d -o USER -g USER -m MODE DIR...: make the directories (the app user does not exist here).
     stub(bin, "install", 'while [ "$#" -gt 0 ]; do case "$1" in -o|-g|-m) shift;; -*) ;; *) mkdir -p "$1";; esac; shift; done');
@@ -107,7 +107,7 @@ describe("a private repository's deploy key (appRepoDeployKey)", () => {
   });
 
   it("is refused, without echoing it, when it is not a private key or the repository is not reached over SSH", () => {
-    const base = { appRepo: "git@github.com:acme/shop.git", adminSshKeys: [KEY] };
+    const base = { appRepo: "git@github.com:acme/shop.git", adminSshKeys: [KEY], adminCidrs: ["203.0.113.7/32"] };
     expect(() => loadSettings({ ...base, appRepoDeployKey: "hunter2" })).toThrow(/^fullstack:appRepoDeployKey "\[secret\]" is not an unencrypted OpenSSH private key/);
     expect(() => loadSettings({ ...base, appRepo: "https://github.com/acme/shop.git", appRepoDeployKey: key })).toThrow(/needs an SSH fullstack:appRepo/);
     expect(loadSettings({ ...base, appRepoDeployKey: key.replace(/\n/g, "\r\n") }).app.repoDeployKey).toBe(key);

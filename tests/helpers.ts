@@ -67,6 +67,18 @@ export function cloudConfig(server: RecordedResource): { write_files: WriteFile[
   return parse(userData);
 }
 
+/**
+ * The app's environment file as a server gets it: with each release (provisioning/release.ts), pushed on
+ * the server's release Command (DigitalOcean) or in the bundle among its files.
+ */
+export function releasedEnvFile(result: RunResult, server: RecordedResource): string {
+  const pushed = result.resources.find((r) => r.type === "command:remote:Command" && r.name === `${server.name}-release`);
+  const bundle = pushed ? String(pushed.plainInputs.stdin)
+    : cloudConfig(server).write_files.find((f) => /^\/etc\/[^/]+\/release\.json$/.test(f.path))?.content;
+  if (!bundle) throw new Error(`${server.name} gets no release`);
+  return (JSON.parse(bundle) as { envFile: string }).envFile;
+}
+
 export function writtenFile(server: RecordedResource, path: string): WriteFile {
   const file = cloudConfig(server).write_files.find((f) => f.path === path);
   if (!file) throw new Error(`${server.name} writes no ${path}`);

@@ -153,6 +153,7 @@ const settings = loadSettings({
   appRepo: "https://example.invalid/shop.git",
   appName: APP,
   adminSshKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHf3c2Q0b1v6m3Y2y0Yk7t4oV3r6q1v9mQ2bA0c1d2e3 test@example"],
+  adminCidrs: ["203.0.113.7/32"],
 });
 const p = appPaths(APP);
 const site = nginxSitePaths(APP);

@@ -51,6 +51,7 @@ const settings = loadSettings({
   wsgiApp: "app:app",
   healthCheckPath: HEALTH_PATH,
   adminSshKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHf3c2Q0b1v6m3Y2y0Yk7t4oV3r6q1v9mQ2bA0c1d2e3 test@example"],
+  adminCidrs: ["203.0.113.7/32"],
 });
 const spec: AppSpec = buildAppSpec(settings.app, settings.web.gunicorn.version, { hostNames: [DOMAIN], https: false });
 /** As components/webTier.ts builds it, with a 1 MB upload limit. */

@@ -22,7 +22,7 @@ import { promisify } from "node:util";
 
 const ROOT = resolve(__dirname, "..");
 const execFileAsync = promisify(execFile);
-const PEERS = ["@pulumi/pulumi", "@pulumi/aws", "@pulumi/digitalocean", "@pulumi/random"];
+const PEERS = ["@pulumi/pulumi", "@pulumi/aws", "@pulumi/digitalocean", "@pulumi/random", "@pulumi/command", "@pulumi/tls"];
 
 interface Manifest {
   name: string;
@@ -152,6 +152,7 @@ import { FullStackApp, KEYS, SettingsError, loadSettings, type FullStackAppArgs,
 const settings: Settings = loadSettings({
   appRepo: "https://git.example.com/shop.git", appName: "shop", framework: "django",
   adminSshKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHf3c2Q0b1v6m3Y2y0Yk7t4oV3r6q1v9mQ2bA0c1d2e3 shop@example"],
+  releaseCidrs: ["198.51.100.4/32"],
 });
 const args: FullStackAppArgs = settings;
 /** Typed only: creating resources needs a Pulumi engine. */

@@ -5,7 +5,7 @@
  */
 import type { RecordedResource, RunResult } from "../harness/mockRuntime";
 import { SECRET } from "../harness/mockRuntime";
-import { T, cloudConfig, inboundRules, ofType, planStack, sourceShell, writtenFile } from "./helpers";
+import { T, cloudConfig, inboundRules, ofType, planStack, sourceShell, releasedEnvFile, writtenFile } from "./helpers";
 
 const DB_CLUSTER = "digitalocean:index/databaseCluster:DatabaseCluster";
 const DB_FIREWALL = "digitalocean:index/databaseFirewall:DatabaseFirewall";
@@ -58,7 +58,8 @@ describe.each(["dev", "staging", "prod"])("stack %s", (stack) => {
     expect(r().outputs.databaseUrl.secret).toBe(true);
     expect(r().outputs.redisUrl.secret).toBe(true);
     const secrets = new Set(r().resources.flatMap((x) => x.secretValues).filter((v) => v.length >= 8));
-    // Server user data carries the environment file, so it is secret as a whole.
+    // Server user data carries secrets (the host key, admin connections), so it is secret as a whole;
+    // the environment file arrives with each release, on the release Command's secret stdin.
     for (const d of ofType(r(), T.droplet)) expect(d.inputs.userData).toBe(SECRET);
     // No secret value shows up in any input that is not itself marked secret.
     for (const res of r().resources) {
@@ -109,6 +110,8 @@ describe("resource counts per profile", () => {
   it("single: one droplet with a volume, self-hosted data stores", () => {
     expect(count(runs.dev)).toEqual({
       Vpc: 1, Tag: 5, Droplet: 1, Volume: 1, ReservedIp: 1, ReservedIpAssignment: 1, Firewall: 1, RandomPassword: 3,
+      // Releases in place: the release Command, and its key and the droplet's host key.
+      Command: 1, PrivateKey: 2,
     });
   });
   it("standard: web and worker droplets, managed PostgreSQL and Valkey, CDN bucket", () => {
@@ -116,6 +119,7 @@ describe("resource counts per profile", () => {
       Vpc: 1, Tag: 3, Droplet: 2, ReservedIp: 1, ReservedIpAssignment: 1, Firewall: 2, RandomPassword: 1, RandomString: 1,
       DatabaseCluster: 2, DatabaseDb: 1, DatabaseUser: 1, DatabaseConnectionPool: 1, DatabaseFirewall: 2,
       SpacesBucket: 1, SpacesBucketCorsConfiguration: 1, Cdn: 1, SpacesKey: 2,
+      Command: 2, PrivateKey: 4,
     });
   });
   it("scaled: load-balanced web tier, several workers, standby database nodes", () => {
@@ -150,7 +154,7 @@ describe("the single profile's data", () => {
     expect(pg.PG_BACKUP_DIR.startsWith("/mnt/data/")).toBe(true);
     expect(writtenFile(droplet, "/etc/redis/fullstack.conf").content).toMatch(/^dir \/mnt\/data\/redis$/m);
     // The app reaches both over loopback.
-    const env = writtenFile(droplet, "/etc/shop/app.env").content;
+    const env = releasedEnvFile(runs.dev, droplet);
     expect(env).toMatch(/^DATABASE_URL="postgresql:\/\/shop:[A-Za-z0-9]{32}@localhost:5432\/shop"$/m);
     expect(env).toMatch(/^REDIS_URL="redis:\/\/:[A-Za-z0-9]{32}@localhost:6379\/0"$/m);
   });

@@ -15,13 +15,14 @@ import { gunzipSync } from "node:zlib";
 import { parse } from "yaml";
 import type { RecordedResource } from "../harness/mockRuntime";
 import {
-  checkAptConf, checkCloudConfig, checkCloudConfigs, checkEnvironmentFile, checkGunicornConfig, checkJournaldConf,
-  checkNginxSite, checkPython, checkRedisConf, checkShell, checkSshdConfig, checkSystemdUnits, contentKey, releaseSharedCopies,
-  environmentFilesOf, isAptConf, isGunicornConfig, isJournaldConf, isNginxSite, isPython, isRedisConf, isShell,
+  checkAptConf, checkCloudConfig, checkCreateclusterConf, isCreateclusterConf, checkCloudConfigs, checkEnvironmentFile, checkGunicornConfig, checkJournaldConf,
+  checkNginxSite, checkPython, checkRedisConf, checkShell, checkSshdConfig, checkSudoers, checkSystemdUnits, contentKey, releaseSharedCopies,
+  environmentFilesOf, isAptConf, isGunicornConfig, isJournaldConf, isNginxSite, isPython, isRedisConf, isReleaseBundle, isShell, isSudoers,
   isSshdConfig, isSystemdDropIn, isSystemdUnit, type ServerFile, type ToolResult,
 } from "../harness/serverTools";
 import { REPLACES_SITE } from "../provisioning/nginx";
 import { appPaths } from "../provisioning/types";
+import { RELEASE_FORMAT } from "../provisioning/release";
 import { CATALOG, NAMESPACE, isSettingsError, loadSettings } from "../settings";
 import { readStackConfig } from "../tools/stackConfig";
 import { ROOT, planStack } from "./helpers";
@@ -151,6 +152,13 @@ function serversOf(label: string, resources: RecordedResource[]): Server[] {
         store.claimed = true;
       }
     }
+    // The app's environment arrives with each release: in a bundle file, or on a pushed release's stdin.
+    const pushed = resources.find((c) => c.type === "command:remote:Command" && c.name === `${r.name}-release`);
+    const bundles = [...files.filter(isReleaseBundle).map((f) => f.content), ...(pushed ? [String(pushed.plainInputs.stdin)] : [])];
+    for (const text of bundles) {
+      const bundle = JSON.parse(text) as { format: number; app: string; envFile: string };
+      files.push({ path: `/etc/${bundle.app}/app.env`, content: bundle.envFile, permissions: "0600", owner: "root:root" });
+    }
     return [{ label: `${label} ${r.name}`, type: r.type, userData: userData.text, userDataBytes: userData.bytes, files, users }];
   });
   for (const store of stores) {
@@ -260,7 +268,8 @@ it("has a real-tool check for every file a server gets", () => {
     const envFiles = environmentFilesOf(s.files.filter((f) => isSystemdUnit(f) || isSystemdDropIn(f)));
     for (const f of s.files) {
       const checked = isNginxSite(f) || isSystemdUnit(f) || isSystemdDropIn(f) || isShell(f) || isPython(f)
-        || isSshdConfig(f) || isAptConf(f) || isJournaldConf(f) || isRedisConf(f) || envFiles.includes(f.path) || isProvenGrantSql(f);
+        || isSshdConfig(f) || isAptConf(f) || isJournaldConf(f) || isRedisConf(f) || envFiles.includes(f.path) || isProvenGrantSql(f)
+        || isReleaseBundle(f) || isSudoers(f) || isCreateclusterConf(f);
       if (!checked) unchecked.add(f.path);
     }
   }
@@ -353,6 +362,30 @@ it("shellcheck passes every script and shell settings file, following what scrip
   }, ({ scripts }) => scripts.map((f) => f.path).join(", "))).toBe("");
   const fixed = KNOWN_SHELL_FINDINGS.filter((k) => !known.has(k));
   expect(fixed.map((k) => `${k.path} ${k.code} is fixed: remove it from KNOWN_SHELL_FINDINGS`)).toEqual([]);
+});
+
+it("every release bundle is one the release entry point takes: format 1, this app, a ref, an environment file", () => {
+  const bundles = new Distinct<ServerFile>();
+  for (const s of servers) for (const f of s.files.filter(isReleaseBundle)) bundles.add(contentKey([f]), f, s.label);
+  expect(bundles.failures((f) => {
+    const b = JSON.parse(f.content) as Record<string, unknown>;
+    const ok = b.format === RELEASE_FORMAT && f.path === `/etc/${String(b.app)}/release.json` && typeof b.ref === "string" && typeof b.envFile === "string" && f.permissions === "0600";
+    return { ok, output: ok ? "" : `not a release bundle: ${Object.keys(b).join(",")} ${f.permissions}` };
+  }, (f) => f.path)).toBe("");
+});
+
+it("postgresql-common reads every createcluster drop-in as: no main cluster on the root disk", () => {
+  const files = new Distinct<ServerFile>();
+  for (const s of servers) for (const f of s.files.filter(isCreateclusterConf)) files.add(contentKey([f]), f, s.label);
+  expect(files.size).toBeGreaterThan(0);
+  expect(files.failures(checkCreateclusterConf, (f) => f.path)).toBe("");
+});
+
+it("visudo accepts every sudoers drop-in", () => {
+  const files = new Distinct<ServerFile>();
+  for (const s of servers) for (const f of s.files.filter(isSudoers)) files.add(contentKey([f]), f, s.label);
+  expect(files.size).toBeGreaterThan(0);
+  expect(files.failures(checkSudoers, (f) => f.path)).toBe("");
 });
 
 it("python compiles every .py file, and gunicorn's loader accepts every gunicorn config", () => {

@@ -86,7 +86,7 @@ describe("validateStackConfigValue (workspace/config.go): types and secrets", ()
 
   it("hands a YAML null (`key:` left empty) over as the JSON text \"null\", which the settings read as unset", () => {
     expect(merge(project({}), { "proj:x": null }).config["proj:x"]).toBe("null");
-    const { config } = readStackConfigFromDoc({ "fullstack:appRepo": "https://github.com/acme/shop.git", "fullstack:adminSshKeys": [KEY], "fullstack:domain": null });
+    const { config } = readStackConfigFromDoc({ "fullstack:appRepo": "https://github.com/acme/shop.git", "fullstack:adminSshKeys": [KEY], "fullstack:releaseCidrs": ["198.51.100.4/32"], "fullstack:domain": null });
     expect(config.domain).toBe("null");
     expect(loadSettings(config).domain).toBeUndefined();
   });
@@ -152,8 +152,8 @@ describe("this project under the CLI's rules", () => {
     expect(() => readStackConfig(ROOT, stack, undefined, undefined)).not.toThrow();
   });
 
-  it("leaves every declared default acceptable to the settings: a stack that sets only appRepo builds settings", () => {
-    const { config } = readStackConfigFromDoc({ "fullstack:appRepo": "https://github.com/acme/shop.git", "fullstack:adminSshKeys": [KEY] });
+  it("leaves every declared default acceptable to the settings: a stack that sets only appRepo, a key and where releases come from builds settings", () => {
+    const { config } = readStackConfigFromDoc({ "fullstack:appRepo": "https://github.com/acme/shop.git", "fullstack:adminSshKeys": [KEY], "fullstack:releaseCidrs": ["198.51.100.4/32"] });
     expect(() => loadSettings(config)).not.toThrow();
   });
 });

@@ -12,13 +12,16 @@ const run = promisify(execFile);
 const base = {
   appRepo: "https://github.com/acme/shop.git",
   adminSshKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHf3c2Q0b1v6m3Y2y0Yk7t4oV3r6q1v9mQ2bA0c1d2e3 ops@example"],
+  adminCidrs: ["203.0.113.7/32"],
 };
 
 describe("settings", () => {
   it("applies safe defaults", () => {
     const s = loadSettings(base);
     expect(s).toMatchObject({ profile: "single", cloud: "digitalocean", region: "fra1", environment: "production", protect: true, os: "ubuntu-24.04" });
-    expect(s.access.adminCidrs).toEqual([]);
+    expect(s.access.adminCidrs).toEqual(["203.0.113.7/32"]);
+    // Releases over SSH come from the admin addresses unless told otherwise.
+    expect(s.access.releaseCidrs).toEqual(["203.0.113.7/32"]);
     expect(s.web.count).toBe(1);
     expect(s.bucket).toBeUndefined();
     expect(loadSettings({ ...base, environment: "dev" }).protect).toBe(false);

@@ -4,7 +4,7 @@
  * the bucket. With your own key pair in config, no key is made and the app gets yours.
  */
 import type { RecordedResource, RunResult } from "../harness/mockRuntime";
-import { T, ofType, planStack, writtenFile } from "./helpers";
+import { T, ofType, planStack, releasedEnvFile } from "./helpers";
 
 const SPACES_KEY = "digitalocean:index/spacesKey:SpacesKey";
 const BUCKET = "digitalocean:index/spacesBucket:SpacesBucket";
@@ -13,7 +13,7 @@ const PROVIDER = "pulumi:providers:digitalocean";
 /** The app's environment file on every droplet that has one, as KEY -> value. */
 function appEnvs(result: RunResult): Record<string, string>[] {
   return ofType(result, T.droplet).map((d) => {
-    const content = writtenFile(d, "/etc/shop/app.env").content;
+    const content = releasedEnvFile(result, d);
     return Object.fromEntries(content.split("\n").filter((l) => l.includes("=")).map((l) => {
       const i = l.indexOf("=");
       return [l.slice(0, i), l.slice(i + 1).replace(/^(["'])(.*)\1$/, "$2")];

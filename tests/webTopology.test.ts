@@ -4,7 +4,9 @@
  */
 import { gunzipSync } from "node:zlib";
 import type { RunResult } from "../harness/mockRuntime";
-import { T, cloudConfig, inboundRules, ofType, planStack, sourceShell, writtenFile } from "./helpers";
+import { T, cloudConfig, inboundRules, ofType, planStack, releasedEnvFile, sourceShell, writtenFile } from "./helpers";
+import { buildAppSpec, renderReleaseScript } from "../provisioning";
+import { loadSettings } from "../settings";
 
 /** The droplets that carry the web role. */
 const webDroplets = (result: RunResult) =>
@@ -17,6 +19,7 @@ type Case = {
   domain?: string;
   loadBalancer?: boolean;
   adminCidrs?: string[];
+  releaseCidrs?: string[];
 };
 
 describe.each<[string, Case]>([
@@ -25,7 +28,7 @@ describe.each<[string, Case]>([
   ["one server with a domain (HTTPS on the server)", { domain: "shop.example.com" }],
   ["one server with a domain behind a load balancer asked for", { domain: "shop.example.com", loadBalancer: true }],
   ["one server, no domain, behind a load balancer asked for", { loadBalancer: true }],
-  ["three servers with a domain, SSH closed", { webCount: 3, domain: "www.shop.example.com", adminCidrs: [] }],
+  ["three servers with a domain, SSH closed to admins", { webCount: 3, domain: "www.shop.example.com", adminCidrs: [], releaseCidrs: ["198.51.100.4/32"] }],
 ])("%s", (_label, overrides) => {
   const o = overrides;
   const count = o.webCount ?? 1;
@@ -44,8 +47,9 @@ describe.each<[string, Case]>([
     }
   });
 
-  it("opens SSH only to the configured admin addresses", () => {
-    const admins = o.adminCidrs ?? ["203.0.113.7/32"];
+  it("opens SSH only to the configured admin addresses and where releases come from", () => {
+    const adminCidrs = o.adminCidrs ?? ["203.0.113.7/32"];
+    const admins = [...new Set([...adminCidrs, ...(o.releaseCidrs ?? adminCidrs)])];
     const ssh = inboundRules(result).filter(({ rule }) => rule.portRange === "22");
     if (admins.length === 0) {
       expect(ssh).toHaveLength(0);
@@ -115,7 +119,7 @@ describe.each<[string, Case]>([
         expect(writtenFile(droplet, "/etc/nginx/sites-available/shop.conf").content).not.toContain("acme-challenge");
       }
       // The app is told its public origin is HTTPS whenever there is a domain (TLS at either place).
-      const env = writtenFile(droplet, "/etc/shop/app.env").content;
+      const env = releasedEnvFile(result, droplet);
       if (o.domain) expect(env).toContain(`CSRF_TRUSTED_ORIGINS="https://${o.domain}"`);
     }
   });
@@ -186,26 +190,29 @@ describe.each<[string, Case]>([
 });
 
 describe("the app release", () => {
-  it("fetches the configured repo at the configured ref", async () => {
+  it("fetches the configured repo at the configured ref: the repo is the server's, the ref arrives with the release", async () => {
     const result = await planStack("staging", { appRepo: "https://git.example.com/team/shop.git", appRef: "v2.3.4" });
     for (const droplet of ofType(result, T.droplet)) {
       // Web and worker servers run the same release.
       const conf = writtenFile(droplet, "/etc/shop/deploy.conf").content;
       const vars = sourceShell(conf, ["APP_REPO", "APP_REF", "APP_FRAMEWORK"]);
-      expect(vars).toEqual({ APP_REPO: "https://git.example.com/team/shop.git", APP_REF: "v2.3.4", APP_FRAMEWORK: "django" });
-      // The deploy script runs on first boot, after every file it needs is written.
+      expect(vars).toEqual({ APP_REPO: "https://git.example.com/team/shop.git", APP_REF: "", APP_FRAMEWORK: "django" });
+      const release = result.resources.find((r) => r.type === "command:remote:Command" && r.name === `${droplet.name}-release`)!;
+      expect(JSON.parse(String(release.plainInputs.stdin))).toEqual(expect.objectContaining({ app: "shop", ref: "v2.3.4" }));
+      // Nothing deploys at boot: the release arrives over SSH once the droplet is up.
       const cc = cloudConfig(droplet);
-      expect((cc.runcmd as string[][]).at(-1)).toEqual(["/usr/local/sbin/shop-deploy"]);
+      expect((cc.runcmd as string[][]).flat().join(" ")).not.toMatch(/shop-(deploy|release)/);
     }
   });
 
   it("keeps the app's environment in a root-only file", async () => {
     const result = await planStack("dev", { appEnv: ["FEATURE_X=on"] });
     const [droplet] = ofType(result, T.droplet);
-    const env = writtenFile(droplet, "/etc/shop/app.env");
-    expect(env.permissions).toBe("0600");
-    expect(env.owner).toBe("root:root");
-    expect(env.content).toContain('FEATURE_X="on"');
+    // The release entry point writes it 0600 root (provisioning/release.ts); it arrives with the release.
+    expect(releasedEnvFile(result, droplet)).toContain('FEATURE_X="on"');
+    expect(renderReleaseScript(buildAppSpec(loadSettings({ appRepo: "https://g.example/s.git", appName: "shop", adminCidrs: ["203.0.113.7/32"],
+      adminSshKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHf3c2Q0b1v6m3Y2y0Yk7t4oV3r6q1v9mQ2bA0c1d2e3 ops@example"] }).app, "23.0.0", { hostNames: [], https: false })))
+      .toContain("os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)");
   });
 
   it("never runs the app as root", async () => {

@@ -66,6 +66,17 @@ def index():
     return render_template_string(PAGE, host=socket.gethostname())
 
 
+# The release the server runs (the VERSION file of this commit) and one setting from the environment:
+# the server test releases new commits and settings in place and watches them arrive.
+_VERSION_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "VERSION")
+VERSION = open(_VERSION_FILE, encoding="utf-8").read().strip() if os.path.exists(_VERSION_FILE) else "unknown"
+
+
+@app.get("/version")
+def version():
+    return {"version": VERSION, "greeting": os.environ.get("GREETING", "")}
+
+
 @app.get("/healthz")
 def healthz():
     return "ok", 200, {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}

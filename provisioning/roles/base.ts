@@ -63,7 +63,7 @@ export function baseRole(base: BaseSpec): RolePart {
           "PermitRootLogin no",
           "PasswordAuthentication no",
           "KbdInteractiveAuthentication no",
-          `AllowUsers ${base.adminUser}`,
+          `AllowUsers ${[base.adminUser, ...(base.sshUsers ?? [])].join(" ")}`,
           "X11Forwarding no",
           "MaxAuthTries 3",
         ),
@@ -121,6 +121,8 @@ export function baseTopLevel(base: BaseSpec): Record<string, unknown> {
     disable_root: true,
     ssh_pwauth: false,
     ssh_genkeytypes: ["ed25519", "ecdsa"],
+    // A host key made with the stack: whoever pushes releases knows it and checks it (no trust on first use).
+    ...(base.hostKey ? { ssh_keys: { ed25519_private: base.hostKey.privateKey, ed25519_public: base.hostKey.publicKey } } : {}),
     manage_etc_hosts: true,
     ...(base.swapMb > 0 ? { swap: { filename: "/swapfile", size: base.swapMb * 1024 * 1024, maxsize: base.swapMb * 1024 * 1024 } } : {}),
   };

@@ -26,6 +26,9 @@ export function renderPostgresEnv(pg: PostgresSpec): string {
   );
 }
 
+/** A drop-in for Debian's createcluster.conf (postgresql-common). */
+export const CREATECLUSTER_CONF = "/etc/postgresql-common/createcluster.d/50-fullstack.conf";
+
 export function renderPostgresSetup(): string {
   return lines(
     "#!/bin/sh",
@@ -105,6 +108,13 @@ export function postgresRole(pg: PostgresSpec): RolePart {
   return {
     packages: ["postgresql", "postgresql-contrib"],
     writeFiles: [
+      // Written before the packages install: Debian's postinst then creates no "main" cluster on the root
+      // disk (maintscripts-functions reads create_main_cluster through createcluster.conf's include_dir),
+      // so the only initdb is the setup script's, on the data volume.
+      {
+        path: CREATECLUSTER_CONF, permissions: "0644",
+        content: lines("# Rendered by fullstack-pulumi: the cluster lives on the data volume (fullstack-postgres-setup).", "create_main_cluster = false"),
+      },
       { path: POSTGRES_ENV, permissions: "0600", content: renderPostgresEnv(pg), secret: true },
       { path: POSTGRES_SETUP, permissions: "0755", content: renderPostgresSetup() },
       { path: POSTGRES_BACKUP, permissions: "0755", content: renderPostgresBackup() },

@@ -3,25 +3,43 @@
  * 0600 file, and the first release run at boot.
  */
 import { renderDeployConf, renderDeployScript, renderMigrateScript } from "../deploy";
+import { RELEASE_USER, releaseAuthorizedKey, renderReleaseBundle, renderReleaseCheck, renderReleaseScript, renderReleaseSudoers } from "../release";
 import { renderAdminEnv, renderAppGrantSql, renderGrantScript } from "../postgresGrants";
 import { renderGunicornConfig, renderGunicornService, renderGunicornSocket } from "../gunicorn";
 import { renderNginxSite } from "../nginx";
 import { renderEnvFile } from "../text";
-import { appPaths, type AppSpec, type RolePart, type WebSpec, type WriteFile } from "../types";
+import { appPaths, type AppSpec, type ReleaseAccess, type RolePart, type WebSpec, type WriteFile } from "../types";
 
-/** The app's Unix user, files and deploy script: shared by every role that runs the app's code. */
-export function appRole(app: AppSpec, units: { sockets: string[]; services: string[] }): RolePart {
+/**
+ * The app's Unix user, files, deploy script and release entry point: shared by every role that runs the
+ * app's code. The user data carries no ref and no environment when releases are pushed (`push`): they
+ * arrive with each release. Otherwise the first release travels as a file (`file`: fetched from the
+ * secret store, or inline where the user data is private) and runs last at boot.
+ */
+export function appRole(app: AppSpec, units: { sockets: string[]; services: string[]; web: boolean }, release: ReleaseAccess): RolePart {
   const p = appPaths(app.name);
   const grant = app.dbGrant && app.runMigrations !== false ? app.dbGrant : undefined;
+  const pushed = release.kind === "push" ? release : undefined;
   return {
-    // libpq-dev: psycopg2 builds from source under pip. postgresql-client: psql for the grant script.
-    packages: ["git", "python3", "python3-venv", "python3-dev", "build-essential", "libpq-dev", ...(grant ? ["postgresql-client"] : [])],
-    users: [{ name: app.name, system: true, homedir: p.root, shell: "/usr/sbin/nologin", lock_passwd: true }],
+    // No compiler here: the deploy installs the build tools only if a requirement has no wheel
+    // (BUILD_PACKAGES in deploy.ts). postgresql-client: psql for the grant script.
+    packages: ["git", "python3", "python3-venv", ...(grant ? ["postgresql-client"] : [])],
+    users: [
+      { name: app.name, system: true, homedir: p.root, shell: "/usr/sbin/nologin", lock_passwd: true },
+      // Releases arrive over SSH as this user, whose one key may run the release entry point and nothing else.
+      ...(pushed ? [{
+        name: RELEASE_USER, homedir: `/var/lib/${RELEASE_USER}`, shell: "/bin/sh", lock_passwd: true,
+        ssh_authorized_keys: [releaseAuthorizedKey(app, pushed.publicKey, pushed.fromCidrs)],
+      }] : []),
+    ],
     writeFiles: [
-      { path: p.envFile, permissions: "0600", owner: "root:root", content: renderEnvFile(app.environment, "Rendered by fullstack-pulumi: the app's environment. Secret: keep 0600."), secret: true },
       ...deployToolFiles(app),
       { path: p.deployConf, permissions: "0644", content: renderDeployConf(app, units) },
       { path: p.deployScript, permissions: "0755", content: renderDeployScript(app) },
+      { path: p.releaseScript, permissions: "0755", content: renderReleaseScript(app) },
+      { path: p.releaseCheck, permissions: "0644", content: renderReleaseCheck(app) },
+      ...(pushed ? [{ path: p.releaseSudoers, permissions: "0440", content: renderReleaseSudoers(app) }] : []),
+      ...(release.kind === "file" ? [{ path: p.releaseBundle, permissions: "0600", owner: "root:root", content: renderReleaseBundle(app), secret: true }] : []),
       ...(app.framework === "django" ? [{ path: p.migrateScript, permissions: "0644", content: renderMigrateScript(app) }] : []),
       // Only the server that migrates holds the admin's connection, root-only; the app never reads it.
       ...(grant ? [
@@ -30,7 +48,7 @@ export function appRole(app: AppSpec, units: { sockets: string[]; services: stri
         { path: p.dbGrantScript, permissions: "0755", content: renderGrantScript({ adminEnvFile: p.dbAdminEnv, sqlFile: p.dbGrantSql }) },
       ] : []),
     ],
-    // The first release runs last, once every role has written its units.
+    // The first release (from the file) runs last, once every role has written its units: cloudConfig.ts.
     runcmd: [],
   };
 }

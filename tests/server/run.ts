@@ -12,7 +12,7 @@
  * them (.ci/run does). Not part of `npm test`.
  *
  * Environment: SERVER_TEST_STACK (default dev), SERVER_TEST_ACCEL (tcg|kvm, default: probe),
- * SERVER_TEST_MEMORY_MB (default 1024, the dev droplet's size), SERVER_TEST_DEADLINE_S (default 1500: a loaded 2-core box boots the first time in up to twice the quiet 420 s),
+ * SERVER_TEST_MEMORY_MB (default 1024, the dev droplet's size), SERVER_TEST_DEADLINE_S (default 2100: a loaded 2-core box boots the first time in up to twice the quiet 420 s, and the releases in place take a few minutes more),
  * SERVER_TEST_RECOMMENDS=1 (let apt install Recommends as a real server does; slower),
  * SERVER_TEST_CONFIG (JSON object of more config overrides, e.g. '{"workerKind":"celery","workerApp":"celery_app"}').
  */
@@ -25,7 +25,7 @@ import {
 } from "./vm";
 import { freePort } from "../../harness/local";
 import { ensureTools, realHost } from "../../tools/ensureTools";
-import { renderServer, type ServerUnderTest } from "./wiring";
+import { renderRelease, renderServer, type ServerUnderTest, type WiringOptions } from "./wiring";
 
 const ROOT = resolve(__dirname, "../..");
 const CACHE = join(ROOT, ".cache", "vm");
@@ -35,7 +35,7 @@ const RESULTS = join(ROOT, "bench", "RESULTS.md");
 
 const STACK = process.env.SERVER_TEST_STACK ?? "dev";
 const MEMORY_MB = Number(process.env.SERVER_TEST_MEMORY_MB ?? 1024);
-const DEADLINE_S = Number(process.env.SERVER_TEST_DEADLINE_S ?? 1500);
+const DEADLINE_S = Number(process.env.SERVER_TEST_DEADLINE_S ?? 2100);
 const JOB_DONE_S = 30;
 
 const t0 = Date.now();
@@ -202,6 +202,169 @@ async function diagnostics(ssh: Ssh, server: ServerUnderTest, vm: Vm): Promise<s
   return text;
 }
 
+// ------------------------------------------------------------------------------------------ releases in place
+
+type Exec = { code: number; stdout: string; stderr: string };
+
+/** Pushes release bundles over SSH the way the stack's Command resource does, retrying only while sshd is not up. */
+class Releaser {
+  first?: Promise<Exec>;
+  firstResult?: Exec;
+  firstResultAt?: number;
+  /** Every push's output, in order, also written to the run directory (release-N.log). */
+  readonly outputs: string[] = [];
+  constructor(readonly ssh: Ssh) {}
+
+  async push(bundle: string, withinMs = 600_000): Promise<Exec> {
+    const deadline = Date.now() + withinMs;
+    for (;;) {
+      // The command asked for does not matter: the key's forced command runs the release.
+      const r = await this.ssh.exec("release", Math.max(60, Math.round((deadline - Date.now()) / 1000)), bundle);
+      if (r.code === 255 && /host key verification failed|REMOTE HOST IDENTIFICATION/i.test(r.stderr)) {
+        throw new Failure(`the server's host key is not the one the stack made: ${r.stderr.trim()}`);
+      }
+      if (r.code !== 255 || Date.now() + 5000 > deadline) {
+        this.outputs.push(`exit ${r.code}\n--- stdout\n${r.stdout}--- stderr\n${r.stderr}`);
+        writeFileSync(join(RUN_DIR, `release-${this.outputs.length}.log`), this.outputs[this.outputs.length - 1]);
+        if (!this.firstResult) {
+          this.firstResult = r;
+          this.firstResultAt = Date.now();
+        }
+        return r;
+      }
+      await sleep(5000);
+    }
+  }
+}
+
+interface VersionSample { at: number; ok: boolean; version?: string; greeting?: string; error?: string }
+
+/** GET /version in a bounded loop until stopped (every 100 ms, at most 10 minutes). */
+function watchVersions(port: number): { stop: () => Promise<VersionSample[]> } {
+  const samples: VersionSample[] = [];
+  let stopped = false;
+  const loop = (async () => {
+    const end = Date.now() + 600_000;
+    while (!stopped && Date.now() < end) {
+      const at = Date.now();
+      try {
+        const r = await httpRequest(port, "/version", { timeoutMs: 60_000 });
+        if (r.status === 200) {
+          const v = JSON.parse(r.body) as { version: string; greeting: string };
+          samples.push({ at, ok: true, version: v.version, greeting: v.greeting });
+        } else {
+          samples.push({ at, ok: false, error: `${r.status} ${r.body.slice(0, 80)}` });
+        }
+      } catch (err) {
+        samples.push({ at, ok: false, error: (err as Error).message });
+      }
+      await sleep(100);
+    }
+  })();
+  return { stop: async () => { stopped = true; await loop; return samples; } };
+}
+
+/** The versions in the order they answered, each run of equal answers once: e.g. ["1", "2"]. */
+function versionRuns(samples: VersionSample[]): string[] {
+  const runs: string[] = [];
+  for (const s of samples) if (s.ok && runs[runs.length - 1] !== s.version) runs.push(s.version!);
+  return runs;
+}
+
+/** Commits a change to the sample app's repository (served by the git daemon) and returns the commit. */
+function commitApp(gitBase: string, change: (work: string) => void, message: string): string {
+  const work = join(RUN_DIR, "app-src");
+  const git = (...args: string[]) => execFileSync("git", args, {
+    cwd: work, encoding: "utf8",
+    env: { ...process.env, GIT_AUTHOR_NAME: "fullstack test", GIT_AUTHOR_EMAIL: "test@fullstack.invalid", GIT_COMMITTER_NAME: "fullstack test", GIT_COMMITTER_EMAIL: "test@fullstack.invalid" },
+  }).trim();
+  change(work);
+  git("add", "-A");
+  git("commit", "--quiet", "-m", message);
+  git("push", "--quiet", join(gitBase, "app.git"), "HEAD:main");
+  return git("rev-parse", "HEAD");
+}
+
+async function releaseChecks(releaser: Releaser, server: ServerUnderTest, httpPort: number, gitBase: string): Promise<void> {
+  phase = "releasing in place";
+  const v1 = execFileSync("git", ["rev-parse", "HEAD"], { cwd: join(RUN_DIR, "app-src"), encoding: "utf8" }).trim();
+  const wiringOpts = currentWiring!;
+  const stackAppEnv = () => server.appEnv.filter((e) => !e.startsWith("GREETING="));
+
+  await check("the release key runs only the release (forced command): asking for a shell command gets the release's refusal", async () => {
+    const r = await releaser.ssh.exec("id; cat /etc/shadow", 60, "");
+    if (r.code === 0 || /uid=|root:/.test(r.stdout)) throw new Error(`the release key ran a command: exit ${r.code}, ${r.stdout.slice(0, 200)}`);
+    if (!/release: (cannot read the release bundle|not a release bundle)/.test(r.stderr)) throw new Error(`unexpected answer (exit ${r.code}): ${r.stderr.slice(0, 300)}`);
+    return `exit ${r.code}: ${r.stderr.trim().split("\n").pop()}`;
+  });
+
+  // v2: a new commit and a new setting, released in place while a request loop runs.
+  const v2 = commitApp(gitBase, (w) => writeFileSync(join(w, "VERSION"), "2\n"), "v2");
+  const bundleV2 = await renderRelease(wiringOpts, { appEnv: [...stackAppEnv(), "GREETING=hello-v2"] });
+  await check("a release in place (new commit and a new setting) while requests run: 0 failed, old version before, new after", async () => {
+    const watch = watchVersions(httpPort);
+    await sleep(1500);
+    const start = Date.now();
+    const r = await releaser.push(bundleV2);
+    const took = since(start);
+    await eventually(30_000, async () => {
+      const res = await get(httpPort, "/version");
+      if (!res.body.includes('"2"')) throw new Error(`still ${res.body}`);
+    }, 200);
+    await sleep(1500);
+    const samples = await watch.stop();
+    if (r.code !== 0) throw new Error(`release exited ${r.code}: ${(r.stdout + r.stderr).slice(-1500)}`);
+    const failed = samples.filter((x) => !x.ok);
+    const runs = versionRuns(samples);
+    const firstNew = samples.find((x) => x.ok && x.version === "2");
+    timings.releaseInPlace = took;
+    timings.releaseSwitch = firstNew ? secs(firstNew.at - start) : undefined;
+    if (failed.length) throw new Error(`${failed.length} of ${samples.length} requests failed, e.g. ${failed[0].error}`);
+    if (runs.join(",") !== "1,2") throw new Error(`versions answered in the order ${runs.join(" -> ")}, expected 1 -> 2`);
+    const lastGreeting = samples[samples.length - 1].greeting;
+    if (lastGreeting !== "hello-v2") throw new Error(`the new setting did not reach the app: GREETING=${JSON.stringify(lastGreeting)}`);
+    if (!r.stdout.includes(`${v2.slice(0, 40)} (main) is live`)) throw new Error(`the release did not report ${v2} live: ${r.stdout.slice(-500)}`);
+    return `${samples.length} requests, 0 failed, versions 1 -> 2, GREETING=hello-v2; release took ${took} s (v2 first answered ${timings.releaseSwitch} s after the push started)`;
+  });
+
+  // v3: a requirement nobody can satisfy. The release must fail and v2 keep serving.
+  commitApp(gitBase, (w) => {
+    writeFileSync(join(w, "VERSION"), "3\n");
+    writeFileSync(join(w, "requirements.txt"), `${readFileSync(join(w, "requirements.txt"), "utf8")}no-such-package-fullstack-test==9.9.9\n`);
+  }, "v3: an unsatisfiable requirement");
+  await check("a broken release (unsatisfiable requirement) fails with pip's own error, and the previous release keeps serving", async () => {
+    const watch = watchVersions(httpPort);
+    const r = await releaser.push(bundleV2);
+    await sleep(1000);
+    const samples = await watch.stop();
+    if (r.code === 0) throw new Error(`the broken release exited 0: ${r.stdout.slice(-500)}`);
+    if (!/no-such-package-fullstack-test/.test(r.stdout + r.stderr)) throw new Error(`the output does not name the failing requirement: ${(r.stdout + r.stderr).slice(-800)}`);
+    const failed = samples.filter((x) => !x.ok);
+    const runs = versionRuns(samples);
+    if (failed.length || runs.join(",") !== "2") throw new Error(`while it failed: ${failed.length} failed requests, versions ${runs.join(" -> ")}`);
+    return `exit ${r.code}; ${samples.length} requests meanwhile, all answered by v2`;
+  });
+
+  // Rollback: the first release's commit is still kept on the server.
+  const bundleV1 = await renderRelease(wiringOpts, { appRef: v1, appEnv: [...stackAppEnv(), "GREETING=hello-v2"] });
+  await check("a rollback to a kept release switches without a rebuild", async () => {
+    const watch = watchVersions(httpPort);
+    await sleep(1000);
+    const start = Date.now();
+    const r = await releaser.push(bundleV1);
+    timings.rollback = since(start);
+    await sleep(1500);
+    const samples = await watch.stop();
+    if (r.code !== 0) throw new Error(`rollback exited ${r.code}: ${(r.stdout + r.stderr).slice(-1500)}`);
+    if (!/is kept in .*: no rebuild/.test(r.stdout)) throw new Error(`the rollback rebuilt: ${r.stdout.slice(-600)}`);
+    const failed = samples.filter((x) => !x.ok);
+    const runs = versionRuns(samples);
+    if (failed.length) throw new Error(`${failed.length} of ${samples.length} requests failed, e.g. ${failed[0].error}`);
+    if (runs.join(",") !== "2,1") throw new Error(`versions answered in the order ${runs.join(" -> ")}, expected 2 -> 1`);
+    return `${timings.rollback} s, ${samples.length} requests, 0 failed, versions 2 -> 1`;
+  });
+}
+
 // ------------------------------------------------------------------------------------------ bench/RESULTS.md
 
 function writeResults(server: ServerUnderTest | undefined, accel: string, ok: boolean): void {
@@ -225,11 +388,15 @@ function writeResults(server: ServerUnderTest | undefined, accel: string, ok: bo
     `| Kernel prints its banner | ${t("kernel")} |`,
     `| Login prompt on the serial console | ${t("login")} |`,
     `| First HTTP answer from nginx (any status) | ${t("firstHttp")} |`,
+    `| First release pushed over SSH (the Command resource's way) finished | ${t("firstRelease")} |`,
     `| First \`/healthz\` 200 through nginx → gunicorn (first HTTP answer from the app) | ${t("firstHealthz")} |`,
     `| cloud-init done (final message on the console) | ${t("cloudInitDone")} |`,
     `| cloud-init's own count ("Up N seconds", guest uptime) | ${t("cloudInitUptime")} |`,
     `| gunicorn main process SIGKILLed → restarted by systemd and answering | ${t("restart")} |`,
     `| Reboot command → \`/healthz\` 200 again | ${t("reboot")} |`,
+    `| Release in place (new commit + setting, virtualenv built): push → release command done, from its start | ${t("releaseInPlace")} |`,
+    `| Same release: push started → first request answered by the new version | ${t("releaseSwitch")} |`,
+    `| Rollback to a kept release: push → done | ${t("rollback")} |`,
     `| POST /jobs → row marked done by the worker | ${t("jobDone")} |`,
     `| Same after the reboot | ${t("jobDoneAfterReboot")} |`,
     `| Base image build in this run (debootstrap + mkfs; 0 when cached in .cache/vm) | ${t("imageBuild")} |`,
@@ -284,11 +451,12 @@ async function main(): Promise<number> {
   const key = join(RUN_DIR, "id_ed25519");
   execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "fullstack-server-test", "-f", key]);
   const [gitPort, httpPort, sshPort] = [await freePort(), await freePort(), await freePort()];
-  const server = await renderServer({
+  currentWiring = {
     stack: STACK, gitPort, sshPublicKey: readFileSync(`${key}.pub`, "utf8").trim(),
     installRecommends: process.env.SERVER_TEST_RECOMMENDS === "1",
     extraConfig: process.env.SERVER_TEST_CONFIG ? (JSON.parse(process.env.SERVER_TEST_CONFIG) as Record<string, unknown>) : undefined,
-  });
+  };
+  const server = await renderServer(currentWiring);
   writeFileSync(join(RUN_DIR, "rendered-user-data.yaml"), server.rendered);
   const r = server.roles;
   log(`stack ${STACK}: server ${server.serverName}, app ${server.appName}; roles: web=${r.web} postgres=${r.postgres} ` +
@@ -316,6 +484,16 @@ async function main(): Promise<number> {
   let vm = new Vm(vmOpts);
   activeVm = vm;
   const ssh = new Ssh(sshPort, server.adminUser, key);
+  // Where the stack pushes releases over SSH, the test pushes them the same way: as the release user,
+  // with the stack's release key, checking the host key the stack gave the server.
+  let releaser: Releaser | undefined;
+  if (server.release) {
+    const releaseKey = join(RUN_DIR, "release_key");
+    writeFileSync(releaseKey, server.release.privateKey, { mode: 0o600 });
+    const knownHosts = join(RUN_DIR, "release_known_hosts");
+    writeFileSync(knownHosts, `[127.0.0.1]:${sshPort} ${server.release.hostPublicKey}\n`);
+    releaser = new Releaser(new Ssh(sshPort, server.release.user, releaseKey, knownHosts));
+  }
   activeSsh = ssh;
 
   phase = "booting";
@@ -341,7 +519,7 @@ async function main(): Promise<number> {
 
   // ---- first boot: wait for the app and for cloud-init
   // Whatever the deadline leaves after the reboot and the checks (about 150 s).
-  const bootBudget = DEADLINE_S * 1000 - (Date.now() - t0) - 150_000;
+  const bootBudget = DEADLINE_S * 1000 - (Date.now() - t0) - 600_000;
   let cloudInitDoneAt = 0;
   let lastHttp = "no answer yet";
   let lastProgress = 0;
@@ -372,8 +550,18 @@ async function main(): Promise<number> {
     } catch (err) {
       lastHttp = (err as Error).message;
     }
+    if (releaser && !releaser.first && / login: /.test(serial)) {
+      // What the Command resource does once the droplet exists: push the first release (it waits for cloud-init).
+      log("pushing the first release over SSH (the release key's forced command)");
+      releaser.first = releaser.push(server.release!.bundle, bootBudget);
+    }
+    if (releaser?.firstResult && releaser.firstResult.code !== 0) {
+      throw new Failure(`the first release failed (exit ${releaser.firstResult.code}):\n${(releaser.firstResult.stdout + releaser.firstResult.stderr).slice(-3000)}`);
+    }
     if (timings.firstHealthz !== undefined && cloudInitDoneAt) break;
-    if (cloudInitDoneAt && Date.now() - cloudInitDoneAt > 60_000) break;
+    // Done booting: cloud-init finished, and the first release too where it is pushed.
+    const bootDoneAt = releaser ? (releaser.firstResultAt ?? 0) : cloudInitDoneAt;
+    if (cloudInitDoneAt && bootDoneAt && Date.now() - bootDoneAt > 60_000) break;
     if (Date.now() - lastProgress > 30_000) {
       lastProgress = Date.now();
       const lastLine = serial.replace(/\r/g, "").split("\n").filter((l) => l.trim()).pop() ?? "";
@@ -388,6 +576,13 @@ async function main(): Promise<number> {
     throw new Failure("the app never came up");
   }
   pass("app answers /healthz through nginx -> gunicorn after the first boot", `${timings.firstHealthz} s after qemu started`);
+  if (releaser?.first) {
+    // The switch answers before the release command returns; its own end is the first release's time.
+    const first = await releaser.first;
+    if (first.code !== 0) throw new Failure(`the first release failed (exit ${first.code}):\n${(first.stdout + first.stderr).slice(-3000)}`);
+    timings.firstRelease = secs(releaser.firstResultAt! - vm.startedAt);
+    log(`the first release finished ${timings.firstRelease} s after qemu started: ${first.stdout.trim().split("\n").pop()}`);
+  }
   if (!cloudInitDoneAt) {
     warnings.push("cloud-init's final message did not appear on the console before the boot budget ran out");
   }
@@ -436,6 +631,8 @@ async function main(): Promise<number> {
   } else {
     log("no PostgreSQL in this cloud-config: skipping the job checks");
   }
+
+  if (releaser) await releaseChecks(releaser, server, httpPort, gitBase);
 
   phase = "killing gunicorn";
   await check("gunicorn's main process killed with SIGKILL is restarted by systemd", async () => {
@@ -538,6 +735,7 @@ async function main(): Promise<number> {
 }
 
 let activeVm: Vm | undefined;
+let currentWiring: WiringOptions | undefined;
 let imageBuiltIn: number | undefined;
 let activeSsh: Ssh | undefined;
 let currentServer: ServerUnderTest | undefined;

@@ -457,20 +457,21 @@ export function httpRequest(port: number, path: string, opts: { method?: string;
 }
 
 export class Ssh {
-  constructor(private readonly port: number, private readonly user: string, private readonly key: string) {}
+  /** `knownHosts`: a known_hosts file to check the server's host key against (strictly); else any key is accepted. */
+  constructor(private readonly port: number, private readonly user: string, private readonly key: string, private readonly knownHosts?: string) {}
 
   private args(command: string, timeoutS: number): string[] {
     return [
       "-i", this.key, "-p", String(this.port),
-      "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-o", "StrictHostKeyChecking=no",
-      "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "-o", `ConnectTimeout=${Math.min(timeoutS, 10)}`,
+      "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-o", `StrictHostKeyChecking=${this.knownHosts ? "yes" : "no"}`,
+      "-o", `UserKnownHostsFile=${this.knownHosts ?? "/dev/null"}`, "-o", "LogLevel=ERROR", "-o", `ConnectTimeout=${Math.min(timeoutS, 10)}`,
       "-o", "ServerAliveInterval=5", "-o", "ServerAliveCountMax=2",
       `${this.user}@127.0.0.1`, command,
     ];
   }
 
-  exec(command: string, timeoutS = 30): Promise<{ code: number; stdout: string; stderr: string }> {
-    return run("ssh", this.args(command, timeoutS), { timeoutMs: timeoutS * 1000 });
+  exec(command: string, timeoutS = 30, input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+    return run("ssh", this.args(command, timeoutS), { timeoutMs: timeoutS * 1000, input });
   }
 
   /** stdout of a command that must succeed. */

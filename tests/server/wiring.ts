@@ -47,8 +47,22 @@ export interface Roles {
   scheduler?: { unit: string };
 }
 
+/** How a release reaches the server under test, as the stack's Pulumi program would push it. */
+export interface ReleasePush {
+  /** The release user and its private key (from the stack's tls.PrivateKey), and the host key to expect. */
+  user: string;
+  privateKey: string;
+  hostPublicKey: string;
+  /** The rendered release bundle (what the Command resource sends on stdin). */
+  bundle: string;
+}
+
 export interface ServerUnderTest {
   stack: string;
+  /** Present when the stack pushes releases over SSH (DigitalOcean); the server has no app until one arrives. */
+  release?: ReleasePush;
+  /** The appEnv the server was rendered with (the stack's and the wiring's entries). */
+  appEnv: string[];
   serverName: string;
   appName: string;
   adminUser: string;
@@ -109,7 +123,7 @@ export async function renderServer(opts: WiringOptions): Promise<ServerUnderTest
   let roles = detectRoles(doc);
   if (roles.worker?.kind === "celery") {
     // The sample app enqueues for RQ unless told otherwise.
-    overrides.appEnv = [...stackEnv, "WORKER_KIND=celery"];
+    overrides.appEnv = [...(overrides.appEnv as string[]).filter((e) => !e.startsWith("WORKER_KIND=")), "WORKER_KIND=celery"];
     wiring.push("appEnv += WORKER_KIND=celery (the sample app's switch)");
     server = await renderOne(opts.stack, overrides);
     doc = parse(server.userData) as CloudConfigDoc;
@@ -160,6 +174,8 @@ export async function renderServer(opts: WiringOptions): Promise<ServerUnderTest
 
   return {
     stack: opts.stack,
+    release: server.release,
+    appEnv: overrides.appEnv as string[],
     serverName: server.name,
     appName,
     adminUser: admin.name,
@@ -173,7 +189,7 @@ export async function renderServer(opts: WiringOptions): Promise<ServerUnderTest
   };
 }
 
-async function renderOne(stack: string, overrides: Record<string, unknown>): Promise<{ name: string; userData: string }> {
+async function renderOne(stack: string, overrides: Record<string, unknown>): Promise<{ name: string; userData: string; release?: ReleasePush }> {
   const result = await planStack(stack, overrides);
   const servers = result.resources.filter((r: RecordedResource) =>
     typeof r.plainInputs.userData === "string" && (r.plainInputs.userData as string).startsWith("#cloud-config\n"));
@@ -183,7 +199,25 @@ async function renderOne(stack: string, overrides: Record<string, unknown>): Pro
   if (servers.length > 1) {
     console.warn(`server test: stack ${stack} renders ${servers.length} servers; booting ${web.name} only`);
   }
-  return { name: web.name, userData: web.plainInputs.userData as string };
+  return { name: web.name, userData: web.plainInputs.userData as string, release: releaseOf(result.resources, web.name) };
+}
+
+/** The release Command the program made for a server, if releases are pushed over SSH. */
+function releaseOf(resources: RecordedResource[], serverName: string): ReleasePush | undefined {
+  const cmd = resources.find((r) => r.type === "command:remote:Command" && r.name === `${serverName}-release`);
+  if (!cmd) return undefined;
+  const conn = cmd.plainInputs.connection as { user: string; privateKey: string; hostKey: string };
+  return { user: conn.user, privateKey: conn.privateKey, hostPublicKey: conn.hostKey, bundle: cmd.plainInputs.stdin as string };
+}
+
+/**
+ * The release bundle the stack would push with these config overrides on top of the test wiring (a new
+ * appRef, appEnv, ...): what a later `pulumi up` sends, rendered by the same program.
+ */
+export async function renderRelease(opts: WiringOptions, more: Record<string, unknown>): Promise<string> {
+  const base = await renderServer({ ...opts, extraConfig: { ...(opts.extraConfig ?? {}), ...more } });
+  if (!base.release) throw new Error(`stack ${opts.stack} does not push releases over SSH`);
+  return base.release.bundle;
 }
 
 export function detectRoles(doc: CloudConfigDoc): Roles {

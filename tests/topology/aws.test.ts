@@ -605,7 +605,7 @@ describe("aws-prod: launch template versions and a new release", () => {
     for (const g of found) expect({ group: g.name, version: (g.resource.inputs.launchTemplate as Obj).version }).toEqual({ group: g.name, version: "7" });
   });
 
-  it("changes every group's template user data on a new release, so instance refresh rolls it, and no stateful resource", () => {
+  it("releases a new appRef in place: no group's template changes (no instance refresh), and each group's release runs one server at a time and is waited for", () => {
     const before = runs["aws-prod"];
     expect(dataSnapshot(before).length).toBeGreaterThan(0);
     expect(dataSnapshot(release)).toEqual(dataSnapshot(before));
@@ -614,11 +614,19 @@ describe("aws-prod: launch template versions and a new release", () => {
     expect(groupsOf(release).map((g) => g.roles.join("+")).sort()).toEqual(["web", "worker"]);
     for (const g of groupsOf(release)) {
       const old = groupsOf(before).find((x) => x.name === g.name)!;
-      // The same template, updated: a new version, which the group follows (see above).
+      // The template is untouched: the ref is not in the user data.
       expect(g.spec.urn).toBe(old.spec.urn);
-      expect(awsUserData(g.spec).text).not.toBe(awsUserData(old.spec).text);
-      const ref = (s: Server) => sourceShell(file(s, "/etc/shop/deploy.conf").content, ["APP_REF"]).APP_REF;
+      expect(awsUserData(g.spec).text).toBe(awsUserData(old.spec).text);
+      // The bundle in the secret files carries the new ref...
+      const ref = (s: Server) => (JSON.parse(file(s, "/etc/shop/release.json").content) as { ref: string }).ref;
       expect({ group: g.name, before: ref(old), after: ref(g) }).toEqual({ group: g.name, before: "v1.4.2", after: "v9.9.9" });
+      // ...and the group's association runs it on one server at a time, stops at the first failure, is
+      // waited for, and is replaced (so waited for again) when the bundle changes.
+      const assoc = (p: RunResult) => p.resources.find((x) => x.type === "aws:ssm/association:Association" && x.name === `${g.name}-release`)!;
+      expect(assoc(release).inputs).toEqual(expect.objectContaining({ maxConcurrency: "1", maxErrors: "0", targets: [{ key: "tag:Name", values: [(g.resource.inputs.tags as { key: string; value: string }[]).find((t) => t.key === "Name")!.value] }] }));
+      expect(assoc(release).inputs.waitForSuccessTimeoutSeconds).toBeGreaterThanOrEqual(1800);
+      expect(assoc(release).replaceOnChanges).toEqual(["parameters"]);
+      expect(assoc(release).inputs.parameters).not.toEqual(assoc(before).inputs.parameters);
     }
   });
 });

@@ -29,8 +29,11 @@ export interface ServerFile {
   content: string;
   permissions: string;
   owner: string;
-  /** `user-data`: inside the server's cloud-config. `secret-store`: fetched at boot from the cloud's secret store. */
-  location: "user-data" | "secret-store";
+  /**
+   * `user-data`: inside the server's cloud-config. `secret-store`: fetched at boot from the cloud's secret
+   * store. `release`: written by a release pushed to the server (the Command resource's stdin).
+   */
+  location: "user-data" | "secret-store" | "release";
   /** The resource that holds the file (the server's boot spec for user data, the parameter for the secret store). */
   holder: RecordedResource;
 }
@@ -254,7 +257,8 @@ export function secretAtoms(result: RunResult): string[] {
  */
 export function stableView(result: RunResult, resource: RecordedResource): { urn: string; protect: boolean; inputs: unknown } {
   const ix = index(result);
-  const byUrn = (v: unknown): unknown => typeof v === "string" && ix.byId.has(v) ? `ref:${ix.byId.get(v)!.urn}`
+  // DigitalOcean's provider takes some ids as numbers (a firewall's dropletIds).
+  const byUrn = (v: unknown): unknown => (typeof v === "string" || typeof v === "number") && ix.byId.has(String(v)) ? `ref:${ix.byId.get(String(v))!.urn}`
     : Array.isArray(v) ? v.map(byUrn)
       : v && typeof v === "object" ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, byUrn(x)])) : v;
   return { urn: resource.urn, protect: resource.protect, inputs: byUrn(resource.plainInputs) };
@@ -376,7 +380,7 @@ const alone = (resource: RecordedResource): Launch => ({ resource, spec: resourc
 
 /** Builds a Server from its decoded user data and the files the cloud's secret store adds. */
 function makeServer(launch: Launch, roles: string[], userData: string, userDataSecret: boolean,
-  secretStore?: { holder: RecordedResource; files: CloudConfigFile[]; readyAfterPath: string }): Server {
+  secretStore?: { holder: RecordedResource; files: CloudConfigFile[]; readyAfterPath: string }, pushedRelease?: RecordedResource): Server {
   const { resource, spec } = launch;
   if (!userData.startsWith("#cloud-config\n")) throw new Error(`${resource.name}: user data is not a cloud-config`);
   const cloudConfig = obj(parse(userData));
@@ -388,6 +392,16 @@ function makeServer(launch: Launch, roles: string[], userData: string, userDataS
       path: f.path, content: f.content, permissions: f.permissions, owner: f.owner ?? "root:root", location: "secret-store", holder: secretStore!.holder,
     })),
   ];
+  // The app's environment arrives with each release (provisioning/release.ts): from a bundle file among
+  // the server's files, or pushed on the release Command's stdin. Either way the release entry point
+  // writes it to /etc/<app>/app.env, 0600 root.
+  const bundles: { text: string; location: ServerFile["location"]; holder: RecordedResource }[] = files
+    .filter((f) => /^\/etc\/[^/]+\/release\.json$/.test(f.path)).map((f) => ({ text: f.content, location: f.location, holder: f.holder }));
+  if (pushedRelease) bundles.push({ text: String(pushedRelease.plainInputs.stdin), location: "release", holder: pushedRelease });
+  for (const b of bundles) {
+    const bundle = JSON.parse(b.text) as { app: string; envFile: string };
+    files.push({ path: `/etc/${bundle.app}/app.env`, content: bundle.envFile, permissions: "0600", owner: "root:root", location: b.location, holder: b.holder });
+  }
   return {
     name: resource.name,
     resource,
@@ -485,7 +499,8 @@ const digitalOcean: CloudInspector = {
       const roles = strings(d.inputs.tags)
         .filter((t) => t.startsWith(`${ix.rolePrefix}-`))
         .map((t) => t.slice(ix.rolePrefix.length + 1));
-      return makeServer(alone(d), roles, String(d.plainInputs.userData ?? ""), d.inputs.userData === SECRET);
+      const pushed = ix.ofType("command:remote:Command").find((r) => r.name === `${d.name}-release`);
+      return makeServer(alone(d), roles, String(d.plainInputs.userData ?? ""), d.inputs.userData === SECRET, undefined, pushed);
     });
   },
 

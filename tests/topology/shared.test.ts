@@ -6,6 +6,7 @@
  */
 import type { RunResult } from "../../harness/mockRuntime";
 import { readStackConfig } from "../../tools/stackConfig";
+import { CATALOG } from "../../settings";
 import { ROOT, planStack, runPython, sourceShell } from "../helpers";
 import {
   POSTGRES_ENV, POSTGRES_SETUP, REDIS_CONF, VOLUME_SCRIPT, WORLD,
@@ -24,6 +25,8 @@ const STACKS: { stack: string; cloud: Cloud; profile: Profile }[] = [
 ];
 
 const ADMIN_CIDRS = ["203.0.113.7/32", "2001:db8::/48"];
+/** Where releases come from over SSH in the changed plan (DigitalOcean pushes releases over SSH). */
+const RELEASE_CIDRS = ["198.51.100.4/32"];
 const BIGGER: Record<Cloud, string> = { digitalocean: "s-4vcpu-8gb", aws: "m7i.xlarge" };
 
 /** The stack config's own value of a key, as the program reads it. */
@@ -99,12 +102,16 @@ describe.each(STACKS)("$stack ($cloud, $profile)", ({ stack, cloud, profile }) =
   const environment = stackValue<string>(stack, "environment", "production");
   const configuredAdmins = stackValue<string[]>(stack, "adminCidrs", []);
   const flippedAdmins = configuredAdmins.length > 0 ? [] : ADMIN_CIDRS;
+  // Where releases arrive over SSH, port 22 also admits where they come from (releaseCidrs, default adminCidrs).
+  const pushesReleases = CATALOG[cloud].releaseDelivery === "push";
+  const configuredRelease = pushesReleases ? stackValue<string[]>(stack, "releaseCidrs", configuredAdmins) : [];
   const webCount = stackValue(stack, "webCount", profile === "scaled" ? 2 : 1);
   // One more plan per stack: a new release on more and bigger web servers, with SSH access flipped
   // (open where the stack keeps it closed, closed where it is open). None of it may touch data.
   const changedWebCount = profile === "single" ? 1 : webCount + 2;
   const change = {
     appRef: "v9.9.9", webSize: BIGGER[cloud], adminCidrs: flippedAdmins,
+    ...(pushesReleases ? { releaseCidrs: RELEASE_CIDRS } : {}),
     ...(profile === "single" ? {} : { webCount: changedWebCount }),
   };
 
@@ -145,9 +152,9 @@ describe.each(STACKS)("$stack ($cloud, $profile)", ({ stack, cloud, profile }) =
     expect(other.map((x) => `${x.from}-${x.to} on ${x.rule.name}`)).toEqual([]);
   });
 
-  it.each([["as configured", false], ["with adminCidrs flipped", true]])("keeps SSH closed unless adminCidrs lists addresses, then opens it to them alone (%s)", (_label, flip) => {
+  it.each([["as configured", false], ["with adminCidrs flipped", true]])("keeps SSH closed unless adminCidrs (or releaseCidrs, where releases arrive over SSH) lists addresses, then opens it to them alone (%s)", (_label, flip) => {
     const plan = flip ? changed : r;
-    const admins = flip ? flippedAdmins : configuredAdmins;
+    const admins = [...new Set([...(flip ? flippedAdmins : configuredAdmins), ...(flip ? (pushesReleases ? RELEASE_CIDRS : []) : configuredRelease)])];
     const ssh = rulesOnPort(plan, 22);
     expect(worldOpenPorts(plan).filter((p) => p.from <= 22 && 22 <= p.to)).toEqual([]);
     if (admins.length === 0) {
@@ -326,7 +333,9 @@ describe("both clouds build the same shape for a profile", () => {
   // A group stands for `count` servers of one shape.
   // DigitalOcean's migrating web server alone also holds the database admin's connection, to grant the app
   // role its rights (the admin owns the database there; RDS's app role owns its own): not a shape difference.
-  const CLOUD_SPECIFIC = /\/db-admin\.env$/;
+  // How releases travel differs too: a bundle file among AWS's secret files; a sudoers drop-in (0440) for the
+  // release user where releases are pushed over SSH. Both clouds end with the same app.env.
+  const CLOUD_SPECIFIC = /\/db-admin\.env$|\/release\.json$|^\/etc\/sudoers\.d\//;
   const shape = (r: RunResult) => servers(r)
     .flatMap((s) => Array.from({ length: s.count }, () => `${s.roles.join("+")}: ${secretFiles(s).map((f) => f.path).filter((p) => !CLOUD_SPECIFIC.test(p)).sort().join(" ")}`))
     .sort();
