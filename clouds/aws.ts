@@ -805,11 +805,18 @@ export const awsAdapter: CloudAdapter = {
 
   dnsRecord(name, args, opts) {
     const zoneId = zoneIds.get(args.zone);
-    if (!zoneId || !args.loadBalancer.zoneId) throw new Error("AWS DNS records need a Route 53 zone and an ALB");
-    new aws.route53.Record(name, {
-      zoneId, name: args.domain, type: "A",
-      aliases: [{ name: args.loadBalancer.address, zoneId: args.loadBalancer.zoneId, evaluateTargetHealth: true }],
-    }, opts);
+    if (!zoneId) throw new Error("AWS DNS records need a Route 53 zone");
+    if (args.loadBalancer) {
+      // An ALB's addresses change: an alias to its DNS name, answered with its current addresses.
+      if (!args.loadBalancer.zoneId) throw new Error("AWS DNS records for a load balancer need an ALB");
+      new aws.route53.Record(name, {
+        zoneId, name: args.domain, type: "A",
+        aliases: [{ name: args.loadBalancer.address, zoneId: args.loadBalancer.zoneId, evaluateTargetHealth: true }],
+      }, opts);
+      return;
+    }
+    // A single server's Elastic IP.
+    new aws.route53.Record(name, { zoneId, name: args.domain, type: "A", records: [args.address], ttl: 300 }, opts);
   },
 
   managedPostgres(name, args, opts): PostgresHandle {

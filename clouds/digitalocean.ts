@@ -235,7 +235,8 @@ export const digitalOceanAdapter: CloudAdapter = {
 
   dnsRecord(name, args, opts) {
     const recordName = args.zone.name.apply((zone) => (args.domain === zone ? "@" : args.domain.slice(0, -(zone.length + 1))));
-    new digitalocean.DnsRecord(name, { domain: args.zone.name, type: "A", name: recordName, value: args.loadBalancer.address, ttl: 300 }, opts);
+    // DigitalOcean's load balancers have an IPv4 address: an A record either way.
+    new digitalocean.DnsRecord(name, { domain: args.zone.name, type: "A", name: recordName, value: args.address, ttl: 300 }, opts);
   },
 
   managedPostgres(name, args, opts): PostgresHandle {

@@ -311,8 +311,12 @@ export interface CloudAdapter {
   attachToLoadBalancer(name: string, args: { loadBalancer: LoadBalancerHandle; server: ServerHandle }, opts: pulumi.ComponentResourceOptions): void;
   dnsZone(name: string, args: { zone: string; create: boolean }, opts: pulumi.ComponentResourceOptions): DnsZoneHandle;
   certificate(name: string, args: { zone: DnsZoneHandle; domain: string }, opts: pulumi.ComponentResourceOptions): CertificateHandle;
-  /** Points a name at a load balancer (an A record, or an alias where the cloud has them). */
-  dnsRecord(name: string, args: { zone: DnsZoneHandle; domain: string; loadBalancer: LoadBalancerHandle }, opts: pulumi.ComponentResourceOptions): void;
+  /**
+   * Points a name at an IPv4 address (an A record: a single server's reserved address) or, with
+   * `loadBalancer`, at that load balancer (an A record to its address, or an alias where the cloud has
+   * them; `address` is then the load balancer's).
+   */
+  dnsRecord(name: string, args: { zone: DnsZoneHandle; domain: string; address: pulumi.Input<string>; loadBalancer?: LoadBalancerHandle }, opts: pulumi.ComponentResourceOptions): void;
   managedPostgres(name: string, args: ManagedPostgresRequest, opts: pulumi.ComponentResourceOptions): PostgresHandle;
   managedRedis(name: string, args: ManagedRedisRequest, opts: pulumi.ComponentResourceOptions): RedisHandle;
   bucket(name: string, args: BucketRequest, opts: pulumi.ComponentResourceOptions): BucketHandle;

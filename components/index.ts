@@ -14,6 +14,6 @@ export { FullStackApp, type FullStackAppArgs } from "./fullStackApp";
 export { loadSettings, SettingsError, isSettingsError, KEYS } from "../settings";
 export type {
   Settings, AppSettings, AccessSettings, DomainSettings, GunicornSettings, WebSettings, WorkerSettings, PostgresSettings,
-  RedisSettings, BucketSettings,
+  RedisSettings, BucketSettings, AcmeSettings,
 } from "../settings";
 export type { IngressRule, Source } from "../clouds";

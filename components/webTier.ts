@@ -2,8 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import type { DnsZoneHandle, IngressRule, LoadBalancerHandle } from "../clouds";
 import { buildAppSpec, type DbGrantSpec, type PostgresSpec, type RedisSpec, type Role, type WebSpec, type WorkerSpec } from "../provisioning";
 import {
-  CATALOG, SettingsError, validate,
-  type AccessSettings, type AppSettings, type CloudName, type DomainSettings, type GunicornSettings, type OperatingSystem,
+  CATALOG, SettingsError, usesLoadBalancer, validate,
+  type AccessSettings, type AcmeSettings, type AppSettings, type CloudName, type DomainSettings, type GunicornSettings, type OperatingSystem,
 } from "../settings";
 import { LinuxServer } from "./linuxServer";
 import { LinuxServerGroup } from "./serverGroup";
@@ -30,6 +30,17 @@ export interface WebTierArgs {
    */
   count?: number;
   /**
+   * A load balancer in front of a single server too (with a domain, it holds the cloud's certificate).
+   * Without one, a single server with a domain terminates TLS itself with a Let's Encrypt certificate.
+   * @default false (a load balancer only for 2 or more servers)
+   */
+  loadBalancer?: boolean;
+  /**
+   * Where a single server without a load balancer gets its certificate (ACME directory, contact).
+   * @default Let's Encrypt's production directory, no contact address
+   */
+  acme?: AcmeSettings;
+  /**
    * Server size in the cloud's terms.
    * @default "s-1vcpu-1gb" on DigitalOcean
    */
@@ -51,7 +62,10 @@ export interface WebTierArgs {
    * @default 10
    */
   maxUploadMb?: number;
-  /** Public name; adds a load balancer with a Let's Encrypt certificate and an A record. */
+  /**
+   * Public name: a DNS record and HTTPS with a Let's Encrypt certificate, on the load balancer when there
+   * is one, else on the server itself (certbot; HTTP redirects to HTTPS once the certificate is there).
+   */
   domain?: DomainSettings;
   /**
    * The domain's DNS zone when the caller already made or looked it up (so that other components can wait
@@ -108,13 +122,16 @@ export interface WebTierArgs {
 
 /**
  * The talk's web box: nginx in front of gunicorn, running a Django or Flask app from git in a
- * virtualenv, on one server or N servers behind a load balancer. With N >= 2 or a domain, a load
- * balancer health-checks `/healthz`, terminates TLS with a Let's Encrypt certificate (when a domain is
- * set) and the servers admit HTTP only from it. A single server without a domain keeps a reserved IP so
- * its address survives new releases. Where the cloud has server groups (AWS), 2 or more servers are one
- * {@link LinuxServerGroup}: replaced when unhealthy, and a new release rolls through them.
+ * virtualenv, on one server or N servers behind a load balancer. With N >= 2 (or `loadBalancer`), a load
+ * balancer health-checks `/healthz`, terminates TLS with the cloud's certificate (when a domain is set)
+ * and the servers admit HTTP only from it. A single server without a load balancer keeps a reserved IP so
+ * its address survives new releases; with a domain, the DNS record points at that address and nginx
+ * terminates TLS itself with a Let's Encrypt certificate it gets and renews (provisioning/roles/tls.ts).
+ * Where the cloud has server groups (AWS), 2 or more servers are one {@link LinuxServerGroup}: replaced
+ * when unhealthy, and a new release rolls through them.
  *
- * Cost note: on DigitalOcean one s-1vcpu-1gb droplet is the $6 box; the load balancer adds about $12.
+ * Cost note: on DigitalOcean one s-1vcpu-1gb droplet is the $6 box, with HTTPS; a load balancer adds
+ * about $12.
  *
  * @example
  * ```ts
@@ -162,17 +179,13 @@ export class WebTier extends pulumi.ComponentResource {
     this.network = args.network ?? new Network(name, { cloud: args.cloud, region: args.region! }, { parent: this });
     const adapter = this.network.adapter;
     const webRole = this.network.role("web");
-    const useLoadBalancer = count >= 2 || args.domain !== undefined;
+    const useLoadBalancer = usesLoadBalancer(count, args.loadBalancer);
+    const zone = args.domain ? args.dnsZone ?? adapter.dnsZone(`${name}-zone`, { zone: args.domain.zone, create: args.domain.createZone },
+      { parent: this, protect: args.protect ?? true }) : undefined;
 
     let lb: LoadBalancerHandle | undefined;
     if (useLoadBalancer) {
-      let certificate;
-      let zone;
-      if (args.domain) {
-        zone = args.dnsZone ?? adapter.dnsZone(`${name}-zone`, { zone: args.domain.zone, create: args.domain.createZone },
-          { parent: this, protect: args.protect ?? true });
-        certificate = adapter.certificate(`${name}-cert`, { zone, domain: args.domain.name }, { parent: this });
-      }
+      const certificate = args.domain && zone ? adapter.certificate(`${name}-cert`, { zone, domain: args.domain.name }, { parent: this }) : undefined;
       lb = adapter.loadBalancer(`${name}-lb`, {
         name: `${name}-lb`,
         region: this.network.handle.region,
@@ -182,17 +195,24 @@ export class WebTier extends pulumi.ComponentResource {
         certificate,
       }, { parent: this });
       if (args.domain && zone) {
-        adapter.dnsRecord(`${name}-dns`, { zone, domain: args.domain.name, loadBalancer: lb }, { parent: this });
+        adapter.dnsRecord(`${name}-dns`, { zone, domain: args.domain.name, address: lb.address, loadBalancer: lb }, { parent: this });
       }
       this.loadBalancerAddress = lb.address;
     }
+    // One server with a domain and no load balancer: nginx terminates TLS with a certificate the server gets itself.
+    const tlsOnServer = args.domain !== undefined && lb === undefined;
 
-    // Only the load balancer may reach the servers' HTTP port when there is one.
-    const http: IngressRule = lb
-      ? { port: 80, protocol: "tcp", source: { kind: "loadBalancer", loadBalancer: lb }, description: "HTTP from the load balancer" }
-      : { port: 80, protocol: "tcp", source: { kind: "anywhere" }, description: "HTTP from anywhere" };
+    // Only the load balancer may reach the servers' HTTP port when there is one. A server terminating TLS
+    // itself also takes HTTPS from anywhere (HTTP stays open: ACME challenges, the redirect, /healthz).
+    const ingress: IngressRule[] = lb
+      ? [{ port: 80, protocol: "tcp", source: { kind: "loadBalancer", loadBalancer: lb }, description: "HTTP from the load balancer" }]
+      : [
+        { port: 80, protocol: "tcp", source: { kind: "anywhere" }, description: "HTTP from anywhere" },
+        ...(tlsOnServer ? [{ port: 443, protocol: "tcp", source: { kind: "anywhere" }, description: "HTTPS from anywhere" } as const] : []),
+      ];
 
     const hostNames = args.domain ? [args.domain.name] : [];
+    // Clients reach the app over HTTPS whenever there is a domain: at the load balancer, or at nginx.
     const https = args.domain !== undefined;
     const appFor = (migrate: boolean) => pulumi.all([args.environment ?? {}, migrate ? args.databaseGrant : undefined]).apply(([extra, dbGrant]) => ({
       ...buildAppSpec(args.app, gunicorn.version, { hostNames, https }, extra as Record<string, string>),
@@ -207,6 +227,7 @@ export class WebTier extends pulumi.ComponentResource {
       maxUploadMb: args.maxUploadMb ?? 10,
       gunicorn,
       trustedProxies,
+      ...(tlsOnServer ? { tls: args.acme ?? {} } : {}),
     }));
 
     const size = args.size ?? CATALOG[this.network.cloud].defaultSize;
@@ -214,7 +235,7 @@ export class WebTier extends pulumi.ComponentResource {
     const grouped = lb !== undefined && count >= 2 && adapter.serverGroup !== undefined && (args.serverGroup ?? true);
     // What every web server shares, alone or in the group.
     const common = {
-      network: this.network, size, os: args.os, access: args.access, timezone: args.timezone, swapMb: args.swapMb, ingress: [http], web,
+      network: this.network, size, os: args.os, access: args.access, timezone: args.timezone, swapMb: args.swapMb, ingress, web,
       bucketAccess: args.bucketAccess, queueAccess: args.queueAccess,
     };
     if (grouped) {
@@ -236,6 +257,10 @@ export class WebTier extends pulumi.ComponentResource {
       }, { parent: this });
       if (lb) adapter.attachToLoadBalancer(`${name}-web-${i}-lb`, { loadBalancer: lb, server: server.handle }, { parent: this });
       this.servers.push(server);
+    }
+    if (tlsOnServer && args.domain && zone) {
+      // The name points at the server's reserved address, which moves to its replacement.
+      adapter.dnsRecord(`${name}-dns`, { zone, domain: args.domain.name, address: this.servers[0].address }, { parent: this });
     }
 
     this.serverAddresses = pulumi.all(this.servers.map((s) => s.address));

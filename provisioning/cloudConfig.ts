@@ -4,6 +4,7 @@
 import { baseRole, baseTopLevel } from "./roles/base";
 import { postgresRole } from "./roles/postgres";
 import { redisRole } from "./roles/redis";
+import { tlsRole } from "./roles/tls";
 import { appRole, webRole, webUnits } from "./roles/web";
 import { workerRole, workerUnits } from "./roles/worker";
 import { RELEASE_USER } from "./release";
@@ -56,6 +57,8 @@ export function renderServerFiles(spec: ServerSpec, delivery: SecretDelivery): S
     if (has("worker")) units.services.push(...workerUnits(app.name, has("scheduler")));
     parts.push(appRole(app, { ...units, web: has("web") }, spec.release ?? { kind: "file" }));
     if (has("web")) parts.push(webRole(app, need(spec.web, "web", "a web spec")));
+    // After the web role: its HTTP site is on before the first certificate request.
+    if (has("web") && spec.web?.tls) parts.push(tlsRole(app, spec.web));
     if (has("worker")) parts.push(workerRole(app, need(spec.worker, "worker", "a worker spec"), has("scheduler")));
   }
 

@@ -1,6 +1,7 @@
 /** Pure renderers: settings-shaped data in, server files out. No Pulumi import below this folder. */
 export { renderCloudConfig, renderServerFiles, userDataBytes, ProvisioningError, type ServerFiles } from "./cloudConfig";
-export { renderNginxSite } from "./nginx";
+export { renderNginxSite, renderNginxHttpsSite, nginxSitePaths, certificatePaths, ACME_WEBROOT, HSTS_MAX_AGE_SECONDS } from "./nginx";
+export { tlsRole, acmeDirectory, certbotArgs, renderIssueScript, renderDeployHook, TLS_ISSUE_SCRIPT, TLS_DEPLOY_HOOK, TLS_ISSUE_UNIT, ISSUE_RETRY_MINUTES } from "./roles/tls";
 export { renderGunicornConfig, renderGunicornService, renderGunicornSocket } from "./gunicorn";
 export { renderDeployConf, renderDeployScript, KEEP_RELEASES } from "./deploy";
 export { releaseBundle, renderReleaseBundle, renderReleaseScript, RELEASE_USER, RELEASE_FORMAT, type ReleaseBundle } from "./release";

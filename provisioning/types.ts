@@ -2,7 +2,7 @@
  * What the renderers need to know about one server. Pure data: components resolve Pulumi outputs
  * first, then hand a plain {@link ServerSpec} to {@link renderCloudConfig}.
  */
-import type { AppSettings, GunicornSettings, OperatingSystem } from "../settings";
+import type { AcmeSettings, AppSettings, GunicornSettings, OperatingSystem } from "../settings";
 import type { AdminConnection, AppGrant } from "./postgresGrants";
 
 export type Role = "web" | "worker" | "scheduler" | "postgres" | "redis";
@@ -98,6 +98,11 @@ export interface WebSpec {
   gunicorn: GunicornSettings;
   /** Addresses whose X-Forwarded-For / X-Forwarded-Proto nginx believes (the load balancer's network). */
   trustedProxies: string[];
+  /**
+   * nginx terminates TLS itself for `serverNames`, with a certificate the server gets from an ACME CA
+   * (provisioning/roles/tls.ts): set for a single server with a domain and no load balancer.
+   */
+  tls?: AcmeSettings;
 }
 
 /**

@@ -66,6 +66,26 @@ export interface WebSettings {
   size: string;
   gunicorn: GunicornSettings;
   maxUploadMb: number;
+  /** A load balancer even in front of a single server (2 or more always have one): see {@link usesLoadBalancer}. */
+  loadBalancer: boolean;
+}
+
+/**
+ * How the web server that terminates TLS itself (a domain, no load balancer) gets its certificate from
+ * an ACME CA (provisioning/roles/tls.ts). Unset fields: Let's Encrypt's production directory, no contact.
+ */
+export interface AcmeSettings {
+  /** Contact address of the ACME account. */
+  email?: string;
+  /** The ACME directory URL (e.g. a test CA's); wins over `staging`. */
+  directory?: string;
+  /** Let's Encrypt's staging directory (untrusted certificates, generous rate limits). */
+  staging?: boolean;
+}
+
+/** Whether web servers stand behind a load balancer: always from 2 servers, for one only when asked. */
+export function usesLoadBalancer(count: number, forced: boolean | undefined): boolean {
+  return count >= 2 || forced === true;
 }
 
 export interface DomainSettings {
@@ -132,6 +152,8 @@ export interface Settings {
   app: AppSettings;
   web: WebSettings;
   domain?: DomainSettings;
+  /** The single web server's own certificate (a domain and no load balancer). */
+  acme: AcmeSettings;
   worker?: WorkerSettings;
   postgres: PostgresSettings;
   redis: RedisSettings;
@@ -353,6 +375,7 @@ export function loadSettings(raw: RawConfig): Settings {
       version: v.matches(k("gunicornVersion"), get("gunicornVersion"), /^\d+\.\d+(\.\d+)?$/, "a gunicorn version", 'use a release number, e.g. "23.0.0"'),
     },
     maxUploadMb: v.integer(k("maxUploadMb"), get("maxUploadMb"), 1, 5120),
+    loadBalancer: v.boolean(k("loadBalancer"), get("loadBalancer")),
   };
 
   let domain: DomainSettings | undefined;
@@ -366,11 +389,22 @@ export function loadSettings(raw: RawConfig): Settings {
     }
     domain = { name, zone, createZone: v.boolean(k("createDnsZone"), get("createDnsZone")) };
   } else {
-    for (const key of ["dnsZone", "createDnsZone"]) {
+    for (const key of ["dnsZone", "createDnsZone", "acmeEmail"]) {
       if (explicit(key)) {
         throw new SettingsError(k(key), raw[key], `needs ${k("domain")}`, `set ${k("domain")} too, or remove ${k(key)}`);
       }
     }
+  }
+
+  const acme: AcmeSettings = {};
+  if (domain && get("acmeEmail") !== undefined) {
+    if (usesLoadBalancer(web.count, web.loadBalancer)) {
+      throw new SettingsError(k("acmeEmail"), get("acmeEmail"), "has no effect behind a load balancer (its certificate comes from the cloud)",
+        `remove it, or run one web server without ${k("loadBalancer")} so that the server gets its own certificate`);
+    }
+    // It reaches certbot's command line: never an option, never anything a shell or an URL would read twice.
+    acme.email = v.matches(k("acmeEmail"), get("acmeEmail"), /^[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/, "an email address",
+      'use a plain address, e.g. "ops@example.com"');
   }
 
   const size = (key: string, fallback: string) => v.matches(k(key), get(key) ?? fallback, catalog.sizePattern,
@@ -514,7 +548,7 @@ export function loadSettings(raw: RawConfig): Settings {
   if (/^(http|git):\/\//i.test(app.repo)) {
     warnings.push(`${k("appRepo")} uses ${app.repo.split(":")[0]}://, which nobody authenticates (${k("insecureRepoTransport")} is true): anyone on the path can change the code you deploy`);
   }
-  return { warnings, profile, cloud, region, environment, protect, os, access, server, app, web, domain, worker, postgres, redis, volumeSizeGb, bucket, natMode };
+  return { warnings, profile, cloud, region, environment, protect, os, access, server, app, web, domain, acme, worker, postgres, redis, volumeSizeGb, bucket, natMode };
 }
 
 /**

@@ -101,6 +101,10 @@ export const KEYS: readonly KeyDecl[] = [
     key: "webCount", type: "integer", derived: "1; 2 in the scaled profile",
     description: "Number of web servers. 2 or more puts a load balancer in front (single: must be 1; scaled: at least 2).",
   },
+  {
+    key: "loadBalancer", type: "boolean", default: false,
+    description: "Put a load balancer in front of a single web server too (about $12/month on DigitalOcean); with a domain it then holds the cloud's certificate. false: a load balancer only for 2 or more web servers, and one server with a domain gets its Let's Encrypt certificate itself (certbot on the server).",
+  },
   { key: "webSize", type: "string", derived: "digitalocean: s-1vcpu-1gb, aws: t3.small", description: "Web server size: a DigitalOcean slug (s-1vcpu-1gb) or an EC2 instance type (t3.small)." },
   { key: "gunicornWorkers", type: "integer", default: 0, description: "gunicorn worker processes; 0 means 2 x cores + 1, worked out on the server." },
   { key: "gunicornTimeout", type: "integer", default: 30, description: "Seconds before gunicorn kills a silent worker (also nginx's upstream read timeout)." },
@@ -164,7 +168,7 @@ export const KEYS: readonly KeyDecl[] = [
   },
   {
     key: "domain", type: "string", optional: true,
-    description: "Public name of the app, e.g. shop.example.com. Setting it adds a load balancer with a Let's Encrypt certificate and DNS records.",
+    description: "Public name of the app, e.g. shop.example.com: a DNS record, and HTTPS with a Let's Encrypt certificate, at the load balancer when there is one, else on the web server itself (certbot, renewed automatically; HTTP redirects to HTTPS).",
   },
   {
     key: "dnsZone", type: "string", derived: "domain without its first label when it has three or more labels, else domain",
@@ -173,6 +177,10 @@ export const KEYS: readonly KeyDecl[] = [
   {
     key: "createDnsZone", type: "boolean", default: false,
     description: "Create the DNS zone in the cloud account. Leave false when the zone already exists there.",
+  },
+  {
+    key: "acmeEmail", type: "string", optional: true,
+    description: "Contact address of the Let's Encrypt account when the web server gets its certificate itself (a domain and no load balancer), e.g. ops@example.com. Unset: the account is registered without one.",
   },
 ];
 

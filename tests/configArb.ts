@@ -32,6 +32,8 @@ const POOLS: Record<string, unknown[]> = {
   dbSize: ["db-s-1vcpu-1gb", "db.t4g.micro", "big"],
   redisSize: ["db-s-1vcpu-1gb", "cache.t4g.micro", "small"],
   domain: ["shop.example.com", "example.com", "shop", undefined],
+  loadBalancer: [true, false, "true"],
+  acmeEmail: ["ops@example.com", "-x@example.com", "nope"],
   dnsZone: ["example.com", "other.org"],
   cdnDomain: ["static.example.com", "cdn.other.org"],
   bucket: [true, false],

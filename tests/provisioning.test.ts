@@ -20,6 +20,7 @@ import {
   environmentFilesOf, isAptConf, isGunicornConfig, isJournaldConf, isNginxSite, isPython, isRedisConf, isReleaseBundle, isShell, isSudoers,
   isSshdConfig, isSystemdDropIn, isSystemdUnit, type ServerFile, type ToolResult,
 } from "../harness/serverTools";
+import { REPLACES_SITE } from "../provisioning/nginx";
 import { appPaths } from "../provisioning/types";
 import { RELEASE_FORMAT } from "../provisioning/release";
 import { CATALOG, NAMESPACE, isSettingsError, loadSettings } from "../settings";
@@ -473,6 +474,12 @@ describe("each check rejects a broken file", () => {
       /\[emerg\].*unknown directive "proxy_bogus"/],
     ["nginx: unquoted regex with braces", () => checkNginxSite(file("/etc/nginx/sites-available/canary.conf", "server {\n    server_name ~^a{2}$;\n}\n")),
       /\[emerg\]/],
+    ["nginx: the site enabled later (in place of the first) is checked too, with its certificate", () => checkNginxSite([
+      file("/etc/nginx/sites-available/canary.conf", "upstream canary { server unix:/run/canary.sock; }\nserver {\n    listen 80;\n}\n"),
+      file("/etc/nginx/sites-available/canary-https.conf", `# canary\n${REPLACES_SITE} /etc/nginx/sites-available/canary.conf\n`
+        + "upstream canary { server unix:/run/canary.sock; }\nserver {\n    listen 443 ssl;\n    ssl_certificate /etc/letsencrypt/live/canary/fullchain.pem;\n"
+        + "    ssl_certificate_key /etc/letsencrypt/live/canary/privkey.pem;\n    proxy_bogus on;\n}\n"),
+    ]), /sites enabled: \/etc\/nginx\/sites-available\/canary-https\.conf\)\n[^]*\[emerg\].*unknown directive "proxy_bogus"/],
     ["systemd: bad value", () => checkSystemdUnits([unit("ExecStart=/bin/true\nRestart=sometimes")]), /Failed to parse service restart specifier/],
     ["systemd: missing executable", () => checkSystemdUnits([unit("ExecStart=/opt/nowhere/bin/app")]), /\/opt\/nowhere\/bin\/app is not executable/],
     ["systemd: unknown user", () => checkSystemdUnits([unit("ExecStart=/bin/true\nUser=nobody-here")]), /User=nobody-here names a user/],

@@ -2,6 +2,7 @@
  * What the web path exposes, to whom, and when a load balancer stands in front: the real stack program
  * under Pulumi's mocks, asserted on the resources it registers.
  */
+import { gunzipSync } from "node:zlib";
 import type { RunResult } from "../harness/mockRuntime";
 import { T, cloudConfig, inboundRules, ofType, planStack, releasedEnvFile, sourceShell, writtenFile } from "./helpers";
 import { buildAppSpec, renderReleaseScript } from "../provisioning";
@@ -13,12 +14,26 @@ const webDroplets = (result: RunResult) =>
 
 const WORLD = ["0.0.0.0/0", "::/0"];
 
-describe.each([
+type Case = {
+  webCount?: number;
+  domain?: string;
+  loadBalancer?: boolean;
+  adminCidrs?: string[];
+  releaseCidrs?: string[];
+};
+
+describe.each<[string, Case]>([
   ["one server, no domain", {}],
   ["two servers", { webCount: 2 }],
-  ["one server with a domain", { domain: "shop.example.com" }],
+  ["one server with a domain (HTTPS on the server)", { domain: "shop.example.com" }],
+  ["one server with a domain behind a load balancer asked for", { domain: "shop.example.com", loadBalancer: true }],
+  ["one server, no domain, behind a load balancer asked for", { loadBalancer: true }],
   ["three servers with a domain, SSH closed to admins", { webCount: 3, domain: "www.shop.example.com", adminCidrs: [], releaseCidrs: ["198.51.100.4/32"] }],
 ])("%s", (_label, overrides) => {
+  const o = overrides;
+  const count = o.webCount ?? 1;
+  const expectLb = count >= 2 || o.loadBalancer === true;
+  const tlsOnServer = o.domain !== undefined && !expectLb;
   let result: RunResult;
   beforeAll(async () => {
     result = await planStack("staging", overrides);
@@ -33,7 +48,6 @@ describe.each([
   });
 
   it("opens SSH only to the configured admin addresses and where releases come from", () => {
-    const o = overrides as { adminCidrs?: string[]; releaseCidrs?: string[] };
     const adminCidrs = o.adminCidrs ?? ["203.0.113.7/32"];
     const admins = [...new Set([...adminCidrs, ...(o.releaseCidrs ?? adminCidrs)])];
     const ssh = inboundRules(result).filter(({ rule }) => rule.portRange === "22");
@@ -56,16 +70,58 @@ describe.each([
     }
   });
 
-  it("puts a load balancer in front exactly when there are 2+ servers or a domain", () => {
-    const o = overrides as { webCount?: number; domain?: string };
-    const count = o.webCount ?? 1;
-    const expectLb = count >= 2 || o.domain !== undefined;
+  it("puts a load balancer in front exactly when there are 2+ servers or one is asked for", () => {
     expect(webDroplets(result)).toHaveLength(count);
     expect(ofType(result, T.loadBalancer)).toHaveLength(expectLb ? 1 : 0);
-    expect(ofType(result, T.certificate)).toHaveLength(o.domain ? 1 : 0);
+    // The cloud's certificate only on a load balancer; a single server gets its own.
+    expect(ofType(result, T.certificate)).toHaveLength(o.domain && expectLb ? 1 : 0);
     expect(ofType(result, T.dnsRecord)).toHaveLength(o.domain ? 1 : 0);
     // Without a load balancer, the single server keeps a reserved address across replacements.
     expect(ofType(result, T.reservedIp)).toHaveLength(expectLb ? 0 : 1);
+  });
+
+  it("points the domain at the load balancer, or at the single server's reserved address", () => {
+    if (!o.domain) return;
+    const [record] = ofType(result, T.dnsRecord);
+    expect(record.inputs.type).toBe("A");
+    // The mocks give load balancers 198.51.100.x and reserved IPs 192.0.2.x (harness/mockRuntime.ts).
+    expect(record.inputs.value).toMatch(expectLb ? /^198\.51\.100\.\d+$/ : /^192\.0\.2\.\d+$/);
+    if (!expectLb) expect(result.outputs.serverAddresses.value).toEqual([record.inputs.value]);
+    expect(result.outputs.url.value).toBe(`https://${o.domain}`);
+  });
+
+  it("terminates TLS on the single server exactly when it has a domain and no load balancer", () => {
+    const https = inboundRules(result).filter(({ rule }) => rule.portRange === "443");
+    expect(https).toHaveLength(tlsOnServer ? 1 : 0);
+    for (const { rule } of https) expect(rule.sourceAddresses).toEqual(WORLD);
+    for (const droplet of webDroplets(result)) {
+      const files = cloudConfig(droplet).write_files.map((f) => f.path);
+      const firewall = writtenFile(droplet, "/usr/local/sbin/fullstack-firewall").content;
+      const packages = cloudConfig(droplet).packages as string[];
+      if (tlsOnServer) {
+        // The host firewall agrees; the HTTPS site, certbot and the issuance with its retry timer are there.
+        expect(firewall).toContain("ufw allow proto tcp from any to any port 443 comment 'HTTPS from anywhere'");
+        expect(packages).toContain("certbot");
+        expect(files).toEqual(expect.arrayContaining([
+          "/etc/nginx/sites-available/shop-https.conf", "/usr/local/sbin/fullstack-tls-issue", "/usr/local/sbin/fullstack-tls-deploy",
+          "/etc/systemd/system/fullstack-tls-issue.service", "/etc/systemd/system/fullstack-tls-issue.timer",
+        ]));
+        const https = writtenFile(droplet, "/etc/nginx/sites-available/shop-https.conf").content;
+        expect(https).toContain(`server_name ${o.domain};`);
+        expect(https).toContain(`ssl_certificate /etc/letsencrypt/live/${o.domain}/fullchain.pem;`);
+        expect(writtenFile(droplet, "/usr/local/sbin/fullstack-tls-issue").content).toContain(`--domain ${o.domain}`);
+        // The first boot serves the app over HTTP, and the ACME challenges.
+        expect(writtenFile(droplet, "/etc/nginx/sites-available/shop.conf").content).toContain("location ^~ /.well-known/acme-challenge/ {");
+      } else {
+        expect(firewall).not.toMatch(/ port 443 /);
+        expect(packages).not.toContain("certbot");
+        expect(files.filter((f) => /tls|https/.test(f))).toEqual([]);
+        expect(writtenFile(droplet, "/etc/nginx/sites-available/shop.conf").content).not.toContain("acme-challenge");
+      }
+      // The app is told its public origin is HTTPS whenever there is a domain (TLS at either place).
+      const env = releasedEnvFile(result, droplet);
+      if (o.domain) expect(env).toContain(`CSRF_TRUSTED_ORIGINS="https://${o.domain}"`);
+    }
   });
 
   it("admits HTTP on the servers only from the load balancer when there is one", () => {
@@ -98,7 +154,7 @@ describe.each([
 
   it("terminates TLS at the load balancer and redirects HTTP when a domain is set", () => {
     const [lb] = ofType(result, T.loadBalancer);
-    const domain = (overrides as { domain?: string }).domain;
+    const domain = o.domain;
     if (!lb) return;
     const rules = lb.inputs.forwardingRules as { entryPort: number; entryProtocol: string; certificateName?: string }[];
     expect(lb.inputs.redirectHttpToHttps).toBe(domain !== undefined);
@@ -168,5 +224,37 @@ describe("the app release", () => {
     const socket = writtenFile(droplet, "/etc/systemd/system/shop-gunicorn.socket").content;
     expect(socket).toMatch(/^SocketMode=0600$/m);
     expect(socket).toMatch(/^SocketUser=www-data$/m);
+  });
+});
+
+describe("AWS: one server with a domain terminates TLS itself", () => {
+  const RECORD = "aws:route53/record:Record";
+  const ALB = "aws:lb/loadBalancer:LoadBalancer";
+  const INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
+  const INSTANCE = "aws:ec2/instance:Instance";
+
+  it("has no load balancer, an A record to the Elastic IP, and HTTPS open to the world on the server", async () => {
+    const r = await planStack("aws-staging", { domain: "shop.example.com", acmeEmail: "ops@example.com" });
+    expect(ofType(r, ALB)).toEqual([]);
+    expect(ofType(r, "aws:acm/certificate:Certificate").filter((c) => c.name.startsWith("shop-aws-staging-cert"))).toEqual([]);
+    const [record] = ofType(r, RECORD).filter((x) => x.name === "shop-aws-staging-dns");
+    expect(record.plainInputs).toMatchObject({ name: "shop.example.com", type: "A", ttl: 300, records: [expect.stringMatching(/^192\.0\.2\.\d+$/)] });
+    expect(record.plainInputs.aliases ?? []).toEqual([]);
+    const https = ofType(r, INGRESS).filter((x) => x.plainInputs.fromPort === 443);
+    expect(https.map((x) => x.plainInputs.cidrIpv4 ?? x.plainInputs.cidrIpv6).sort()).toEqual(["0.0.0.0/0", "::/0"]);
+    // The web instance's user data (gzip, base64) carries the TLS role, with the contact address.
+    const web = ofType(r, INSTANCE).find((i) => /web/.test(i.name))!;
+    const userData = gunzipSync(Buffer.from(web.plainInputs.userDataBase64 as string, "base64")).toString("utf8");
+    expect(userData).toContain("/usr/local/sbin/fullstack-tls-issue");
+    expect(userData).toContain("--email=ops@example.com");
+  });
+
+  it("keeps the ALB, its ACM certificate and the alias record with loadBalancer true", async () => {
+    const r = await planStack("aws-staging", { domain: "shop.example.com", loadBalancer: true });
+    expect(ofType(r, ALB)).toHaveLength(1);
+    const [record] = ofType(r, RECORD).filter((x) => x.name === "shop-aws-staging-dns");
+    expect(record.plainInputs.aliases).toEqual([expect.objectContaining({ evaluateTargetHealth: true })]);
+    expect(record.plainInputs.records).toBeUndefined();
+    expect(ofType(r, INGRESS).filter((x) => x.plainInputs.fromPort === 443 && x.name.includes("web"))).toEqual([]);
   });
 });

@@ -69,6 +69,12 @@ export const TOOLS: Tool[] = [
     why: "cloud-init's own YAML reader, on every rendered user data (tests/yamlSafety.test.ts)" },
   { name: "setpriv", group: "test", probes: [{ path: "/usr/bin/setpriv" }], packages: ["util-linux", "setpriv"],
     why: "runs PostgreSQL and PgBouncer as the postgres user" },
+  { name: "certbot", group: "test", probes: [{ command: ["certbot"] }], packages: ["certbot"],
+    why: "the rendered certificate issuance and renewal, for real against Pebble (tests/httpsOneBox.test.ts)" },
+  { name: "pebble", group: "test", probes: [{ command: ["pebble"] }], packages: ["pebble"],
+    why: "a local ACME server (RFC 8555) that validates HTTP-01 challenges against the test nginx" },
+  { name: "openssl", group: "test", probes: [{ command: ["openssl"] }], packages: ["openssl"],
+    why: "a throwaway CA and certificate for Pebble's own HTTPS API (Debian's pebble ships none)" },
 
   // npm run test:server (tests/server/run.ts): a Debian VM built with debootstrap, booted in qemu
   { name: "qemu-system-x86_64", group: "server", probes: [{ command: ["qemu-system-x86_64"] }], packages: ["qemu-system-x86"], why: "runs the VM" },
