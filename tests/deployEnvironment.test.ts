@@ -42,7 +42,8 @@ describe("the deploy script's environment boundary", () => {
     stub(bin, "systemd-run", [
       'files=; while [ "$#" -gt 0 ]; do case "$1" in --property=EnvironmentFile=*) files="$files${1#--property=EnvironmentFile=},";; --) shift; break;; esac; shift; done',
       `echo "envfiles=$files $*" >> ${logFile}`,
-      'case "$*" in *"rev-parse HEAD"*|*"ls-remote"*) echo 0123456789abcdef0123456789abcdef01234567;; *"import gunicorn"*) exit 0;; esac',
+      'case "$*" in *"rev-parse HEAD"*|*"ls-remote"*) echo 0123456789abcdef0123456789abcdef01234567;; *"import gunicorn"*) exit 0;;',
+      '  *"-m venv"*) for last in "$@"; do :; done; mkdir -p "$last";; esac',
     ].join("\n"));
     // install -d -o USER -g USER -m MODE DIR...: make the directories (the app user does not exist here).
     stub(bin, "install", 'while [ "$#" -gt 0 ]; do case "$1" in -o|-g|-m) shift;; -*) ;; *) mkdir -p "$1";; esac; shift; done');

@@ -1,0 +1,146 @@
+/**
+ * The rendered deploy script run for real on this machine: real git against a local repository, real
+ * `python3 -m venv` and pip (offline: the requirements are satisfied by Debian's own packages through
+ * --system-site-packages, as in the VM test), real symlink switches. Only what needs systemd as PID 1
+ * is a stand-in: systemd-run runs the command directly, systemctl records what it was asked.
+ *
+ * What it shows: a release builds a new directory and switches `current`; a release that changes only
+ * code reuses the virtualenv of the same requirements; a rollback to a kept commit rebuilds nothing; a
+ * release with an unsatisfiable requirement fails with pip's error, removes its half-built directory and
+ * leaves `current` where it was; old releases beyond the kept ones go, with virtualenvs nothing uses.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { KEEP_RELEASES, buildAppSpec, renderDeployConf, renderDeployScript } from "../provisioning";
+import { appPaths } from "../provisioning/types";
+import { loadSettings } from "../settings";
+
+const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHf3c2Q0b1v6m3Y2y0Yk7t4oV3r6q1v9mQ2bA0c1d2e3 ops@example";
+
+let dir: string;
+let root: string;
+let repo: string;
+let deploy: string;
+let bin: string;
+
+function git(cwd: string, ...args: string[]): string {
+  return execFileSync("git", args, {
+    cwd, encoding: "utf8",
+    env: { ...process.env, GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@example.invalid", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@example.invalid" },
+  }).trim();
+}
+
+function commit(files: Record<string, string>, message: string): string {
+  for (const [name, content] of Object.entries(files)) writeFileSync(join(repo, name), content);
+  git(repo, "add", "-A");
+  git(repo, "commit", "--quiet", "-m", message);
+  return git(repo, "rev-parse", "HEAD");
+}
+
+function release(ref: string): { code: number; out: string } {
+  const r = spawnSync("sh", [deploy, ref], {
+    encoding: "utf8", timeout: 180_000,
+    env: { PATH: `${bin}:/usr/bin:/bin:/usr/sbin:/sbin`, VENV_OPTIONS: "--system-site-packages", HOME: dir },
+  });
+  return { code: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
+}
+
+const live = () => realpathSync(join(root, "current"));
+const releases = () => readdirSync(join(root, "releases")).sort();
+const venvs = () => (existsSync(join(root, "venvs")) ? readdirSync(join(root, "venvs")).sort() : []);
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), "fullstack-deploy-script-"));
+  root = join(dir, "srv");
+  repo = join(dir, "repo");
+  mkdirSync(repo);
+  git(repo, "init", "--quiet", "-b", "main");
+  const settings = loadSettings({ appRepo: "https://github.com/acme/shop.git", appName: "shop", adminSshKeys: [KEY], adminCidrs: ["203.0.113.7/32"], framework: "flask", wsgiApp: "app:app" });
+  const app = buildAppSpec({ ...settings.app, repo }, "23.0.0", { hostNames: [], https: false });
+  const p = appPaths("shop");
+  writeFileSync(join(dir, "deploy.conf"), renderDeployConf(app, { sockets: [], services: ["shop-gunicorn.service"], web: false })
+    .replace(`APP_ROOT='${p.root}'`, `APP_ROOT='${root}'`).replace(`APP_USER='shop'`, "APP_USER='root'"));
+  deploy = join(dir, "deploy");
+  writeFileSync(deploy, renderDeployScript(app).replace(`. ${p.deployConf}`, `. ${join(dir, "deploy.conf")}`)
+    .replace("exec 9>/run/shop-deploy.lock", `exec 9>${join(dir, "deploy.lock")}`));
+  bin = join(dir, "bin");
+  mkdirSync(bin);
+  const stub = (name: string, body: string) => {
+    writeFileSync(join(bin, name), `#!/bin/sh\n${body}\n`);
+    chmodSync(join(bin, name), 0o755);
+  };
+  // systemd-run: run the command in the requested directory, with the requested environment file.
+  stub("systemd-run", [
+    "cwd=.; envfile=",
+    'while [ "$#" -gt 0 ]; do case "$1" in --working-directory=*) cwd="${1#--working-directory=}";; --property=EnvironmentFile=-*) ;; --property=EnvironmentFile=*) envfile="${1#--property=EnvironmentFile=}";; --) shift; break;; esac; shift; done',
+    'cd "$cwd" || exit 1',
+    'if [ -n "$envfile" ]; then set -a; . "$envfile"; set +a; fi',
+    'exec "$@"',
+  ].join("\n"));
+  stub("systemctl", `echo "systemctl $*" >> ${join(dir, "systemctl.log")}`);
+  writeFileSync(join(dir, "app.env"), "");
+  // The app's environment file lives in /etc on a server; here the conf points at a stand-in.
+  writeFileSync(join(dir, "deploy.conf"), readFileSync(join(dir, "deploy.conf"), "utf8").replace(`APP_ENV_FILE='${p.envFile}'`, `APP_ENV_FILE='${join(dir, "app.env")}'`));
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("the deploy script, run for real", () => {
+  let v1: string;
+  let v1Release: string;
+
+  it("releases a commit into a new directory, switches current, and restarts the services in one job", () => {
+    v1 = commit({ "app.py": "VERSION = 1\n", "requirements.txt": "# nothing beyond Debian's\n" }, "v1");
+    const r = release("main");
+    expect(r.out).toMatch(new RegExp(`deploy \\[\\d+s\\]: ${v1} \\(main\\) is live`));
+    v1Release = live();
+    expect(readFileSync(join(v1Release, "app.py"), "utf8")).toBe("VERSION = 1\n");
+    expect(readFileSync(join(v1Release, ".release-commit"), "utf8").trim()).toBe(v1);
+    // Its virtualenv is a shared one, keyed by the requirements.
+    expect(readlinkSync(join(v1Release, ".venv"))).toMatch(new RegExp(`^${root}/venvs/[0-9a-f]{16}$`));
+    expect(existsSync(join(v1Release, ".venv", "bin", "python"))).toBe(true);
+    expect(readFileSync(join(dir, "systemctl.log"), "utf8")).toContain("systemctl restart shop-gunicorn.service");
+  }, 180_000);
+
+  it("reuses the virtualenv when only code changes", () => {
+    const before = venvs();
+    const v2 = commit({ "app.py": "VERSION = 2\n" }, "v2");
+    const r = release("main");
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("requirements unchanged: the virtualenv venvs/");
+    expect(r.out).not.toContain("building the virtualenv");
+    expect(venvs()).toEqual(before);
+    expect(readFileSync(join(live(), ".release-commit"), "utf8").trim()).toBe(v2);
+  }, 180_000);
+
+  it("refuses a release whose requirement nobody can satisfy: pip's error, no half-built directory, current unchanged", () => {
+    const serving = live();
+    const kept = releases();
+    commit({ "requirements.txt": "no-such-package-fullstack-test==9.9.9\n", "app.py": "VERSION = 3\n" }, "v3: broken");
+    const r = release("main");
+    expect(r.code).not.toBe(0);
+    expect(r.out).toMatch(/no-such-package-fullstack-test/);
+    expect(live()).toBe(serving);
+    expect(releases()).toEqual(kept);
+  }, 180_000);
+
+  it("rolls back to a kept commit without a rebuild", () => {
+    const r = release(v1);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(`${v1} (${v1}) is kept in ${v1Release}: no rebuild`);
+    expect(live()).toBe(v1Release);
+  }, 180_000);
+
+  it(`keeps ${KEEP_RELEASES} releases (always the live one and the one before) and drops virtualenvs nothing uses`, () => {
+    // New requirements each time: each release gets a virtualenv of its own.
+    for (let i = 4; i <= KEEP_RELEASES + 4; i++) {
+      commit({ "requirements.txt": `# requirements version ${i}\n`, "app.py": `VERSION = ${i}\n` }, `v${i}`);
+      expect(release("main").code).toBe(0);
+    }
+    expect(releases()).toHaveLength(KEEP_RELEASES);
+    const used = new Set(readdirSync(join(root, "releases")).map((d) => readlinkSync(join(root, "releases", d, ".venv")).split("/").pop()));
+    expect(venvs()).toEqual([...used].sort());
+  }, 600_000);
+});
