@@ -185,7 +185,8 @@ export function renderServer(label: string, network: Network, physicalName: stri
   const ingress = [...ssh, ...(args.ingress ?? [])];
   const delivery = adapter.secretDelivery(physicalName, network.handle.region);
   const keys = args.releaseKeys;
-  const keyText = pulumi.all([keys?.release.publicKeyOpenssh, keys?.host.privateKeyOpenssh, keys?.host.publicKeyOpenssh]);
+  // The host's private key lands in the user data, which then is secret as a whole.
+  const keyText = pulumi.all([keys?.release.publicKeyOpenssh, keys ? pulumi.secret(keys.host.privateKeyOpenssh) : undefined, keys?.host.publicKeyOpenssh]);
   const files = pulumi.all([args.app, args.web, args.worker, args.postgres, args.redis, network.cidr, keyText])
     .apply(([app, web, worker, postgres, redis, networkCidr, [releasePublic, hostPrivate, hostPublic]]) => {
     const hostFirewall: HostFirewallRule[] = ingress.map((rule) => ({
@@ -255,7 +256,7 @@ export class LinuxServer extends pulumi.ComponentResource {
   readonly privateIp: pulumi.Output<string>;
   /** The reserved address when there is one, else the public address. */
   readonly address: pulumi.Output<string>;
-  /** The rendered cloud-config (secret when the app's environment holds secrets). */
+  /** The rendered cloud-config (secret when it holds a secret: the server's host key, a data store's password). */
   readonly userData: pulumi.Output<string>;
   /** What runs the app's releases on this server (when it runs the app): pass it as the next server's `releaseAfter`. */
   readonly release?: pulumi.Resource;
