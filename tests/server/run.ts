@@ -394,7 +394,7 @@ function writeResults(server: ServerUnderTest | undefined, accel: string, ok: bo
     `| cloud-init's own count ("Up N seconds", guest uptime) | ${t("cloudInitUptime")} |`,
     `| gunicorn main process SIGKILLed → restarted by systemd and answering | ${t("restart")} |`,
     `| Reboot command → \`/healthz\` 200 again | ${t("reboot")} |`,
-    `| Release in place (new commit + setting, virtualenv built): push → release command done, from its start | ${t("releaseInPlace")} |`,
+    `| Release in place (new commit + setting; same requirements, so the virtualenv is reused): push → release command done | ${t("releaseInPlace")} |`,
     `| Same release: push started → first request answered by the new version | ${t("releaseSwitch")} |`,
     `| Rollback to a kept release: push → done | ${t("rollback")} |`,
     `| POST /jobs → row marked done by the worker | ${t("jobDone")} |`,
