@@ -254,7 +254,7 @@ export function renderDeployScript(app: AppSpec): string {
  * Applied migrations the release's code does not have (Django's MigrationLoader: applied_migrations and
  * disk_migrations, both keyed by (app_label, name)), printed as app.name, space separated.
  */
-const DJANGO_UNKNOWN_MIGRATIONS = "from django.db import connections; from django.db.migrations.loader import MigrationLoader; " +
+export const DJANGO_UNKNOWN_MIGRATIONS = "from django.db import connections; from django.db.migrations.loader import MigrationLoader; " +
   "l = MigrationLoader(connections['default']); print(' '.join('%s.%s' % m for m in sorted(set(l.applied_migrations) - set(l.disk_migrations))))";
 
 /** The advisory lock key of an app's migrations: stable, and different per app sharing a database server. */

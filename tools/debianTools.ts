@@ -65,6 +65,8 @@ export const TOOLS: Tool[] = [
     why: "a transaction-mode pool in front of that cluster" },
   { name: "psycopg2", group: "test", probes: [{ python: "psycopg2" }], packages: ["python3-psycopg2"],
     why: "the migrate script's PostgreSQL driver" },
+  { name: "Django", group: "test", probes: [{ python: "django" }], packages: ["python3-django"],
+    why: "the deploy's check for migrations a rolled-back release does not know, run against Django's own loader" },
   { name: "PyYAML", group: "test", probes: [{ python: "yaml" }], packages: ["python3-yaml"],
     why: "cloud-init's own YAML reader, on every rendered user data (tests/yamlSafety.test.ts)" },
   { name: "setpriv", group: "test", probes: [{ path: "/usr/bin/setpriv" }], packages: ["util-linux", "setpriv"],
