@@ -32,6 +32,7 @@ export function renderDeployConf(app: AppSpec, units: { sockets: string[]; servi
     // The web role checks a new release on a side socket before it takes traffic.
     APP_GUNICORN_CONF: units.web ? p.gunicornConf : "",
     APP_RELEASE_CHECK: p.releaseCheck,
+    APP_SDIST_CHECK: p.sdistCheck,
     APP_SOCKETS: units.sockets.join(" "),
     APP_SERVICES: units.services.join(" "),
     KEEP_RELEASES: String(KEEP_RELEASES),
@@ -154,7 +155,10 @@ export function renderDeployScript(app: AppSpec): string {
     "    # Wheels first: most requirements have one for this Python, and then the server needs no compiler. Only",
     "    # when one has none but has a source release are the build tools installed (once), and pip builds it.",
     '    if ! as_tool "$venv/bin/pip" install --quiet --no-input --only-binary=:all: -r "$release/$APP_REQUIREMENTS" 2>"$release/.pip-wheels.log"; then',
-    '      if as_tool "$venv/bin/pip" download --quiet --no-input --no-deps --no-binary=:all: --dest "$release/.sdists" -r "$release/$APP_REQUIREMENTS" >/dev/null 2>&1; then',
+    "      # The requirements pip found no wheel for; the build tools help only if the index has their source.",
+    '      missing=$(sed -n \'s/^ERROR: No matching distribution found for \\([A-Za-z0-9._-]*\\).*/\\1/p\' "$release/.pip-wheels.log")',
+    "      # shellcheck disable=SC2086",
+    '      if [ -n "$missing" ] && as_tool python3 "$APP_SDIST_CHECK" $missing; then',
     "        say 'a requirement has no wheel for this server; installing the build tools to build it'",
     '        apt-get -o DPkg::Lock::Timeout=600 update --quiet >/dev/null',
     "        # shellcheck disable=SC2086",
@@ -248,6 +252,33 @@ export function renderDeployScript(app: AppSpec): string {
     "done",
     'say "$commit ($ref) is live"',
   ).replace("$DJANGO_UNKNOWN_MIGRATIONS", DJANGO_UNKNOWN_MIGRATIONS);
+}
+
+/**
+ * Exits 0 when the package index (pip's: PIP_INDEX_URL from the deploy tools' file, else PyPI) has a
+ * source distribution of every named project (PEP 503 simple pages: a link to a .tar.gz or .zip), else 1.
+ * Asked instead of `pip download --no-binary`, which would build each sdist's metadata, and that alone can
+ * need what is missing (psycopg2's setup.py wants pg_config).
+ */
+export function renderSdistCheck(): string {
+  return lines(
+    "# Rendered by fullstack-pulumi. Usage (by the deploy script): python3 sdist-check.py PROJECT...",
+    "import base64, os, re, sys, urllib.parse, urllib.request",
+    "index = os.environ.get('PIP_INDEX_URL', 'https://pypi.org/simple/').rstrip('/')",
+    "u = urllib.parse.urlsplit(index)",
+    "headers = {}",
+    "if u.username:",
+    "    headers['Authorization'] = 'Basic ' + base64.b64encode(f'{urllib.parse.unquote(u.username)}:{urllib.parse.unquote(u.password or \"\")}'.encode()).decode()",
+    "    index = urllib.parse.urlunsplit((u.scheme, u.hostname + (f':{u.port}' if u.port else ''), u.path, u.query, u.fragment)).rstrip('/')",
+    "for name in sys.argv[1:]:",
+    "    page = index + '/' + re.sub(r'[-_.]+', '-', name).lower() + '/' + ('index.html' if index.startswith('file:') else '')",
+    "    try:",
+    "        text = urllib.request.urlopen(urllib.request.Request(page, headers=headers), timeout=30).read().decode('utf-8', 'replace')",
+    "    except Exception:",
+    "        sys.exit(1)",
+    "    if not re.search(r'href=\"[^\"]+\\.(tar\\.gz|zip)([#\"])', text):",
+    "        sys.exit(1)",
+  );
 }
 
 /**

@@ -176,6 +176,7 @@ export function appPaths(appName: string) {
     /** The release bundle where the cloud delivers it as a file (fetched from the secret store). */
     releaseBundle: `/etc/${appName}/release.json`,
     releaseCheck: `/etc/${appName}/release-check.py`,
+    sdistCheck: `/etc/${appName}/sdist-check.py`,
     releaseScript: `/usr/local/sbin/${appName}-release`,
     releaseSudoers: `/etc/sudoers.d/${appName}-release`,
     /** The deploy tools' own settings (PIP_INDEX_URL, GIT_SSH_COMMAND), 0600: only the deploy's git and pip read it. */

@@ -14,6 +14,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KEEP_RELEASES, buildAppSpec, renderDeployConf, renderDeployScript } from "../provisioning";
+import { BUILD_PACKAGES, renderSdistCheck } from "../provisioning/deploy";
 import { appPaths } from "../provisioning/types";
 import { loadSettings } from "../settings";
 
@@ -74,15 +75,28 @@ beforeAll(() => {
   // systemd-run: run the command in the requested directory, with the requested environment file.
   stub("systemd-run", [
     "cwd=.; envfile=",
-    'while [ "$#" -gt 0 ]; do case "$1" in --working-directory=*) cwd="${1#--working-directory=}";; --property=EnvironmentFile=-*) ;; --property=EnvironmentFile=*) envfile="${1#--property=EnvironmentFile=}";; --) shift; break;; esac; shift; done',
+    'while [ "$#" -gt 0 ]; do case "$1" in --working-directory=*) cwd="${1#--working-directory=}";;',
+    '  --property=EnvironmentFile=-*) f="${1#--property=EnvironmentFile=-}"; if [ -f "$f" ]; then envfile="$f"; fi;;',
+    '  --property=EnvironmentFile=*) envfile="${1#--property=EnvironmentFile=}";; --) shift; break;; esac; shift; done',
     'cd "$cwd" || exit 1',
     'if [ -n "$envfile" ]; then set -a; . "$envfile"; set +a; fi',
     'exec "$@"',
   ].join("\n"));
   stub("systemctl", `echo "systemctl $*" >> ${join(dir, "systemctl.log")}`);
+  stub("apt-get", `echo "apt-get $*" >> ${join(dir, "apt.log")}`);
+  // A package index of our own (PEP 503, file://): one project with only a source release.
+  const index = join(dir, "index", "simple");
+  mkdirSync(join(index, "fullstack-sdist-only"), { recursive: true });
+  writeFileSync(join(index, "fullstack-sdist-only", "index.html"), '<a href="fullstack-sdist-only-1.0.tar.gz">fullstack-sdist-only-1.0.tar.gz</a>\n');
+  writeFileSync(join(index, "fullstack-sdist-only", "fullstack-sdist-only-1.0.tar.gz"), "not really a tarball");
+  writeFileSync(join(dir, "deploy-tools.env"), `PIP_INDEX_URL=file://${index}/\n`);
   writeFileSync(join(dir, "app.env"), "");
   // The app's environment file lives in /etc on a server; here the conf points at a stand-in.
-  writeFileSync(join(dir, "deploy.conf"), readFileSync(join(dir, "deploy.conf"), "utf8").replace(`APP_ENV_FILE='${p.envFile}'`, `APP_ENV_FILE='${join(dir, "app.env")}'`));
+  writeFileSync(join(dir, "deploy.conf"), readFileSync(join(dir, "deploy.conf"), "utf8")
+    .replace(`APP_ENV_FILE='${p.envFile}'`, `APP_ENV_FILE='${join(dir, "app.env")}'`)
+    .replace(`APP_TOOLS_ENV_FILE='${p.toolsEnvFile}'`, `APP_TOOLS_ENV_FILE='${join(dir, "deploy-tools.env")}'`)
+    .replace(`APP_SDIST_CHECK='${p.sdistCheck}'`, `APP_SDIST_CHECK='${join(dir, "sdist-check.py")}'`));
+  writeFileSync(join(dir, "sdist-check.py"), renderSdistCheck());
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -121,9 +135,25 @@ describe("the deploy script, run for real", () => {
     commit({ "requirements.txt": "no-such-package-fullstack-test==9.9.9\n", "app.py": "VERSION = 3\n" }, "v3: broken");
     const r = release("main");
     expect(r.code).not.toBe(0);
-    expect(r.out).toMatch(/no-such-package-fullstack-test/);
+    expect(r.out).toMatch(/No matching distribution found for no-such-package-fullstack-test/);
     expect(live()).toBe(serving);
     expect(releases()).toEqual(kept);
+    // The index has no source of it either: no build tools for nothing.
+    expect(existsSync(join(dir, "apt.log"))).toBe(false);
+  }, 180_000);
+
+  it("installs the build tools only for a requirement that has no wheel but has a source release on the index", () => {
+    const serving = live();
+    const kept = releases();
+    commit({ "requirements.txt": "fullstack-sdist-only==1.0\n", "app.py": "VERSION = 3.5\n" }, "v3.5: an sdist-only requirement");
+    const r = release("main");
+    expect(r.out).toContain("a requirement has no wheel for this server; installing the build tools to build it");
+    expect(readFileSync(join(dir, "apt.log"), "utf8")).toContain(`install --quiet --assume-yes --no-install-recommends ${BUILD_PACKAGES.join(" ")}`);
+    // The stand-in tarball does not build: the release fails, and the previous one keeps serving.
+    expect(r.code).not.toBe(0);
+    expect(live()).toBe(serving);
+    expect(releases()).toEqual(kept);
+    rmSync(join(dir, "apt.log"));
   }, 180_000);
 
   it("rolls back to a kept commit without a rebuild", () => {

@@ -2,7 +2,7 @@
  * The web role: nginx in front of gunicorn, the app from git in a virtualenv, its environment in a
  * 0600 file, and the first release run at boot.
  */
-import { renderDeployConf, renderDeployScript, renderMigrateScript } from "../deploy";
+import { renderDeployConf, renderDeployScript, renderMigrateScript, renderSdistCheck } from "../deploy";
 import { RELEASE_USER, releaseAuthorizedKey, renderReleaseBundle, renderReleaseCheck, renderReleaseScript, renderReleaseSudoers } from "../release";
 import { renderAdminEnv, renderAppGrantSql, renderGrantScript } from "../postgresGrants";
 import { renderGunicornConfig, renderGunicornService, renderGunicornSocket } from "../gunicorn";
@@ -38,6 +38,7 @@ export function appRole(app: AppSpec, units: { sockets: string[]; services: stri
       { path: p.deployScript, permissions: "0755", content: renderDeployScript(app) },
       { path: p.releaseScript, permissions: "0755", content: renderReleaseScript(app) },
       { path: p.releaseCheck, permissions: "0644", content: renderReleaseCheck(app) },
+      { path: p.sdistCheck, permissions: "0644", content: renderSdistCheck() },
       ...(pushed ? [{ path: p.releaseSudoers, permissions: "0440", content: renderReleaseSudoers(app) }] : []),
       ...(release.kind === "file" ? [{ path: p.releaseBundle, permissions: "0600", owner: "root:root", content: renderReleaseBundle(app), secret: true }] : []),
       ...(app.framework === "django" ? [{ path: p.migrateScript, permissions: "0644", content: renderMigrateScript(app) }] : []),
