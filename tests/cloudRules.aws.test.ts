@@ -210,6 +210,8 @@ describe("row 4: RDS, ElastiCache and IAM names (terraform-provider-aws rds/vali
     ["an underscore in the stack name", "shop-aws_prod"],
     ["30 characters (the load balancer name passes 32)", "abcdefghijklmnopqrstu-aws-prod"],
     ["a name starting with sg- (EC2 refuses such group names)", "sg-shop-prod"],
+    ["a name starting with aws (SSM reserves the prefix for document names)", "aws-shop-prod"],
+    ["a name starting with amazon (SSM reserves the prefix)", "amazonshop-prod"],
   ])("settings refuse %s, naming fullstack:appName", (_what, prefix) => {
     const err = settingsError(() => checkNamePrefix({ cloud: "aws" }, prefix));
     expect(isSettingsError(err)).toBe(true);
@@ -283,6 +285,24 @@ describe("row 5: a pgVersion change is a major upgrade (RDS ModifyDBInstance All
     expect(group(v17.r).plainInputs.name).toBeUndefined();
     expect(v17.retained).toEqual([group(v17.r).name]);
     expect(fired("aws-rds-major-upgrade", v16.r.resources)).toEqual([]);
+  });
+});
+
+describe("row 10: release document and association names (SSM API CreateDocument Name, reserved prefixes; CreateAssociation AssociationName)", () => {
+  it("fires on a reserved prefix, a character SSM refuses, or a name over 128", () => {
+    expect(fired("aws-ssm-names", [res(AWS_TYPES.ssmDocument, { name: "aws-shop-web-1-release" })])).toHaveLength(1);
+    expect(fired("aws-ssm-names", [res(AWS_TYPES.ssmDocument, { name: "AWSSupport-x" })])).toHaveLength(1);
+    expect(fired("aws-ssm-names", [res(AWS_TYPES.ssmDocument, { name: "shop web release" })])).toHaveLength(1);
+    expect(fired("aws-ssm-names", [res(AWS_TYPES.ssmAssociation, { associationName: "a".repeat(129) })])).toHaveLength(1);
+    // Only documents have reserved prefixes.
+    expect(fired("aws-ssm-names", [res(AWS_TYPES.ssmAssociation, { associationName: "aws-shop-web-1-release" })])).toEqual([]);
+    expect(fired("aws-ssm-names", [res(AWS_TYPES.ssmDocument, { name: "shop-aws-dev-web-1-release" })])).toEqual([]);
+  });
+
+  it.each(AWS_STACKS)("%s: every release document and association has a name SSM accepts", async (stack) => {
+    const r = await plan(stack);
+    expect(ofType(r, AWS_TYPES.ssmDocument).length).toBeGreaterThan(0);
+    expect(fired("aws-ssm-names", r.resources)).toEqual([]);
   });
 });
 

@@ -7,7 +7,7 @@ import { physicalName, type CloudRule } from ".";
 import {
   CLOUDFRONT_COMMENT_MAX, CORS_S3_ORIGIN_REQUEST_POLICY, ELASTICACHE_NODE_TYPE_LIST, IAM_PROFILE_NAME_MAX, IAM_ROLE_NAME_MAX, LAUNCH_TEMPLATE_NAME, OAC_NAME_MAX,
   RDS_IDENTIFIER_MAX, RDS_POSTGRES_CLASS_LIST, RDS_SNAPSHOT_MAX, SECURITY_GROUPS_PER_INTERFACE, SQS_MAX_VISIBILITY_SECONDS, SQS_QUEUE_NAME, albNameProblems,
-  bucketNameProblems, ec2TextProblems, iamNameProblems, rdsNameProblems, rdsSubnetGroupNameProblems, replicationGroupIdProblems,
+  bucketNameProblems, ec2TextProblems, iamNameProblems, ssmNameProblems, rdsNameProblems, rdsSubnetGroupNameProblems, replicationGroupIdProblems,
   securityGroupNameProblems, targetGroupNameProblems,
 } from "../../settings/limits/aws";
 
@@ -31,6 +31,8 @@ export const AWS_TYPES = {
   bucket: "aws:s3/bucket:Bucket",
   distribution: "aws:cloudfront/distribution:Distribution",
   oac: "aws:cloudfront/originAccessControl:OriginAccessControl",
+  ssmDocument: "aws:ssm/document:Document",
+  ssmAssociation: "aws:ssm/association:Association",
 } as const;
 
 const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
@@ -171,6 +173,15 @@ export const awsRules: readonly CloudRule[] = [
     check(r) {
       const name = physicalName(r!);
       return LAUNCH_TEMPLATE_NAME.test(name) ? undefined : `launch template name ${JSON.stringify(name)} is not 3 to 128 of a-z A-Z 0-9 ( ) . - / _`;
+    },
+  },
+  {
+    id: "aws-ssm-names",
+    source: "SSM API CreateDocument Name (3-128 of [a-zA-Z0-9_.-], no aws/amazon/amzn/AWSEC2/AWSConfigRemediation/AWSSupport prefix) and CreateAssociation AssociationName (3-128 of [a-zA-Z0-9_.-])",
+    types: [AWS_TYPES.ssmDocument, AWS_TYPES.ssmAssociation],
+    check(r) {
+      if (r!.type === AWS_TYPES.ssmDocument) return ssmNameProblems("document", physicalName(r!));
+      return ssmNameProblems("association", String(r!.plainInputs.associationName ?? ""));
     },
   },
   {

@@ -67,6 +67,25 @@ export const IAM_ROLE_NAME_MAX = 64;
 export const IAM_PROFILE_NAME_MAX = 128;
 /** Launch template names: 3 to 128 of `[a-zA-Z0-9().\-/_]` [EC2 API]. */
 export const LAUNCH_TEMPLATE_NAME = /^[a-zA-Z0-9().\-/_]{3,128}$/;
+
+/**
+ * Systems Manager names of a server's release (provisioning/release.ts): the Command document
+ * (SSM API CreateDocument Name: 3-128 of [a-zA-Z0-9_.-]; "You can't use the following strings as
+ * document name prefixes ... aws, amazon, amzn, AWSEC2, AWSConfigRemediation, AWSSupport") and its
+ * association (CreateAssociation AssociationName: 3-128 of [a-zA-Z0-9_.-]).
+ */
+export const SSM_NAME = /^[a-zA-Z0-9_.-]{3,128}$/;
+export const SSM_DOCUMENT_RESERVED_PREFIXES = ["aws", "amazon", "amzn", "AWSEC2", "AWSConfigRemediation", "AWSSupport"];
+
+/** Why AWS would refuse an SSM document name (`document`) or association name. */
+export function ssmNameProblems(what: "document" | "association", name: string): string[] {
+  const out: string[] = [];
+  if (!SSM_NAME.test(name)) out.push(`SSM ${what} name ${JSON.stringify(name)} is not 3 to 128 of a-z A-Z 0-9 _ . -`);
+  // Checked without case: the console's and the API's own documents use AWS- (AWS-RunShellScript).
+  const reserved = SSM_DOCUMENT_RESERVED_PREFIXES.find((p) => name.toLowerCase().startsWith(p.toLowerCase()));
+  if (what === "document" && reserved) out.push(`SSM document name ${JSON.stringify(name)} starts with "${reserved}", a prefix AWS reserves`);
+  return out;
+}
 /** SQS queue names [SQS]. */
 export const SQS_QUEUE_NAME = /^[A-Za-z0-9_-]{1,80}$/;
 /** The longest visibility timeout SQS accepts, in seconds [SQS]. */
@@ -335,6 +354,8 @@ export function awsNamePrefixProblems(prefix: string): string[] {
   out.push(...replicationGroupIdProblems("ElastiCache replication group id", replicationGroupId(`${prefix}-redis`)));
   out.push(...iamNameProblems("IAM role name", auto(`${prefix}-worker-${MAX_INDEX}-role`), IAM_ROLE_NAME_MAX));
   out.push(...iamNameProblems("IAM instance profile name", auto(`${prefix}-worker-${MAX_INDEX}-profile`), IAM_PROFILE_NAME_MAX));
+  // A server's or group's release runs through an SSM document and association named after it.
+  out.push(...ssmNameProblems("document", `${prefix}-worker-${MAX_INDEX}-release`), ...ssmNameProblems("association", `${prefix}-worker-${MAX_INDEX}-release`));
   if (!LAUNCH_TEMPLATE_NAME.test(auto(`${prefix}-workers`))) out.push(`launch template name "${auto(`${prefix}-workers`)}" is not 3 to 128 of a-z A-Z 0-9 ( ) . - / _`);
   const oac = `${prefix}-static-oac`;
   if (oac.length > OAC_NAME_MAX) out.push(`CloudFront origin access control name "${oac}" is over ${OAC_NAME_MAX} characters`);
