@@ -215,6 +215,8 @@ export function renderServer(label: string, network: Network, physicalName: stri
         firewall: hostFirewall,
         dataVolume: args.dataVolume ? { device: adapter.volumeDevicePath(args.dataVolume), mountPoint: DATA_MOUNT } : undefined,
         hostKey: keys ? { privateKey: hostPrivate!, publicKey: hostPublic!.trim() } : undefined,
+        // Port 22 also admits releaseCidrs: sshd keeps the admin's login to the admin addresses.
+        adminFrom: keys ? args.access.adminCidrs : undefined,
       },
       app,
       web,

@@ -23,6 +23,12 @@ export interface BaseSpec {
   adminSshKeys: string[];
   /** Users besides the admin that sshd admits (each restricted by its own authorized_keys). */
   sshUsers?: string[];
+  /**
+   * Where the admin may log in from, checked by sshd too (AllowUsers admin@cidr), so a port opened for
+   * another user (releases from `releaseCidrs`) never opens the admin's login. Empty: the admin has no
+   * SSH login. Undefined: no check beyond the firewalls.
+   */
+  adminFrom?: string[];
   /** The server's SSH host key (ed25519, OpenSSH format), when the stack made it. Secret. */
   hostKey?: { privateKey: string; publicKey: string };
   timezone: string;

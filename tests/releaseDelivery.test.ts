@@ -59,7 +59,8 @@ describe("dev (one droplet): the release is pushed over SSH", () => {
     expect(sudoers.permissions).toBe("0440");
     expect(sudoers.content).toMatch(/^fullstack-release ALL=\(root\) NOPASSWD: \/usr\/local\/sbin\/shop-release ""$/m);
     const sshd = cloudConfig(droplet).write_files.find((f) => f.path === "/etc/ssh/sshd_config.d/10-fullstack.conf")!;
-    expect(sshd.content).toMatch(/^AllowUsers ops fullstack-release$/m);
+    // The admin from the admin addresses only: port 22 is also open to releaseCidrs.
+    expect(sshd.content).toMatch(/^AllowUsers ops@203\.0\.113\.7\/32 fullstack-release$/m);
   });
 
   it("moves the reserved IP to a droplet only after its release", () => {
@@ -81,6 +82,12 @@ describe("prod (three web droplets behind a load balancer, two workers)", () => 
   let r: RunResult;
   beforeAll(async () => {
     r = await planStack("prod");
+  });
+
+  it("gives the admin no SSH login when adminCidrs is empty, though port 22 admits releaseCidrs", () => {
+    const d = named(r, T.droplet, "shop-prod-web-1");
+    const sshd = cloudConfig(d).write_files.find((f) => f.path === "/etc/ssh/sshd_config.d/10-fullstack.conf")!;
+    expect(sshd.content).toMatch(/^AllowUsers fullstack-release$/m);
   });
 
   it("releases one web droplet at a time, and one worker droplet at a time", () => {

@@ -39,6 +39,18 @@ export function renderVolumeScript(device: string, mountPoint: string): string {
   );
 }
 
+/**
+ * sshd's AllowUsers: the admin from its addresses only (sshd_config(5): a USER@HOST pattern's host may be
+ * an address/masklen), and the other users, whom their own authorized_keys restrict. With no admin
+ * address and no other user, the admin alone, as the firewalls keep port 22 closed anyway.
+ */
+function allowUsers(base: BaseSpec): string[] {
+  const others = base.sshUsers ?? [];
+  const admin = base.adminFrom === undefined ? [base.adminUser] : base.adminFrom.map((cidr) => `${base.adminUser}@${cidr}`);
+  const users = [...admin, ...others];
+  return users.length > 0 ? users : [base.adminUser];
+}
+
 export function baseRole(base: BaseSpec): RolePart {
   return {
     packages: ["ufw", "unattended-upgrades", "apt-listchanges", "ca-certificates", "curl", "logrotate"],
@@ -63,7 +75,7 @@ export function baseRole(base: BaseSpec): RolePart {
           "PermitRootLogin no",
           "PasswordAuthentication no",
           "KbdInteractiveAuthentication no",
-          `AllowUsers ${[base.adminUser, ...(base.sshUsers ?? [])].join(" ")}`,
+          `AllowUsers ${allowUsers(base).join(" ")}`,
           "X11Forwarding no",
           "MaxAuthTries 3",
         ),
