@@ -48,7 +48,7 @@ export const KEYS: readonly KeyDecl[] = [
   },
   {
     key: "adminCidrs", type: "array", default: [],
-    description: "Addresses allowed to reach SSH (port 22), e.g. [\"203.0.113.7/32\"], none wider than /8 (IPv4) or /32 (IPv6). Empty: SSH is closed at the cloud firewall.",
+    description: "Addresses allowed to reach SSH (port 22), e.g. [\"203.0.113.7/32\"], none wider than /8 (IPv4) or /32 (IPv6). Empty: the admin has no SSH login (on DigitalOcean port 22 still admits releaseCidrs, for the release key only; sshd admits the admin only from adminCidrs).",
   },
   {
     key: "releaseCidrs", type: "array", optional: true, derived: "adminCidrs",
