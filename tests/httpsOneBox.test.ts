@@ -23,7 +23,6 @@
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { X509Certificate } from "node:crypto";
-import { createSocket, type Socket as UdpSocket } from "node:dgram";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import * as http from "node:http";
 import * as https from "node:https";
@@ -31,6 +30,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import * as tls from "node:tls";
 import { parse } from "yaml";
+import { TestAcme } from "../harness/acme";
 import { freePort } from "../harness/local";
 import { copyNginxConfig, installNginxSites, relocateServerPaths, wireNginxSite, type ServerFile } from "../harness/serverTools";
 import {
@@ -91,62 +91,6 @@ async function until<T>(what: string, withinMs: number, probe: () => Promise<T |
   }
 }
 
-// --- DNS: A records for the test domain, with the address a test chooses --------------------------
-
-/** A DNS server on loopback UDP: the test domain's A record is `address`; other names do not exist. */
-class Dns {
-  address = "127.0.0.1";
-  port = 0;
-  readonly queries: string[] = [];
-  private socket?: UdpSocket;
-
-  async start(): Promise<void> {
-    const socket = createSocket("udp4");
-    this.socket = socket;
-    socket.on("message", (msg, peer) => {
-      const reply = this.answer(msg);
-      if (reply) socket.send(reply, peer.port, peer.address);
-    });
-    await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
-    this.port = socket.address().port;
-  }
-
-  /** RFC 1035 §4: echo the question; an A answer for the domain; NXDOMAIN for any other name. */
-  private answer(msg: Buffer): Buffer | undefined {
-    if (msg.length < 12 || msg.readUInt16BE(4) !== 1) return undefined;
-    const labels: string[] = [];
-    let i = 12;
-    while (i < msg.length && msg[i] !== 0) {
-      labels.push(msg.subarray(i + 1, i + 1 + msg[i]).toString("latin1"));
-      i += msg[i] + 1;
-    }
-    const questionEnd = i + 5;
-    if (questionEnd > msg.length) return undefined;
-    const name = labels.join(".").toLowerCase();
-    const type = msg.readUInt16BE(i + 1);
-    this.queries.push(`${name} ${type}`);
-    const ours = name === DOMAIN;
-    const answers = ours && type === 1 ? 1 : 0;
-    const header = Buffer.alloc(12);
-    header.writeUInt16BE(msg.readUInt16BE(0), 0);
-    header.writeUInt16BE(0x8400 | (msg.readUInt16BE(2) & 0x0100) | (ours ? 0 : 3), 2); // QR, AA, RD as asked; NXDOMAIN
-    header.writeUInt16BE(1, 4);
-    header.writeUInt16BE(answers, 6);
-    const record = Buffer.alloc(16);
-    record.writeUInt16BE(0xc00c, 0); // the name in the question
-    record.writeUInt16BE(1, 2); // A
-    record.writeUInt16BE(1, 4); // IN
-    record.writeUInt32BE(0, 6); // TTL 0: the next lookup sees a changed address
-    record.writeUInt16BE(4, 10);
-    this.address.split(".").forEach((octet, j) => record.writeUInt8(Number(octet), 12 + j));
-    return Buffer.concat([header, msg.subarray(12, questionEnd), ...(answers ? [record] : [])]);
-  }
-
-  close(): void {
-    this.socket?.close();
-  }
-}
-
 // --- the rendered server ---------------------------------------------------------------------------
 
 const settings = loadSettings({
@@ -172,12 +116,11 @@ function serverFiles(directory: string): ServerFile[] {
   return (parse(userData) as { write_files: ServerFile[] }).write_files;
 }
 
-const ports = { http: 0, https: 0, acme: 0, management: 0, tlsAlpn: 0 };
-const dns = new Dns();
+const ports = { http: 0, https: 0 };
+let acme: TestAcme;
 let appServer: http.Server | undefined;
 let nginx: ChildProcess | undefined;
 let nginxOutput = "";
-let pebbleOutput = "";
 let acmeDirectoryUrl = "";
 /** Pebble's issuing root, from its management interface. */
 let pebbleRoot = "";
@@ -194,53 +137,12 @@ beforeAll(async () => {
   hostLetsEncrypt = existsSync(LETSENCRYPT_DIR) ? readdirSync(LETSENCRYPT_DIR, { recursive: true }).map(String).sort() : [];
   chmodSync(dir, 0o755); // nginx's workers (www-data) walk into it
   for (const k of Object.keys(ports) as (keyof typeof ports)[]) ports[k] = await freePort();
+  acme = new TestAcme({ dir: at("pebble"), domain: DOMAIN, httpPort: ports.http });
 
-  // A CA for Pebble's own HTTPS API (Debian's pebble ships no test certificate), trusted by certbot
-  // through REQUESTS_CA_BUNDLE and by this test.
-  mkdirSync(at("pebble"));
-  const openssl = (args: string[]) => {
-    const r = spawnSync("openssl", args, { cwd: at("pebble"), encoding: "utf8", timeout: 30_000 });
-    if (r.status !== 0) throw new Error(`openssl ${args.join(" ")}:\n${r.stderr}`);
-  };
-  openssl(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj", "/CN=fullstack test CA",
-    "-keyout", "ca.key", "-out", "ca.pem"]);
-  openssl(["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", "api.key", "-out", "api.csr"]);
-  writeFileSync(at("pebble/api.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
-  openssl(["x509", "-req", "-in", "api.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2", "-extfile", "api.ext", "-out", "api.pem"]);
-  const apiCa = readFileSync(at("pebble/ca.pem"), "utf8");
-
-  await dns.start();
-  writeFileSync(at("pebble/config.json"), JSON.stringify({
-    pebble: {
-      listenAddress: `127.0.0.1:${ports.acme}`,
-      managementListenAddress: `127.0.0.1:${ports.management}`,
-      certificate: at("pebble/api.pem"),
-      privateKey: at("pebble/api.key"),
-      httpPort: ports.http,
-      tlsPort: ports.tlsAlpn,
-      ocspResponderURL: "",
-      externalAccountBindingRequired: false,
-    },
-  }));
-  // No PEBBLE_VA_ALWAYS_VALID: every challenge is really fetched from nginx.
-  const pebble = spawn("pebble", ["-config", at("pebble/config.json"), "-dnsserver", `127.0.0.1:${dns.port}`], {
-    env: { PATH: process.env.PATH, PEBBLE_VA_NOSLEEP: "1", PEBBLE_WFE_NONCEREJECT: "0" }, stdio: ["ignore", "pipe", "pipe"],
-  });
-  children.push(pebble);
-  for (const out of [pebble.stdout!, pebble.stderr!]) out.on("data", (c: Buffer) => (pebbleOutput += c.toString()));
-  acmeDirectoryUrl = `https://127.0.0.1:${ports.acme}/dir`;
-  const get = (url: string) => new Promise<string>((resolve, reject) => {
-    https.get(url, { ca: apiCa, agent: false, timeout: 5000 }, (res) => {
-      let body = "";
-      res.on("data", (c: Buffer) => (body += c.toString()));
-      res.on("end", () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`${url}: ${res.statusCode}`))));
-    }).on("error", reject);
-  });
-  await until(`pebble answers at ${acmeDirectoryUrl}\n${pebbleOutput}`, 15_000, async () => {
-    if (pebble.exitCode !== null) throw new Error(`pebble exited:\n${pebbleOutput}`);
-    return JSON.parse(await get(acmeDirectoryUrl)) as unknown;
-  });
-  pebbleRoot = await get(`https://127.0.0.1:${ports.management}/roots/0`);
+  // Pebble validates HTTP-01 against the rendered nginx's port; its DNS answers for the domain.
+  await acme.start();
+  acmeDirectoryUrl = acme.directoryUrl();
+  pebbleRoot = acme.root;
 
   // The stand-in for gunicorn on the app's socket: it answers with what it was asked.
   const socket = file(p.socket);
@@ -285,7 +187,7 @@ beforeAll(async () => {
   ].join("\n"), { mode: 0o755 });
   env = {
     PATH: `${at("bin")}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
-    REQUESTS_CA_BUNDLE: at("pebble/ca.pem"),
+    REQUESTS_CA_BUNDLE: acme.apiCaFile,
     HOME: dir,
     LANG: "C.UTF-8",
   };
@@ -315,7 +217,7 @@ async function stop(child: ChildProcess): Promise<void> {
 
 afterAll(async () => {
   for (const child of children) await stop(child);
-  dns.close();
+  await acme?.stop();
   await new Promise<void>((resolve) => (appServer ? appServer.close(() => resolve()) : resolve()));
   rmSync(dir, { recursive: true, force: true });
 });
@@ -377,14 +279,14 @@ describe("HTTPS on one box: the rendered sites, issue script and deploy hook, wi
   });
 
   it("a failed issuance (DNS points elsewhere) exits non-zero with certbot's error, and nginx keeps serving HTTP", async () => {
-    dns.address = "127.0.0.2"; // loopback, but nothing listens there: Pebble's validation cannot connect
+    acme.dns.address = "127.0.0.2"; // loopback, but nothing listens there: Pebble's validation cannot connect
     const r = await issue();
-    dns.address = "127.0.0.1";
+    acme.dns.address = "127.0.0.1";
     expect(r.status).not.toBe(0);
     expect(r.output).toMatch(/Some challenges have failed|Certbot failed to authenticate/);
     expect(r.output).toMatch(/127\.0\.0\.2/); // Pebble's reason, as certbot reports it
     expect(r.output).toContain(`fullstack-tls: no certificate for ${DOMAIN} yet; nginx keeps serving HTTP`);
-    expect(dns.queries).toContain(`${DOMAIN} 1`);
+    expect(acme.dns.queries).toContain(`${DOMAIN} 1`);
     expect(existsSync(file(cert.fullchain))).toBe(false);
     expect(enabledSite()).toBe(`../sites-available/${APP}.conf`);
     expect(reloads()).toEqual([]);
