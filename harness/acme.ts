@@ -80,6 +80,8 @@ export interface TestAcmeOptions {
   httpPort: number;
   /** Addresses Pebble's API certificate is valid for, besides 127.0.0.1 (e.g. 10.0.2.2 for a qemu guest). */
   apiAddresses?: string[];
+  /** Called with Pebble's process, e.g. to have it killed with the caller's other children. */
+  onChild?: (child: ChildProcess) => void;
 }
 
 /** Pebble on 127.0.0.1 with its API CA, and the DNS server it asks. `start()` resolves once it answers. */
@@ -143,6 +145,7 @@ export class TestAcme {
       env: { PATH: process.env.PATH, PEBBLE_VA_NOSLEEP: "1", PEBBLE_WFE_NONCEREJECT: "0" }, stdio: ["ignore", "pipe", "pipe"],
     });
     this.child = child;
+    this.opts.onChild?.(child);
     for (const out of [child.stdout!, child.stderr!]) out.on("data", (c: Buffer) => (this.output += c.toString()));
     const deadline = Date.now() + timeoutMs;
     for (;;) {

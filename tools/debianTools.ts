@@ -20,12 +20,18 @@ export type ToolGroup = "test" | "server";
 export interface Tool {
   /** What the one-line messages call it. */
   name: string;
-  group: ToolGroup;
+  /** The group, or groups, that need it. */
+  group: ToolGroup | ToolGroup[];
   probes: Probe[];
   /** Packages that provide it, best first: the first one this release has is installed. */
   packages: string[];
   /** Why the tests need it. */
   why: string;
+}
+
+/** Whether one of `groups` needs the tool. */
+export function neededBy(tool: Tool, groups: readonly ToolGroup[]): boolean {
+  return (Array.isArray(tool.group) ? tool.group : [tool.group]).some((g) => groups.includes(g));
 }
 
 export const TOOLS: Tool[] = [
@@ -73,9 +79,9 @@ export const TOOLS: Tool[] = [
     why: "runs PostgreSQL and PgBouncer as the postgres user" },
   { name: "certbot", group: "test", probes: [{ command: ["certbot"] }], packages: ["certbot"],
     why: "the rendered certificate issuance and renewal, for real against Pebble (tests/httpsOneBox.test.ts)" },
-  { name: "pebble", group: "test", probes: [{ command: ["pebble"] }], packages: ["pebble"],
-    why: "a local ACME server (RFC 8555) that validates HTTP-01 challenges against the test nginx" },
-  { name: "openssl", group: "test", probes: [{ command: ["openssl"] }], packages: ["openssl"],
+  { name: "pebble", group: ["test", "server"], probes: [{ command: ["pebble"] }], packages: ["pebble"],
+    why: "a local ACME server (RFC 8555) that validates HTTP-01 challenges against the test nginx, and the VM's" },
+  { name: "openssl", group: ["test", "server"], probes: [{ command: ["openssl"] }], packages: ["openssl"],
     why: "a throwaway CA and certificate for Pebble's own HTTPS API (Debian's pebble ships none)" },
 
   // npm run test:server (tests/server/run.ts): a Debian VM built with debootstrap, booted in qemu

@@ -17,7 +17,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { isExecutable } from "../harness/local";
-import { TOOLS, type Probe, type Tool, type ToolGroup } from "./debianTools";
+import { neededBy, TOOLS, type Probe, type Tool, type ToolGroup } from "./debianTools";
 
 export const SBIN_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
@@ -66,7 +66,7 @@ const named = (t: Tool) => `${t.name} (${t.packages.join(" or ")})`;
 const list = (tools: Tool[]) => tools.map(named).join(", ");
 
 export function missingTools(host: Pick<Host, "probe">, groups: ToolGroup[]): Tool[] {
-  return TOOLS.filter((t) => groups.includes(t.group) && !t.probes.every((p) => host.probe(p)));
+  return TOOLS.filter((t) => neededBy(t, groups) && !t.probes.every((p) => host.probe(p)));
 }
 
 function lastAptError(output: string): string {
@@ -76,7 +76,7 @@ function lastAptError(output: string): string {
 
 /** Finds the tools of `groups`; installs the missing ones unless `check`. Never throws for a missing tool. */
 export function ensureTools(host: Host, options: EnsureOptions): Outcome {
-  const wanted = TOOLS.filter((t) => options.groups.includes(t.group));
+  const wanted = TOOLS.filter((t) => neededBy(t, options.groups));
   const missing = missingTools(host, options.groups);
   if (options.needRoot && host.uid !== 0) {
     const then = missing.length > 0 ? `; it then installs what is missing: ${list(missing)}` : "";

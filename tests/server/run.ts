@@ -6,7 +6,13 @@
  * - gunicorn's main process killed with SIGKILL is restarted by systemd and the app answers again;
  * - after a reboot the app answers again;
  * - when the cloud-config has PostgreSQL and a worker: POST /jobs writes a row, the worker marks it done
- *   within 30 s, and the row survives the reboot.
+ *   within 30 s, and the row survives the reboot;
+ * - releases in place through the release key's forced command (zero failed requests, a broken release
+ *   refused, a rollback);
+ * - HTTPS on one box: the site has a domain, so the server gets its own certificate from an ACME CA
+ *   (Pebble on the host, harness/acme.ts, validating HTTP-01 through the guest's port 80): the attempt at
+ *   boot fails while DNS points elsewhere and HTTP keeps serving; once DNS points at the server the
+ *   retry unit gets the certificate and nginx serves HTTPS (HSTS, HTTP redirects), also after the reboot.
  * Boot timings go to bench/RESULTS.md ("VM boot"). Needs root and the `server` tools of
  * tools/debianTools.ts (qemu, debootstrap, genisoimage, ...): `npm run tools -- --for server` installs
  * them (.ci/run does). Not part of `npm test`.
@@ -20,12 +26,14 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import {
-  ensureImage, httpRequest, killAll, makeAppRepo, makeSeed, probeKvm, reapStale, sleep, Ssh, startGitDaemon, takeLock, Vm,
+  ensureImage, httpsRequest, killAll, makeAppRepo, makeSeed, probeKvm, reapStale, Site, sleep, Ssh, startGitDaemon, takeLock, track, Vm,
   type Accel, type HttpResponse,
 } from "./vm";
+import { TestAcme } from "../../harness/acme";
 import { freePort } from "../../harness/local";
+import { HSTS_MAX_AGE_SECONDS, nginxSitePaths, TLS_ISSUE_UNIT } from "../../provisioning";
 import { ensureTools, realHost } from "../../tools/ensureTools";
-import { renderRelease, renderServer, type ServerUnderTest, type WiringOptions } from "./wiring";
+import { HOST_FROM_GUEST, renderRelease, renderServer, type ServerUnderTest, type WiringOptions } from "./wiring";
 
 const ROOT = resolve(__dirname, "../..");
 const CACHE = join(ROOT, ".cache", "vm");
@@ -37,6 +45,10 @@ const STACK = process.env.SERVER_TEST_STACK ?? "dev";
 const MEMORY_MB = Number(process.env.SERVER_TEST_MEMORY_MB ?? 1024);
 const DEADLINE_S = Number(process.env.SERVER_TEST_DEADLINE_S ?? 2100);
 const JOB_DONE_S = 30;
+/** The site's domain: one box with a domain terminates TLS itself (provisioning/roles/tls.ts). */
+const DOMAIN = "shop.example.com";
+/** Where the test DNS points the domain until the HTTPS checks: loopback, but nothing listens there. */
+const DNS_NOT_YET = "127.0.0.2";
 
 const t0 = Date.now();
 const secs = (ms: number) => Math.round(ms / 100) / 10;
@@ -83,12 +95,12 @@ async function check(name: string, fn: () => Promise<string | void>): Promise<bo
 
 // ------------------------------------------------------------------------------------------ helpers
 
-async function get(port: number, path: string, method = "GET"): Promise<HttpResponse> {
-  return httpRequest(port, path, { method, timeoutMs: 15_000 });
+async function get(site: Site, path: string, method = "GET"): Promise<HttpResponse> {
+  return site.request(path, { method, timeoutMs: 15_000 });
 }
 
-async function expectHealthz(port: number): Promise<void> {
-  const r = await get(port, "/healthz");
+async function expectHealthz(site: Site): Promise<void> {
+  const r = await get(site, "/healthz");
   if (r.status !== 200 || r.body.trim() !== "ok") throw new Error(`/healthz answered ${r.status} ${JSON.stringify(r.body.slice(0, 120))}`);
 }
 
@@ -137,16 +149,16 @@ async function unitHint(ssh: Ssh, unit: string): Promise<string> {
   return `${v.ActiveState}/${v.SubState}, NRestarts ${v.NRestarts}, ${status}${last ? `; journal: ${last.trim().slice(0, 200)}` : ""}`;
 }
 
-async function checkPage(port: number): Promise<string> {
-  const r = await get(port, "/");
+async function checkPage(site: Site): Promise<string> {
+  const r = await get(site, "/");
   if (r.status !== 200) throw new Error(`GET / answered ${r.status}`);
   if (!r.body.includes("<title>Sample app</title>")) throw new Error(`GET / is not the sample app's page: ${r.body.slice(0, 200)}`);
   return `200, ${r.body.length} bytes of HTML`;
 }
 
-async function checkStatic(port: number): Promise<string> {
+async function checkStatic(site: Site): Promise<string> {
   const expected = readFileSync(join(APP_DIR, "static", "style.css"), "utf8");
-  const r = await get(port, "/static/style.css");
+  const r = await get(site, "/static/style.css");
   if (r.status !== 200) throw new Error(`GET /static/style.css answered ${r.status}`);
   if (r.body !== expected) throw new Error("GET /static/style.css differs from examples/app/static/style.css");
   const cc = String(r.headers["cache-control"] ?? "");
@@ -158,25 +170,25 @@ async function checkStatic(port: number): Promise<string> {
   return `Cache-Control: ${cc}; content-type ${r.headers["content-type"]}`;
 }
 
-async function postJob(port: number): Promise<number> {
-  const r = await get(port, "/jobs", "POST");
+async function postJob(site: Site): Promise<number> {
+  const r = await get(site, "/jobs", "POST");
   if (r.status !== 201) throw new Error(`POST /jobs answered ${r.status}: ${r.body.slice(0, 300)}`);
   const id = (JSON.parse(r.body) as { id?: number }).id;
   if (typeof id !== "number") throw new Error(`POST /jobs returned no id: ${r.body.slice(0, 200)}`);
   return id;
 }
 
-async function jobStatus(port: number, id: number): Promise<string> {
-  const r = await get(port, `/jobs/${id}`);
+async function jobStatus(site: Site, id: number): Promise<string> {
+  const r = await get(site, `/jobs/${id}`);
   if (r.status !== 200) throw new Error(`GET /jobs/${id} answered ${r.status}: ${r.body.slice(0, 200)}`);
   return (JSON.parse(r.body) as { status: string }).status;
 }
 
-async function waitJobDone(port: number, id: number, ssh: Ssh, workerUnit: string): Promise<number> {
+async function waitJobDone(site: Site, id: number, ssh: Ssh, workerUnit: string): Promise<number> {
   const start = Date.now();
   let status = "";
   while (Date.now() - start < JOB_DONE_S * 1000) {
-    status = await jobStatus(port, id);
+    status = await jobStatus(site, id);
     if (status === "done") return since(start);
     await sleep(500);
   }
@@ -240,7 +252,7 @@ class Releaser {
 interface VersionSample { at: number; ok: boolean; version?: string; greeting?: string; error?: string }
 
 /** GET /version in a bounded loop until stopped (every 100 ms, at most 10 minutes). */
-function watchVersions(port: number): { stop: () => Promise<VersionSample[]> } {
+function watchVersions(site: Site): { stop: () => Promise<VersionSample[]> } {
   const samples: VersionSample[] = [];
   let stopped = false;
   const loop = (async () => {
@@ -248,7 +260,7 @@ function watchVersions(port: number): { stop: () => Promise<VersionSample[]> } {
     while (!stopped && Date.now() < end) {
       const at = Date.now();
       try {
-        const r = await httpRequest(port, "/version", { timeoutMs: 60_000 });
+        const r = await site.request("/version", { timeoutMs: 60_000 });
         if (r.status === 200) {
           const v = JSON.parse(r.body) as { version: string; greeting: string };
           samples.push({ at, ok: true, version: v.version, greeting: v.greeting });
@@ -285,7 +297,7 @@ function commitApp(gitBase: string, change: (work: string) => void, message: str
   return git("rev-parse", "HEAD");
 }
 
-async function releaseChecks(releaser: Releaser, server: ServerUnderTest, httpPort: number, gitBase: string): Promise<void> {
+async function releaseChecks(releaser: Releaser, server: ServerUnderTest, site: Site, gitBase: string): Promise<void> {
   phase = "releasing in place";
   const v1 = execFileSync("git", ["rev-parse", "HEAD"], { cwd: join(RUN_DIR, "app-src"), encoding: "utf8" }).trim();
   const wiringOpts = currentWiring!;
@@ -302,13 +314,13 @@ async function releaseChecks(releaser: Releaser, server: ServerUnderTest, httpPo
   const v2 = commitApp(gitBase, (w) => writeFileSync(join(w, "VERSION"), "2\n"), "v2");
   const bundleV2 = await renderRelease(wiringOpts, { appEnv: [...stackAppEnv(), "GREETING=hello-v2"] });
   await check("a release in place (new commit and a new setting) while requests run: 0 failed, old version before, new after", async () => {
-    const watch = watchVersions(httpPort);
+    const watch = watchVersions(site);
     await sleep(1500);
     const start = Date.now();
     const r = await releaser.push(bundleV2);
     const took = since(start);
     await eventually(30_000, async () => {
-      const res = await get(httpPort, "/version");
+      const res = await get(site, "/version");
       if (!res.body.includes('"2"')) throw new Error(`still ${res.body}`);
     }, 200);
     await sleep(1500);
@@ -333,7 +345,7 @@ async function releaseChecks(releaser: Releaser, server: ServerUnderTest, httpPo
     writeFileSync(join(w, "requirements.txt"), `${readFileSync(join(w, "requirements.txt"), "utf8")}no-such-package-fullstack-test==9.9.9\n`);
   }, "v3: an unsatisfiable requirement");
   await check("a broken release (unsatisfiable requirement) fails with pip's own error, and the previous release keeps serving", async () => {
-    const watch = watchVersions(httpPort);
+    const watch = watchVersions(site);
     const r = await releaser.push(bundleV2);
     await sleep(1000);
     const samples = await watch.stop();
@@ -348,7 +360,7 @@ async function releaseChecks(releaser: Releaser, server: ServerUnderTest, httpPo
   // Rollback: the first release's commit is still kept on the server.
   const bundleV1 = await renderRelease(wiringOpts, { appRef: v1, appEnv: [...stackAppEnv(), "GREETING=hello-v2"] });
   await check("a rollback to a kept release switches without a rebuild", async () => {
-    const watch = watchVersions(httpPort);
+    const watch = watchVersions(site);
     await sleep(1000);
     const start = Date.now();
     const r = await releaser.push(bundleV1);
@@ -362,6 +374,73 @@ async function releaseChecks(releaser: Releaser, server: ServerUnderTest, httpPo
     if (failed.length) throw new Error(`${failed.length} of ${samples.length} requests failed, e.g. ${failed[0].error}`);
     if (runs.join(",") !== "2,1") throw new Error(`versions answered in the order ${runs.join(" -> ")}, expected 2 -> 1`);
     return `${timings.rollback} s, ${samples.length} requests, 0 failed, versions 2 -> 1`;
+  });
+}
+
+// ------------------------------------------------------------------------------------------ HTTPS on one box
+
+/**
+ * The site's own certificate, as production gets it: the attempt at boot failed (the domain did not point
+ * at the server yet) and nginx kept serving HTTP; once DNS points at it, the retry unit (what
+ * fullstack-tls-issue.timer starts) gets the certificate from the ACME CA over HTTP-01 and switches nginx
+ * to HTTPS. From here on the test reaches the site over HTTPS.
+ */
+async function httpsChecks(ssh: Ssh, site: Site): Promise<void> {
+  phase = "HTTPS on one box";
+  const ca = acme!;
+  const unit = `${TLS_ISSUE_UNIT}.service`;
+  await check("the certificate attempt at boot failed while DNS pointed elsewhere, and nginx kept serving HTTP", async () => {
+    // The attempt started at boot (runcmd, --no-block) has long finished; wait for it all the same.
+    await eventually(120_000, async () => {
+      const state = await ssh.out(`systemctl show -p ActiveState --value ${unit}`);
+      if (state === "activating") throw new Error(`${unit} is still running its first attempt`);
+    }, 2000);
+    const journal = await ssh.out(`sudo journalctl -u ${unit} -o cat --no-pager`);
+    if (!journal.includes(`fullstack-tls: no certificate for ${DOMAIN} yet`)) {
+      throw new Error(`no failed attempt in the journal of ${unit}:\n${journal.slice(-800)}`);
+    }
+    const paths = nginxSitePaths(currentServer!.appName);
+    const enabled = await ssh.out(`readlink ${paths.enabled}`);
+    if (enabled !== paths.available) throw new Error(`nginx's enabled site is ${enabled}, expected ${paths.available}`);
+    const page = await site.request("/");
+    if (page.status !== 200) throw new Error(`GET http://${DOMAIN}/ answered ${page.status}`);
+    const why = journal.split("\n").find((l) => /Detail:|Connection refused|Timeout/.test(l));
+    return `journal: "${why?.trim().slice(0, 160) ?? "no certificate yet"}"; HTTP still serves the app`;
+  });
+
+  ca.dns.address = "127.0.0.1";
+  const ok = await check("once DNS points at the server, the retry unit gets a certificate from the ACME CA and nginx serves HTTPS", async () => {
+    const start = Date.now();
+    // What the timer does, without waiting for it: start the oneshot unit (and wait for it to finish).
+    const r = await ssh.exec(`sudo systemctl start ${unit}`, 600);
+    const journal = await ssh.out(`sudo journalctl -u ${unit} -o cat --no-pager -n 30`);
+    if (r.code !== 0) throw new Error(`${unit} failed (exit ${r.code}):\n${journal.slice(-1500)}`);
+    if (!journal.includes("fullstack-tls: nginx serves HTTPS")) throw new Error(`the deploy hook did not switch nginx:\n${journal.slice(-800)}`);
+    const served = await eventually(30_000, async () => {
+      const res = await httpsRequest(site.httpsPort, "/", { servername: DOMAIN, ca: ca.root, timeoutMs: 15_000 });
+      if (res.status !== 200 || !res.body.includes("<title>Sample app</title>")) throw new Error(`GET https://${DOMAIN}/ answered ${res.status}`);
+      return res;
+    }, 1000);
+    timings.https = since(start);
+    if (served.certificate.subjectAltName !== `DNS:${DOMAIN}`) throw new Error(`the certificate is for ${served.certificate.subjectAltName}`);
+    if (!/Pebble Intermediate CA/.test(served.certificate.issuer)) throw new Error(`the certificate was issued by ${served.certificate.issuer}`);
+    if (served.headers["strict-transport-security"] !== `max-age=${HSTS_MAX_AGE_SECONDS}`) {
+      throw new Error(`Strict-Transport-Security: ${served.headers["strict-transport-security"]}`);
+    }
+    return `${timings.https} s; certificate for ${served.certificate.subjectAltName} from ${served.certificate.issuer}, verified against the CA's root; HSTS max-age=${HSTS_MAX_AGE_SECONDS}`;
+  });
+  if (!ok) return;
+  site.useHttps(ca.root);
+  await check("over HTTP: the page redirects to HTTPS, /healthz still answers; certbot.timer renews", async () => {
+    const redirect = await site.http("/jobs?x=1");
+    if (redirect.status !== 301 || redirect.headers.location !== `https://${DOMAIN}/jobs?x=1`) {
+      throw new Error(`GET http://${DOMAIN}/jobs?x=1 answered ${redirect.status} ${redirect.headers.location ?? ""}`);
+    }
+    const health = await site.http("/healthz");
+    if (health.status !== 200) throw new Error(`GET http://${DOMAIN}/healthz answered ${health.status}`);
+    const timers = await ssh.out("systemctl is-enabled certbot.timer; systemctl is-active certbot.timer");
+    if (timers.split("\n").join(" ") !== "enabled active") throw new Error(`certbot.timer: ${timers.replace(/\n/g, ", ")}`);
+    return `301 -> https://${DOMAIN}/jobs?x=1; /healthz 200 over HTTP; certbot.timer enabled and active`;
   });
 }
 
@@ -397,6 +476,7 @@ function writeResults(server: ServerUnderTest | undefined, accel: string, ok: bo
     `| Release in place (new commit + setting; same requirements, so the virtualenv is reused): push → release command done | ${t("releaseInPlace")} |`,
     `| Same release: push started → first request answered by the new version | ${t("releaseSwitch")} |`,
     `| Rollback to a kept release: push → done | ${t("rollback")} |`,
+    `| HTTPS on the box: retry unit started (DNS now pointing at it) → page served over HTTPS with the new certificate | ${t("https")} |`,
     `| POST /jobs → row marked done by the worker | ${t("jobDone")} |`,
     `| Same after the reboot | ${t("jobDoneAfterReboot")} |`,
     `| Base image build in this run (debootstrap + mkfs; 0 when cached in .cache/vm) | ${t("imageBuild")} |`,
@@ -450,11 +530,18 @@ async function main(): Promise<number> {
   mkdirSync(RUN_DIR, { recursive: true });
   const key = join(RUN_DIR, "id_ed25519");
   execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "fullstack-server-test", "-f", key]);
-  const [gitPort, httpPort, sshPort] = [await freePort(), await freePort(), await freePort()];
+  const [gitPort, httpPort, httpsPort, sshPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  // The test ACME CA: Pebble validates HTTP-01 through the guest's port 80 forward. Its DNS first points the
+  // domain at an address where nothing listens, as the site's record does in production until the
+  // reserved IP moves to the new server (after its first release): the attempt at boot must fail harmlessly.
+  acme = new TestAcme({ dir: join(RUN_DIR, "acme"), domain: DOMAIN, httpPort, apiAddresses: [HOST_FROM_GUEST], onChild: track });
+  await acme.start();
+  acme.dns.address = DNS_NOT_YET;
   currentWiring = {
     stack: STACK, gitPort, sshPublicKey: readFileSync(`${key}.pub`, "utf8").trim(),
     installRecommends: process.env.SERVER_TEST_RECOMMENDS === "1",
     extraConfig: process.env.SERVER_TEST_CONFIG ? (JSON.parse(process.env.SERVER_TEST_CONFIG) as Record<string, unknown>) : undefined,
+    acme: { domain: DOMAIN, directoryUrl: acme.directoryUrl(HOST_FROM_GUEST), caPem: acme.apiCa },
   };
   const server = await renderServer(currentWiring);
   writeFileSync(join(RUN_DIR, "rendered-user-data.yaml"), server.rendered);
@@ -480,7 +567,8 @@ async function main(): Promise<number> {
     accel = kvm.usable ? "kvm" : "tcg";
     accelWhy = kvm.why;
   }
-  const vmOpts = { runDir: RUN_DIR, image, seedIso: seed, accel, memoryMb: MEMORY_MB, httpPort, sshPort, volumes: server.volumes };
+  const vmOpts = { runDir: RUN_DIR, image, seedIso: seed, accel, memoryMb: MEMORY_MB, httpPort, httpsPort, sshPort, volumes: server.volumes };
+  const site = new Site(httpPort, httpsPort, DOMAIN);
   let vm = new Vm(vmOpts);
   activeVm = vm;
   const ssh = new Ssh(sshPort, server.adminUser, key);
@@ -497,7 +585,7 @@ async function main(): Promise<number> {
   activeSsh = ssh;
 
   phase = "booting";
-  log(`booting with ${accel} (${accelWhy}); http 127.0.0.1:${httpPort}, ssh 127.0.0.1:${sshPort}; serial log ${vm.serialLog}`);
+  log(`booting with ${accel} (${accelWhy}); http 127.0.0.1:${httpPort}, https 127.0.0.1:${httpsPort}, ssh 127.0.0.1:${sshPort}; serial log ${vm.serialLog}`);
   vm.start();
   if (accel === "kvm") {
     const start = Date.now();
@@ -537,7 +625,7 @@ async function main(): Promise<number> {
       log(`cloud-init finished (guest uptime ${done[1]} s)`);
     }
     try {
-      const res = await httpRequest(httpPort, "/healthz", { timeoutMs: 5000 });
+      const res = await site.request("/healthz", { timeoutMs: 5000 });
       lastHttp = `${res.status} ${JSON.stringify(res.body.slice(0, 80))}`;
       if (timings.firstHttp === undefined) {
         timings.firstHttp = at();
@@ -602,8 +690,8 @@ async function main(): Promise<number> {
     }
     return res.stdout.split("\n")[0];
   });
-  await check("the page (GET /) answers through nginx", () => checkPage(httpPort));
-  await check("static file served by nginx with cache headers", () => checkStatic(httpPort));
+  await check("the page (GET /) answers through nginx", () => checkPage(site));
+  await check("static file served by nginx with cache headers", () => checkStatic(site));
 
   // celery beat runs from the app's own requirements; rq-scheduler is not in Debian (see the README).
   const beat = r.worker?.kind === "celery" && r.scheduler ? r.scheduler : undefined;
@@ -623,16 +711,17 @@ async function main(): Promise<number> {
   let jobId: number | undefined;
   if (r.postgres) {
     await check(`POST /jobs writes a row${r.worker ? " and the worker marks it done within 30 s" : ""}`, async () => {
-      jobId = await postJob(httpPort);
+      jobId = await postJob(site);
       if (!r.worker) return `job ${jobId} stored (no worker role: not waiting for done)`;
-      timings.jobDone = await waitJobDone(httpPort, jobId, ssh, r.worker.unit);
+      timings.jobDone = await waitJobDone(site, jobId, ssh, r.worker.unit);
       return `job ${jobId} done after ${timings.jobDone} s`;
     });
   } else {
     log("no PostgreSQL in this cloud-config: skipping the job checks");
   }
 
-  if (releaser) await releaseChecks(releaser, server, httpPort, gitBase);
+  if (releaser) await releaseChecks(releaser, server, site, gitBase);
+  await httpsChecks(ssh, site);
 
   phase = "killing gunicorn";
   await check("gunicorn's main process killed with SIGKILL is restarted by systemd", async () => {
@@ -655,7 +744,7 @@ async function main(): Promise<number> {
       }
       return s;
     });
-    await eventually(30_000, () => expectHealthz(httpPort));
+    await eventually(30_000, () => expectHealthz(site));
     timings.restart = since(killedAt);
     return `pid ${before.pid} -> ${after.pid}, NRestarts ${before.restarts} -> ${after.restarts}, answering after ${timings.restart} s`;
   });
@@ -670,26 +759,26 @@ async function main(): Promise<number> {
       if ((vm.serial().match(/Linux version/g) ?? []).length <= bootsBefore) throw new Error("the guest did not restart within 180 s");
     }, 1000);
     await eventually(Math.max(60_000, Math.min(300_000, DEADLINE_S * 1000 - (Date.now() - t0) - 60_000)),
-      () => expectHealthz(httpPort), 2000);
+      () => expectHealthz(site), 2000);
     timings.reboot = since(rebootAt);
     return `/healthz 200 ${timings.reboot} s after the reboot command`;
   });
   if (rebooted) {
     phase = "checking after the reboot";
-    await check("after the reboot: page and static file", async () => `${await checkPage(httpPort)}; ${await checkStatic(httpPort)}`);
+    await check("after the reboot: page and static file", async () => `${await checkPage(site)}; ${await checkStatic(site)}`);
     await check(`after the reboot: services running: ${services.join(", ")}`,
       () => eventually(30_000, () => servicesSteady(ssh, services), 2000));
     if (r.postgres && jobId !== undefined) {
       await check(`after the reboot: job ${jobId}'s row survived`, async () => {
-        const status = await eventually(30_000, () => jobStatus(httpPort, jobId!), 2000);
+        const status = await eventually(30_000, () => jobStatus(site, jobId!), 2000);
         if (status !== (r.worker ? "done" : "queued")) throw new Error(`job ${jobId} is "${status}"`);
         return `job ${jobId} is ${status}`;
       });
     }
     if (r.postgres && r.worker) {
       await check("after the reboot: a new job is marked done within 30 s", async () => {
-        const id = await eventually(30_000, () => postJob(httpPort), 2000);
-        timings.jobDoneAfterReboot = await waitJobDone(httpPort, id, ssh, r.worker!.unit);
+        const id = await eventually(30_000, () => postJob(site), 2000);
+        timings.jobDoneAfterReboot = await waitJobDone(site, id, ssh, r.worker!.unit);
         return `job ${id} done after ${timings.jobDoneAfterReboot} s`;
       });
     }
@@ -698,7 +787,7 @@ async function main(): Promise<number> {
   if (beat && r.postgres) {
     await check("celery beat's heartbeat task wrote rows (sample app: every minute)", async () => {
       const body = await eventually(90_000, async () => {
-        const res = await get(httpPort, "/heartbeats");
+        const res = await get(site, "/heartbeats");
         const hb = JSON.parse(res.body) as { count?: number };
         if (res.status !== 200 || !hb.count) throw new Error(`GET /heartbeats: ${res.status} ${res.body.slice(0, 200)}`);
         return res.body;
@@ -735,6 +824,7 @@ async function main(): Promise<number> {
 }
 
 let activeVm: Vm | undefined;
+let acme: TestAcme | undefined;
 let currentWiring: WiringOptions | undefined;
 let imageBuiltIn: number | undefined;
 let activeSsh: Ssh | undefined;

@@ -10,7 +10,9 @@ import {
   rmSync, statSync, writeFileSync,
 } from "node:fs";
 import * as http from "node:http";
+import * as https from "node:https";
 import { createConnection } from "node:net";
+import type { TLSSocket } from "node:tls";
 import { join } from "node:path";
 
 export const HERE = __dirname;
@@ -270,6 +272,8 @@ export interface VmOptions {
   accel: Accel;
   memoryMb: number;
   httpPort: number;
+  /** Host port forwarded to the guest's 443 (HTTPS once the site has its certificate). */
+  httpsPort: number;
   sshPort: number;
   /** Device paths of data volumes to attach (DigitalOcean's /dev/disk/by-id/scsi-0DO_Volume_<name>). */
   volumes: string[];
@@ -311,7 +315,7 @@ export class Vm {
       "-append", "root=/dev/vda rw console=ttyS0,115200n8 net.ifnames=0",
       "-drive", `file=${this.overlay},if=virtio,format=qcow2,cache=unsafe,discard=unmap`,
       "-drive", `file=${opts.seedIso},if=virtio,format=raw,readonly=on`,
-      "-netdev", `user,id=net0,hostfwd=tcp:127.0.0.1:${opts.httpPort}-:80,hostfwd=tcp:127.0.0.1:${opts.sshPort}-:22`,
+      "-netdev", `user,id=net0,hostfwd=tcp:127.0.0.1:${opts.httpPort}-:80,hostfwd=tcp:127.0.0.1:${opts.httpsPort}-:443,hostfwd=tcp:127.0.0.1:${opts.sshPort}-:22`,
       "-device", "virtio-net-pci,netdev=net0",
       "-device", "virtio-rng-pci",
       "-serial", `file:${this.serialLog}`,
@@ -454,6 +458,67 @@ export function httpRequest(port: number, path: string, opts: { method?: string;
     req.on("error", reject);
     req.end();
   });
+}
+
+export interface HttpsResponse extends HttpResponse {
+  /** The certificate the server presented (verified against the CA given). */
+  certificate: { subjectAltName?: string; issuer: string; serialNumber: string };
+}
+
+/** An HTTPS request to the guest (through its port forward) sending `servername` as SNI and Host, trusting only `ca`. */
+export function httpsRequest(port: number, path: string, opts: { servername: string; ca: string; method?: string; timeoutMs?: number }):
+  Promise<HttpsResponse> {
+  return new Promise((resolveReq, reject) => {
+    const req = https.request({
+      host: "127.0.0.1", port, path, method: opts.method ?? "GET", agent: false, servername: opts.servername, ca: opts.ca,
+      headers: { Host: opts.servername, Connection: "close" },
+      timeout: opts.timeoutMs ?? 10_000,
+    }, (res) => {
+      const peer = (res.socket as TLSSocket).getPeerCertificate();
+      const issuer = Object.entries(peer.issuer ?? {}).map(([k, v]) => `${k}=${String(v)}`).join(", ");
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (c) => (body += c));
+      res.on("end", () => resolveReq({
+        status: res.statusCode ?? 0, headers: res.headers, body,
+        certificate: { subjectAltName: peer.subjectaltname, issuer, serialNumber: peer.serialNumber },
+      }));
+      res.on("error", reject);
+    });
+    req.on("timeout", () => req.destroy(new Error(`timed out after ${opts.timeoutMs ?? 10_000} ms`)));
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+/**
+ * The site as a visitor reaches it: over HTTP by its domain (or the forwarded address when it has none)
+ * until it has a certificate, then over HTTPS (`useHttps`), as a browser following the redirect and
+ * HSTS would.
+ */
+export class Site {
+  private tls?: { ca: string };
+  constructor(readonly httpPort: number, readonly httpsPort: number, readonly domain?: string) {}
+
+  /** From now on, requests go over HTTPS, trusting only `ca` (the ACME CA's root). */
+  useHttps(ca: string): void {
+    if (!this.domain) throw new Error("HTTPS needs the site's domain");
+    this.tls = { ca };
+  }
+
+  get scheme(): "http" | "https" {
+    return this.tls ? "https" : "http";
+  }
+
+  request(path: string, opts: { method?: string; timeoutMs?: number } = {}): Promise<HttpResponse> {
+    if (this.tls) return httpsRequest(this.httpsPort, path, { ...opts, servername: this.domain!, ca: this.tls.ca });
+    return httpRequest(this.httpPort, path, { ...opts, host: this.domain });
+  }
+
+  /** Always over HTTP (the redirect, /healthz and the ACME challenges stay there). */
+  http(path: string, opts: { method?: string; timeoutMs?: number } = {}): Promise<HttpResponse> {
+    return httpRequest(this.httpPort, path, { ...opts, host: this.domain });
+  }
 }
 
 export class Ssh {

@@ -19,12 +19,15 @@
  */
 import { parse, stringify } from "yaml";
 import type { RecordedResource } from "../../harness/mockRuntime";
+import { LETS_ENCRYPT_DIRECTORY, TLS_ISSUE_SCRIPT } from "../../provisioning/roles/tls";
 import { KEY_NAMES } from "../../settings";
 import { readStackConfig } from "../../tools/stackConfig";
 import { planStack, ROOT } from "../helpers";
 
 /** The guest sees the host's loopback as this address (qemu user-mode networking). */
 export const HOST_FROM_GUEST = "10.0.2.2";
+/** Where the seed puts the test ACME CA's API certificate authority (update-ca-certificates reads it). */
+export const TEST_CA_FILE = "/usr/local/share/ca-certificates/fullstack-test-acme.crt";
 /** Where build-image.sh puts the wheels made from Debian's gunicorn, rq and celery. */
 export const WHEEL_DIR = "/opt/fullstack-test/wheels";
 
@@ -88,6 +91,12 @@ export interface WiringOptions {
   installRecommends: boolean;
   /** More config overrides (keys without the namespace), e.g. {"workerKind": "celery"}. */
   extraConfig?: Record<string, unknown>;
+  /**
+   * HTTPS on the box from a test ACME CA on the host: the site gets `domain`, and the seed copy sends
+   * certbot to `directoryUrl` (instead of Let's Encrypt) and makes the guest trust `caPem`, the CA of
+   * that directory's own HTTPS (a private CA's users do the same).
+   */
+  acme?: { domain: string; directoryUrl: string; caPem: string };
 }
 
 export async function renderServer(opts: WiringOptions): Promise<ServerUnderTest> {
@@ -104,6 +113,7 @@ export async function renderServer(opts: WiringOptions): Promise<ServerUnderTest
     pipIndexUrl,
     // git daemon speaks git://, which nobody authenticates: fine on qemu's private network.
     insecureRepoTransport: true,
+    ...(opts.acme ? { domain: opts.acme.domain } : {}),
   };
   if (KEY_NAMES.includes("os")) overrides.os = "debian-12";
   for (const [k, v] of Object.entries(opts.extraConfig ?? {})) {
@@ -114,6 +124,7 @@ export async function renderServer(opts: WiringOptions): Promise<ServerUnderTest
     `appRepo=${repo} (examples/app served by git daemon on the host), appRef=main`,
     `adminSshKeys=[test key], adminCidrs=[${HOST_FROM_GUEST}/32]`,
     ...(overrides.os ? ["os=debian-12"] : []),
+    ...(opts.acme ? [`domain=${opts.acme.domain} (one box with a domain: HTTPS from the server's own certificate)`] : []),
     `pipIndexUrl=${pipIndexUrl} (a simple index over the image's wheels)`,
     ...Object.entries(opts.extraConfig ?? {}).map(([k, v]) => `${k}=${JSON.stringify(v)} (SERVER_TEST_CONFIG)`),
   ];
@@ -151,6 +162,19 @@ export async function renderServer(opts: WiringOptions): Promise<ServerUnderTest
     ...(deployConf.defer ? { defer: true } : {}),
   });
   wiring.push(`seed only: write_files appends VENV_OPTIONS='--system-site-packages' to ${deployConf.path}`);
+  if (opts.acme) {
+    const issue = seedDoc.write_files!.findIndex((f) => f.path === TLS_ISSUE_SCRIPT);
+    if (issue < 0) throw new Error(`the rendered cloud-config has no ${TLS_ISSUE_SCRIPT}, though the stack has a domain and one server`);
+    const server = `--server=${LETS_ENCRYPT_DIRECTORY}`;
+    const script = seedDoc.write_files![issue].content;
+    if (!script.includes(server)) throw new Error(`${TLS_ISSUE_SCRIPT} does not ask ${LETS_ENCRYPT_DIRECTORY}: cannot send it to the test CA`);
+    seedDoc.write_files![issue] = { ...seedDoc.write_files![issue], content: script.replace(server, `--server=${opts.acme.directoryUrl}`) };
+    wiring.push(`seed only: ${TLS_ISSUE_SCRIPT} asks ${opts.acme.directoryUrl} (Pebble on the host) instead of Let's Encrypt`);
+    seedDoc.write_files!.push({ path: TEST_CA_FILE, content: opts.acme.caPem, permissions: "0644", owner: "root:root" });
+    // Before any runcmd entry: the role's first certificate attempt runs from runcmd.
+    seedDoc.runcmd = [["update-ca-certificates"], ...(seedDoc.runcmd ?? [])];
+    wiring.push(`seed only: the guest trusts the test CA of Pebble's API (${TEST_CA_FILE}, update-ca-certificates first in runcmd)`);
+  }
   if (!opts.installRecommends) {
     // Under TCG every package costs seconds; Recommends (graphics libraries via libgd3, gnupg, manpages,
     // sysstat, ...) add about 70 packages that nothing on the server uses. Fewer packages can only make
