@@ -39,7 +39,8 @@ export interface CdnBucketArgs {
  *
  * @example
  * ```ts
- * const cdn = new CdnBucket("shop-static", { network });
+ * const network = new Network("shop", { region: "fra1" });
+ * const cdn = new CdnBucket("shop-static", { network, corsOrigins: ["https://shop.example.com"] });
  * export const staticUrl = cdn.publicUrl;
  * ```
  */

@@ -17,3 +17,6 @@ export type {
   RedisSettings, BucketSettings, AcmeSettings,
 } from "../settings";
 export type { IngressRule, Source } from "../clouds";
+// What LinuxServer and LinuxServerGroup take: the app as its servers run it, and each role's settings.
+export { buildAppSpec } from "../provisioning";
+export type { AppSpec, WebSpec, WorkerSpec, PostgresSpec, RedisSpec, Role } from "../provisioning";

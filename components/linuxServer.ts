@@ -241,13 +241,15 @@ export function renderServer(label: string, network: Network, physicalName: stri
  *
  * @example
  * ```ts
+ * // Redis on a server of its own (the hardened base, plus the redis role the cache describes).
  * const net = new Network("shop", { region: "fra1" });
- * const box = new LinuxServer("shop-web-1", {
+ * const redis = new RedisCache("shop-redis", { network: net, mode: "self-hosted" });
+ * const box = new LinuxServer("shop-redis-1", {
  *   network: net,
- *   roles: ["web"],
+ *   roles: ["redis"],
+ *   redis: redis.serverSpec!,
  *   access: { adminUser: "ops", adminSshKeys: ["ssh-ed25519 AAAA... me@laptop"], adminCidrs: ["203.0.113.7/32"], sshKeyIds: [] },
- *   ingress: [{ port: 80, protocol: "tcp", source: { kind: "anywhere" }, description: "HTTP" }],
- *   app, web,
+ *   volume: { sizeGb: 10 },
  * });
  * export const ip = box.address;
  * ```

@@ -31,7 +31,9 @@ export interface NetworkArgs {
  * @example
  * ```ts
  * const net = new Network("shop", { region: "fra1" });
- * const web = new WebTier("shop", { network: net, app: { repo: "https://github.com/acme/shop.git" } });
+ * const settings = loadSettings({ appRepo: "https://github.com/acme/shop.git", adminCidrs: ["203.0.113.7/32"] });
+ * const web = new WebTier("shop", { network: net, app: settings.app, access: settings.access });
+ * export const url = web.url;
  * ```
  */
 export class Network extends pulumi.ComponentResource {

@@ -84,8 +84,13 @@ export interface PostgresDbArgs {
  *
  * @example
  * ```ts
- * const db = new PostgresDb("shop-db", { network, nodes: 2 });
- * new WebTier("shop", { network, app, access, environment: { DATABASE_URL: db.url } });
+ * const settings = loadSettings({
+ *   appRepo: "https://github.com/acme/shop.git", framework: "django", adminCidrs: ["203.0.113.7/32"],
+ * });
+ * const network = new Network("shop", { region: "fra1" });
+ * const db = new PostgresDb("shop-db", { network, nodes: 2, allowRoles: ["web"] });
+ * const web = new WebTier("shop", { network, app: settings.app, access: settings.access, environment: { DATABASE_URL: db.url } });
+ * export const url = web.url;
  * ```
  */
 export class PostgresDb extends pulumi.ComponentResource {

@@ -64,8 +64,15 @@ export interface RedisCacheArgs {
  *
  * @example
  * ```ts
- * const redis = new RedisCache("shop-redis", { network });
- * new WorkerQueue("shop", { network, app, worker, access, environment: { REDIS_URL: redis.url } });
+ * const settings = loadSettings({
+ *   appRepo: "https://github.com/acme/shop.git", workerKind: "rq", adminCidrs: ["203.0.113.7/32"],
+ * });
+ * const network = new Network("shop", { region: "fra1" });
+ * const redis = new RedisCache("shop-redis", { network, allowRoles: ["web", "worker"] });
+ * new WorkerQueue("shop", {
+ *   network, app: settings.app, access: settings.access, environment: { REDIS_URL: redis.url },
+ *   worker: { kind: "rq", app: "shop.tasks", queues: ["default"], concurrency: 1, taskTimeLimit: 600 },
+ * });
  * ```
  */
 export class RedisCache extends pulumi.ComponentResource {

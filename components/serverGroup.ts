@@ -71,10 +71,15 @@ export interface LinuxServerGroupArgs {
  *
  * @example
  * ```ts
- * const group = new LinuxServerGroup("shop-web", {
- *   network, roles: ["web"], count: 3, size: "t3.small", access, app, web,
- *   ingress: [{ port: 80, protocol: "tcp", source: { kind: "loadBalancer", loadBalancer: lb }, description: "HTTP from the load balancer" }],
- *   loadBalancer: lb,
+ * // Three RQ workers on AWS, replaced when unhealthy; a new release rolls through them.
+ * const settings = loadSettings({
+ *   cloud: "aws", region: "eu-central-1", appRepo: "https://github.com/acme/shop.git", workerKind: "rq",
+ * });
+ * const network = new Network("shop", { cloud: "aws", region: "eu-central-1" });
+ * const group = new LinuxServerGroup("shop-workers", {
+ *   network, roles: ["worker"], count: 3, size: "t3.small", access: settings.access,
+ *   app: buildAppSpec(settings.app, settings.web.gunicorn.version, { hostNames: [], https: false }),
+ *   worker: { kind: "rq", app: "shop.tasks", queues: ["default"], concurrency: 1, taskTimeLimit: 600 },
  * });
  * export const groupName = group.groupName;
  * ```

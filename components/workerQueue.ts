@@ -77,8 +77,16 @@ export interface WorkerQueueArgs {
  *
  * @example
  * ```ts
- * new WorkerQueue("shop", { network, app, access, environment: { REDIS_URL: redis.url },
- *   worker: { kind: "celery", app: "shop", queues: ["default"], concurrency: 4, taskTimeLimit: 600 } });
+ * const settings = loadSettings({
+ *   appRepo: "https://github.com/acme/shop.git", framework: "django", adminCidrs: ["203.0.113.7/32"],
+ * });
+ * const network = new Network("shop", { region: "fra1" });
+ * const redis = new RedisCache("shop-redis", { network });
+ * const queue = new WorkerQueue("shop", {
+ *   network, app: settings.app, access: settings.access, environment: { REDIS_URL: redis.url },
+ *   worker: { kind: "celery", app: "shop", queues: ["default"], concurrency: 4, taskTimeLimit: 600 },
+ * });
+ * export const workerIds = queue.serverIds;
  * ```
  */
 export class WorkerQueue extends pulumi.ComponentResource {
