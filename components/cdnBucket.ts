@@ -3,6 +3,7 @@ import * as random from "@pulumi/random";
 import type { DnsZoneHandle } from "../clouds";
 import { validate } from "../settings";
 import type { Network } from "./network";
+import { withTransforms, type ChildTransforms } from "./transform";
 
 export interface CdnBucketArgs {
   /** Decides the cloud and region. */
@@ -29,6 +30,13 @@ export interface CdnBucketArgs {
    * @default true
    */
   protect?: boolean;
+  /**
+   * Adjusts the resources this component makes (a droplet's size or backups, an instance's monitoring,
+   * tags, ...) with the provider's own argument types: `{ digitalocean: { droplet: (args) => { ... } } }`.
+   * Reaches children of nested components too. See `ChildTransforms` for the kinds each cloud has.
+   * @default no transforms
+   */
+  transform?: ChildTransforms;
 }
 
 /**
@@ -60,7 +68,7 @@ export class CdnBucket extends pulumi.ComponentResource {
   constructor(name: string, args: CdnBucketArgs, opts?: pulumi.ComponentResourceOptions) {
     (args.corsOrigins ?? ["*"]).forEach((o, i) => validate.matches(`CdnBucket.corsOrigins[${i}]`, o, /^(\*|https?:\/\/[a-z0-9.-]+(:\d{1,5})?)$/, "an origin", 'use "https://host" or "*"'));
     if (args.customDomain) validate.domainName("CdnBucket.customDomain.name", args.customDomain.name);
-    super("fullstack:cdn:CdnBucket", name, {}, opts);
+    super("fullstack:cdn:CdnBucket", name, {}, withTransforms(opts, args.transform));
     const adapter = args.network.adapter;
     // Bucket names are global: a stable random suffix avoids collisions without ever changing.
     const suffix = new random.RandomString(`${name}-suffix`, { length: 6, special: false, upper: false }, { parent: this });

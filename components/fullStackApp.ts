@@ -8,6 +8,7 @@ import { PostgresDb } from "./postgresDb";
 import { RedisCache } from "./redisCache";
 import { WebTier } from "./webTier";
 import { WorkerQueue } from "./workerQueue";
+import { withTransforms, type ChildTransforms } from "./transform";
 
 /**
  * Everything {@link loadSettings} returns: build it from stack config with `loadSettings(raw)`, or by hand.
@@ -15,7 +16,14 @@ import { WorkerQueue } from "./workerQueue";
  * PostgreSQL and Valkey, worker server, CDN bucket) or `scaled` (N web servers behind a load balancer, M
  * workers, standby database nodes).
  */
-export type FullStackAppArgs = Settings;
+export type FullStackAppArgs = Settings & {
+  /**
+   * Adjusts any resource the app's components make, with the provider's own argument types (see
+   * `ChildTransforms`): `{ digitalocean: { droplet: (args) => { args.backups = true; } } }`.
+   * @default no transforms
+   */
+  transform?: ChildTransforms;
+};
 
 /**
  * The whole right-hand side of the diagram in one component: web tier, PostgreSQL, Redis/Valkey, task
@@ -28,7 +36,8 @@ export type FullStackAppArgs = Settings;
  * import { FullStackApp, loadSettings } from "fullstack-pulumi";
  * const shop = new FullStackApp("shop", loadSettings({
  *   profile: "standard", region: "fra1", appRepo: "https://github.com/acme/shop.git", appRef: "v1.4.2",
- *   framework: "django", workerKind: "celery", adminSshKeys: ["ssh-ed25519 AAAA... me@laptop"],
+ *   framework: "django", workerKind: "celery",
+ *   adminSshKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHf3c2Q0b1v6m3Y2y0Yk7t4oV3r6q1v9mQ2bA0c1d2e3 me@laptop"], adminCidrs: ["203.0.113.7/32"],
  * }));
  * export const url = shop.url;
  * ```
@@ -46,7 +55,7 @@ export class FullStackApp extends pulumi.ComponentResource {
   readonly network: Network;
 
   constructor(name: string, args: FullStackAppArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("fullstack:app:FullStackApp", name, {}, opts);
+    super("fullstack:app:FullStackApp", name, {}, withTransforms(opts, args.transform));
     const s = args;
     const single = s.profile === "single";
     const protect = s.protect;

@@ -11,6 +11,7 @@ export { RedisCache, type RedisCacheArgs } from "./redisCache";
 export { CdnBucket, type CdnBucketArgs } from "./cdnBucket";
 export { WorkerQueue, type WorkerQueueArgs } from "./workerQueue";
 export { FullStackApp, type FullStackAppArgs } from "./fullStackApp";
+export { CHILDREN, typeToken, withTransforms, type ChildTransforms, type Transform, type TransformsOf } from "./transform";
 export { loadSettings, SettingsError, isSettingsError, KEYS } from "../settings";
 export type {
   Settings, AppSettings, AccessSettings, DomainSettings, GunicornSettings, WebSettings, WorkerSettings, PostgresSettings,

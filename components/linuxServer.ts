@@ -7,6 +7,7 @@ import {
 } from "../provisioning";
 import { CATALOG, OPERATING_SYSTEMS, validate, type AccessSettings, type OperatingSystem } from "../settings";
 import type { Network } from "./network";
+import { withTransforms, type ChildTransforms } from "./transform";
 
 export interface LinuxServerArgs {
   /** The private network the server joins; it also decides the cloud. */
@@ -77,6 +78,13 @@ export interface LinuxServerArgs {
    * @default []
    */
   releaseAfter?: pulumi.Resource[];
+  /**
+   * Adjusts the resources this component makes (a droplet's size or backups, an instance's monitoring,
+   * tags, ...) with the provider's own argument types: `{ digitalocean: { droplet: (args) => { ... } } }`.
+   * Reaches children of nested components too. See `ChildTransforms` for the kinds each cloud has.
+   * @default no transforms
+   */
+  transform?: ChildTransforms;
 }
 
 export const DATA_MOUNT = "/mnt/data";
@@ -248,7 +256,7 @@ export function renderServer(label: string, network: Network, physicalName: stri
  *   network: net,
  *   roles: ["redis"],
  *   redis: redis.serverSpec!,
- *   access: { adminUser: "ops", adminSshKeys: ["ssh-ed25519 AAAA... me@laptop"], adminCidrs: ["203.0.113.7/32"], sshKeyIds: [] },
+ *   access: { adminUser: "ops", adminSshKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHf3c2Q0b1v6m3Y2y0Yk7t4oV3r6q1v9mQ2bA0c1d2e3 me@laptop"], adminCidrs: ["203.0.113.7/32"], sshKeyIds: [] },
  *   volume: { sizeGb: 10 },
  * });
  * export const ip = box.address;
@@ -272,7 +280,7 @@ export class LinuxServer extends pulumi.ComponentResource {
     const hostname = physicalName("LinuxServer.hostname", args.hostname ?? name, "a host name");
     checkRoleArgs(`LinuxServer "${name}"`, args.roles, args);
     if (args.volume) validate.integer("LinuxServer.volume.sizeGb", args.volume.sizeGb, 1, 16384);
-    super("fullstack:compute:LinuxServer", name, {}, opts);
+    super("fullstack:compute:LinuxServer", name, {}, withTransforms(opts, args.transform));
 
     const volumeName = args.volume ? `${hostname}-data` : undefined;
     const runsApp = args.roles.includes("web") || args.roles.includes("worker");

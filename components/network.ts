@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { cloudAdapter, type CloudAdapter, type NetworkHandle, type RoleHandle } from "../clouds";
 import { CATALOG, CLOUDS, NAT_MODES, SettingsError, validate, type CloudName, type NatMode } from "../settings";
+import { withTransforms, type ChildTransforms } from "./transform";
 
 export interface NetworkArgs {
   /**
@@ -21,6 +22,13 @@ export interface NetworkArgs {
    * @default "Private network of <name>"
    */
   description?: string;
+  /**
+   * Adjusts the resources this component makes (a droplet's size or backups, an instance's monitoring,
+   * tags, ...) with the provider's own argument types: `{ digitalocean: { droplet: (args) => { ... } } }`.
+   * Reaches children of nested components too. See `ChildTransforms` for the kinds each cloud has.
+   * @default no transforms
+   */
+  transform?: ChildTransforms;
 }
 
 /**
@@ -31,7 +39,10 @@ export interface NetworkArgs {
  * @example
  * ```ts
  * const net = new Network("shop", { region: "fra1" });
- * const settings = loadSettings({ appRepo: "https://github.com/acme/shop.git", adminCidrs: ["203.0.113.7/32"] });
+ * const settings = loadSettings({
+ *   appRepo: "https://github.com/acme/shop.git",
+ *   adminSshKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHf3c2Q0b1v6m3Y2y0Yk7t4oV3r6q1v9mQ2bA0c1d2e3 me@laptop"], adminCidrs: ["203.0.113.7/32"],
+ * });
  * const web = new WebTier("shop", { network: net, app: settings.app, access: settings.access });
  * export const url = web.url;
  * ```
@@ -54,7 +65,7 @@ export class Network extends pulumi.ComponentResource {
       validate.oneOf("Network.natMode", args.natMode, NAT_MODES, "a NAT mode");
       if (!CATALOG[cloud].hasNatChoice) throw new SettingsError("Network.natMode", args.natMode, `has no effect on ${CATALOG[cloud].title}`, "remove it");
     }
-    super("fullstack:network:Network", name, {}, opts);
+    super("fullstack:network:Network", name, {}, withTransforms(opts, args.transform));
     this.baseName = name;
     this.cloud = cloud;
     this.adapter = cloudAdapter(cloud);

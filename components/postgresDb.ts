@@ -3,6 +3,7 @@ import * as random from "@pulumi/random";
 import type { DbGrantSpec, PostgresSpec } from "../provisioning";
 import { CATALOG, SettingsError, validate } from "../settings";
 import type { Network } from "./network";
+import { withTransforms, type ChildTransforms } from "./transform";
 
 export interface PostgresDbArgs {
   /** The private network of the app; only `allowRoles` inside it may connect. */
@@ -73,6 +74,13 @@ export interface PostgresDbArgs {
    * @default true
    */
   protect?: boolean;
+  /**
+   * Adjusts the resources this component makes (a droplet's size or backups, an instance's monitoring,
+   * tags, ...) with the provider's own argument types: `{ digitalocean: { droplet: (args) => { ... } } }`.
+   * Reaches children of nested components too. See `ChildTransforms` for the kinds each cloud has.
+   * @default no transforms
+   */
+  transform?: ChildTransforms;
 }
 
 /**
@@ -85,10 +93,11 @@ export interface PostgresDbArgs {
  * @example
  * ```ts
  * const settings = loadSettings({
- *   appRepo: "https://github.com/acme/shop.git", framework: "django", adminCidrs: ["203.0.113.7/32"],
+ *   appRepo: "https://github.com/acme/shop.git", framework: "django",
+ *   adminSshKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHf3c2Q0b1v6m3Y2y0Yk7t4oV3r6q1v9mQ2bA0c1d2e3 me@laptop"], adminCidrs: ["203.0.113.7/32"],
  * });
  * const network = new Network("shop", { region: "fra1" });
- * const db = new PostgresDb("shop-db", { network, nodes: 2, allowRoles: ["web"] });
+ * const db = new PostgresDb("shop-db", { network, size: "db-s-1vcpu-2gb", nodes: 2, allowRoles: ["web"] });
  * const web = new WebTier("shop", { network, app: settings.app, access: settings.access, environment: { DATABASE_URL: db.url } });
  * export const url = web.url;
  * ```
@@ -132,7 +141,7 @@ export class PostgresDb extends pulumi.ComponentResource {
         throw new SettingsError("PostgresDb.poolSize", poolSize, `is more than the ${maxPool} connections ${size} allows`, `use ${maxPool} or less, or a bigger size`);
       }
     }
-    super("fullstack:data:PostgresDb", name, {}, opts);
+    super("fullstack:data:PostgresDb", name, {}, withTransforms(opts, args.transform));
 
     if (mode === "managed") {
       const handle = args.network.adapter.managedPostgres(name, {

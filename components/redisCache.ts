@@ -3,6 +3,7 @@ import * as random from "@pulumi/random";
 import type { RedisSpec } from "../provisioning";
 import { CATALOG, SettingsError, validate } from "../settings";
 import type { Network } from "./network";
+import { withTransforms, type ChildTransforms } from "./transform";
 
 export interface RedisCacheArgs {
   /** The private network of the app. */
@@ -53,6 +54,13 @@ export interface RedisCacheArgs {
    * @default true
    */
   protect?: boolean;
+  /**
+   * Adjusts the resources this component makes (a droplet's size or backups, an instance's monitoring,
+   * tags, ...) with the provider's own argument types: `{ digitalocean: { droplet: (args) => { ... } } }`.
+   * Reaches children of nested components too. See `ChildTransforms` for the kinds each cloud has.
+   * @default no transforms
+   */
+  transform?: ChildTransforms;
 }
 
 /**
@@ -65,7 +73,8 @@ export interface RedisCacheArgs {
  * @example
  * ```ts
  * const settings = loadSettings({
- *   appRepo: "https://github.com/acme/shop.git", workerKind: "rq", adminCidrs: ["203.0.113.7/32"],
+ *   appRepo: "https://github.com/acme/shop.git", workerKind: "rq",
+ *   adminSshKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHf3c2Q0b1v6m3Y2y0Yk7t4oV3r6q1v9mQ2bA0c1d2e3 me@laptop"], adminCidrs: ["203.0.113.7/32"],
  * });
  * const network = new Network("shop", { region: "fra1" });
  * const redis = new RedisCache("shop-redis", { network, allowRoles: ["web", "worker"] });
@@ -93,7 +102,7 @@ export class RedisCache extends pulumi.ComponentResource {
     const nodes = managed ? validate.integer("RedisCache.nodes", args.nodes ?? 1, 1, 3) : 1;
     const problem = managed ? catalog.clusterPlanProblem?.("valkey", size, nodes) : undefined;
     if (problem) throw new SettingsError("RedisCache.size", size, `with RedisCache.nodes ${nodes}: ${problem}`, `use a plan with standby nodes, e.g. ${catalog.scaledCacheSize}, or 1 node`);
-    super("fullstack:data:RedisCache", name, {}, opts);
+    super("fullstack:data:RedisCache", name, {}, withTransforms(opts, args.transform));
 
     if (mode === "managed") {
       const handle = args.network.adapter.managedRedis(name, {

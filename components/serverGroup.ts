@@ -4,6 +4,7 @@ import { workerStopSeconds, type AppSpec, type Role, type WebSpec, type WorkerSp
 import { CATALOG, SettingsError, validate, type AccessSettings, type OperatingSystem } from "../settings";
 import { checkRoleArgs, physicalName, releaseKeys, releaseRequest, renderServer, serverShape, serverSpec } from "./linuxServer";
 import type { Network } from "./network";
+import { withTransforms, type ChildTransforms } from "./transform";
 
 export interface LinuxServerGroupArgs {
   /** The private network the servers join; it also decides the cloud, which must have server groups. */
@@ -56,6 +57,13 @@ export interface LinuxServerGroupArgs {
   bucketAccess?: pulumi.Input<pulumi.Input<string>[]>;
   /** Queues (SQS ARNs) the servers' code may use. */
   queueAccess?: pulumi.Input<pulumi.Input<string>[]>;
+  /**
+   * Adjusts the resources this component makes (a droplet's size or backups, an instance's monitoring,
+   * tags, ...) with the provider's own argument types: `{ digitalocean: { droplet: (args) => { ... } } }`.
+   * Reaches children of nested components too. See `ChildTransforms` for the kinds each cloud has.
+   * @default no transforms
+   */
+  transform?: ChildTransforms;
 }
 
 /**
@@ -106,7 +114,7 @@ export class LinuxServerGroup extends pulumi.ComponentResource {
       validate.oneOf(`LinuxServerGroup.roles[${i}]`, role, ["web", "worker"] as const, "a stateless role");
     }
     checkRoleArgs(`LinuxServerGroup "${name}"`, args.roles, args);
-    super("fullstack:compute:LinuxServerGroup", name, {}, opts);
+    super("fullstack:compute:LinuxServerGroup", name, {}, withTransforms(opts, args.transform));
 
     const keys = releaseKeys(name, args.network, true, this);
     const { ingress, userData, secretFiles } = renderServer(`LinuxServerGroup "${name}"`, args.network, groupName, { ...args, os, group: groupName, releaseKeys: keys });

@@ -8,6 +8,7 @@ import {
 import { LinuxServer } from "./linuxServer";
 import { LinuxServerGroup } from "./serverGroup";
 import { Network } from "./network";
+import { withTransforms, type ChildTransforms } from "./transform";
 
 export interface WebTierArgs {
   /**
@@ -118,6 +119,13 @@ export interface WebTierArgs {
     /** Size of the data volume in GB (mounted at /mnt/data). */
     volumeGb?: number;
   };
+  /**
+   * Adjusts the resources this component makes (a droplet's size or backups, an instance's monitoring,
+   * tags, ...) with the provider's own argument types: `{ digitalocean: { droplet: (args) => { ... } } }`.
+   * Reaches children of nested components too. See `ChildTransforms` for the kinds each cloud has.
+   * @default no transforms
+   */
+  transform?: ChildTransforms;
 }
 
 /**
@@ -174,7 +182,7 @@ export class WebTier extends pulumi.ComponentResource {
     if (args.colocate && count !== 1) {
       throw new SettingsError("WebTier.count", count, "must be 1 when other roles share the web server", "use 1, or run data stores and workers on their own servers");
     }
-    super("fullstack:web:WebTier", name, {}, opts);
+    super("fullstack:web:WebTier", name, {}, withTransforms(opts, args.transform));
 
     this.network = args.network ?? new Network(name, { cloud: args.cloud, region: args.region! }, { parent: this });
     const adapter = this.network.adapter;

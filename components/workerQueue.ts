@@ -4,6 +4,7 @@ import { CATALOG, SettingsError, validate, type AccessSettings, type AppSettings
 import { LinuxServer } from "./linuxServer";
 import { LinuxServerGroup } from "./serverGroup";
 import type { Network } from "./network";
+import { withTransforms, type ChildTransforms } from "./transform";
 
 export interface WorkerQueueArgs {
   /** The app's private network (the broker admits the worker role inside it). */
@@ -66,6 +67,13 @@ export interface WorkerQueueArgs {
    * @default true
    */
   serverGroup?: boolean;
+  /**
+   * Adjusts the resources this component makes (a droplet's size or backups, an instance's monitoring,
+   * tags, ...) with the provider's own argument types: `{ digitalocean: { droplet: (args) => { ... } } }`.
+   * Reaches children of nested components too. See `ChildTransforms` for the kinds each cloud has.
+   * @default no transforms
+   */
+  transform?: ChildTransforms;
 }
 
 /**
@@ -78,7 +86,8 @@ export interface WorkerQueueArgs {
  * @example
  * ```ts
  * const settings = loadSettings({
- *   appRepo: "https://github.com/acme/shop.git", framework: "django", adminCidrs: ["203.0.113.7/32"],
+ *   appRepo: "https://github.com/acme/shop.git", framework: "django",
+ *   adminSshKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHf3c2Q0b1v6m3Y2y0Yk7t4oV3r6q1v9mQ2bA0c1d2e3 me@laptop"], adminCidrs: ["203.0.113.7/32"],
  * });
  * const network = new Network("shop", { region: "fra1" });
  * const redis = new RedisCache("shop-redis", { network });
@@ -110,7 +119,7 @@ export class WorkerQueue extends pulumi.ComponentResource {
     if (broker === "sqs" && (!adapter.queues || args.worker.kind !== "celery")) {
       throw new SettingsError("WorkerQueue.broker", broker, `needs Celery on a cloud with a queue service (not ${args.worker.kind} on ${CATALOG[args.network.cloud].title})`, "use redis");
     }
-    super("fullstack:queue:WorkerQueue", name, {}, opts);
+    super("fullstack:queue:WorkerQueue", name, {}, withTransforms(opts, args.transform));
     this.brokerEnvironment = {};
     this.queueArns = pulumi.output([]);
     if (broker === "sqs" && adapter.queues) {

@@ -4,13 +4,18 @@
  * name `fullstack-pulumi` resolves to components/index.ts, as the published types do to its build) and the
  * installed @pulumi packages. An example that names no import gets the library's exports (the way the
  * JSDoc examples are written: the class is the one they document); errors point at the README's or the
- * source file's own line.
+ * source file's own line. Then each example runs as a Pulumi program under the mocks (transpiled, with
+ * `fullstack-pulumi` resolving to the library): the values in it must be ones the library accepts, and
+ * what it exports must resolve.
  */
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import * as ts from "typescript";
+import { runStack } from "../harness/mockRuntime";
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const lib = require("../components") as Record<string, unknown>;
 const ROOT = resolve(__dirname, "..");
 /** Where JSDoc examples live: the library's public layers. */
 const SOURCE_DIRS = ["components", "settings", "clouds", "provisioning"];
@@ -74,7 +79,8 @@ const OPTIONS: ts.CompilerOptions = {
   skipLibCheck: true,
   noEmit: true,
   baseUrl: ROOT,
-  paths: { "fullstack-pulumi": ["components/index.ts"] },
+  // The examples are written to a temporary directory: the package and the @pulumi packages resolve here.
+  paths: { "fullstack-pulumi": ["components/index.ts"], "@pulumi/*": ["node_modules/@pulumi/*"] },
 };
 
 const examples = [
@@ -120,5 +126,26 @@ describe("documentation examples compile against the library", () => {
       problems.push(`${relative(ROOT, f.ex.file)}:${f.ex.line + line - f.preludeLines}: TS${d.code} ${message}`);
     }
     expect(problems).toEqual([]);
+  });
+
+  it.each(examples.map((ex) => [ex.where, ex] as const))("%s runs under Pulumi's mocks, and its exports resolve", async (_where, ex) => {
+    const imports = /^\s*import\s/m.test(ex.code);
+    const source = `${imports ? "" : 'import * as __lib from "fullstack-pulumi";\nconst { ' + Object.keys(lib).join(", ") + " } = __lib;\n"}${ex.code}`;
+    const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true } }).outputText;
+    // The example's own imports: the library, and packages as this repo has them (one @pulumi/pulumi, the mocks').
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const load = (name: string): unknown => (name === "fullstack-pulumi" ? lib : require(name));
+    const result = await runStack({
+      stack: "example",
+      // What an AWS program's stack has (the AWS provider's region); DigitalOcean needs nothing.
+      config: { "aws:region": "eu-central-1" },
+      program: async () => {
+        const module = { exports: {} as Record<string, unknown> };
+        new Function("require", "exports", "module", js)(load, module.exports, module);
+        return module.exports;
+      },
+    });
+    expect(result.resources.filter((r) => r.custom).length).toBeGreaterThan(0);
+    for (const [key, out] of Object.entries(result.outputs)) expect(`${key}: ${out.value === undefined ? "unresolved" : "resolved"}`).toBe(`${key}: resolved`);
   });
 });
