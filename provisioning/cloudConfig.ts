@@ -7,6 +7,7 @@ import { redisRole } from "./roles/redis";
 import { tlsRole } from "./roles/tls";
 import { appRole, webRole, webUnits } from "./roles/web";
 import { workerRole, workerUnits } from "./roles/worker";
+import { POLICY_RC_D, renderPolicyRcD } from "./firstBoot";
 import { RELEASE_USER } from "./release";
 import { safeYaml } from "./yaml";
 import { appPaths, type Role, type RolePart, type SecretDelivery, type ServerSpec, type WriteFile } from "./types";
@@ -69,7 +70,11 @@ export function renderServerFiles(spec: ServerSpec, delivery: SecretDelivery): S
   }
   const packages = unique(parts.flatMap((p) => p.packages ?? []));
   const users = parts.flatMap((p) => p.users ?? []);
-  const allFiles = parts.flatMap((p) => p.writeFiles ?? []);
+  const startsItself = parts.flatMap((p) => p.startsItself ?? []);
+  const allFiles = [
+    ...parts.flatMap((p) => p.writeFiles ?? []),
+    ...(startsItself.length > 0 ? [{ path: POLICY_RC_D, permissions: "0755", content: renderPolicyRcD(startsItself) }] : []),
+  ];
   const secretFiles = delivery.kind === "fetch" ? allFiles.filter((f) => f.secret) : [];
   const writeFiles = delivery.kind === "fetch" ? allFiles.filter((f) => !f.secret) : allFiles;
   const seen = new Set<string>();
@@ -78,6 +83,7 @@ export function renderServerFiles(spec: ServerSpec, delivery: SecretDelivery): S
     seen.add(f.path);
   }
   const runcmd = parts.flatMap((p) => p.runcmd ?? []);
+  if (startsItself.length > 0) runcmd.push(["rm", "-f", POLICY_RC_D]);
   // The first release, last: from its file (pushed releases arrive over SSH once the server is up).
   if (runsApp && spec.app && (spec.release ?? { kind: "file" }).kind === "file") {
     const p = appPaths(spec.app.name);

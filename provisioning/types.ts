@@ -163,6 +163,11 @@ export interface RolePart {
   users?: Record<string, unknown>[];
   writeFiles?: WriteFile[];
   runcmd?: (string | string[])[];
+  /**
+   * Services this role configures and starts in its runcmd: their packages must not start them during
+   * the first boot's install (provisioning/firstBoot.ts).
+   */
+  startsItself?: string[];
 }
 
 /** Paths shared by every role that runs the app. */

@@ -151,6 +151,7 @@ export function postgresRole(pg: PostgresSpec): RolePart {
         ),
       },
     ],
+    startsItself: ["postgresql"],
     runcmd: [["systemctl", "daemon-reload"], [POSTGRES_SETUP]],
   };
 }

@@ -49,6 +49,8 @@ export function redisRole(redis: RedisSpec): RolePart {
         ),
       },
     ],
+    // Not started by its package: our drop-in requires the data volume, which runcmd mounts.
+    startsItself: ["redis-server"],
     runcmd: [
       ["install", "-d", "-o", "redis", "-g", "redis", "-m", "0750", redis.dataDir],
       ["systemctl", "daemon-reload"],

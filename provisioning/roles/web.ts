@@ -91,8 +91,10 @@ export function webRole(app: AppSpec, web: WebSpec): RolePart {
       ["rm", "-f", "/etc/nginx/sites-enabled/default"],
       ["ln", "-sfn", `/etc/nginx/sites-available/${app.name}.conf`, `/etc/nginx/sites-enabled/${app.name}.conf`],
       ["systemctl", "daemon-reload"],
-      ["sh", "-c", "nginx -t && systemctl reload nginx"],
+      // Started here, with the site in place (its package does not start it at first boot).
+      ["sh", "-c", "nginx -t && systemctl reload-or-restart nginx"],
     ],
+    startsItself: ["nginx"],
   };
 }
 
