@@ -60,7 +60,7 @@ describe("policy-rc.d during the first boot", () => {
     const servers = result.resources.filter((r) => r.type === "digitalocean:index/droplet:Droplet");
     expect(servers.length).toBeGreaterThan(0);
     for (const server of servers) {
-      const doc = cloudConfig(server) as { write_files: { path: string; content: string }[]; runcmd: (string | string[])[]; packages: string[] };
+      const doc = cloudConfig(server) as unknown as { write_files: { path: string; content: string }[]; runcmd: (string | string[])[]; packages: string[] };
       // write_files is one of cloud-init's init modules, the packages one of its final modules: the file is
       // in place before apt runs (cloud-init's module order, /etc/cloud/cloud.cfg).
       const file = doc.write_files.find((f) => f.path === POLICY_RC_D);
