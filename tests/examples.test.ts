@@ -93,7 +93,12 @@ describe("documentation examples compile against the library", () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it("finds the README's examples and one on every component class", () => {
-    expect(examples.filter((e) => e.file.endsWith("README.md")).length).toBeGreaterThanOrEqual(2);
+    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+    // Every ```ts fence is one example, closed by a fence line of its own (an unclosed one would swallow prose).
+    expect(examples.filter((e) => e.file.endsWith("README.md")).length).toBe((readme.match(/^```(ts|typescript)$/gm) ?? []).length);
+    expect((readme.match(/^```/gm) ?? []).length % 2).toBe(0);
+    expect(readme).not.toMatch(/\S```|```[ \t]+\S/);
+    expect(examples.filter((e) => e.file.endsWith("README.md")).length).toBeGreaterThanOrEqual(4);
     const components = sourceFiles("components").filter((f) => /export class \w+ extends pulumi\.ComponentResource/.test(readFileSync(f, "utf8")));
     const withExample = new Set(examples.map((e) => e.file));
     expect(components.filter((f) => !withExample.has(f)).map((f) => relative(ROOT, f))).toEqual([]);

@@ -12,6 +12,11 @@
  * finds everything in the cache this repo's `npm ci` filled. (`npm install <tarball>` would not: to
  * place peers it asks for full packuments, which `npm ci` does not cache; measured in a fresh Debian
  * chroot with no route to the registry.)
+ *
+ * A second consumer takes the oldest @pulumi/pulumi the library's peer range allows (not the version this
+ * repo develops with: the range's floor must be true), which `npm install` gets from the npm registry (CI
+ * has it) unless npm's cache has it, and runs the README's compositions of Network, PostgresDb, CdnBucket
+ * and WebTier on both clouds under the test's mock runtime on that SDK.
  */
 import { execFile, execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -19,6 +24,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { promisify } from "node:util";
+import * as ts from "typescript";
 
 const ROOT = resolve(__dirname, "..");
 const execFileAsync = promisify(execFile);
@@ -172,6 +178,22 @@ const WRONG = `import { FullStackApp } from "fullstack-pulumi";
 export const app = new FullStackApp("shop", { profile: "huge" });
 `;
 
+/** Runs each compiled example (out/<name>.js) under the test's mock runtime and prints what it made. */
+const RUN_UNDER_MOCKS = `const { runStack } = require("./mockRuntime.js");
+(async () => {
+  const result = {};
+  for (const name of process.argv.slice(2)) {
+    const run = await runStack({ stack: "consumer", config: { "aws:region": "eu-central-1" }, program: async () => require("./" + name + ".js") });
+    const types = {};
+    for (const r of run.resources) types[r.type] = (types[r.type] || 0) + 1;
+    const outputs = {};
+    for (const [k, v] of Object.entries(run.outputs)) outputs[k] = v.value;
+    result[name] = { sdk: require("@pulumi/pulumi/package.json").version, types, outputs };
+  }
+  console.log(JSON.stringify(result));
+})().catch((err) => { console.error(err); process.exit(1); });
+`;
+
 describe("the packed tarball in a fresh consumer project", () => {
   let work: string;
   let tarball: string;
@@ -232,6 +254,58 @@ describe("the packed tarball in a fresh consumer project", () => {
       refused: expect.stringMatching(/^fullstack:profile "huge" is not a profile/),
     });
   });
+
+  it("with the oldest @pulumi/pulumi its peer range allows, the README's compositions (Network, PostgresDb, CdnBucket, WebTier) type-check and run under mocks on both clouds", async () => {
+    // The consumer's own @pulumi/pulumi: the floor of the library's peer range (not the version this repo
+    // develops with), from the registry; the providers as this repo locks them (they accept that floor).
+    const floor = (manifest.peerDependencies?.["@pulumi/pulumi"] ?? "").replace(/^\^/, "");
+    expect(floor).toMatch(/^3\.\d+\.\d+$/);
+    expect(floor).not.toBe(lockedVersion("@pulumi/pulumi"));
+    const dir = join(work, "consumer-oldest");
+    mkdirSync(dir);
+    const dependencies = { ...Object.fromEntries(PEERS.map((p) => [p, p === "@pulumi/pulumi" ? floor : lockedVersion(p)])), [manifest.name]: `file:${tarball}` };
+    writeFileSync(join(dir, "package.json"), `${JSON.stringify({ name: "consumer-oldest", version: "1.0.0", private: true, dependencies, allowScripts: manifest.allowScripts }, null, 2)}\n`);
+    const install = await sh("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund"], dir);
+    expect({ code: install.code, out: install.code === 0 ? "" : install.out }).toEqual({ code: 0, out: "" });
+    expect(copiesOf(dir, "@pulumi/pulumi")).toEqual([join(dir, "node_modules", "@pulumi", "pulumi")]);
+    expect((JSON.parse(readFileSync(join(dir, "node_modules", "@pulumi", "pulumi", "package.json"), "utf8")) as Manifest).version).toBe(floor);
+
+    // The README's compositions, as the user copies them; the test's mock runtime, on the consumer's SDK.
+    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+    const blocks = [...readme.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((m) => m[1])
+      .filter((code) => ["Network", "PostgresDb", "CdnBucket", "WebTier"].every((c) => code.includes(`new ${c}(`)));
+    const clouds = blocks.map((code) => (/cloud: "aws"/.test(code) ? "aws" : "digitalocean"));
+    expect(clouds.sort()).toEqual(["aws", "digitalocean"]);
+    blocks.forEach((code) => writeFileSync(join(dir, `${/cloud: "aws"/.test(code) ? "aws" : "digitalocean"}.ts`), code));
+    writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({
+      compilerOptions: { target: "ES2022", module: "commonjs", moduleResolution: "node", strict: true, esModuleInterop: true, skipLibCheck: false, outDir: "out" },
+      files: ["digitalocean.ts", "aws.ts"],
+    }));
+    const tsc = await sh(join(ROOT, "node_modules", ".bin", "tsc"), ["-p", "."], dir);
+    expect({ code: tsc.code, out: tsc.out }).toEqual({ code: 0, out: "" });
+    const harness = ts.transpileModule(readFileSync(join(ROOT, "harness", "mockRuntime.ts"), "utf8"), {
+      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+    }).outputText;
+    writeFileSync(join(dir, "out", "mockRuntime.js"), harness);
+    writeFileSync(join(dir, "out", "run.js"), RUN_UNDER_MOCKS);
+    const run = await sh("node", ["out/run.js", "digitalocean", "aws"], dir);
+    expect({ code: run.code, out: run.code === 0 ? "" : run.out }).toEqual({ code: 0, out: "" });
+    const result = JSON.parse(run.stdout) as Record<string, { sdk: string; types: Record<string, number>; outputs: Record<string, string> }>;
+    expect(result.digitalocean.sdk).toBe(floor);
+    expect(result.digitalocean.types).toEqual(expect.objectContaining({
+      "digitalocean:index/vpc:Vpc": 1, "digitalocean:index/databaseCluster:DatabaseCluster": 1, "digitalocean:index/spacesBucket:SpacesBucket": 1,
+      "digitalocean:index/cdn:Cdn": 1, "digitalocean:index/droplet:Droplet": 2, "digitalocean:index/loadBalancer:LoadBalancer": 1,
+    }));
+    expect(result.aws.types).toEqual(expect.objectContaining({
+      "aws:ec2/vpc:Vpc": 1, "aws:rds/instance:Instance": 1, "aws:s3/bucket:Bucket": 1, "aws:cloudfront/distribution:Distribution": 1,
+      "aws:autoscaling/group:Group": 1, "aws:lb/loadBalancer:LoadBalancer": 1,
+    }));
+    for (const cloud of ["digitalocean", "aws"]) {
+      expect(Object.keys(result[cloud].outputs).sort()).toEqual(["staticUrl", "url"]);
+      expect(result[cloud].outputs.url).toMatch(/^https?:\/\/\S+$/);
+      expect(result[cloud].outputs.staticUrl).toMatch(/^https:\/\/\S+$/);
+    }
+  }, 420_000);
 
   it("control: the library's @pulumi/pulumi peer pinned to another release than the consumer's is what npm ls reports", async () => {
     expect(installed.code).toBe(0);
