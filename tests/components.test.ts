@@ -1,0 +1,169 @@
+/**
+ * Each component built on its own, as a program importing it would (minimal args), under Pulumi's mocks:
+ * the children it makes (by type, under the component) and its outputs, resolved. The stack tests build
+ * everything through FullStackApp; these show that each piece stands alone.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { CdnBucket, LinuxServer, LinuxServerGroup, Network, PostgresDb, RedisCache, WebTier, WorkerQueue, buildAppSpec } from "../components";
+import { runStack, type RunResult } from "../harness/mockRuntime";
+import { loadSettings } from "../settings";
+
+jest.setTimeout(120_000);
+
+const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHf3c2Q0b1v6m3Y2y0Yk7t4oV3r6q1v9mQ2bA0c1d2e3 me@laptop";
+const ACCESS = { adminUser: "ops", adminSshKeys: [KEY], adminCidrs: ["203.0.113.7/32"], sshKeyIds: [] };
+const settings = loadSettings({ appRepo: "https://github.com/acme/shop.git", adminSshKeys: [KEY], adminCidrs: ["203.0.113.7/32"] });
+
+type Cloud = "digitalocean" | "aws";
+const region = (cloud: Cloud) => (cloud === "aws" ? { cloud, region: "eu-central-1" } : { region: "fra1" });
+
+/** Builds what `make` returns under mocks; its outputs are the component's outputs to check. */
+function build(make: () => Record<string, pulumi.Input<unknown>>): Promise<RunResult> {
+  return runStack({ stack: "component", config: { "aws:region": "eu-central-1" }, program: async () => make() });
+}
+
+/** How many custom resources of each type sit anywhere under the component of `type`. */
+function childrenOf(result: RunResult, type: string): Record<string, number> {
+  const component = result.resources.find((r) => r.type === type);
+  if (!component) throw new Error(`no ${type} was made`);
+  const under = new Set([component.urn]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const r of result.resources) {
+      if (r.parent && under.has(r.parent) && !under.has(r.urn)) {
+        under.add(r.urn);
+        grew = true;
+      }
+    }
+  }
+  const counts: Record<string, number> = {};
+  for (const r of result.resources) if (r.custom && under.has(r.urn)) counts[r.type] = (counts[r.type] ?? 0) + 1;
+  return counts;
+}
+
+const out = (result: RunResult, key: string) => result.outputs[key];
+
+describe("each component on its own", () => {
+  it("Network: a VPC, its id and range", async () => {
+    const r = await build(() => {
+      const n = new Network("shop", { region: "fra1" });
+      return { id: n.id, cidr: n.cidr };
+    });
+    expect(childrenOf(r, "fullstack:network:Network")).toEqual({ "digitalocean:index/vpc:Vpc": 1 });
+    expect(out(r, "id").value).toEqual(expect.any(String));
+    expect(out(r, "cidr").value).toMatch(/^10\.\d+\.\d+\.\d+\/\d+$/);
+  });
+
+  it.each<Cloud>(["digitalocean", "aws"])("LinuxServer (%s, no roles): the hardened server and its firewall, with its addresses", async (cloud) => {
+    const r = await build(() => {
+      const network = new Network("shop", region(cloud));
+      const box = new LinuxServer("box", { network, roles: [], access: ACCESS });
+      return { publicIp: box.publicIp, privateIp: box.privateIp, address: box.address };
+    });
+    const children = childrenOf(r, "fullstack:compute:LinuxServer");
+    if (cloud === "digitalocean") expect(children).toEqual(expect.objectContaining({ "digitalocean:index/droplet:Droplet": 1, "digitalocean:index/firewall:Firewall": 1 }));
+    else expect(children).toEqual(expect.objectContaining({ "aws:ec2/instance:Instance": 1, "aws:ec2/securityGroup:SecurityGroup": 1 }));
+    expect(out(r, "publicIp").value).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    expect(out(r, "privateIp").value).toMatch(/^10\.\d+\.\d+\.\d+$/);
+  });
+
+  it("LinuxServerGroup (AWS): a launch template and an auto scaling group of the count asked", async () => {
+    const aws = loadSettings({ cloud: "aws", region: "eu-central-1", appRepo: "https://github.com/acme/shop.git", workerKind: "rq" });
+    const r = await build(() => {
+      const network = new Network("shop", { cloud: "aws", region: "eu-central-1" });
+      const group = new LinuxServerGroup("workers", {
+        network, roles: ["worker"], count: 3, access: aws.access,
+        app: buildAppSpec(aws.app, aws.web.gunicorn.version, { hostNames: [], https: false }),
+        worker: { kind: "rq", app: "shop.tasks", queues: ["default"], concurrency: 1, taskTimeLimit: 600 },
+      });
+      return { groupName: group.groupName };
+    });
+    const children = childrenOf(r, "fullstack:compute:LinuxServerGroup");
+    expect(children).toEqual(expect.objectContaining({ "aws:ec2/launchTemplate:LaunchTemplate": 1, "aws:autoscaling/group:Group": 1 }));
+    const asg = r.resources.find((x) => x.type === "aws:autoscaling/group:Group")!;
+    expect([asg.inputs.desiredCapacity, asg.inputs.minSize]).toEqual([3, 3]);
+    expect(out(r, "groupName").value).toEqual(expect.any(String));
+  });
+
+  it("WebTier (one server): a droplet that serves the app, its reserved address and the URL", async () => {
+    const r = await build(() => {
+      const network = new Network("shop", { region: "fra1" });
+      const web = new WebTier("shop", { network, app: settings.app, access: settings.access });
+      return { url: web.url };
+    });
+    const children = childrenOf(r, "fullstack:web:WebTier");
+    expect(children).toEqual(expect.objectContaining({ "digitalocean:index/droplet:Droplet": 1, "digitalocean:index/reservedIp:ReservedIp": 1 }));
+    expect(children["digitalocean:index/loadBalancer:LoadBalancer"]).toBeUndefined();
+    expect(out(r, "url").value).toMatch(/^http:\/\/\d+\.\d+\.\d+\.\d+$/);
+  });
+
+  it("PostgresDb (managed): cluster, database, user, pool and firewall; the URL is secret", async () => {
+    const r = await build(() => {
+      const network = new Network("shop", { region: "fra1" });
+      const db = new PostgresDb("shop-db", { network, allowRoles: ["web"] });
+      return { url: db.url, host: db.host };
+    });
+    expect(childrenOf(r, "fullstack:data:PostgresDb")).toEqual(expect.objectContaining({
+      "digitalocean:index/databaseCluster:DatabaseCluster": 1, "digitalocean:index/databaseDb:DatabaseDb": 1,
+      "digitalocean:index/databaseUser:DatabaseUser": 1, "digitalocean:index/databaseConnectionPool:DatabaseConnectionPool": 1,
+      "digitalocean:index/databaseFirewall:DatabaseFirewall": 1,
+    }));
+    expect(out(r, "url")).toEqual({ value: expect.stringMatching(/^postgres(ql)?:\/\//), secret: true });
+  });
+
+  it("PostgresDb (self-hosted): no cloud database, a role spec for the server that runs it", async () => {
+    const r = await build(() => {
+      const network = new Network("shop", { region: "fra1" });
+      const db = new PostgresDb("shop-db", { network, mode: "self-hosted" });
+      return { url: db.url, spec: db.serverSpec!.apply((s) => JSON.stringify(Object.keys(s).sort())) };
+    });
+    expect(Object.keys(childrenOf(r, "fullstack:data:PostgresDb")).filter((t) => t.startsWith("digitalocean:"))).toEqual([]);
+    expect(out(r, "url").secret).toBe(true);
+    expect(JSON.parse(out(r, "spec").value as string)).toEqual(expect.arrayContaining(["database", "user"]));
+  });
+
+  it("RedisCache (managed): a cluster and its firewall; the URL is secret", async () => {
+    const r = await build(() => {
+      const network = new Network("shop", { region: "fra1" });
+      const redis = new RedisCache("shop-redis", { network, allowRoles: ["web"] });
+      return { url: redis.url };
+    });
+    expect(childrenOf(r, "fullstack:data:RedisCache")).toEqual(expect.objectContaining({
+      "digitalocean:index/databaseCluster:DatabaseCluster": 1, "digitalocean:index/databaseFirewall:DatabaseFirewall": 1,
+    }));
+    expect(out(r, "url")).toEqual({ value: expect.stringMatching(/^rediss?:\/\//), secret: true });
+  });
+
+  it("CdnBucket: a private bucket behind the CDN, and the app's own key (secret)", async () => {
+    const r = await build(() => {
+      const network = new Network("shop", { region: "fra1" });
+      const cdn = new CdnBucket("shop-static", { network });
+      return { publicUrl: cdn.publicUrl, secretKey: cdn.appCredentials!.secretKey };
+    });
+    expect(childrenOf(r, "fullstack:cdn:CdnBucket")).toEqual(expect.objectContaining({
+      "digitalocean:index/spacesBucket:SpacesBucket": 1, "digitalocean:index/cdn:Cdn": 1,
+    }));
+    expect(out(r, "publicUrl").value).toMatch(/^https:\/\/\S+\.cdn\.digitaloceanspaces\.com$/);
+    expect(out(r, "secretKey").secret).toBe(true);
+    // Wherever the key goes (the app's environment, in secret inputs), it is masked like every secret.
+    const key = String(out(r, "secretKey").value);
+    expect(key.length).toBeGreaterThan(8);
+    expect(r.resources.filter((x) => JSON.stringify(x.inputs).includes(key)).map((x) => x.name)).toEqual([]);
+  });
+
+  it("WorkerQueue: the workers and exactly one scheduler, each a droplet", async () => {
+    const r = await build(() => {
+      const network = new Network("shop", { region: "fra1" });
+      const queue = new WorkerQueue("shop", {
+        network, app: settings.app, access: settings.access, environment: { REDIS_URL: "redis://redis.internal:6379/0" }, count: 2,
+        worker: { kind: "celery", app: "shop", queues: ["default"], concurrency: 2, taskTimeLimit: 300 },
+      });
+      return { ids: queue.serverIds };
+    });
+    expect(childrenOf(r, "fullstack:queue:WorkerQueue")).toEqual(expect.objectContaining({ "digitalocean:index/droplet:Droplet": 2 }));
+    const units = r.resources.filter((x) => x.type === "digitalocean:index/droplet:Droplet")
+      .map((d) => String(d.plainInputs.userData).includes("-scheduler.service") ? "scheduler" : "worker");
+    expect(units.sort()).toEqual(["scheduler", "worker"]);
+    expect(out(r, "ids").value).toHaveLength(2);
+  });
+});
