@@ -12,3 +12,6 @@ export { libraryEnvironment, buildAppSpec, type EnvironmentContext } from "./env
 export { renderWorkerService, renderSchedulerService, workerStopSeconds, workerUnits } from "./roles/worker";
 export { renderPostgresSetup, renderPostgresBackup, renderPostgresEnv } from "./roles/postgres";
 export { renderRedisConf } from "./roles/redis";
+export { fetchSecretDelivery, renderSecretFetchScript, SECRET_FETCH_SCRIPT } from "./aws/secretFetch";
+export { groupDrainPart, renderDrainScript, renderDrainUnit, DRAIN_HEARTBEAT_SECONDS, DRAIN_HOOK, DRAIN_SCRIPT, DRAIN_UNIT } from "./aws/groupDrain";
+export { renderNatInstanceConfig } from "./aws/natInstance";
