@@ -174,14 +174,6 @@ export const digitalOceanAdapter: CloudAdapter = {
     }, opts);
   },
 
-  allowIngress(name, args, opts) {
-    new digitalocean.Firewall(name, {
-      name: physicalName(name),
-      tags: [args.to.ref],
-      inboundRules: args.rules.map(inboundRule),
-    }, opts);
-  },
-
   loadBalancer(name, args, opts): LoadBalancerHandle {
     const http = { entryPort: 80, entryProtocol: "http", targetPort: 80, targetProtocol: "http" };
     const lb = new digitalocean.LoadBalancer(name, {

@@ -304,8 +304,6 @@ export interface CloudAdapter {
   groupMemberPart?(group: { name: string; region: string }, drain: GroupDrain): RolePart;
   /** The firewall of one server: all egress, and the given ingress; everything else denied. */
   serverFirewall(name: string, args: { server: ServerHandle; ingress: readonly IngressRule[] }, opts: pulumi.ComponentResourceOptions): void;
-  /** Admit traffic to every server of a role (e.g. PostgreSQL from web). */
-  allowIngress(name: string, args: { to: RoleHandle; rules: readonly IngressRule[] }, opts: pulumi.ComponentResourceOptions): void;
   loadBalancer(name: string, args: LoadBalancerRequest, opts: pulumi.ComponentResourceOptions): LoadBalancerHandle;
   /** Attach a server to a load balancer (a no-op where the load balancer selects servers by role). */
   attachToLoadBalancer(name: string, args: { loadBalancer: LoadBalancerHandle; server: ServerHandle }, opts: pulumi.ComponentResourceOptions): void;

@@ -13,7 +13,6 @@ import { fetchSecretDelivery } from "../../provisioning";
 import { CATALOG } from "../../settings";
 import type { CloudAdapter } from "../types";
 import { bucket } from "./bucket";
-import { ingressRules } from "./securityGroups";
 import { managedPostgres, managedRedis } from "./dataStores";
 import { certificate, dnsRecord, dnsZone } from "./dns";
 import { attachToLoadBalancer, loadBalancer } from "./loadBalancer";
@@ -51,9 +50,6 @@ export const awsAdapter: CloudAdapter = {
   groupMemberPart,
   serverGroup,
   serverFirewall,
-  allowIngress(name, args, opts) {
-    ingressRules(name, args.to.ref, args.rules, opts);
-  },
   loadBalancer,
   attachToLoadBalancer,
   dnsZone,

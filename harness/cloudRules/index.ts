@@ -34,8 +34,7 @@ export interface CloudViolation {
   message: string;
 }
 
-/** Pulumi's auto-naming appends `-` and 7 random characters to the logical name (pulumi-terraform-bridge `AutoName`). */
-export const AUTONAME_SUFFIX_LENGTH = 8;
+/** Stands in for the `-` and 7 random characters Pulumi's auto-naming appends to the logical name (pulumi-terraform-bridge `AutoName`). */
 const AUTONAME_PLACEHOLDER = "-a1b2c3d";
 
 /**
