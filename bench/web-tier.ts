@@ -8,7 +8,7 @@
  * root, `listen 80` moved to a 127.0.0.1 high port (the `[::]:80` listens dropped), and gunicorn's bind
  * (systemd's socket unit passes the socket on the server; here `--bind unix:...`, with the unit's owner
  * and mode set on the socket). nginx runs inside a copy of Debian's /etc/nginx, prepared the way
- * harness/serverTools.ts `checkNginxSite` prepares its copy; that check and `checkGunicornConfig` also
+ * harness/serverTools/nginx.ts `checkNginxSite` prepares its copy; that check and `checkGunicornConfig` also
  * run on the rendered files first.
  *
  * wrk (`--latency`) measures requests/s and p99 latency for:
