@@ -1,7 +1,7 @@
 /** IAM: what a server's instance role may do, and what a group's servers may do to leave their group. */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { ServerSpec } from "../types";
+import type { MachineRequest } from "../types";
 
 function assumeRolePolicy(service: string): string {
   return JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }] });
@@ -12,7 +12,7 @@ function assumeRolePolicy(service: string): string {
  * own secret files in Parameter Store and no other parameter, the app's buckets and queues.
  */
 export function instanceRole(name: string, physicalName: string,
-  access: Pick<ServerSpec, "bucketAccess" | "queueAccess"> & { parameterArn: pulumi.Output<string> },
+  access: Pick<MachineRequest, "bucketAccess" | "queueAccess"> & { parameterArn: pulumi.Output<string> },
   opts: pulumi.ComponentResourceOptions) {
   const role = new aws.iam.Role(`${name}-role`, { assumeRolePolicy: assumeRolePolicy("ec2.amazonaws.com"), tags: { Name: physicalName } }, opts);
   new aws.iam.RolePolicyAttachment(`${name}-ssm`, { role: role.name, policyArn: "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore" }, opts);

@@ -6,7 +6,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { gzipSync } from "node:zlib";
-import type { CloudAdapter, ServerHandle, ServerSpec } from "../types";
+import type { CloudAdapter, MachineRequest, ServerHandle } from "../types";
 import { instanceRole } from "./iam";
 import { latestAmi } from "./images";
 import { details } from "./network";
@@ -66,7 +66,7 @@ export function withDataVolume(userData: string, physicalName: string, volume?: 
  * files in Parameter Store, an instance role that reads only those (plus SSM, CloudWatch and the app's
  * buckets and queues), the AMI and the gzip'd user data, checked to hold no secret.
  */
-export function serverBase(name: string, physicalName: string, args: ServerSpec, opts: pulumi.ComponentResourceOptions, group = false) {
+export function serverBase(name: string, physicalName: string, args: MachineRequest, opts: pulumi.ComponentResourceOptions, group = false) {
   const net = details(args.network);
   // Security group names are unique in a VPC, and a group is named like its role ("shop-web"), whose
   // security group already has that name.

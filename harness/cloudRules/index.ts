@@ -41,7 +41,7 @@ const AUTONAME_PLACEHOLDER = "-a1b2c3d";
  * The name the provider will send to the cloud for `prop`: the input when the program set one, else the
  * auto-name (logical name + `-` + 7 random characters; a fixed stand-in here).
  */
-export function physicalName(resource: RecordedResource, prop = "name"): string {
+export function nameSentToCloud(resource: RecordedResource, prop = "name"): string {
   const value = resource.plainInputs[prop];
   return typeof value === "string" && value !== "" ? value : `${resource.name}${AUTONAME_PLACEHOLDER}`;
 }
