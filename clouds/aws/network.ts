@@ -33,6 +33,19 @@ export function details(network: NetworkHandle): AwsNetwork {
   return d;
 }
 
+/** One subnet of `tier` per CIDR, each in its own availability zone, routed by `routeTable`. */
+function subnets(name: string, tier: "public" | "private", cidrs: readonly string[], vpc: aws.ec2.Vpc, azs: pulumi.Output<string[]>,
+  routeTable: aws.ec2.RouteTable, opts: pulumi.ComponentResourceOptions): aws.ec2.Subnet[] {
+  return cidrs.map((cidr, i) => {
+    const subnet = new aws.ec2.Subnet(`${name}-${tier}-${i + 1}`, {
+      vpcId: vpc.id, cidrBlock: cidr, availabilityZone: azs.apply((z) => z[i]), mapPublicIpOnLaunch: false,
+      tags: { Name: `${name}-${tier}-${i + 1}`, Tier: tier },
+    }, opts);
+    new aws.ec2.RouteTableAssociation(`${name}-${tier}-${i + 1}`, { subnetId: subnet.id, routeTableId: routeTable.id }, opts);
+    return subnet;
+  });
+}
+
 export const network: CloudAdapter["network"] = (name, args, opts): NetworkHandle => {
   // Resources go where the provider's region says (aws:region, or AWS_REGION); servers fetch their
   // secrets from Parameter Store in fullstack:region. The two must agree.
@@ -45,14 +58,7 @@ export const network: CloudAdapter["network"] = (name, args, opts): NetworkHandl
   const publicRt = new aws.ec2.RouteTable(`${name}-public`, {
     vpcId: vpc.id, routes: [{ cidrBlock: "0.0.0.0/0", gatewayId: igw.id }], tags: { Name: `${name}-public` },
   }, opts);
-  const publicSubnets = PUBLIC_CIDRS.map((cidr, i) => {
-    const subnet = new aws.ec2.Subnet(`${name}-public-${i + 1}`, {
-      vpcId: vpc.id, cidrBlock: cidr, availabilityZone: azs.apply((z) => z[i]), mapPublicIpOnLaunch: false,
-      tags: { Name: `${name}-public-${i + 1}`, Tier: "public" },
-    }, opts);
-    new aws.ec2.RouteTableAssociation(`${name}-public-${i + 1}`, { subnetId: subnet.id, routeTableId: publicRt.id }, opts);
-    return subnet;
-  });
+  const publicSubnets = subnets(name, "public", PUBLIC_CIDRS, vpc, azs, publicRt, opts);
   const natMode = args.natMode ?? "none";
   const routes: aws.types.input.ec2.RouteTableRoute[] = [];
   if (natMode === "gateway") {
@@ -81,14 +87,7 @@ export const network: CloudAdapter["network"] = (name, args, opts): NetworkHandl
     routes.push({ cidrBlock: "0.0.0.0/0", networkInterfaceId: natInstance.primaryNetworkInterfaceId });
   }
   const privateRt = new aws.ec2.RouteTable(`${name}-private`, { vpcId: vpc.id, routes, tags: { Name: `${name}-private` } }, opts);
-  const privateSubnets = PRIVATE_CIDRS.map((cidr, i) => {
-    const subnet = new aws.ec2.Subnet(`${name}-private-${i + 1}`, {
-      vpcId: vpc.id, cidrBlock: cidr, availabilityZone: azs.apply((z) => z[i]), mapPublicIpOnLaunch: false,
-      tags: { Name: `${name}-private-${i + 1}`, Tier: "private" },
-    }, opts);
-    new aws.ec2.RouteTableAssociation(`${name}-private-${i + 1}`, { subnetId: subnet.id, routeTableId: privateRt.id }, opts);
-    return subnet;
-  });
+  const privateSubnets = subnets(name, "private", PRIVATE_CIDRS, vpc, azs, privateRt, opts);
   const handle: NetworkHandle = { id: vpc.id, cidr: vpc.cidrBlock, region: args.region };
   networks.set(handle, {
     vpcId: vpc.id, azs,
