@@ -73,9 +73,6 @@ function pushRelease(name: string, droplet: digitalocean.Droplet, release: Relea
 /** The load balancer's health check of its droplets (`healthyThreshold` passes in a row make one healthy). */
 const LB_HEALTH_CHECK = { checkIntervalSeconds: 10, responseTimeoutSeconds: 5, healthyThreshold: 3, unhealthyThreshold: 3 };
 
-/** DigitalOcean names: lowercase letters, digits, dots and dashes (the rules each name must meet: settings/limits/digitalocean.ts). */
-const physicalName = doResourceName;
-
 export const digitalOceanAdapter: CloudAdapter = {
   name: "digitalocean",
   userDataLimit: CATALOG.digitalocean.userDataLimit,
@@ -97,7 +94,7 @@ export const digitalOceanAdapter: CloudAdapter = {
   },
 
   network(name, args, opts): NetworkHandle {
-    const vpc = new digitalocean.Vpc(name, { name: physicalName(name), region: args.region, description: args.description }, opts);
+    const vpc = new digitalocean.Vpc(name, { name: doResourceName(name), region: args.region, description: args.description }, opts);
     // No account-level SshKey: the API refuses a public key the account already holds (422), so a second
     // stack, or any account that has the admin's key, would fail. Admin keys reach the admin user through
     // cloud-init instead; see server() for what a droplet created without account keys means.
@@ -105,7 +102,7 @@ export const digitalOceanAdapter: CloudAdapter = {
   },
 
   role(name, args, opts): RoleHandle {
-    const tag = new digitalocean.Tag(name, { name: physicalName(args.tagName) }, opts);
+    const tag = new digitalocean.Tag(name, { name: doResourceName(args.tagName) }, opts);
     return { role: args.role, ref: tag.name };
   },
 
@@ -122,7 +119,7 @@ export const digitalOceanAdapter: CloudAdapter = {
       }, { ...opts, protect: args.volume.protect })
       : undefined;
     const droplet = new digitalocean.Droplet(name, {
-      name: physicalName(args.hostname),
+      name: doResourceName(args.hostname),
       region: args.region,
       size: args.size,
       image: IMAGES[args.os],
@@ -167,25 +164,17 @@ export const digitalOceanAdapter: CloudAdapter = {
 
   serverFirewall(name, args, opts) {
     new digitalocean.Firewall(name, {
-      name: physicalName(name),
+      name: doResourceName(name),
       dropletIds: [args.server.id.apply(Number)],
       inboundRules: args.ingress.map(inboundRule),
       outboundRules: ALL_EGRESS,
     }, opts);
   },
 
-  allowIngress(name, args, opts) {
-    new digitalocean.Firewall(name, {
-      name: physicalName(name),
-      tags: [args.to.ref],
-      inboundRules: args.rules.map(inboundRule),
-    }, opts);
-  },
-
   loadBalancer(name, args, opts): LoadBalancerHandle {
     const http = { entryPort: 80, entryProtocol: "http", targetPort: 80, targetProtocol: "http" };
     const lb = new digitalocean.LoadBalancer(name, {
-      name: physicalName(args.name),
+      name: doResourceName(args.name),
       region: args.region,
       vpcUuid: args.network.id,
       dropletTag: args.targetRole.ref,
@@ -241,7 +230,7 @@ export const digitalOceanAdapter: CloudAdapter = {
 
   managedPostgres(name, args, opts): PostgresHandle {
     const cluster = new digitalocean.DatabaseCluster(name, {
-      name: physicalName(args.clusterName),
+      name: doResourceName(args.clusterName),
       engine: "pg",
       version: args.version,
       size: args.size,
@@ -289,7 +278,7 @@ export const digitalOceanAdapter: CloudAdapter = {
   managedRedis(name, args, opts): RedisHandle {
     // DigitalOcean discontinued managed Redis; Valkey speaks the same protocol (Celery and RQ work unchanged).
     const cluster = new digitalocean.DatabaseCluster(name, {
-      name: physicalName(args.clusterName),
+      name: doResourceName(args.clusterName),
       engine: "valkey",
       version: "8",
       size: args.size,
@@ -314,7 +303,7 @@ export const digitalOceanAdapter: CloudAdapter = {
     // /v2/spaces/keys): one with full access that creates the bucket, one the app gets, limited to the
     // bucket (permission readwrite). Both live in the state, their secrets secret.
     const deployKey = args.credentials ? undefined
-      : new digitalocean.SpacesKey(`${name}-deploy-key`, { name: `${physicalName(name)}-deploy`, grants: [{ bucket: "", permission: "fullaccess" }] }, opts);
+      : new digitalocean.SpacesKey(`${name}-deploy-key`, { name: `${doResourceName(name)}-deploy`, grants: [{ bucket: "", permission: "fullaccess" }] }, opts);
     const deployer = args.credentials ?? { accessId: deployKey!.accessKey, secretKey: pulumi.secret(deployKey!.secretKey) };
     // The API token still comes from digitalocean:token or DIGITALOCEAN_TOKEN.
     const provider = new digitalocean.Provider(`${name}-spaces`, {
@@ -348,7 +337,7 @@ export const digitalOceanAdapter: CloudAdapter = {
     // automatically create a CNAME record for it if necessary", docs.digitalocean.com/products/spaces/
     // how-to/customize-cdn-endpoint/), and a second CNAME of the same name is refused.
     const appKey = args.credentials ? undefined
-      : new digitalocean.SpacesKey(`${name}-app-key`, { name: `${physicalName(name)}-app`, grants: [{ bucket: bucket.name, permission: "readwrite" }] }, opts);
+      : new digitalocean.SpacesKey(`${name}-app-key`, { name: `${doResourceName(name)}-app`, grants: [{ bucket: bucket.name, permission: "readwrite" }] }, opts);
     return {
       bucketName: bucket.name,
       appCredentials: appKey

@@ -1,4 +1,4 @@
-/** The adapter registry: a new cloud is one new file plus one line here. */
+/** The adapter registry: a new cloud is one new file (or folder) plus one line here. */
 import type { CloudName } from "../settings";
 import { awsAdapter } from "./aws";
 import { digitalOceanAdapter } from "./digitalocean";

@@ -49,8 +49,12 @@ export interface IngressRule {
   readonly description: string;
 }
 
-/** What every server of a role is made of, whether the cloud runs it alone or in a group. */
-export interface ServerSpec {
+/**
+ * The machine a server of a role runs on (size, image, user data, network, network identities, secret
+ * files, access), whether the cloud runs it alone ({@link ServerRequest}) or in a group
+ * ({@link ServerGroupRequest}). Not provisioning's `ServerSpec`, which is what the renderers write onto it.
+ */
+export interface MachineRequest {
   readonly region: string;
   readonly size: string;
   readonly os: OperatingSystem;
@@ -86,7 +90,7 @@ export interface ReleaseRequest {
   readonly timeoutSeconds: number;
 }
 
-export interface ServerRequest extends ServerSpec {
+export interface ServerRequest extends MachineRequest {
   /** Physical name (hostname), e.g. "shop-prod-web-1". */
   readonly hostname: string;
   /** A data volume created with the server and attached at boot. */
@@ -102,7 +106,7 @@ export interface ServerRequest extends ServerSpec {
  * a server that fails its health check is replaced, and a changed template (a new release, a new size)
  * rolls through the group, new servers in service before old ones go.
  */
-export interface ServerGroupRequest extends ServerSpec {
+export interface ServerGroupRequest extends MachineRequest {
   /** Physical name of the group and of its servers, e.g. "shop-prod-web". */
   readonly name: string;
   /** Servers the group keeps running. */
@@ -304,8 +308,6 @@ export interface CloudAdapter {
   groupMemberPart?(group: { name: string; region: string }, drain: GroupDrain): RolePart;
   /** The firewall of one server: all egress, and the given ingress; everything else denied. */
   serverFirewall(name: string, args: { server: ServerHandle; ingress: readonly IngressRule[] }, opts: pulumi.ComponentResourceOptions): void;
-  /** Admit traffic to every server of a role (e.g. PostgreSQL from web). */
-  allowIngress(name: string, args: { to: RoleHandle; rules: readonly IngressRule[] }, opts: pulumi.ComponentResourceOptions): void;
   loadBalancer(name: string, args: LoadBalancerRequest, opts: pulumi.ComponentResourceOptions): LoadBalancerHandle;
   /** Attach a server to a load balancer (a no-op where the load balancer selects servers by role). */
   attachToLoadBalancer(name: string, args: { loadBalancer: LoadBalancerHandle; server: ServerHandle }, opts: pulumi.ComponentResourceOptions): void;

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
-import type { IngressRule, ReleaseRequest, ServerHandle, ServerSpec } from "../clouds";
+import type { IngressRule, MachineRequest, ReleaseRequest, ServerHandle } from "../clouds";
 import {
   ProvisioningError, renderReleaseBundle, renderServerFiles, workerStopSeconds, workerUnits,
   type AppSpec, type HostFirewallRule, type PostgresSpec, type RedisSpec, type ReleaseAccess, type Role, type WebSpec, type WorkerSpec,
@@ -151,11 +151,11 @@ export function physicalName(key: string, value: string, what: string): string {
 }
 
 /** What a cloud's request for one server and for a group of servers share. */
-export function serverSpec(
+export function machineRequest(
   args: Pick<LinuxServerArgs, "network" | "roles" | "access" | "bucketAccess" | "queueAccess">,
   shape: { size: string; os: OperatingSystem },
-  rendered: Pick<ServerSpec, "userData" | "secretFiles">,
-): ServerSpec {
+  rendered: Pick<MachineRequest, "userData" | "secretFiles">,
+): MachineRequest {
   return {
     region: args.network.handle.region,
     size: shape.size,
@@ -294,7 +294,7 @@ export class LinuxServer extends pulumi.ComponentResource {
     const drainSeconds = worker && typeof worker.taskTimeLimit === "number" ? workerStopSeconds(worker) : undefined;
 
     this.handle = adapter.server(name, {
-      ...serverSpec(args, { size, os }, { userData, secretFiles }),
+      ...machineRequest(args, { size, os }, { userData, secretFiles }),
       hostname,
       volume: volumeName ? { name: volumeName, sizeGb: args.volume!.sizeGb, protect: args.protect ?? true } : undefined,
       reservedIp: args.reservedIp,

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { IngressRule, LoadBalancerHandle, ServerGroupHandle } from "../clouds";
 import { workerStopSeconds, type AppSpec, type Role, type WebSpec, type WorkerSpec } from "../provisioning";
 import { CATALOG, SettingsError, validate, type AccessSettings, type OperatingSystem } from "../settings";
-import { checkRoleArgs, physicalName, releaseKeys, releaseRequest, renderServer, serverShape, serverSpec } from "./linuxServer";
+import { checkRoleArgs, machineRequest, physicalName, releaseKeys, releaseRequest, renderServer, serverShape } from "./linuxServer";
 import type { Network } from "./network";
 import { withTransforms, type ChildTransforms } from "./transform";
 
@@ -119,7 +119,7 @@ export class LinuxServerGroup extends pulumi.ComponentResource {
     const keys = releaseKeys(name, args.network, true, this);
     const { ingress, userData, secretFiles } = renderServer(`LinuxServerGroup "${name}"`, args.network, groupName, { ...args, os, group: groupName, releaseKeys: keys });
     this.handle = adapter.serverGroup(name, {
-      ...serverSpec(args, { size, os }, { userData, secretFiles }),
+      ...machineRequest(args, { size, os }, { userData, secretFiles }),
       name: groupName,
       count,
       ingress,

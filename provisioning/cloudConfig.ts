@@ -26,11 +26,6 @@ export interface ServerFiles {
   secretFiles: WriteFile[];
 }
 
-/** One server's cloud-config, with secret files inline. */
-export function renderCloudConfig(spec: ServerSpec): string {
-  return renderServerFiles(spec, { kind: "inline" }).userData;
-}
-
 /** One server's cloud-config, with secret files delivered as the cloud requires. */
 export function renderServerFiles(spec: ServerSpec, delivery: SecretDelivery): ServerFiles {
   const has = (role: Role) => spec.roles.includes(role);
@@ -104,11 +99,6 @@ export function renderServerFiles(spec: ServerSpec, delivery: SecretDelivery): S
     runcmd,
   };
   return { userData: `#cloud-config\n${safeYaml(doc)}`, secretFiles };
-}
-
-/** Byte length as the cloud counts it (UTF-8). */
-export function userDataBytes(userData: string): number {
-  return Buffer.byteLength(userData, "utf8");
 }
 
 function unique<T>(items: T[]): T[] {

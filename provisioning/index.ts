@@ -1,5 +1,5 @@
 /** Pure renderers: settings-shaped data in, server files out. No Pulumi import below this folder. */
-export { renderCloudConfig, renderServerFiles, userDataBytes, ProvisioningError, type ServerFiles } from "./cloudConfig";
+export { renderServerFiles, ProvisioningError, type ServerFiles } from "./cloudConfig";
 export { renderNginxSite, renderNginxHttpsSite, nginxSitePaths, certificatePaths, ACME_WEBROOT, HSTS_MAX_AGE_SECONDS } from "./nginx";
 export { tlsRole, acmeDirectory, certbotArgs, renderIssueScript, renderDeployHook, TLS_ISSUE_SCRIPT, TLS_DEPLOY_HOOK, TLS_ISSUE_UNIT, ISSUE_RETRY_MINUTES } from "./roles/tls";
 export { renderGunicornConfig, renderGunicornService, renderGunicornSocket } from "./gunicorn";
@@ -12,3 +12,6 @@ export { libraryEnvironment, buildAppSpec, type EnvironmentContext } from "./env
 export { renderWorkerService, renderSchedulerService, workerStopSeconds, workerUnits } from "./roles/worker";
 export { renderPostgresSetup, renderPostgresBackup, renderPostgresEnv } from "./roles/postgres";
 export { renderRedisConf } from "./roles/redis";
+export { fetchSecretDelivery, SECRET_FETCH_SCRIPT } from "./aws/secretFetch";
+export { groupDrainPart, renderDrainScript, DRAIN_HEARTBEAT_SECONDS, DRAIN_HOOK, DRAIN_SCRIPT, DRAIN_UNIT } from "./aws/groupDrain";
+export { renderNatInstanceConfig } from "./aws/natInstance";

@@ -1,13 +1,11 @@
 /**
  * What the renderers need to know about one server. Pure data: components resolve Pulumi outputs
- * first, then hand a plain {@link ServerSpec} to {@link renderCloudConfig}.
+ * first, then hand a plain {@link ServerSpec} to renderServerFiles (cloudConfig.ts).
  */
 import type { AcmeSettings, AppSettings, GunicornSettings, OperatingSystem } from "../settings";
 import type { AdminConnection, AppGrant } from "./postgresGrants";
 
 export type Role = "web" | "worker" | "scheduler" | "postgres" | "redis";
-
-export const ROLES: readonly Role[] = ["web", "worker", "scheduler", "postgres", "redis"];
 
 /** One host firewall (ufw) rule; the cloud firewall is the first layer, this is the second. */
 export interface HostFirewallRule {

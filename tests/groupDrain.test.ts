@@ -26,7 +26,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { readJsonLines } from "../harness/local";
-import { DRAIN_HOOK, DRAIN_SCRIPT, DRAIN_UNIT, awsAdapter, renderDrainScript } from "../clouds/aws";
+import { awsAdapter } from "../clouds/aws";
+import { DRAIN_HOOK, DRAIN_SCRIPT, DRAIN_UNIT, renderDrainScript } from "../provisioning";
 import { waitFor, within } from "./postgresFixture";
 
 const PYTHON = "/usr/bin/python3";

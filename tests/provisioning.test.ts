@@ -4,7 +4,7 @@
  * Generic: every checked-in stack config (`stacks/Pulumi.*.yaml`) with a few variants that reach the
  * renderers' other branches, every resource that carries user data, every file it writes or fetches at
  * boot. New stacks and roles are covered without touching this file; a new *kind* of file fails the
- * coverage test until harness/serverTools.ts has a check for it.
+ * coverage test until harness/serverTools/ has a check for it.
  *
  * Each tool runs once per distinct input (content hash), so many variants stay cheap.
  */

@@ -1,7 +1,7 @@
 /**
  * The one list of the real programs the tests run (binary or file to look for -> Debian/Ubuntu package).
  * `tools/ensureTools.ts` finds or installs them (`npm test` runs it first; `.ci/run` runs it for the VM
- * test's tools too), `harness/serverTools.ts` names the package in its "not installed" messages and
+ * test's tools too), `harness/serverTools/` names the package in its "not installed" messages and
  * `tests/server/run.ts` checks the VM test's tools with it. Add a tool here, nowhere else.
  */
 

@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { isScalar, parseDocument } from "yaml";
-import { mergeStackConfig, passphraseFromEnv, PulumiConfigError, readProject, readStackFile, type StackFile } from "../harness/pulumiConfig";
+import { mergeStackConfig, passphraseFromEnv, PulumiConfigError, readProject, readStackFile } from "../harness/pulumiConfig";
 import { KEYS, NAMESPACE } from "../settings";
 
 export interface StackConfig {
@@ -23,12 +23,6 @@ export { PulumiConfigError as StackConfigError };
 export function readStackConfig(root: string, stack: string, configDir?: string, passphrase = passphraseFromEnv()): StackConfig {
   const project = readProject(root);
   const file = readStackFile(root, project, stack, configDir);
-  return { project: project.name, stack, ...mergeStackConfig(project, stack, file, passphrase) };
-}
-
-/** The same merge over a stack file held in memory (generated configs in the property tests). */
-export function stackConfigFrom(root: string, stack: string, file: StackFile, passphrase?: string): StackConfig {
-  const project = readProject(root);
   return { project: project.name, stack, ...mergeStackConfig(project, stack, file, passphrase) };
 }
 

@@ -3,7 +3,7 @@
  * settings/limits/aws.ts; each rule here names the source it applies.
  */
 import type { RecordedResource } from "../mockRuntime";
-import { physicalName, type CloudRule } from ".";
+import { nameSentToCloud, type CloudRule } from ".";
 import {
   CLOUDFRONT_COMMENT_MAX, CORS_S3_ORIGIN_REQUEST_POLICY, ELASTICACHE_NODE_TYPE_LIST, IAM_PROFILE_NAME_MAX, IAM_ROLE_NAME_MAX, LAUNCH_TEMPLATE_NAME, OAC_NAME_MAX,
   RDS_IDENTIFIER_MAX, RDS_POSTGRES_CLASS_LIST, RDS_SNAPSHOT_MAX, SECURITY_GROUPS_PER_INTERFACE, SQS_MAX_VISIBILITY_SECONDS, SQS_QUEUE_NAME, albNameProblems,
@@ -57,7 +57,7 @@ export const awsRules: readonly CloudRule[] = [
       const i = r!.plainInputs;
       const out: string[] = [];
       if (r!.type === AWS_TYPES.securityGroup) {
-        out.push(...securityGroupNameProblems(physicalName(r!)));
+        out.push(...securityGroupNameProblems(nameSentToCloud(r!)));
         // The provider's default description is "Managed by Pulumi" (pulumi-aws resource_overrides.go).
         if (str(i.description) !== undefined) out.push(...ec2TextProblems("security group description", str(i.description)!));
         for (const rule of [...list(i.ingress), ...list(i.egress)]) {
@@ -93,7 +93,7 @@ export const awsRules: readonly CloudRule[] = [
       if (prefix !== undefined && str(r!.plainInputs.name) === undefined) {
         return /^(?!-)[0-9A-Za-z-]{1,6}$/.test(prefix) ? undefined : `name prefix ${JSON.stringify(prefix)} is not 1 to 6 letters, digits and hyphens`;
       }
-      const name = physicalName(r!);
+      const name = nameSentToCloud(r!);
       return r!.type === AWS_TYPES.alb ? albNameProblems(name) : targetGroupNameProblems(name);
     },
   },
@@ -103,9 +103,9 @@ export const awsRules: readonly CloudRule[] = [
     types: [AWS_TYPES.rds, AWS_TYPES.rdsParams, AWS_TYPES.rdsSubnets],
     check(r) {
       const i = r!.plainInputs;
-      if (r!.type === AWS_TYPES.rdsParams) return rdsNameProblems("parameter group name", physicalName(r!), 255, ".");
-      if (r!.type === AWS_TYPES.rdsSubnets) return rdsSubnetGroupNameProblems(physicalName(r!));
-      const out = rdsNameProblems("DB instance identifier", physicalName(r!, "identifier"), RDS_IDENTIFIER_MAX);
+      if (r!.type === AWS_TYPES.rdsParams) return rdsNameProblems("parameter group name", nameSentToCloud(r!), 255, ".");
+      if (r!.type === AWS_TYPES.rdsSubnets) return rdsSubnetGroupNameProblems(nameSentToCloud(r!));
+      const out = rdsNameProblems("DB instance identifier", nameSentToCloud(r!, "identifier"), RDS_IDENTIFIER_MAX);
       const snapshot = str(i.finalSnapshotIdentifier);
       // Snapshot identifiers may hold capitals (terraform-provider-aws: ^[0-9A-Za-z-]+$); the rest of the rule is the same.
       if (snapshot !== undefined) out.push(...rdsNameProblems("final snapshot identifier", snapshot.toLowerCase(), RDS_SNAPSHOT_MAX));
@@ -121,7 +121,7 @@ export const awsRules: readonly CloudRule[] = [
       if (str(i.engine) !== "postgres") return undefined;
       const out: string[] = [];
       if (i.allowMajorVersionUpgrade !== true) out.push("a pgVersion change would be refused: allowMajorVersionUpgrade is not set");
-      const group = all.find((g) => g.type === AWS_TYPES.rdsParams && [g.id, g.name, physicalName(g)].includes(String(i.parameterGroupName)));
+      const group = all.find((g) => g.type === AWS_TYPES.rdsParams && [g.id, g.name, nameSentToCloud(g)].includes(String(i.parameterGroupName)));
       const major = String(i.engineVersion ?? "").split(".")[0];
       if (group) {
         if (group.plainInputs.family !== `postgres${major}`) out.push(`parameter group family ${String(group.plainInputs.family)} does not match engine version ${major}`);
@@ -151,7 +151,7 @@ export const awsRules: readonly CloudRule[] = [
     types: [AWS_TYPES.replicationGroup],
     check(r) {
       const i = r!.plainInputs;
-      const out = replicationGroupIdProblems("replication group id", physicalName(r!, "replicationGroupId").toLowerCase());
+      const out = replicationGroupIdProblems("replication group id", nameSentToCloud(r!, "replicationGroupId").toLowerCase());
       const snapshot = str(i.finalSnapshotIdentifier);
       if (snapshot !== undefined) out.push(...replicationGroupIdProblems("final snapshot name", snapshot.toLowerCase(), 255));
       return out;
@@ -162,8 +162,8 @@ export const awsRules: readonly CloudRule[] = [
     source: "IAM API CreateRole (RoleName 1-64), CreateInstanceProfile and PutRolePolicy (1-128), [\\w+=,.@-]; pulumi-aws resource_overrides.go (role auto-name up to 64)",
     types: [AWS_TYPES.iamRole, AWS_TYPES.instanceProfile, AWS_TYPES.rolePolicy],
     check(r) {
-      if (r!.type === AWS_TYPES.iamRole) return iamNameProblems("role name", physicalName(r!), IAM_ROLE_NAME_MAX);
-      return iamNameProblems(r!.type === AWS_TYPES.instanceProfile ? "instance profile name" : "role policy name", physicalName(r!), IAM_PROFILE_NAME_MAX);
+      if (r!.type === AWS_TYPES.iamRole) return iamNameProblems("role name", nameSentToCloud(r!), IAM_ROLE_NAME_MAX);
+      return iamNameProblems(r!.type === AWS_TYPES.instanceProfile ? "instance profile name" : "role policy name", nameSentToCloud(r!), IAM_PROFILE_NAME_MAX);
     },
   },
   {
@@ -171,7 +171,7 @@ export const awsRules: readonly CloudRule[] = [
     source: "EC2 API CreateLaunchTemplate LaunchTemplateName: 3-128 of [a-zA-Z0-9().\\-/_]",
     types: [AWS_TYPES.launchTemplate],
     check(r) {
-      const name = physicalName(r!);
+      const name = nameSentToCloud(r!);
       return LAUNCH_TEMPLATE_NAME.test(name) ? undefined : `launch template name ${JSON.stringify(name)} is not 3 to 128 of a-z A-Z 0-9 ( ) . - / _`;
     },
   },
@@ -180,7 +180,7 @@ export const awsRules: readonly CloudRule[] = [
     source: "SSM API CreateDocument Name (3-128 of [a-zA-Z0-9_.-], no aws/amazon/amzn/AWSEC2/AWSConfigRemediation/AWSSupport prefix) and CreateAssociation AssociationName (3-128 of [a-zA-Z0-9_.-])",
     types: [AWS_TYPES.ssmDocument, AWS_TYPES.ssmAssociation],
     check(r) {
-      if (r!.type === AWS_TYPES.ssmDocument) return ssmNameProblems("document", physicalName(r!));
+      if (r!.type === AWS_TYPES.ssmDocument) return ssmNameProblems("document", nameSentToCloud(r!));
       return ssmNameProblems("association", String(r!.plainInputs.associationName ?? ""));
     },
   },
@@ -191,7 +191,7 @@ export const awsRules: readonly CloudRule[] = [
     check(r) {
       const i = r!.plainInputs;
       const out: string[] = [];
-      const name = physicalName(r!);
+      const name = nameSentToCloud(r!);
       if (!SQS_QUEUE_NAME.test(name)) out.push(`queue name ${JSON.stringify(name)} is not 1 to 80 letters, digits, hyphens and underscores`);
       const visibility = Number(i.visibilityTimeoutSeconds ?? 30);
       if (visibility > SQS_MAX_VISIBILITY_SECONDS) out.push(`visibility timeout ${visibility} s is over SQS's ${SQS_MAX_VISIBILITY_SECONDS} s`);
@@ -203,7 +203,7 @@ export const awsRules: readonly CloudRule[] = [
     source: "Amazon S3 User Guide, general purpose bucket naming rules",
     types: [AWS_TYPES.bucket],
     check(r) {
-      return bucketNameProblems(physicalName(r!, "bucket"));
+      return bucketNameProblems(nameSentToCloud(r!, "bucket"));
     },
   },
   {
@@ -213,7 +213,7 @@ export const awsRules: readonly CloudRule[] = [
     check(r) {
       const i = r!.plainInputs;
       if (r!.type === AWS_TYPES.oac) {
-        const name = physicalName(r!);
+        const name = nameSentToCloud(r!);
         return name.length > OAC_NAME_MAX ? `origin access control name ${JSON.stringify(name)} is over ${OAC_NAME_MAX} characters` : undefined;
       }
       const out: string[] = [];

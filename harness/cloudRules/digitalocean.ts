@@ -9,7 +9,7 @@ import type { RecordedResource } from "../mockRuntime";
 import {
   DB_PLANS_SOURCE, DO_NAME_RULES, DROPLET_SIZES, SPACES_REGIONS, dbPlanProblem, nameProblem, type NameRule,
 } from "../../settings/limits/digitalocean";
-import { physicalName, type CloudRule } from ".";
+import { nameSentToCloud, type CloudRule } from ".";
 
 const DO = (type: string) => `digitalocean:index/${type}`;
 export const DO_TYPES = {
@@ -39,7 +39,7 @@ const lower = (v: string) => v.toLowerCase().replace(/\.$/, "");
 function nameRule(id: string, type: string, rule: NameRule, prop = "name"): CloudRule {
   return {
     id, source: rule.source, types: [type],
-    check: (r) => (r ? nameProblem(rule, physicalName(r!, prop)) : undefined),
+    check: (r) => (r ? nameProblem(rule, nameSentToCloud(r!, prop)) : undefined),
   };
 }
 
@@ -85,7 +85,7 @@ export const digitaloceanRules: readonly CloudRule[] = [
     id: "do-no-account-ssh-key",
     source: "DigitalOcean API POST /v2/account/keys (a key already in the account is refused, 422); TFDO sshkey/resource_ssh_key.go",
     types: [T.sshKey],
-    check: (r) => `registers the account SSH key "${physicalName(r!)}"; a key the account already has is refused (422). ` +
+    check: (r) => `registers the account SSH key "${nameSentToCloud(r!)}"; a key the account already has is refused (422). ` +
       "Give admin keys to cloud-init (fullstack:adminSshKeys) and account keys by ID (fullstack:sshKeyIds)",
   },
   {
@@ -129,7 +129,7 @@ export const digitaloceanRules: readonly CloudRule[] = [
       if (!cluster || cluster.plainInputs.engine !== "pg" || Number(cluster.plainInputs.version) < 15) return undefined;
       const servers = all.filter((s) => s.type === T.droplet);
       return all.filter((d) => d.type === T.database && d.plainInputs.clusterId === cluster.id).flatMap((d) => {
-        const grant = { database: physicalName(d), user: physicalName(r!) };
+        const grant = { database: nameSentToCloud(d), user: nameSentToCloud(r!) };
         return servers.some((s) => writesFile(s, renderAppGrantSql(grant))) ? []
           : [`no server grants ${grant.user} its rights in ${grant.database} (PostgreSQL ${String(cluster.plainInputs.version)}: only the owner, doadmin, may CREATE in schema public), so migrations fail`];
       });
@@ -178,8 +178,8 @@ export const digitaloceanRules: readonly CloudRule[] = [
       const waits = waitsFor(r!, all);
       const problems: string[] = [];
       for (const name of namesIn(r!)) {
-        const zone = domains.find((d) => lower(name) === lower(physicalName(d)) || lower(name).endsWith(`.${lower(physicalName(d))}`));
-        if (zone && !waits.has(zone.urn)) problems.push(`${name} is in the zone ${physicalName(zone)} this stack creates (${zone.name}) but does not wait for it`);
+        const zone = domains.find((d) => lower(name) === lower(nameSentToCloud(d)) || lower(name).endsWith(`.${lower(nameSentToCloud(d))}`));
+        if (zone && !waits.has(zone.urn)) problems.push(`${name} is in the zone ${nameSentToCloud(zone)} this stack creates (${zone.name}) but does not wait for it`);
       }
       return problems;
     },

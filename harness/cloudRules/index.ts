@@ -34,15 +34,14 @@ export interface CloudViolation {
   message: string;
 }
 
-/** Pulumi's auto-naming appends `-` and 7 random characters to the logical name (pulumi-terraform-bridge `AutoName`). */
-export const AUTONAME_SUFFIX_LENGTH = 8;
+/** Stands in for the `-` and 7 random characters Pulumi's auto-naming appends to the logical name (pulumi-terraform-bridge `AutoName`). */
 const AUTONAME_PLACEHOLDER = "-a1b2c3d";
 
 /**
  * The name the provider will send to the cloud for `prop`: the input when the program set one, else the
  * auto-name (logical name + `-` + 7 random characters; a fixed stand-in here).
  */
-export function physicalName(resource: RecordedResource, prop = "name"): string {
+export function nameSentToCloud(resource: RecordedResource, prop = "name"): string {
   const value = resource.plainInputs[prop];
   return typeof value === "string" && value !== "" ? value : `${resource.name}${AUTONAME_PLACEHOLDER}`;
 }

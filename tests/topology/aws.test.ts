@@ -6,7 +6,7 @@
  */
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { SECRET, type RecordedResource, type RunResult } from "../../harness/mockRuntime";
-import { dataVolumeDevice } from "../../clouds/aws";
+import { dataVolumeDevice } from "../../clouds/aws/servers";
 import { VOLUME_SCRIPT } from "../../provisioning/roles/base";
 import { planStack, sourceShell } from "../helpers";
 import {

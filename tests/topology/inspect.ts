@@ -720,7 +720,7 @@ const aws: CloudInspector = {
   servers(ix) {
     // Single servers are instances; a group is an auto scaling group launching from a template. Either
     // way the roles are its Roles tag (a role's security group exists only once a rule admits the role, see
-    // clouds/aws.ts) and the user data is what it boots.
+    // clouds/aws/roleGroups.ts) and the user data is what it boots.
     const launches: Launch[] = [
       ...ix.ofType(AWS.instance).filter((i) => isLinuxServer(ix, i)).map(alone),
       ...ix.ofType(AWS.autoScalingGroup).filter((g) => isLinuxServerGroup(ix, g)).map((group): Launch => {

@@ -1,0 +1,60 @@
+/** Route 53 zones and records, and ACM certificates validated through them. */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { CloudAdapter, DnsZoneHandle } from "../types";
+
+const zoneIds = new WeakMap<DnsZoneHandle, pulumi.Output<string>>();
+
+/** The Route 53 zone id behind a zone handle this adapter made; `missing` is the error without one. */
+export function zoneIdOf(zone: DnsZoneHandle, missing: string): pulumi.Output<string> {
+  const zoneId = zoneIds.get(zone);
+  if (!zoneId) throw new Error(missing);
+  return zoneId;
+}
+
+export const dnsZone: CloudAdapter["dnsZone"] = (name, args, opts) => {
+  if (args.create) {
+    const zone = new aws.route53.Zone(name, { name: args.zone, comment: "Managed by fullstack-pulumi" }, opts);
+    const handle = { name: zone.name, resource: zone };
+    zoneIds.set(handle, zone.zoneId);
+    return handle;
+  }
+  const found = aws.route53.getZoneOutput({ name: args.zone, privateZone: false }, { parent: opts.parent });
+  const handle = { name: pulumi.output(args.zone) };
+  zoneIds.set(handle, found.zoneId);
+  return handle;
+};
+
+export const certificate: CloudAdapter["certificate"] = (name, args, opts) => {
+  return acmCertificate(name, args.zone, args.domain, opts);
+};
+
+export const dnsRecord: CloudAdapter["dnsRecord"] = (name, args, opts) => {
+  const zoneId = zoneIdOf(args.zone, "AWS DNS records need a Route 53 zone");
+  if (args.loadBalancer) {
+    // An ALB's addresses change: an alias to its DNS name, answered with its current addresses.
+    if (!args.loadBalancer.zoneId) throw new Error("AWS DNS records for a load balancer need an ALB");
+    new aws.route53.Record(name, {
+      zoneId, name: args.domain, type: "A",
+      aliases: [{ name: args.loadBalancer.address, zoneId: args.loadBalancer.zoneId, evaluateTargetHealth: true }],
+    }, opts);
+    return;
+  }
+  // A single server's Elastic IP.
+  new aws.route53.Record(name, { zoneId, name: args.domain, type: "A", records: [args.address], ttl: 300 }, opts);
+};
+
+/** An ACM certificate validated through Route 53. */
+export function acmCertificate(name: string, zone: DnsZoneHandle, domain: string, opts: pulumi.CustomResourceOptions) {
+  const zoneId = zoneIdOf(zone, "certificates on AWS need a Route 53 zone");
+  const cert = new aws.acm.Certificate(name, { domainName: domain, validationMethod: "DNS" }, opts);
+  const option = cert.domainValidationOptions.apply((o) => o[0]);
+  const record = new aws.route53.Record(`${name}-validation`, {
+    zoneId, name: option.resourceRecordName, type: option.resourceRecordType, records: [option.resourceRecordValue], ttl: 300,
+    allowOverwrite: true,
+  }, { ...opts, provider: undefined });
+  const validation = new aws.acm.CertificateValidation(`${name}-validation`, {
+    certificateArn: cert.arn, validationRecordFqdns: [record.fqdn],
+  }, opts);
+  return { id: validation.certificateArn, name: cert.arn };
+}

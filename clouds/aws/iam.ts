@@ -1,0 +1,63 @@
+/** IAM: what a server's instance role may do, and what a group's servers may do to leave their group. */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { MachineRequest } from "../types";
+
+function assumeRolePolicy(service: string): string {
+  return JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }] });
+}
+
+/**
+ * A server's instance role and its instance profile: Systems Manager's agent, the CloudWatch agent, its
+ * own secret files in Parameter Store and no other parameter, the app's buckets and queues.
+ */
+export function instanceRole(name: string, physicalName: string,
+  access: Pick<MachineRequest, "bucketAccess" | "queueAccess"> & { parameterArn: pulumi.Output<string> },
+  opts: pulumi.ComponentResourceOptions) {
+  const role = new aws.iam.Role(`${name}-role`, { assumeRolePolicy: assumeRolePolicy("ec2.amazonaws.com"), tags: { Name: physicalName } }, opts);
+  new aws.iam.RolePolicyAttachment(`${name}-ssm`, { role: role.name, policyArn: "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore" }, opts);
+  new aws.iam.RolePolicyAttachment(`${name}-cloudwatch`, { role: role.name, policyArn: "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy" }, opts);
+  const buckets = pulumi.output(access.bucketAccess ?? []);
+  const queues = pulumi.output(access.queueAccess ?? []);
+  new aws.iam.RolePolicy(`${name}-own`, {
+    role: role.id,
+    policy: pulumi.all([access.parameterArn, buckets, queues]).apply(([paramArn, bucketNames, queueArns]) => JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [
+        { Sid: "OwnSecrets", Effect: "Allow", Action: ["ssm:GetParameter"], Resource: [paramArn] },
+        // AmazonSSMManagedInstanceCore allows ssm:GetParameter(s) on every parameter of the account, which
+        // would let any server read every other server's (and every other stack's) secret files. Only this
+        // server's own parameter, and the CloudWatch agent's configuration, stay readable.
+        {
+          Sid: "NoOtherParameters", Effect: "Deny", Action: ["ssm:GetParameter*"],
+          NotResource: [paramArn, "arn:aws:ssm:*:*:parameter/AmazonCloudWatch-*"],
+        },
+        ...(bucketNames.length ? [
+          { Sid: "StaticBucketList", Effect: "Allow", Action: ["s3:ListBucket"], Resource: bucketNames.map((b) => `arn:aws:s3:::${b}`) },
+          { Sid: "StaticBucketObjects", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], Resource: bucketNames.map((b) => `arn:aws:s3:::${b}/*`) },
+        ] : []),
+        ...(queueArns.length ? [{
+          Sid: "TaskQueues", Effect: "Allow",
+          Action: ["sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:ListQueues"],
+          Resource: queueArns,
+        }] : []),
+      ],
+    })),
+  }, opts);
+  const profile = new aws.iam.InstanceProfile(`${name}-profile`, { role: role.name }, opts);
+  return { role, profile };
+}
+
+/** Lets the servers of the group `name` find their group and complete (or extend) its drain lifecycle hook. */
+export function drainPolicy(name: string, role: aws.iam.Role, groupArn: pulumi.Output<string>, opts: pulumi.ComponentResourceOptions): void {
+  new aws.iam.RolePolicy(`${name}-drain`, {
+    role: role.id,
+    policy: groupArn.apply((arn) => JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [
+        { Sid: "FindOwnGroup", Effect: "Allow", Action: ["autoscaling:DescribeAutoScalingInstances"], Resource: "*" },
+        { Sid: "LeaveOwnGroup", Effect: "Allow", Action: ["autoscaling:CompleteLifecycleAction", "autoscaling:RecordLifecycleActionHeartbeat"], Resource: [arn] },
+      ],
+    })),
+  }, opts);
+}
