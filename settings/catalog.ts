@@ -139,6 +139,13 @@ export type Profile = (typeof PROFILES)[number];
 export const WORKER_KINDS = ["celery", "rq", "none"] as const;
 export type WorkerKind = (typeof WORKER_KINDS)[number];
 
+/** Celery's brokers: the RedisCache, or SQS (clouds with a queue service). */
+export const QUEUE_BACKENDS = ["redis", "sqs"] as const;
+export type QueueBackend = (typeof QUEUE_BACKENDS)[number];
+
+/** Managed PostgreSQL major versions offered. */
+export const PG_VERSIONS = ["14", "15", "16", "17"] as const;
+
 export const NAT_MODES = ["none", "instance", "gateway"] as const;
 export type NatMode = (typeof NAT_MODES)[number];
 

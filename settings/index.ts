@@ -4,21 +4,22 @@
  */
 import {
   CATALOG, CLOUDS, CloudName, ENVIRONMENTS, Environment, FRAMEWORKS, Framework, OPERATING_SYSTEMS, OperatingSystem,
-  NAT_MODES, NatMode, PROFILES, Profile, WORKER_KINDS, WorkerKind,
+  NAT_MODES, NatMode, PG_VERSIONS, PROFILES, Profile, QUEUE_BACKENDS, QueueBackend, WORKER_KINDS, WorkerKind,
 } from "./catalog";
+import { checkApplicability } from "./applicability";
 import { RESERVED_ACCOUNT_NAMES } from "./accounts";
 import { appEnvRefusal } from "./appEnv";
 import { isOpenToWorld, WORLD_PREFIX } from "./cidr";
 import { SettingsError } from "./errors";
 import { SQS_MAX_VISIBILITY_SECONDS, SQS_VISIBILITY_MARGIN_SECONDS, sqsQueueNameProblems, sqsVisibilityProblems } from "./limits/aws";
-import { KEYS, KEY_NAMES, KeyDecl, fullKey } from "./schema";
+import { KEYS, KEY_NAMES, KeyDecl, boundsOf, fullKey, type KeyName } from "./schema";
 import * as v from "./validate";
 
 export { SettingsError, isSettingsError } from "./errors";
 export * from "./catalog";
 export { isOpenToWorld, parseCidr, WORLD_PREFIX, type Cidr } from "./cidr";
-export { KEYS, KEY_NAMES, NAMESPACE, fullKey } from "./schema";
-export type { KeyDecl, KeyType } from "./schema";
+export { CONTEXT_KEYS, KEYS, KEY_NAMES, NAMESPACE, boundsOf, defaultOf, fullKey, valuesOf, whereItApplies } from "./schema";
+export type { Applicability, ApplicabilityContext, DefaultOf, KeyDecl, KeyName, KeyType } from "./schema";
 export * as validate from "./validate";
 
 /** Raw config as Pulumi hands it over: strings (lists as JSON text) or already-parsed values. */
@@ -107,7 +108,7 @@ export interface WorkerSettings {
   taskTimeLimit: number;
   scheduler: boolean;
   /** Celery's broker: the RedisCache, or SQS (AWS). */
-  backend: "redis" | "sqs";
+  backend: QueueBackend;
 }
 
 export interface PostgresSettings {
@@ -200,15 +201,19 @@ export function loadSettings(raw: RawConfig): Settings {
     v.printable(k(key), text, DECLS.get(key)?.secret);
   }
 
+  // Bounds are declared once, in settings/schema.ts.
+  const int = (key: KeyName, fallback?: number) => v.integer(k(key), get(key) ?? fallback, boundsOf(key).min, boundsOf(key).max);
+
   const profile = v.oneOf(k("profile"), get("profile"), PROFILES, "a profile");
   const cloud = v.oneOf(k("cloud"), get("cloud"), CLOUDS, "a supported cloud");
+  const framework = v.oneOf(k("framework"), get("framework"), FRAMEWORKS, "a supported framework");
+  const workerKind = v.oneOf(k("workerKind"), get("workerKind"), WORKER_KINDS, "a task queue");
+  checkApplicability({ profile, cloud, framework, workerKind }, explicit, (key) => raw[key]);
   const catalog = CATALOG[cloud];
   const region = v.oneOf(k("region"), get("region") ?? (cloud === "aws" ? "eu-central-1" : "fra1"), catalog.regions as string[], `a ${catalog.title} region`);
   let natMode: NatMode | undefined;
   if (catalog.hasNatChoice) {
     natMode = v.oneOf(k("natMode"), get("natMode") ?? (profile === "scaled" ? "gateway" : "none"), NAT_MODES, "a NAT mode");
-  } else if (explicit("natMode")) {
-    throw new SettingsError(k("natMode"), raw.natMode, `has no effect on ${catalog.title}`, `remove it, or set ${k("cloud")} aws`);
   }
   const environment = v.oneOf(k("environment"), get("environment"), ENVIRONMENTS, "an environment");
   const protect = get("protect") === undefined ? environment !== "dev" : v.boolean(k("protect"), get("protect"));
@@ -238,8 +243,6 @@ export function loadSettings(raw: RawConfig): Settings {
       throw new SettingsError(k("releaseCidrs"), [], `is empty and so is ${k("adminCidrs")}; ${catalog.title} releases reach the servers over SSH from where \`pulumi up\` runs`,
         `list that address, e.g. a CI runner's egress "198.51.100.4/32" (see the README, "Releases"), or ["0.0.0.0/0", "::/0"] to admit the release key from anywhere`);
     }
-  } else if (get("releaseCidrs") !== undefined && v.stringList(k("releaseCidrs"), get("releaseCidrs")).length > 0) {
-    throw new SettingsError(k("releaseCidrs"), get("releaseCidrs"), `does nothing on ${catalog.title}, whose releases run through its own agent with no inbound port`, `remove ${k("releaseCidrs")}`);
   }
   const worldWide = access.adminCidrs.findIndex((c) => isOpenToWorld(c));
   if (worldWide >= 0) {
@@ -250,7 +253,7 @@ export function loadSettings(raw: RawConfig): Settings {
   const server = {
     timezone: v.matches(k("timezone"), get("timezone"), /^(UTC|[A-Z][A-Za-z_-]+(\/[A-Za-z0-9_+-]+){1,2})$/, "an IANA time zone",
       'use a name such as "UTC" or "Europe/Berlin"'),
-    swapMb: v.integer(k("swapMb"), get("swapMb"), 0, 65536),
+    swapMb: int("swapMb"),
   };
 
   const appName = v.identifier(k("appName"), get("appName"));
@@ -265,7 +268,6 @@ export function loadSettings(raw: RawConfig): Settings {
   if (repo === undefined) {
     throw new SettingsError(k("appRepo"), repo, "is required", "set it with `pulumi config set appRepo https://github.com/you/app.git`");
   }
-  const framework = v.oneOf(k("framework"), get("framework"), FRAMEWORKS, "a supported framework");
   const wsgiApp = v.matches(k("wsgiApp"), get("wsgiApp") ?? (framework === "django" ? `${appName.replace(/-/g, "_")}.wsgi:application` : "app:app"),
     /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*(\(\))?$/, "a WSGI module:callable",
     'use module:attribute, e.g. "shop.wsgi:application" or "app:app"');
@@ -356,7 +358,7 @@ export function loadSettings(raw: RawConfig): Settings {
     env,
   };
 
-  const webCount = v.integer(k("webCount"), get("webCount") ?? (profile === "scaled" ? 2 : 1), 1, 50);
+  const webCount = int("webCount", profile === "scaled" ? 2 : 1);
   if (profile === "single" && webCount !== 1) {
     throw new SettingsError(k("webCount"), webCount, "must be 1 in the single profile (one server runs everything)",
       "use fullstack:profile standard or scaled for more web servers");
@@ -370,11 +372,11 @@ export function loadSettings(raw: RawConfig): Settings {
     size: v.matches(k("webSize"), get("webSize") ?? catalog.defaultSize, catalog.sizePattern, `a ${catalog.title} size`,
       `use one of the size slugs, e.g. ${catalog.sizeExamples.join(", ")}`),
     gunicorn: {
-      workers: v.integer(k("gunicornWorkers"), get("gunicornWorkers"), 0, 64),
-      timeout: v.integer(k("gunicornTimeout"), get("gunicornTimeout"), 5, 3600),
+      workers: int("gunicornWorkers"),
+      timeout: int("gunicornTimeout"),
       version: v.matches(k("gunicornVersion"), get("gunicornVersion"), /^\d+\.\d+(\.\d+)?$/, "a gunicorn version", 'use a release number, e.g. "23.0.0"'),
     },
-    maxUploadMb: v.integer(k("maxUploadMb"), get("maxUploadMb"), 1, 5120),
+    maxUploadMb: int("maxUploadMb"),
     loadBalancer: v.boolean(k("loadBalancer"), get("loadBalancer")),
   };
 
@@ -414,32 +416,23 @@ export function loadSettings(raw: RawConfig): Settings {
   // Queue names reach the worker's command line: never an option (a leading -), never a list separator.
   const queueName = /^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,63}$/;
 
-  const workerKind = v.oneOf(k("workerKind"), get("workerKind"), WORKER_KINDS, "a task queue");
   let worker: WorkerSettings | undefined;
   if (workerKind !== "none") {
-    const workerCount = v.integer(k("workerCount"), get("workerCount") ?? (profile === "scaled" ? 2 : 1), 1, 50);
-    if (profile === "single" && get("workerCount") !== undefined && workerCount !== 1) {
-      throw new SettingsError(k("workerCount"), workerCount, "must be 1 in the single profile (the worker runs on the one server)",
-        "remove it, or use fullstack:profile standard or scaled");
-    }
+    const workerCount = int("workerCount", profile === "scaled" ? 2 : 1);
     worker = {
       kind: workerKind,
       app: v.matches(k("workerApp"), get("workerApp") ?? wsgiApp.split(":")[0].split(".")[0], /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*(:[A-Za-z_][A-Za-z0-9_]*)?$/,
         "a Python module", 'use the module holding your Celery app, e.g. "shop" or "shop.celery:app"'),
       queues: v.stringList(k("workerQueues"), get("workerQueues")).map((q, i) => v.matches(`${k("workerQueues")}[${i}]`, q, queueName,
         "a queue name", "use letters, digits, _ . : or -, starting with a letter, digit or _")),
-      concurrency: v.integer(k("workerConcurrency"), get("workerConcurrency"), 1, 256),
+      concurrency: int("workerConcurrency"),
       count: workerCount,
       size: size("workerSize", catalog.defaultSize),
-      taskTimeLimit: v.integer(k("taskTimeLimit"), get("taskTimeLimit"), 1, 86400),
+      taskTimeLimit: int("taskTimeLimit"),
       // RQ's scheduler is a separate package (rq-scheduler) the app must list; Celery's beat is built in.
       scheduler: get("scheduler") === undefined ? workerKind === "celery" : v.boolean(k("scheduler"), get("scheduler")),
-      backend: v.oneOf(k("queueBackend"), get("queueBackend"), ["redis", "sqs"] as const, "a queue backend"),
+      backend: v.oneOf(k("queueBackend"), get("queueBackend"), QUEUE_BACKENDS, "a queue backend"),
     };
-    if (worker.backend === "sqs" && (cloud !== "aws" || worker.kind !== "celery")) {
-      throw new SettingsError(k("queueBackend"), "sqs", "needs fullstack:cloud aws and fullstack:workerKind celery",
-        "use redis, or switch to AWS with Celery");
-    }
     // A task may hold its SQS message for its whole time limit (plus a margin): SQS allows 12 hours.
     if (worker.backend === "sqs" && sqsVisibilityProblems(worker.taskTimeLimit).length > 0) {
       throw new SettingsError(k("taskTimeLimit"), worker.taskTimeLimit, `is too long for SQS: ${sqsVisibilityProblems(worker.taskTimeLimit).join("; ")}`,
@@ -448,27 +441,21 @@ export function loadSettings(raw: RawConfig): Settings {
     if (worker.queues.length === 0) {
       throw new SettingsError(k("workerQueues"), [], "is empty", 'list at least one queue, e.g. ["default"]');
     }
-  } else {
-    for (const key of ["workerApp", "workerCount", "workerSize", "scheduler", "queueBackend"]) {
-      if (explicit(key)) {
-        throw new SettingsError(k(key), raw[key], `has no effect while ${k("workerKind")} is none`, `set ${k("workerKind")} to celery or rq, or remove ${k(key)}`);
-      }
-    }
   }
 
-  const dbNodes = v.integer(k("dbNodes"), get("dbNodes") ?? (profile === "scaled" ? 2 : 1), 1, 3);
+  const dbNodes = int("dbNodes", profile === "scaled" ? 2 : 1);
   const postgres: PostgresSettings = {
-    version: v.oneOf(k("pgVersion"), get("pgVersion"), ["14", "15", "16", "17"], "a managed PostgreSQL version"),
+    version: v.oneOf(k("pgVersion"), get("pgVersion"), PG_VERSIONS, "a managed PostgreSQL version"),
     size: dbSize("dbSize", profile === "scaled" ? catalog.scaledDbSize ?? catalog.defaultDbSize : catalog.defaultDbSize),
     nodes: dbNodes,
-    poolSize: v.integer(k("dbPoolSize"), get("dbPoolSize"), 1, 500),
-    backupRetentionDays: v.integer(k("backupRetentionDays"), get("backupRetentionDays"), 1, 365),
+    poolSize: int("dbPoolSize"),
+    backupRetentionDays: int("backupRetentionDays"),
   };
   const redis: RedisSettings = {
     size: v.matches(k("redisSize"), get("redisSize") ?? (profile === "scaled" ? catalog.scaledCacheSize : catalog.defaultCacheSize),
       catalog.cacheSizePattern, `a ${catalog.title} cache size`, `use e.g. ${catalog.cacheSizeExamples.join(", ")}`),
-    nodes: v.integer(k("redisNodes"), get("redisNodes") ?? (profile === "scaled" ? 2 : 1), 1, 3),
-    maxMemoryMb: v.integer(k("redisMaxMemoryMb"), get("redisMaxMemoryMb"), 16, 65536),
+    nodes: int("redisNodes", profile === "scaled" ? 2 : 1),
+    maxMemoryMb: int("redisMaxMemoryMb"),
   };
   if (profile === "scaled" && postgres.nodes < 2) {
     throw new SettingsError(k("dbNodes"), postgres.nodes, "leaves the scaled profile without a standby database node",
@@ -489,7 +476,7 @@ export function loadSettings(raw: RawConfig): Settings {
         `use ${maxPool} or less, or a bigger ${k("dbSize")}`);
     }
   }
-  const volumeSizeGb = v.integer(k("volumeSizeGb"), get("volumeSizeGb"), 1, 16384);
+  const volumeSizeGb = int("volumeSizeGb");
 
   const wantBucket = get("bucket") === undefined ? profile !== "single" : v.boolean(k("bucket"), get("bucket"));
   let bucket: BucketSettings | undefined;
@@ -512,13 +499,6 @@ export function loadSettings(raw: RawConfig): Settings {
       if (given(accessId)) {
         v.matches(k("spacesAccessId"), accessId, /^[A-Za-z0-9]{10,64}$/, "a Spaces access key ID", "use the key ID shown under API > Spaces Keys");
         credentials = { accessId: accessId as string, secretKey: secretKey as string };
-      }
-    } else {
-      for (const key of ["spacesAccessId", "spacesSecretKey"]) {
-        if (explicit(key)) {
-          throw new SettingsError(k(key), key === "spacesSecretKey" ? "[secret]" : raw[key], `has no effect on ${catalog.title}`,
-            "remove it: servers reach the bucket with their instance role");
-        }
       }
     }
     const cdnDomain = get("cdnDomain") === undefined ? undefined : v.domainName(k("cdnDomain"), get("cdnDomain"));
