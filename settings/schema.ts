@@ -3,7 +3,7 @@
  * checked against this list by the tests, so the three never drift apart.
  */
 import {
-  CLOUDS, ENVIRONMENTS, FRAMEWORKS, NAT_MODES, OPERATING_SYSTEMS, PG_VERSIONS, PROFILES, QUEUE_BACKENDS, WORKER_KINDS,
+  CATALOG, CLOUDS, ENVIRONMENTS, FRAMEWORKS, NAT_MODES, OPERATING_SYSTEMS, PG_VERSIONS, PROFILES, QUEUE_BACKENDS, WORKER_KINDS,
   type CloudName, type Framework, type Profile, type WorkerKind,
 } from "./catalog";
 
@@ -49,13 +49,21 @@ export interface KeyDecl {
 
 export const NAMESPACE = "fullstack";
 
+/** How many web or worker servers (and so servers in one group) a stack may have. */
+const SERVER_COUNT = { min: 1, max: 50 } as const;
+
+/** A default that each cloud's catalog entry decides, as the README shows it: `digitalocean: fra1, aws: eu-central-1`. */
+function perCloud(pick: (catalog: (typeof CATALOG)[CloudName]) => string): string {
+  return CLOUDS.map((c) => `${c}: ${pick(CATALOG[c])}`).join(", ");
+}
+
 const DECLS = [
   {
     key: "profile", type: "string", values: PROFILES, default: "single",
     description: "single (one server runs everything, data on a volume), standard (web server, managed PostgreSQL and Valkey, worker server, CDN bucket) or scaled (N web servers behind a load balancer, M workers, standby database nodes).",
   },
   { key: "cloud", type: "string", values: CLOUDS, default: "digitalocean", description: "Where to deploy: digitalocean (bare VPS) or aws (IaaS)." },
-  { key: "region", type: "string", derived: "digitalocean: fra1, aws: eu-central-1", description: "Cloud region, e.g. fra1, nyc3 (DigitalOcean) or eu-central-1, us-east-1 (AWS)." },
+  { key: "region", type: "string", derived: perCloud((c) => c.defaultRegion), description: "Cloud region, e.g. fra1, nyc3 (DigitalOcean) or eu-central-1, us-east-1 (AWS)." },
   {
     key: "natMode", type: "string", values: NAT_MODES, appliesTo: { cloud: ["aws"] }, derived: "none for single and standard, gateway for scaled",
     description: "AWS only: how private subnets reach the internet. none (servers in public subnets behind strict security groups), instance (a small NAT instance) or gateway (a managed NAT gateway; servers in private subnets).",
@@ -126,14 +134,14 @@ const DECLS = [
     description: "Extra environment for the app as KEY=value strings, written to its 0600 environment file. Not the names the library sets, nor LD_*, GIT_*, PIP_*, PYTHONPATH-like or PATH.",
   },
   {
-    key: "webCount", type: "integer", min: 1, max: 50, derived: "1; 2 in the scaled profile",
+    key: "webCount", type: "integer", ...SERVER_COUNT, derived: "1; 2 in the scaled profile",
     description: "Number of web servers. 2 or more puts a load balancer in front (single: must be 1; scaled: at least 2).",
   },
   {
     key: "loadBalancer", type: "boolean", default: false,
     description: "Put a load balancer in front of a single web server too (about $12/month on DigitalOcean); with a domain it then holds the cloud's certificate. false: a load balancer only for 2 or more web servers, and one server with a domain gets its Let's Encrypt certificate itself (certbot on the server).",
   },
-  { key: "webSize", type: "string", derived: "digitalocean: s-1vcpu-1gb, aws: t3.small", description: "Web server size: a DigitalOcean slug (s-1vcpu-1gb) or an EC2 instance type (t3.small)." },
+  { key: "webSize", type: "string", derived: perCloud((c) => c.defaultSize), description: "Web server size: a DigitalOcean slug (s-1vcpu-1gb) or an EC2 instance type (t3.small)." },
   { key: "gunicornWorkers", type: "integer", min: 0, max: 64, default: 0, description: "gunicorn worker processes; 0 means 2 x cores + 1, worked out on the server." },
   { key: "gunicornTimeout", type: "integer", min: 5, max: 3600, default: 30, description: "Seconds before gunicorn kills a silent worker (also nginx's upstream read timeout)." },
   { key: "gunicornVersion", type: "string", default: "23.0.0", description: "gunicorn version installed into the app's virtualenv when requirements do not pin one." },
@@ -149,10 +157,10 @@ const DECLS = [
   { key: "workerQueues", type: "array", appliesTo: { workerKind: ["celery", "rq"] }, default: ["default"], description: "Queues the workers consume." },
   { key: "workerConcurrency", type: "integer", min: 1, max: 256, appliesTo: { workerKind: ["celery"] }, default: 2, description: "Tasks each worker server runs at once." },
   {
-    key: "workerCount", type: "integer", min: 1, max: 50, appliesTo: { profile: ["standard", "scaled"], workerKind: ["celery", "rq"] }, derived: "standard: 1, scaled: 2 (single: the one server)",
+    key: "workerCount", type: "integer", ...SERVER_COUNT, appliesTo: { profile: ["standard", "scaled"], workerKind: ["celery", "rq"] }, derived: "standard: 1, scaled: 2 (single: the one server)",
     description: "Number of worker servers (standard and scaled).",
   },
-  { key: "workerSize", type: "string", appliesTo: { profile: ["standard", "scaled"], workerKind: ["celery", "rq"] }, derived: "digitalocean: s-1vcpu-1gb, aws: t3.small", description: "Worker server size (DigitalOcean slug or EC2 instance type)." },
+  { key: "workerSize", type: "string", appliesTo: { profile: ["standard", "scaled"], workerKind: ["celery", "rq"] }, derived: perCloud((c) => c.defaultSize), description: "Worker server size (DigitalOcean slug or EC2 instance type)." },
   {
     key: "taskTimeLimit", type: "integer", min: 1, max: 86400, appliesTo: { workerKind: ["celery", "rq"] }, default: 300,
     description: "Seconds the longest task may run; workers get this much plus 30 s to finish tasks when stopped.",
@@ -162,14 +170,14 @@ const DECLS = [
     description: "Run exactly one scheduler (celery beat, or rqscheduler: add rq-scheduler to your requirements) on the first worker.",
   },
   { key: "pgVersion", type: "string", values: PG_VERSIONS, appliesTo: { profile: ["standard", "scaled"] }, default: "17", description: "Managed PostgreSQL major version (standard and scaled)." },
-  { key: "dbSize", type: "string", appliesTo: { profile: ["standard", "scaled"] }, derived: "digitalocean: db-s-1vcpu-1gb (scaled db-s-1vcpu-2gb), aws: db.t4g.micro", description: "Managed PostgreSQL node size (DigitalOcean database slug, or a current-generation RDS for PostgreSQL instance class from the list in settings/limits/aws.ts)." },
+  { key: "dbSize", type: "string", appliesTo: { profile: ["standard", "scaled"] }, derived: perCloud((c) => `${c.defaultDbSize}${c.scaledDbSize ? ` (scaled ${c.scaledDbSize})` : ""}`), description: "Managed PostgreSQL node size (DigitalOcean database slug, or a current-generation RDS for PostgreSQL instance class from the list in settings/limits/aws.ts)." },
   {
     key: "dbNodes", type: "integer", min: 1, max: 3, appliesTo: { profile: ["standard", "scaled"] }, derived: "standard: 1, scaled: 2 (a primary and a standby)",
     description: "Managed PostgreSQL nodes; more than 1 adds standby nodes for failover (Multi-AZ on AWS). DigitalOcean's smallest plan (db-s-1vcpu-1gb) has no standby nodes.",
   },
   { key: "dbPoolSize", type: "integer", min: 1, max: 500, appliesTo: { profile: ["standard", "scaled"] }, default: 20, description: "Connections in the managed database's transaction-mode pool; on DigitalOcean at most 25 per GiB of dbSize minus 3, and a change replaces the pool (seconds without it)." },
   {
-    key: "redisSize", type: "string", appliesTo: { profile: ["standard", "scaled"] }, derived: "digitalocean: db-s-1vcpu-1gb (scaled db-s-1vcpu-2gb), aws: cache.t4g.micro (scaled cache.t4g.small)",
+    key: "redisSize", type: "string", appliesTo: { profile: ["standard", "scaled"] }, derived: perCloud((c) => `${c.defaultCacheSize} (scaled ${c.scaledCacheSize})`),
     description: "Managed Valkey node size (DigitalOcean database slug, or a current-generation ElastiCache node type from the list in settings/limits/aws.ts; not T2, which cannot create new clusters).",
   },
   {
