@@ -12,7 +12,7 @@ import { KEYS, fullKey, inapplicableUnder, whereItApplies, type ApplicabilityCon
  * @param isSet whether the stack asks for something with the key: present and not its declared default.
  *   The Pulumi CLI hands every default declared in Pulumi.yaml to the program as if the stack had set it
  *   (pulumi/pulumi sdk/go/common/workspace/config.go, mergeConfig), so a default is never an error.
- * @param shown the value to show in the error (secrets are not shown).
+ * @param shown the value as an error may show it (never a secret).
  * @throws SettingsError naming the key.
  */
 export function checkApplicability(context: ApplicabilityContext, isSet: (key: string) => boolean, shown: (key: string) => unknown): void {
@@ -21,7 +21,7 @@ export function checkApplicability(context: ApplicabilityContext, isSet: (key: s
     const under = inapplicableUnder(decl, context);
     if (under === undefined) continue;
     const problem = under === "cloud" ? `has no effect on ${CATALOG[context.cloud].title}` : `has no effect while ${fullKey(under)} is ${context[under]}`;
-    throw new SettingsError(fullKey(decl.key), decl.secret ? "[secret]" : shown(decl.key), problem,
+    throw new SettingsError(fullKey(decl.key), shown(decl.key), problem,
       `it applies only with ${joinAnd(whereItApplies(decl.appliesTo))}: remove ${fullKey(decl.key)} here`);
   }
 }

@@ -21,6 +21,8 @@ export interface ConfigReader {
    * (pulumi/pulumi sdk/go/common/workspace/config.go, mergeConfig), so a default is never an error.
    */
   explicit(key: string): boolean;
+  /** The value as an error may show it: "[secret]" for a secret key. */
+  shown(key: string): unknown;
   /** An integer key within its declared bounds (settings/schema.ts), `fallback` when unset and no static default. */
   int(key: KeyName, fallback?: number): number;
 }
@@ -53,6 +55,7 @@ export function configReader(raw: RawConfig): ConfigReader {
       const fallback = declOf(key)?.default;
       return fallback === undefined || asConfigText(value) !== asConfigText(fallback);
     },
+    shown: (key) => (declOf(key)?.secret ? "[secret]" : raw[key]),
     int: (key, fallback) => v.bounded(fullKey(key), get(key) ?? fallback, key),
   };
 }

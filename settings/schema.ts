@@ -21,6 +21,9 @@ export interface Applicability {
   readonly workerKind?: readonly WorkerKind[];
 }
 
+/** Features that other keys only matter with. */
+export type Feature = "domain" | "bucket";
+
 /** The settings applicability depends on, in the order an error names them. */
 export const CONTEXT_KEYS = ["cloud", "profile", "framework", "workerKind"] as const;
 export type Context = { readonly [K in keyof Applicability]-?: NonNullable<Applicability[K]>[number] };
@@ -40,6 +43,8 @@ export interface KeyDecl {
   readonly optional?: boolean;
   /** Where the key has an effect; unset: everywhere. */
   readonly appliesTo?: Applicability;
+  /** A feature the key only matters with: fullstack:domain set, or the bucket made. */
+  readonly needs?: Feature;
   /** Integer keys: the smallest and largest value accepted. */
   readonly min?: number;
   readonly max?: number;
@@ -138,7 +143,7 @@ const DECLS = [
     description: "Number of web servers. 2 or more puts a load balancer in front (single: must be 1; scaled: at least 2).",
   },
   {
-    key: "loadBalancer", type: "boolean", default: false,
+    key: "loadBalancer", type: "boolean", appliesTo: { profile: ["single", "standard"] }, default: false,
     description: "Put a load balancer in front of a single web server too (about $12/month on DigitalOcean); with a domain it then holds the cloud's certificate. false: a load balancer only for 2 or more web servers, and one server with a domain gets its Let's Encrypt certificate itself (certbot on the server).",
   },
   { key: "webSize", type: "string", derived: perCloud((c) => c.defaultSize), description: "Web server size: a DigitalOcean slug (s-1vcpu-1gb) or an EC2 instance type (t3.small)." },
@@ -191,13 +196,13 @@ const DECLS = [
     key: "bucket", type: "boolean", derived: "false for single, true for standard and scaled",
     description: "Create a bucket behind the CDN for static and media files (Spaces + CDN, or S3 + CloudFront). DigitalOcean: needs a region with Spaces.",
   },
-  { key: "cdnDomain", type: "string", optional: true, description: "Custom name for the CDN, e.g. static.example.com (needs domain's DNS zone)." },
+  { key: "cdnDomain", type: "string", needs: "bucket", optional: true, description: "Custom name for the CDN, e.g. static.example.com (needs domain's DNS zone)." },
   {
-    key: "corsOrigins", type: "array", derived: "https://<domain>, or * without a domain",
+    key: "corsOrigins", type: "array", needs: "bucket", derived: "https://<domain>, or * without a domain",
     description: "Origins allowed to fetch from the bucket (fonts, JS modules).",
   },
-  { key: "spacesAccessId", type: "string", appliesTo: { cloud: ["digitalocean"] }, optional: true, description: "DigitalOcean: your own Spaces access key ID, with spacesSecretKey. Unset: the API token makes the keys (one to create the bucket, one limited to the bucket for the app). AWS servers use their instance role." },
-  { key: "spacesSecretKey", type: "string", appliesTo: { cloud: ["digitalocean"] }, optional: true, secret: true, description: "DigitalOcean: the secret of your own Spaces key (set with --secret), with spacesAccessId." },
+  { key: "spacesAccessId", type: "string", appliesTo: { cloud: ["digitalocean"] }, needs: "bucket", optional: true, description: "DigitalOcean: your own Spaces access key ID, with spacesSecretKey. Unset: the API token makes the keys (one to create the bucket, one limited to the bucket for the app). AWS servers use their instance role." },
+  { key: "spacesSecretKey", type: "string", appliesTo: { cloud: ["digitalocean"] }, needs: "bucket", optional: true, secret: true, description: "DigitalOcean: the secret of your own Spaces key (set with --secret), with spacesAccessId." },
   {
     key: "queueBackend", type: "string", values: QUEUE_BACKENDS, appliesTo: { cloud: ["aws"], profile: ["standard", "scaled"], workerKind: ["celery"] }, default: "redis",
     description: "AWS only, Celery only: the broker, redis (the RedisCache) or sqs (an SQS queue per worker queue, each with a dead-letter queue).",
@@ -207,15 +212,15 @@ const DECLS = [
     description: "Public name of the app, e.g. shop.example.com: a DNS record, and HTTPS with a Let's Encrypt certificate, at the load balancer when there is one, else on the web server itself (certbot, renewed automatically; HTTP redirects to HTTPS).",
   },
   {
-    key: "dnsZone", type: "string", derived: "domain without its first label when it has three or more labels, else domain",
+    key: "dnsZone", type: "string", needs: "domain", derived: "domain without its first label when it has three or more labels, else domain",
     description: "DNS zone (as hosted by the cloud's DNS) the domain's records go into.",
   },
   {
-    key: "createDnsZone", type: "boolean", default: false,
+    key: "createDnsZone", type: "boolean", needs: "domain", default: false,
     description: "Create the DNS zone in the cloud account. Leave false when the zone already exists there.",
   },
   {
-    key: "acmeEmail", type: "string", optional: true,
+    key: "acmeEmail", type: "string", needs: "domain", optional: true,
     description: "Contact address of the Let's Encrypt account when the web server gets its certificate itself (a domain and no load balancer), e.g. ops@example.com. Unset: the account is registered without one.",
   },
 ] as const satisfies readonly KeyDecl[];
@@ -265,6 +270,11 @@ export function defaultOf<K extends KeyName>(key: K): DefaultOf<K> {
 
 /** The settings a key's applicability depends on, resolved for one stack. */
 export type ApplicabilityContext = Context;
+
+/** The keys that only matter with `feature`, refused when it is off (settings/read/web.ts, bucket.ts). */
+export function keysNeeding(feature: Feature): KeyName[] {
+  return DECLS.filter((k) => "needs" in k && k.needs === feature).map((k) => k.key);
+}
 
 /** The first setting of `context` under which the key has no effect, if any. */
 export function inapplicableUnder(decl: KeyDecl, context: Context): (typeof CONTEXT_KEYS)[number] | undefined {

@@ -28,6 +28,7 @@ function baseConfig(c: ApplicabilityContext): Record<string, unknown> {
 /** A valid value other than the default for each key that declares where it applies. */
 const SAMPLE: Record<string, (c: ApplicabilityContext) => unknown> = {
   natMode: () => "instance",
+  loadBalancer: () => true,
   releaseCidrs: () => ["198.51.100.4/32"],
   djangoSettingsModule: () => "shop.settings",
   staticDir: () => "assets",
@@ -53,8 +54,8 @@ const SAMPLE: Record<string, (c: ApplicabilityContext) => unknown> = {
 };
 /** Keys that only go with another where they apply (a Spaces key pair). */
 const COMPANIONS: Record<string, Record<string, unknown>> = {
-  spacesAccessId: { spacesSecretKey: "s3cr3t" },
-  spacesSecretKey: { spacesAccessId: "DO00EXAMPLEKEY1234" },
+  spacesAccessId: { spacesSecretKey: "s3cr3t", bucket: true },
+  spacesSecretKey: { spacesAccessId: "DO00EXAMPLEKEY1234", bucket: true },
 };
 
 const DECLARING = KEYS.filter((k): k is KeyDecl & { appliesTo: NonNullable<KeyDecl["appliesTo"]> } => k.appliesTo !== undefined);
@@ -123,6 +124,29 @@ describe("applicability", () => {
     // A secret is never shown.
     const aws = baseConfig({ cloud: "aws", profile: "standard", framework: "django", workerKind: "none" });
     expect(errorOf({ ...aws, spacesSecretKey: "s3cr3t" })?.message).toMatch(/^fullstack:spacesSecretKey "\[secret\]" has no effect on AWS/);
+  });
+});
+
+describe("keys that only matter with a domain or the bucket", () => {
+  const base = baseConfig({ cloud: "digitalocean", profile: "single", framework: "django", workerKind: "none" });
+  const VALUE: Record<string, unknown> = {
+    dnsZone: "example.com", createDnsZone: true, acmeEmail: "ops@example.com",
+    cdnDomain: "static.example.com", corsOrigins: ["https://shop.example.com"], spacesAccessId: "DO00EXAMPLEKEY1234", spacesSecretKey: "s3cr3t",
+  };
+  const needing = KEYS.filter((k) => k.needs !== undefined);
+
+  it("are declared as such", () => {
+    expect(needing.map((k) => `${k.key}:${k.needs}`).sort()).toEqual([
+      "acmeEmail:domain", "cdnDomain:bucket", "corsOrigins:bucket", "createDnsZone:domain", "dnsZone:domain", "spacesAccessId:bucket", "spacesSecretKey:bucket",
+    ]);
+  });
+
+  it.each(needing.map((k) => [k.key, k] as const))("%s is refused without it, naming what it needs", (key, k) => {
+    // The single profile has no bucket and this config no domain.
+    const message = errorOf({ ...base, [key]: VALUE[key] })?.message ?? "";
+    expect(message.startsWith(`${fullKey(key)} `)).toBe(true);
+    expect(message).toContain(k.needs === "domain" ? "needs fullstack:domain" : "needs the bucket");
+    if (k.secret) expect(message).not.toContain(String(VALUE[key]));
   });
 });
 

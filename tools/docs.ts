@@ -66,14 +66,15 @@ function typeCell(k: KeyDecl): string {
 }
 
 /** Where the key has an effect (settings/schema.ts `appliesTo`); set anywhere else, the settings refuse it. */
-export function appliesToCell(applies: Applicability | undefined): string {
+export function appliesToCell(applies: Applicability | undefined, needs?: KeyDecl["needs"]): string {
   const parts = CONTEXT_KEYS.filter((d) => applies?.[d] !== undefined)
     .map((d) => `${d} ${(applies![d] as readonly string[]).join(" or ")}`);
+  if (needs) parts.push(needs === "domain" ? "with a domain" : "with the bucket");
   return parts.length > 0 ? parts.join("; ") : "all";
 }
 
 export function readmeTable(): string {
-  const rows = KEYS.map((k) => `| \`fullstack:${k.key}\` | ${typeCell(k)} | ${defaultCell(k)} | ${appliesToCell(k.appliesTo)} | ${k.description.replace(/\|/g, "\\|")} |`);
+  const rows = KEYS.map((k) => `| \`fullstack:${k.key}\` | ${typeCell(k)} | ${defaultCell(k)} | ${appliesToCell(k.appliesTo, k.needs)} | ${k.description.replace(/\|/g, "\\|")} |`);
   return [START, "| Key | Type | Default | Applies to | What it does |", "|---|---|---|---|---|", ...rows, END].join("\n");
 }
 

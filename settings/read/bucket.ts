@@ -1,7 +1,7 @@
 /** The bucket section: static and media files in object storage behind the CDN. */
 import { SettingsError } from "../errors";
 import type { ConfigReader } from "../reader";
-import { fullKey as k } from "../schema";
+import { fullKey as k, keysNeeding } from "../schema";
 import type { BucketSettings, DomainSettings } from "../types";
 import * as v from "../validate";
 import type { StackContext } from "./stack";
@@ -46,9 +46,9 @@ export function readBucket(r: ConfigReader, { catalog, defaults, region }: Stack
     }
     bucket = { credentials, corsOrigins, cdnDomain };
   } else {
-    for (const key of ["cdnDomain", "corsOrigins"] as const) {
+    for (const key of keysNeeding("bucket")) {
       if (r.explicit(key)) {
-        throw new SettingsError(k(key), r.raw[key], `needs the bucket`, `set ${k("bucket")} true, or remove ${k(key)}`);
+        throw new SettingsError(k(key), r.shown(key), `needs the bucket`, `set ${k("bucket")} true, or remove ${k(key)}`);
       }
     }
   }

@@ -37,7 +37,7 @@ export function readStack(r: ConfigReader): StackContext {
   const cloud = v.oneOf(k("cloud"), r.get("cloud"), CLOUDS, "a supported cloud");
   const framework = v.oneOf(k("framework"), r.get("framework"), FRAMEWORKS, "a supported framework");
   const workerKind = v.oneOf(k("workerKind"), r.get("workerKind"), WORKER_KINDS, "a task queue");
-  checkApplicability({ profile, cloud, framework, workerKind }, r.explicit, (key) => r.raw[key]);
+  checkApplicability({ profile, cloud, framework, workerKind }, r.explicit, r.shown);
   const catalog = CATALOG[cloud];
   const defaults = PROFILE_DEFAULTS[profile];
   const region = v.oneOf(k("region"), r.get("region") ?? catalog.defaultRegion, catalog.regions, `a ${catalog.title} region`);

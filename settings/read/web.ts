@@ -2,7 +2,7 @@
 import type { CloudCatalog } from "../catalog";
 import { SettingsError } from "../errors";
 import type { ConfigReader } from "../reader";
-import { defaultOf, fullKey as k } from "../schema";
+import { defaultOf, fullKey as k, keysNeeding } from "../schema";
 import type { AcmeSettings, DomainSettings, WebSettings } from "../types";
 import * as v from "../validate";
 import type { StackContext } from "./stack";
@@ -54,9 +54,9 @@ export function readDomain(r: ConfigReader): DomainSettings | undefined {
     }
     return { name, zone, createZone: v.boolean(k("createDnsZone"), r.get("createDnsZone")) };
   } else {
-    for (const key of ["dnsZone", "createDnsZone", "acmeEmail"] as const) {
+    for (const key of keysNeeding("domain")) {
       if (r.explicit(key)) {
-        throw new SettingsError(k(key), r.raw[key], `needs ${k("domain")}`, `set ${k("domain")} too, or remove ${k(key)}`);
+        throw new SettingsError(k(key), r.shown(key), `needs ${k("domain")}`, `set ${k("domain")} too, or remove ${k(key)}`);
       }
     }
   }
