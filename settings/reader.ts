@@ -4,7 +4,7 @@
  * CLI leaves it to mean.
  */
 import { SettingsError } from "./errors";
-import { KEY_NAMES, declOf, fullKey, type KeyName } from "./schema";
+import { KEY_NAMES, declOf, fullKey, valuesOf, type KeyName, type ValuesOf } from "./schema";
 import * as v from "./validate";
 
 /** Raw config as Pulumi hands it over: strings (lists as JSON text) or already-parsed values. */
@@ -23,6 +23,11 @@ export interface ConfigReader {
   explicit(key: string): boolean;
   /** The value as an error may show it: "[secret]" for a secret key. */
   shown(key: string): unknown;
+  /**
+   * A key with a fixed set of values (declared in settings/schema.ts), `fallback` when unset and no static default.
+   * @param what what the value should be, for the error ("a profile").
+   */
+  choice<K extends KeyName>(key: K, what: string, fallback?: ValuesOf<K>): ValuesOf<K>;
   /** An integer key within its declared bounds (settings/schema.ts), `fallback` when unset and no static default. */
   int(key: KeyName, fallback?: number): number;
 }
@@ -46,6 +51,9 @@ export function configReader(raw: RawConfig): ConfigReader {
     v.printable(fullKey(key), text, declOf(key)?.secret);
   }
   const get = (key: KeyName): unknown => (unset(raw[key]) ? declOf(key)?.default : raw[key]);
+  function choice<K extends KeyName>(key: K, what: string, fallback?: ValuesOf<K>): ValuesOf<K> {
+    return v.oneOf(fullKey(key), get(key) ?? fallback, valuesOf(key) as readonly string[], what) as ValuesOf<K>;
+  }
   return {
     raw,
     get,
@@ -56,6 +64,7 @@ export function configReader(raw: RawConfig): ConfigReader {
       return fallback === undefined || asConfigText(value) !== asConfigText(fallback);
     },
     shown: (key) => (declOf(key)?.secret ? "[secret]" : raw[key]),
+    choice,
     int: (key, fallback) => v.bounded(fullKey(key), get(key) ?? fallback, key),
   };
 }

@@ -12,7 +12,7 @@ export type KeyType = "string" | "integer" | "boolean" | "array";
 /**
  * Where a key has an effect, one list per setting that decides it (named by that setting's key). A missing
  * list means every value of that setting. `loadSettings` refuses a key set where it has no effect
- * ({@link inapplicable}); the README's key table shows the same lists.
+ * (settings/applicability.ts); the README's key table shows the same lists.
  */
 export interface Applicability {
   readonly profile?: readonly Profile[];
@@ -26,7 +26,8 @@ export type Feature = "domain" | "bucket";
 
 /** The settings applicability depends on, in the order an error names them. */
 export const CONTEXT_KEYS = ["cloud", "profile", "framework", "workerKind"] as const;
-export type Context = { readonly [K in keyof Applicability]-?: NonNullable<Applicability[K]>[number] };
+/** The settings a key's applicability depends on, resolved for one stack. */
+export type ApplicabilityContext = { readonly [K in keyof Applicability]-?: NonNullable<Applicability[K]>[number] };
 
 export interface KeyDecl {
   /** Key without the `fullstack:` namespace. */
@@ -250,14 +251,16 @@ export function boundsOf(key: KeyName): { readonly min: number; readonly max: nu
   return { min: d.min, max: d.max };
 }
 
-/** The values a key with a fixed set of values accepts. */
-export function valuesOf(key: KeyName): readonly string[] {
+type DeclOf<K extends KeyName> = Extract<(typeof DECLS)[number], { readonly key: K }>;
+/** The values a key with a fixed set of values accepts, typed as declared. */
+export type ValuesOf<K extends KeyName> = DeclOf<K> extends { readonly values: readonly (infer V)[] } ? V : never;
+
+/** The values a key with a fixed set of values accepts: the one place they are listed for config. */
+export function valuesOf<K extends KeyName>(key: K): readonly ValuesOf<K>[] {
   const values = BY_NAME.get(key)?.values;
   if (!values) throw new Error(`settings/schema.ts: ${key} declares no values`);
-  return values;
+  return values as readonly ValuesOf<K>[];
 }
-
-type DeclOf<K extends KeyName> = Extract<(typeof DECLS)[number], { readonly key: K }>;
 /** The static default of a key, typed as declared. */
 export type DefaultOf<K extends KeyName> = DeclOf<K> extends { readonly default: infer D } ? D : never;
 
@@ -268,16 +271,13 @@ export function defaultOf<K extends KeyName>(key: K): DefaultOf<K> {
   return value as DefaultOf<K>;
 }
 
-/** The settings a key's applicability depends on, resolved for one stack. */
-export type ApplicabilityContext = Context;
-
 /** The keys that only matter with `feature`, refused when it is off (settings/read/web.ts, bucket.ts). */
 export function keysNeeding(feature: Feature): KeyName[] {
   return DECLS.filter((k) => "needs" in k && k.needs === feature).map((k) => k.key);
 }
 
 /** The first setting of `context` under which the key has no effect, if any. */
-export function inapplicableUnder(decl: KeyDecl, context: Context): (typeof CONTEXT_KEYS)[number] | undefined {
+export function inapplicableUnder(decl: KeyDecl, context: ApplicabilityContext): (typeof CONTEXT_KEYS)[number] | undefined {
   return CONTEXT_KEYS.find((c) => {
     const allowed = decl.appliesTo?.[c] as readonly string[] | undefined;
     return allowed !== undefined && !allowed.includes(context[c]);

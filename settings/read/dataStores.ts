@@ -1,5 +1,4 @@
 /** The data stores section: PostgreSQL and Redis/Valkey (managed, or on the single server's volume). */
-import { PG_VERSIONS } from "../catalog";
 import { SettingsError } from "../errors";
 import type { ConfigReader } from "../reader";
 import { fullKey as k } from "../schema";
@@ -21,7 +20,7 @@ export interface DataStoreSettings {
 export function readDataStores(r: ConfigReader, { profile, catalog, defaults }: StackContext): DataStoreSettings {
   const dbNodes = r.int("dbNodes", defaults.dbNodes);
   const postgres: PostgresSettings = {
-    version: v.oneOf(k("pgVersion"), r.get("pgVersion"), PG_VERSIONS, "a managed PostgreSQL version"),
+    version: r.choice("pgVersion", "a managed PostgreSQL version"),
     size: v.matches(k("dbSize"), r.get("dbSize") ?? (profile === "scaled" ? catalog.scaledDbSize ?? catalog.defaultDbSize : catalog.defaultDbSize), catalog.dbSizePattern,
       `a ${catalog.title} database size`, `use one of the database slugs, e.g. ${catalog.dbSizeExamples.join(", ")}`),
     nodes: dbNodes,

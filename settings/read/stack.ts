@@ -4,8 +4,7 @@
  */
 import { checkApplicability } from "../applicability";
 import {
-  CATALOG, CLOUDS, ENVIRONMENTS, FRAMEWORKS, NAT_MODES, OPERATING_SYSTEMS, PROFILES, PROFILE_DEFAULTS, WORKER_KINDS,
-  type CloudCatalog, type CloudName, type Environment, type Framework, type NatMode, type OperatingSystem, type Profile,
+  CATALOG, PROFILE_DEFAULTS, type CloudCatalog, type CloudName, type Environment, type Framework, type NatMode, type OperatingSystem, type Profile,
   type ProfileDefaults, type WorkerKind,
 } from "../catalog";
 import type { ConfigReader } from "../reader";
@@ -33,17 +32,17 @@ export interface StackContext {
  * @throws SettingsError naming the first bad key.
  */
 export function readStack(r: ConfigReader): StackContext {
-  const profile = v.oneOf(k("profile"), r.get("profile"), PROFILES, "a profile");
-  const cloud = v.oneOf(k("cloud"), r.get("cloud"), CLOUDS, "a supported cloud");
-  const framework = v.oneOf(k("framework"), r.get("framework"), FRAMEWORKS, "a supported framework");
-  const workerKind = v.oneOf(k("workerKind"), r.get("workerKind"), WORKER_KINDS, "a task queue");
+  const profile = r.choice("profile", "a profile");
+  const cloud = r.choice("cloud", "a supported cloud");
+  const framework = r.choice("framework", "a supported framework");
+  const workerKind = r.choice("workerKind", "a task queue");
   checkApplicability({ profile, cloud, framework, workerKind }, r.explicit, r.shown);
   const catalog = CATALOG[cloud];
   const defaults = PROFILE_DEFAULTS[profile];
   const region = v.oneOf(k("region"), r.get("region") ?? catalog.defaultRegion, catalog.regions, `a ${catalog.title} region`);
-  const natMode = catalog.hasNatChoice ? v.oneOf(k("natMode"), r.get("natMode") ?? defaults.natMode, NAT_MODES, "a NAT mode") : undefined;
-  const environment = v.oneOf(k("environment"), r.get("environment"), ENVIRONMENTS, "an environment");
+  const natMode = catalog.hasNatChoice ? r.choice("natMode", "a NAT mode", defaults.natMode) : undefined;
+  const environment = r.choice("environment", "an environment");
   const protect = r.get("protect") === undefined ? environment !== "dev" : v.boolean(k("protect"), r.get("protect"));
-  const os = v.oneOf(k("os"), r.get("os"), OPERATING_SYSTEMS, "a supported operating system");
+  const os = r.choice("os", "a supported operating system");
   return { profile, cloud, framework, workerKind, catalog, defaults, region, natMode, environment, protect, os };
 }

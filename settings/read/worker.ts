@@ -1,5 +1,4 @@
 /** The worker section: the task queue's workers, their queues and broker, and the one scheduler. */
-import { QUEUE_BACKENDS } from "../catalog";
 import { SettingsError } from "../errors";
 import { SQS_MAX_VISIBILITY_SECONDS, SQS_VISIBILITY_MARGIN_SECONDS, sqsVisibilityProblems } from "../limits/aws";
 import type { ConfigReader } from "../reader";
@@ -32,7 +31,7 @@ export function readWorker(r: ConfigReader, { workerKind, catalog, defaults }: S
     taskTimeLimit: r.int("taskTimeLimit"),
     // RQ's scheduler is a separate package (rq-scheduler) the app must list; Celery's beat is built in.
     scheduler: r.get("scheduler") === undefined ? workerKind === "celery" : v.boolean(k("scheduler"), r.get("scheduler")),
-    backend: v.oneOf(k("queueBackend"), r.get("queueBackend"), QUEUE_BACKENDS, "a queue backend"),
+    backend: r.choice("queueBackend", "a queue backend"),
   };
   // A task may hold its SQS message for its whole time limit (plus a margin): SQS allows 12 hours.
   if (worker.backend === "sqs" && sqsVisibilityProblems(worker.taskTimeLimit).length > 0) {
