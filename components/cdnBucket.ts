@@ -66,7 +66,7 @@ export class CdnBucket extends pulumi.ComponentResource {
   readonly appCredentials?: { readonly accessId: pulumi.Output<string>; readonly secretKey: pulumi.Output<string> };
 
   constructor(name: string, args: CdnBucketArgs, opts?: pulumi.ComponentResourceOptions) {
-    (args.corsOrigins ?? ["*"]).forEach((o, i) => validate.matches(`CdnBucket.corsOrigins[${i}]`, o, /^(\*|https?:\/\/[a-z0-9.-]+(:\d{1,5})?)$/, "an origin", 'use "https://host" or "*"'));
+    (args.corsOrigins ?? ["*"]).forEach((o, i) => validate.origin(`CdnBucket.corsOrigins[${i}]`, o));
     if (args.customDomain) validate.domainName("CdnBucket.customDomain.name", args.customDomain.name);
     super("fullstack:cdn:CdnBucket", name, {}, withTransforms(opts, args.transform));
     const adapter = args.network.adapter;

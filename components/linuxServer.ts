@@ -5,7 +5,7 @@ import {
   ProvisioningError, renderReleaseBundle, renderServerFiles, workerStopSeconds, workerUnits,
   type AppSpec, type HostFirewallRule, type PostgresSpec, type RedisSpec, type ReleaseAccess, type Role, type WebSpec, type WorkerSpec,
 } from "../provisioning";
-import { CATALOG, OPERATING_SYSTEMS, validate, type AccessSettings, type OperatingSystem } from "../settings";
+import { CATALOG, OPERATING_SYSTEMS, defaultOf, validate, type AccessSettings, type OperatingSystem } from "../settings";
 import type { Network } from "./network";
 import { withTransforms, type ChildTransforms } from "./transform";
 
@@ -141,7 +141,7 @@ export function serverShape(component: string, network: Network, size: string | 
   return {
     size: validate.matches(`${component}.size`, size ?? catalog.defaultSize, catalog.sizePattern,
       `a ${catalog.title} size`, `use e.g. ${catalog.sizeExamples.join(", ")}`),
-    os: validate.oneOf(`${component}.os`, os ?? "ubuntu-24.04", OPERATING_SYSTEMS, "a supported operating system"),
+    os: validate.oneOf(`${component}.os`, os ?? defaultOf("os"), OPERATING_SYSTEMS, "a supported operating system"),
   };
 }
 
@@ -218,8 +218,8 @@ export function renderServer(label: string, network: Network, physicalName: stri
         os: args.os,
         adminUser: args.access.adminUser,
         adminSshKeys: args.access.adminSshKeys,
-        timezone: args.timezone ?? "UTC",
-        swapMb: args.swapMb ?? 1024,
+        timezone: args.timezone ?? defaultOf("timezone"),
+        swapMb: args.swapMb ?? defaultOf("swapMb"),
         firewall: hostFirewall,
         dataVolume: args.dataVolume ? { device: adapter.volumeDevicePath(args.dataVolume), mountPoint: DATA_MOUNT } : undefined,
         hostKey: keys ? { privateKey: hostPrivate!, publicKey: hostPublic!.trim() } : undefined,
@@ -279,7 +279,7 @@ export class LinuxServer extends pulumi.ComponentResource {
     const { size, os } = serverShape("LinuxServer", args.network, args.size, args.os);
     const hostname = physicalName("LinuxServer.hostname", args.hostname ?? name, "a host name");
     checkRoleArgs(`LinuxServer "${name}"`, args.roles, args);
-    if (args.volume) validate.integer("LinuxServer.volume.sizeGb", args.volume.sizeGb, 1, 16384);
+    if (args.volume) validate.bounded("LinuxServer.volume.sizeGb", args.volume.sizeGb, "volumeSizeGb");
     super("fullstack:compute:LinuxServer", name, {}, withTransforms(opts, args.transform));
 
     const volumeName = args.volume ? `${hostname}-data` : undefined;

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { cloudAdapter, type CloudAdapter, type NetworkHandle, type RoleHandle } from "../clouds";
-import { CATALOG, CLOUDS, NAT_MODES, SettingsError, validate, type CloudName, type NatMode } from "../settings";
+import { CATALOG, CLOUDS, NAT_MODES, SettingsError, defaultOf, validate, type CloudName, type NatMode } from "../settings";
 import { withTransforms, type ChildTransforms } from "./transform";
 
 export interface NetworkArgs {
@@ -59,7 +59,7 @@ export class Network extends pulumi.ComponentResource {
   private readonly baseName: string;
 
   constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
-    const cloud = validate.oneOf("Network.cloud", args.cloud ?? "digitalocean", CLOUDS, "a supported cloud");
+    const cloud = validate.oneOf("Network.cloud", args.cloud ?? defaultOf("cloud"), CLOUDS, "a supported cloud");
     validate.oneOf("Network.region", args.region, CATALOG[cloud].regions as string[], `a ${CATALOG[cloud].title} region`);
     if (args.natMode !== undefined) {
       validate.oneOf("Network.natMode", args.natMode, NAT_MODES, "a NAT mode");

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { DbGrantSpec, PostgresSpec } from "../provisioning";
-import { CATALOG, SettingsError, validate } from "../settings";
+import { CATALOG, SettingsError, defaultOf, validate } from "../settings";
 import type { Network } from "./network";
 import { withTransforms, type ChildTransforms } from "./transform";
 
@@ -130,8 +130,8 @@ export class PostgresDb extends pulumi.ComponentResource {
     // Managed only (self-hosted ignores them, as before).
     const managed = mode === "managed";
     const size = managed ? validate.matches("PostgresDb.size", args.size ?? catalog.defaultDbSize, catalog.dbSizePattern, "a database size", `use e.g. ${catalog.dbSizeExamples.join(", ")}`) : "";
-    const nodes = managed ? validate.integer("PostgresDb.nodes", args.nodes ?? 1, 1, 3) : 1;
-    const poolSize = managed ? validate.integer("PostgresDb.poolSize", args.poolSize ?? 20, 1, 500) : 0;
+    const nodes = managed ? validate.bounded("PostgresDb.nodes", args.nodes ?? 1, "dbNodes") : 1;
+    const poolSize = managed ? validate.bounded("PostgresDb.poolSize", args.poolSize ?? defaultOf("dbPoolSize"), "dbPoolSize") : 0;
     if (managed) {
       // The cloud's plan rules (settings/limits/), checked before anything is registered.
       const problem = catalog.clusterPlanProblem?.("pg", size, nodes);
@@ -148,7 +148,7 @@ export class PostgresDb extends pulumi.ComponentResource {
         region: args.network.handle.region,
         network: args.network.handle,
         clusterName: name,
-        version: args.version ?? "17",
+        version: args.version ?? defaultOf("pgVersion"),
         size,
         nodes,
         database,
@@ -179,7 +179,7 @@ export class PostgresDb extends pulumi.ComponentResource {
         allowedCidrs: args.allowedCidrs ?? ["127.0.0.1/32", "::1/128"],
         dataRoot,
         backupDir: `${dataRoot.replace(/\/[^/]+$/, "")}/backups/postgresql`,
-        backupRetentionDays: validate.integer("PostgresDb.backupRetentionDays", args.backupRetentionDays ?? 7, 1, 365),
+        backupRetentionDays: validate.bounded("PostgresDb.backupRetentionDays", args.backupRetentionDays ?? defaultOf("backupRetentionDays"), "backupRetentionDays"),
       })));
       this.url = pulumi.secret(pulumi.interpolate`postgresql://${user}:${password.result}@${host}:5432/${database}`);
       this.directUrl = this.url;

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { RedisSpec } from "../provisioning";
-import { CATALOG, SettingsError, validate } from "../settings";
+import { CATALOG, SettingsError, defaultOf, validate } from "../settings";
 import type { Network } from "./network";
 import { withTransforms, type ChildTransforms } from "./transform";
 
@@ -99,7 +99,7 @@ export class RedisCache extends pulumi.ComponentResource {
     // Managed only (self-hosted ignores them, as before).
     const managed = mode === "managed";
     const size = managed ? validate.matches("RedisCache.size", args.size ?? catalog.defaultCacheSize, catalog.cacheSizePattern, "a cache node size", `use e.g. ${catalog.cacheSizeExamples.join(", ")}`) : "";
-    const nodes = managed ? validate.integer("RedisCache.nodes", args.nodes ?? 1, 1, 3) : 1;
+    const nodes = managed ? validate.bounded("RedisCache.nodes", args.nodes ?? 1, "redisNodes") : 1;
     const problem = managed ? catalog.clusterPlanProblem?.("valkey", size, nodes) : undefined;
     if (problem) throw new SettingsError("RedisCache.size", size, `with RedisCache.nodes ${nodes}: ${problem}`, `use a plan with standby nodes, e.g. ${catalog.scaledCacheSize}, or 1 node`);
     super("fullstack:data:RedisCache", name, {}, withTransforms(opts, args.transform));
@@ -121,7 +121,7 @@ export class RedisCache extends pulumi.ComponentResource {
     } else {
       const password = new random.RandomPassword(`${name}-password`, { length: 32, special: false }, { parent: this });
       const host = args.host ?? "localhost";
-      const maxMemoryMb = validate.integer("RedisCache.maxMemoryMb", args.maxMemoryMb ?? 256, 16, 65536);
+      const maxMemoryMb = validate.bounded("RedisCache.maxMemoryMb", args.maxMemoryMb ?? defaultOf("redisMaxMemoryMb"), "redisMaxMemoryMb");
       this.serverSpec = pulumi.secret(password.result.apply((pw): RedisSpec => ({
         password: pw,
         bind: host === "localhost" ? ["127.0.0.1", "-::1"] : [host],

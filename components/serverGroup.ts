@@ -107,7 +107,7 @@ export class LinuxServerGroup extends pulumi.ComponentResource {
       throw new SettingsError("LinuxServerGroup.network", args.network.cloud, `is ${catalog.title}, which has no server groups here`,
         "use LinuxServer for each server");
     }
-    const count = validate.integer("LinuxServerGroup.count", args.count, 1, 50);
+    const count = validate.bounded("LinuxServerGroup.count", args.count, "webCount") // webCount and workerCount share these bounds;
     const { size, os } = serverShape("LinuxServerGroup", args.network, args.size, args.os);
     const groupName = physicalName("LinuxServerGroup.groupName", args.groupName ?? name, "a group name");
     for (const [i, role] of args.roles.entries()) {

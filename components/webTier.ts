@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { DnsZoneHandle, IngressRule, LoadBalancerHandle } from "../clouds";
 import { buildAppSpec, type DbGrantSpec, type PostgresSpec, type RedisSpec, type Role, type WebSpec, type WorkerSpec } from "../provisioning";
 import {
-  CATALOG, SettingsError, usesLoadBalancer, validate,
+  CATALOG, SettingsError, defaultOf, usesLoadBalancer, validate,
   type AccessSettings, type AcmeSettings, type AppSettings, type CloudName, type DomainSettings, type GunicornSettings, type OperatingSystem,
 } from "../settings";
 import { LinuxServer } from "./linuxServer";
@@ -171,14 +171,14 @@ export class WebTier extends pulumi.ComponentResource {
   readonly serverGroup?: LinuxServerGroup;
 
   constructor(name: string, args: WebTierArgs, opts?: pulumi.ComponentResourceOptions) {
-    const count = validate.integer("WebTier.count", args.count ?? 1, 1, 50);
+    const count = validate.bounded("WebTier.count", args.count ?? 1, "webCount");
     if (!args.network && !args.region) {
       throw new SettingsError("WebTier.region", args.region, "is required when no network is given", "pass args.network or args.region");
     }
-    const gunicorn = args.gunicorn ?? { workers: 0, timeout: 30, version: "23.0.0" };
-    validate.integer("WebTier.gunicorn.workers", gunicorn.workers, 0, 64);
-    validate.integer("WebTier.gunicorn.timeout", gunicorn.timeout, 5, 3600);
-    validate.integer("WebTier.maxUploadMb", args.maxUploadMb ?? 10, 1, 5120);
+    const gunicorn = args.gunicorn ?? { workers: defaultOf("gunicornWorkers"), timeout: defaultOf("gunicornTimeout"), version: defaultOf("gunicornVersion") };
+    validate.bounded("WebTier.gunicorn.workers", gunicorn.workers, "gunicornWorkers");
+    validate.bounded("WebTier.gunicorn.timeout", gunicorn.timeout, "gunicornTimeout");
+    const maxUploadMb = validate.bounded("WebTier.maxUploadMb", args.maxUploadMb ?? defaultOf("maxUploadMb"), "maxUploadMb");
     if (args.colocate && count !== 1) {
       throw new SettingsError("WebTier.count", count, "must be 1 when other roles share the web server", "use 1, or run data stores and workers on their own servers");
     }
@@ -232,7 +232,7 @@ export class WebTier extends pulumi.ComponentResource {
     }));
     const web: pulumi.Output<WebSpec> = pulumi.output(lb ? this.network.cidr.apply((c) => [c]) : []).apply((trustedProxies) => ({
       serverNames: hostNames,
-      maxUploadMb: args.maxUploadMb ?? 10,
+      maxUploadMb,
       gunicorn,
       trustedProxies,
       ...(tlsOnServer ? { tls: args.acme ?? {} } : {}),

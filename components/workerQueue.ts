@@ -1,6 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { buildAppSpec, type WorkerSpec } from "../provisioning";
-import { CATALOG, SettingsError, validate, type AccessSettings, type AppSettings, type OperatingSystem } from "../settings";
+import {
+  CATALOG, QUEUE_BACKENDS, SettingsError, defaultOf, validate, type AccessSettings, type AppSettings, type OperatingSystem, type QueueBackend,
+} from "../settings";
 import { LinuxServer } from "./linuxServer";
 import { LinuxServerGroup } from "./serverGroup";
 import type { Network } from "./network";
@@ -53,7 +55,7 @@ export interface WorkerQueueArgs {
    * with a dead-letter queue; clouds with a queue service only).
    * @default "redis"
    */
-  broker?: "redis" | "sqs";
+  broker?: QueueBackend;
   /** Buckets the workers read and write (static and media files). */
   bucketAccess?: pulumi.Input<pulumi.Input<string>[]>;
   /**
@@ -111,10 +113,10 @@ export class WorkerQueue extends pulumi.ComponentResource {
   readonly queueArns: pulumi.Output<string[]>;
 
   constructor(name: string, args: WorkerQueueArgs, opts?: pulumi.ComponentResourceOptions) {
-    const count = validate.integer("WorkerQueue.count", args.count ?? 1, 1, 50);
-    validate.integer("WorkerQueue.worker.taskTimeLimit", args.worker.taskTimeLimit, 1, 86400);
-    validate.integer("WorkerQueue.worker.concurrency", args.worker.concurrency, 1, 256);
-    const broker = validate.oneOf("WorkerQueue.broker", args.broker ?? "redis", ["redis", "sqs"], "a broker");
+    const count = validate.bounded("WorkerQueue.count", args.count ?? 1, "workerCount");
+    validate.bounded("WorkerQueue.worker.taskTimeLimit", args.worker.taskTimeLimit, "taskTimeLimit");
+    validate.bounded("WorkerQueue.worker.concurrency", args.worker.concurrency, "workerConcurrency");
+    const broker = validate.oneOf("WorkerQueue.broker", args.broker ?? defaultOf("queueBackend"), QUEUE_BACKENDS, "a broker");
     const adapter = args.network.adapter;
     if (broker === "sqs" && (!adapter.queues || args.worker.kind !== "celery")) {
       throw new SettingsError("WorkerQueue.broker", broker, `needs Celery on a cloud with a queue service (not ${args.worker.kind} on ${CATALOG[args.network.cloud].title})`, "use redis");
@@ -131,7 +133,7 @@ export class WorkerQueue extends pulumi.ComponentResource {
     }
     const environment = pulumi.all([args.environment, pulumi.all(this.brokerEnvironment)]).apply(([env, brokerEnv]) => ({ ...env, ...brokerEnv }));
     const app = environment.apply((extra) => ({
-      ...buildAppSpec(args.app, args.gunicornVersion ?? "23.0.0", { hostNames: [], https: false }, extra as Record<string, string>),
+      ...buildAppSpec(args.app, args.gunicornVersion ?? defaultOf("gunicornVersion"), { hostNames: [], https: false }, extra as Record<string, string>),
       // The web tier migrates; workers only run code.
       runMigrations: false,
     }));

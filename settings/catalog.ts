@@ -17,6 +17,8 @@ export interface CloudCatalog {
   readonly title: string;
   /** Regions that accept new resources. */
   readonly regions: readonly string[];
+  /** The region a stack gets when it sets none. */
+  readonly defaultRegion: string;
   /** A server size is valid when it matches this pattern. */
   readonly sizePattern: RegExp;
   /** Example sizes for error messages and docs. */
@@ -67,6 +69,7 @@ export const CATALOG: Record<CloudName, CloudCatalog> = {
     title: "DigitalOcean",
     // ams2, sfo1 and a few others no longer accept new droplets.
     regions: ["ams3", "atl1", "blr1", "fra1", "lon1", "nyc1", "nyc2", "nyc3", "ric1", "sfo2", "sfo3", "sgp1", "syd1", "tor1"],
+    defaultRegion: "fra1",
     // Real slugs only (settings/limits/digitalocean.ts cites the lists): a pattern let through sizes
     // that do not exist, which only the API refused.
     sizePattern: oneOfSlugs(DROPLET_SIZES),
@@ -100,6 +103,7 @@ export const CATALOG: Record<CloudName, CloudCatalog> = {
       "ap-south-1", "ap-south-2", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-southeast-1", "ap-southeast-2",
       "ap-southeast-3", "ap-southeast-4", "ap-east-1", "me-south-1", "me-central-1", "af-south-1", "il-central-1",
     ],
+    defaultRegion: "eu-central-1",
     // x86_64 families only (the AMI lookup is for amd64 images), and only the sizes each family has:
     // EC2_SIZES in ./limits/aws.ts, checked against @pulumi/aws's InstanceType enum.
     sizePattern: EC2_SIZE_PATTERN,
@@ -139,8 +143,33 @@ export type Profile = (typeof PROFILES)[number];
 export const WORKER_KINDS = ["celery", "rq", "none"] as const;
 export type WorkerKind = (typeof WORKER_KINDS)[number];
 
+/** Celery's brokers: the RedisCache, or SQS (clouds with a queue service). */
+export const QUEUE_BACKENDS = ["redis", "sqs"] as const;
+export type QueueBackend = (typeof QUEUE_BACKENDS)[number];
+
+/** Managed PostgreSQL major versions offered. */
+export const PG_VERSIONS = ["14", "15", "16", "17"] as const;
+
 export const NAT_MODES = ["none", "instance", "gateway"] as const;
 export type NatMode = (typeof NAT_MODES)[number];
+
+/** What each profile picks for the keys whose default depends on it (settings/schema.ts `derived`). */
+export interface ProfileDefaults {
+  readonly webCount: number;
+  readonly workerCount: number;
+  readonly dbNodes: number;
+  readonly redisNodes: number;
+  /** Where the cloud has the choice (AWS): how private subnets reach the internet. */
+  readonly natMode: NatMode;
+  readonly bucket: boolean;
+}
+
+export const PROFILE_DEFAULTS: Record<Profile, ProfileDefaults> = {
+  single: { webCount: 1, workerCount: 1, dbNodes: 1, redisNodes: 1, natMode: "none", bucket: false },
+  standard: { webCount: 1, workerCount: 1, dbNodes: 1, redisNodes: 1, natMode: "none", bucket: true },
+  // "You may have five web servers ... all talking to the database": a load balancer, standby nodes.
+  scaled: { webCount: 2, workerCount: 2, dbNodes: 2, redisNodes: 2, natMode: "gateway", bucket: true },
+};
 
 export const ENVIRONMENTS = ["dev", "staging", "production"] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];

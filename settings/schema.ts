@@ -2,7 +2,32 @@
  * Every stack config key, declared once. `Pulumi.yaml`'s `config:` block and the README's key table are
  * checked against this list by the tests, so the three never drift apart.
  */
+import {
+  CATALOG, CLOUDS, ENVIRONMENTS, FRAMEWORKS, NAT_MODES, OPERATING_SYSTEMS, PG_VERSIONS, PROFILES, QUEUE_BACKENDS, WORKER_KINDS,
+  type CloudName, type Framework, type Profile, type WorkerKind,
+} from "./catalog";
+
 export type KeyType = "string" | "integer" | "boolean" | "array";
+
+/**
+ * Where a key has an effect, one list per setting that decides it (named by that setting's key). A missing
+ * list means every value of that setting. `loadSettings` refuses a key set where it has no effect
+ * (settings/applicability.ts); the README's key table shows the same lists.
+ */
+export interface Applicability {
+  readonly profile?: readonly Profile[];
+  readonly cloud?: readonly CloudName[];
+  readonly framework?: readonly Framework[];
+  readonly workerKind?: readonly WorkerKind[];
+}
+
+/** Features that other keys only matter with. */
+export type Feature = "domain" | "bucket";
+
+/** The settings applicability depends on, in the order an error names them. */
+export const CONTEXT_KEYS = ["cloud", "profile", "framework", "workerKind"] as const;
+/** The settings a key's applicability depends on, resolved for one stack. */
+export type ApplicabilityContext = { readonly [K in keyof Applicability]-?: NonNullable<Applicability[K]>[number] };
 
 export interface KeyDecl {
   /** Key without the `fullstack:` namespace. */
@@ -17,30 +42,47 @@ export interface KeyDecl {
   readonly secret?: boolean;
   /** Leaving it unset is fine (the feature it enables is off). */
   readonly optional?: boolean;
+  /** Where the key has an effect; unset: everywhere. */
+  readonly appliesTo?: Applicability;
+  /** A feature the key only matters with: fullstack:domain set, or the bucket made. */
+  readonly needs?: Feature;
+  /** Integer keys: the smallest and largest value accepted. */
+  readonly min?: number;
+  readonly max?: number;
+  /** Keys with a fixed set of values: the values accepted. */
+  readonly values?: readonly string[];
 }
 
 export const NAMESPACE = "fullstack";
 
-export const KEYS: readonly KeyDecl[] = [
+/** How many web or worker servers (and so servers in one group) a stack may have. */
+const SERVER_COUNT = { min: 1, max: 50 } as const;
+
+/** A default that each cloud's catalog entry decides, as the README shows it: `digitalocean: fra1, aws: eu-central-1`. */
+function perCloud(pick: (catalog: (typeof CATALOG)[CloudName]) => string): string {
+  return CLOUDS.map((c) => `${c}: ${pick(CATALOG[c])}`).join(", ");
+}
+
+const DECLS = [
   {
-    key: "profile", type: "string", default: "single",
+    key: "profile", type: "string", values: PROFILES, default: "single",
     description: "single (one server runs everything, data on a volume), standard (web server, managed PostgreSQL and Valkey, worker server, CDN bucket) or scaled (N web servers behind a load balancer, M workers, standby database nodes).",
   },
-  { key: "cloud", type: "string", default: "digitalocean", description: "Where to deploy: digitalocean (bare VPS) or aws (IaaS)." },
-  { key: "region", type: "string", derived: "digitalocean: fra1, aws: eu-central-1", description: "Cloud region, e.g. fra1, nyc3 (DigitalOcean) or eu-central-1, us-east-1 (AWS)." },
+  { key: "cloud", type: "string", values: CLOUDS, default: "digitalocean", description: "Where to deploy: digitalocean (bare VPS) or aws (IaaS)." },
+  { key: "region", type: "string", derived: perCloud((c) => c.defaultRegion), description: "Cloud region, e.g. fra1, nyc3 (DigitalOcean) or eu-central-1, us-east-1 (AWS)." },
   {
-    key: "natMode", type: "string", derived: "none for single and standard, gateway for scaled",
+    key: "natMode", type: "string", values: NAT_MODES, appliesTo: { cloud: ["aws"] }, derived: "none for single and standard, gateway for scaled",
     description: "AWS only: how private subnets reach the internet. none (servers in public subnets behind strict security groups), instance (a small NAT instance) or gateway (a managed NAT gateway; servers in private subnets).",
   },
   {
-    key: "environment", type: "string", default: "production",
+    key: "environment", type: "string", values: ENVIRONMENTS, default: "production",
     description: "dev, staging or production. Only dev leaves stateful resources unprotected by default.",
   },
   {
     key: "protect", type: "boolean", derived: "true unless environment is dev",
     description: "Mark volumes, databases and buckets `protect` so Pulumi refuses to delete or replace them.",
   },
-  { key: "os", type: "string", default: "ubuntu-24.04", description: "Server operating system: ubuntu-24.04 or debian-12." },
+  { key: "os", type: "string", values: OPERATING_SYSTEMS, default: "ubuntu-24.04", description: "Server operating system: ubuntu-24.04 or debian-12." },
   { key: "adminUser", type: "string", default: "ops", description: "Name of the non-root sudo user created on every server; not an account or group the servers already have (root, bin, sudo, www-data, ...)." },
   {
     key: "adminSshKeys", type: "array", default: [],
@@ -51,7 +93,7 @@ export const KEYS: readonly KeyDecl[] = [
     description: "Addresses allowed to reach SSH (port 22), e.g. [\"203.0.113.7/32\"], none wider than /8 (IPv4) or /32 (IPv6). Empty: the admin has no SSH login (on DigitalOcean port 22 still admits releaseCidrs, for the release key only; sshd admits the admin only from adminCidrs).",
   },
   {
-    key: "releaseCidrs", type: "array", optional: true, derived: "adminCidrs",
+    key: "releaseCidrs", type: "array", appliesTo: { cloud: ["digitalocean"] }, optional: true, derived: "adminCidrs",
     description: "DigitalOcean: addresses releases come from over SSH (where `pulumi up` runs: your machine, a CI runner's egress address), e.g. [\"198.51.100.4/32\"]. Port 22 admits them, and the release key, restricted to the release command, is accepted only from them. [\"0.0.0.0/0\", \"::/0\"] admits the release key from anywhere. Not used on AWS (releases run through Systems Manager).",
   },
   {
@@ -59,7 +101,7 @@ export const KEYS: readonly KeyDecl[] = [
     description: "IDs or fingerprints of SSH keys already stored in the cloud account, attached at creation. Optional: adminSshKeys reach the admin user through cloud-init, and without account keys the root password DigitalOcean mails is locked.",
   },
   { key: "timezone", type: "string", default: "UTC", description: "Server time zone (IANA name)." },
-  { key: "swapMb", type: "integer", default: 1024, description: "Swap file size in MiB; 0 for none." },
+  { key: "swapMb", type: "integer", min: 0, max: 65536, default: 1024, description: "Swap file size in MiB; 0 for none." },
   { key: "appName", type: "string", default: "app", description: "Short name of the app: its Unix user, /srv/<appName>, unit and resource names; not an account or group the servers already have (root, postgres, www-data, ...)." },
   { key: "appRepo", type: "string", description: "Git URL of the app (https://, ssh:// or git@host:owner/repo.git). Required." },
   {
@@ -75,18 +117,18 @@ export const KEYS: readonly KeyDecl[] = [
     description: "A package index for the deploy's pip instead of PyPI (PIP_INDEX_URL), e.g. a private index https://user:token@pypi.example.com/simple/ or a local mirror file:///srv/wheels/simple/. Set with --secret when it holds a token; it lands only in a 0600 file the deploy reads.",
   },
   { key: "appRef", type: "string", default: "main", description: "Branch, tag or commit to deploy. Changing it ships a new release. Quote a ref that looks like a number (\"1.10\"): YAML would read 1.10 as 1.1, and npm run plan refuses it unquoted." },
-  { key: "framework", type: "string", default: "django", description: "django or flask: decides the release hooks (Django: migrate, collectstatic)." },
+  { key: "framework", type: "string", values: FRAMEWORKS, default: "django", description: "django or flask: decides the release hooks (Django: migrate, collectstatic)." },
   {
     key: "wsgiApp", type: "string", derived: "django: <appName>.wsgi:application, flask: app:app",
     description: "The WSGI callable gunicorn serves, as module:attribute.",
   },
   {
-    key: "djangoSettingsModule", type: "string", derived: "the wsgiApp package + .settings, e.g. shop.settings",
+    key: "djangoSettingsModule", type: "string", appliesTo: { framework: ["django"] }, derived: "the wsgiApp package + .settings, e.g. shop.settings",
     description: "DJANGO_SETTINGS_MODULE for Django apps.",
   },
   { key: "requirementsFile", type: "string", default: "requirements.txt", description: "Path of the pip requirements file inside the repo." },
   {
-    key: "staticDir", type: "string", default: "static",
+    key: "staticDir", type: "string", appliesTo: { framework: ["flask"] }, default: "static",
     description: "Flask: the repo directory served at /static/. Django: ignored (collectstatic fills STATIC_ROOT).",
   },
   {
@@ -98,72 +140,72 @@ export const KEYS: readonly KeyDecl[] = [
     description: "Extra environment for the app as KEY=value strings, written to its 0600 environment file. Not the names the library sets, nor LD_*, GIT_*, PIP_*, PYTHONPATH-like or PATH.",
   },
   {
-    key: "webCount", type: "integer", derived: "1; 2 in the scaled profile",
+    key: "webCount", type: "integer", ...SERVER_COUNT, derived: "1; 2 in the scaled profile",
     description: "Number of web servers. 2 or more puts a load balancer in front (single: must be 1; scaled: at least 2).",
   },
   {
-    key: "loadBalancer", type: "boolean", default: false,
+    key: "loadBalancer", type: "boolean", appliesTo: { profile: ["single", "standard"] }, default: false,
     description: "Put a load balancer in front of a single web server too (about $12/month on DigitalOcean); with a domain it then holds the cloud's certificate. false: a load balancer only for 2 or more web servers, and one server with a domain gets its Let's Encrypt certificate itself (certbot on the server).",
   },
-  { key: "webSize", type: "string", derived: "digitalocean: s-1vcpu-1gb, aws: t3.small", description: "Web server size: a DigitalOcean slug (s-1vcpu-1gb) or an EC2 instance type (t3.small)." },
-  { key: "gunicornWorkers", type: "integer", default: 0, description: "gunicorn worker processes; 0 means 2 x cores + 1, worked out on the server." },
-  { key: "gunicornTimeout", type: "integer", default: 30, description: "Seconds before gunicorn kills a silent worker (also nginx's upstream read timeout)." },
+  { key: "webSize", type: "string", derived: perCloud((c) => c.defaultSize), description: "Web server size: a DigitalOcean slug (s-1vcpu-1gb) or an EC2 instance type (t3.small)." },
+  { key: "gunicornWorkers", type: "integer", min: 0, max: 64, default: 0, description: "gunicorn worker processes; 0 means 2 x cores + 1, worked out on the server." },
+  { key: "gunicornTimeout", type: "integer", min: 5, max: 3600, default: 30, description: "Seconds before gunicorn kills a silent worker (also nginx's upstream read timeout)." },
   { key: "gunicornVersion", type: "string", default: "23.0.0", description: "gunicorn version installed into the app's virtualenv when requirements do not pin one." },
-  { key: "maxUploadMb", type: "integer", default: 10, description: "Largest request body nginx accepts, in MiB (client_max_body_size)." },
+  { key: "maxUploadMb", type: "integer", min: 1, max: 5120, default: 10, description: "Largest request body nginx accepts, in MiB (client_max_body_size)." },
   {
-    key: "workerKind", type: "string", default: "none",
+    key: "workerKind", type: "string", values: WORKER_KINDS, default: "none",
     description: "Task queue: celery, rq or none. Workers use Redis/Valkey as the broker.",
   },
   {
-    key: "workerApp", type: "string", derived: "the wsgiApp's top-level package",
+    key: "workerApp", type: "string", appliesTo: { workerKind: ["celery"] }, derived: "the wsgiApp's top-level package",
     description: "Celery: the -A application module. RQ: ignored.",
   },
-  { key: "workerQueues", type: "array", default: ["default"], description: "Queues the workers consume." },
-  { key: "workerConcurrency", type: "integer", default: 2, description: "Tasks each worker server runs at once." },
+  { key: "workerQueues", type: "array", appliesTo: { workerKind: ["celery", "rq"] }, default: ["default"], description: "Queues the workers consume." },
+  { key: "workerConcurrency", type: "integer", min: 1, max: 256, appliesTo: { workerKind: ["celery"] }, default: 2, description: "Tasks each worker server runs at once." },
   {
-    key: "workerCount", type: "integer", derived: "standard: 1, scaled: 2 (single: the one server)",
+    key: "workerCount", type: "integer", ...SERVER_COUNT, appliesTo: { profile: ["standard", "scaled"], workerKind: ["celery", "rq"] }, derived: "standard: 1, scaled: 2 (single: the one server)",
     description: "Number of worker servers (standard and scaled).",
   },
-  { key: "workerSize", type: "string", derived: "digitalocean: s-1vcpu-1gb, aws: t3.small", description: "Worker server size (DigitalOcean slug or EC2 instance type)." },
+  { key: "workerSize", type: "string", appliesTo: { profile: ["standard", "scaled"], workerKind: ["celery", "rq"] }, derived: perCloud((c) => c.defaultSize), description: "Worker server size (DigitalOcean slug or EC2 instance type)." },
   {
-    key: "taskTimeLimit", type: "integer", default: 300,
+    key: "taskTimeLimit", type: "integer", min: 1, max: 86400, appliesTo: { workerKind: ["celery", "rq"] }, default: 300,
     description: "Seconds the longest task may run; workers get this much plus 30 s to finish tasks when stopped.",
   },
   {
-    key: "scheduler", type: "boolean", derived: "true for celery, false for rq",
+    key: "scheduler", type: "boolean", appliesTo: { workerKind: ["celery", "rq"] }, derived: "true for celery, false for rq",
     description: "Run exactly one scheduler (celery beat, or rqscheduler: add rq-scheduler to your requirements) on the first worker.",
   },
-  { key: "pgVersion", type: "string", default: "17", description: "Managed PostgreSQL major version (standard and scaled)." },
-  { key: "dbSize", type: "string", derived: "digitalocean: db-s-1vcpu-1gb (scaled db-s-1vcpu-2gb), aws: db.t4g.micro", description: "Managed PostgreSQL node size (DigitalOcean database slug, or a current-generation RDS for PostgreSQL instance class from the list in settings/limits/aws.ts)." },
+  { key: "pgVersion", type: "string", values: PG_VERSIONS, appliesTo: { profile: ["standard", "scaled"] }, default: "17", description: "Managed PostgreSQL major version (standard and scaled)." },
+  { key: "dbSize", type: "string", appliesTo: { profile: ["standard", "scaled"] }, derived: perCloud((c) => `${c.defaultDbSize}${c.scaledDbSize ? ` (scaled ${c.scaledDbSize})` : ""}`), description: "Managed PostgreSQL node size (DigitalOcean database slug, or a current-generation RDS for PostgreSQL instance class from the list in settings/limits/aws.ts)." },
   {
-    key: "dbNodes", type: "integer", derived: "standard: 1, scaled: 2 (a primary and a standby)",
+    key: "dbNodes", type: "integer", min: 1, max: 3, appliesTo: { profile: ["standard", "scaled"] }, derived: "standard: 1, scaled: 2 (a primary and a standby)",
     description: "Managed PostgreSQL nodes; more than 1 adds standby nodes for failover (Multi-AZ on AWS). DigitalOcean's smallest plan (db-s-1vcpu-1gb) has no standby nodes.",
   },
-  { key: "dbPoolSize", type: "integer", default: 20, description: "Connections in the managed database's transaction-mode pool; on DigitalOcean at most 25 per GiB of dbSize minus 3, and a change replaces the pool (seconds without it)." },
+  { key: "dbPoolSize", type: "integer", min: 1, max: 500, appliesTo: { profile: ["standard", "scaled"] }, default: 20, description: "Connections in the managed database's transaction-mode pool; on DigitalOcean at most 25 per GiB of dbSize minus 3, and a change replaces the pool (seconds without it)." },
   {
-    key: "redisSize", type: "string", derived: "digitalocean: db-s-1vcpu-1gb (scaled db-s-1vcpu-2gb), aws: cache.t4g.micro (scaled cache.t4g.small)",
+    key: "redisSize", type: "string", appliesTo: { profile: ["standard", "scaled"] }, derived: perCloud((c) => `${c.defaultCacheSize} (scaled ${c.scaledCacheSize})`),
     description: "Managed Valkey node size (DigitalOcean database slug, or a current-generation ElastiCache node type from the list in settings/limits/aws.ts; not T2, which cannot create new clusters).",
   },
   {
-    key: "redisNodes", type: "integer", derived: "standard: 1, scaled: 2",
+    key: "redisNodes", type: "integer", min: 1, max: 3, appliesTo: { profile: ["standard", "scaled"] }, derived: "standard: 1, scaled: 2",
     description: "Managed Valkey nodes; 2 adds a standby node (a replica with automatic failover on AWS). DigitalOcean's smallest plan has no standby nodes.",
   },
-  { key: "redisMaxMemoryMb", type: "integer", default: 256, description: "Self-hosted Redis (single profile): maxmemory in MiB." },
-  { key: "volumeSizeGb", type: "integer", default: 20, description: "Single profile: size of the data volume holding PostgreSQL, Redis and backups." },
-  { key: "backupRetentionDays", type: "integer", default: 7, description: "Single profile: days of nightly pg_dump backups kept on the volume." },
+  { key: "redisMaxMemoryMb", type: "integer", min: 16, max: 65536, appliesTo: { profile: ["single"] }, default: 256, description: "Self-hosted Redis (single profile): maxmemory in MiB." },
+  { key: "volumeSizeGb", type: "integer", min: 1, max: 16384, appliesTo: { profile: ["single"] }, default: 20, description: "Single profile: size of the data volume holding PostgreSQL, Redis and backups." },
+  { key: "backupRetentionDays", type: "integer", min: 1, max: 365, appliesTo: { profile: ["single"] }, default: 7, description: "Single profile: days of nightly pg_dump backups kept on the volume." },
   {
     key: "bucket", type: "boolean", derived: "false for single, true for standard and scaled",
     description: "Create a bucket behind the CDN for static and media files (Spaces + CDN, or S3 + CloudFront). DigitalOcean: needs a region with Spaces.",
   },
-  { key: "cdnDomain", type: "string", optional: true, description: "Custom name for the CDN, e.g. static.example.com (needs domain's DNS zone)." },
+  { key: "cdnDomain", type: "string", needs: "bucket", optional: true, description: "Custom name for the CDN, e.g. static.example.com (needs domain's DNS zone)." },
   {
-    key: "corsOrigins", type: "array", derived: "https://<domain>, or * without a domain",
+    key: "corsOrigins", type: "array", needs: "bucket", derived: "https://<domain>, or * without a domain",
     description: "Origins allowed to fetch from the bucket (fonts, JS modules).",
   },
-  { key: "spacesAccessId", type: "string", optional: true, description: "DigitalOcean: your own Spaces access key ID, with spacesSecretKey. Unset: the API token makes the keys (one to create the bucket, one limited to the bucket for the app). AWS servers use their instance role." },
-  { key: "spacesSecretKey", type: "string", optional: true, secret: true, description: "DigitalOcean: the secret of your own Spaces key (set with --secret), with spacesAccessId." },
+  { key: "spacesAccessId", type: "string", appliesTo: { cloud: ["digitalocean"] }, needs: "bucket", optional: true, description: "DigitalOcean: your own Spaces access key ID, with spacesSecretKey. Unset: the API token makes the keys (one to create the bucket, one limited to the bucket for the app). AWS servers use their instance role." },
+  { key: "spacesSecretKey", type: "string", appliesTo: { cloud: ["digitalocean"] }, needs: "bucket", optional: true, secret: true, description: "DigitalOcean: the secret of your own Spaces key (set with --secret), with spacesAccessId." },
   {
-    key: "queueBackend", type: "string", default: "redis",
+    key: "queueBackend", type: "string", values: QUEUE_BACKENDS, appliesTo: { cloud: ["aws"], profile: ["standard", "scaled"], workerKind: ["celery"] }, default: "redis",
     description: "AWS only, Celery only: the broker, redis (the RedisCache) or sqs (an SQS queue per worker queue, each with a dead-letter queue).",
   },
   {
@@ -171,21 +213,78 @@ export const KEYS: readonly KeyDecl[] = [
     description: "Public name of the app, e.g. shop.example.com: a DNS record, and HTTPS with a Let's Encrypt certificate, at the load balancer when there is one, else on the web server itself (certbot, renewed automatically; HTTP redirects to HTTPS).",
   },
   {
-    key: "dnsZone", type: "string", derived: "domain without its first label when it has three or more labels, else domain",
+    key: "dnsZone", type: "string", needs: "domain", derived: "domain without its first label when it has three or more labels, else domain",
     description: "DNS zone (as hosted by the cloud's DNS) the domain's records go into.",
   },
   {
-    key: "createDnsZone", type: "boolean", default: false,
+    key: "createDnsZone", type: "boolean", needs: "domain", default: false,
     description: "Create the DNS zone in the cloud account. Leave false when the zone already exists there.",
   },
   {
-    key: "acmeEmail", type: "string", optional: true,
+    key: "acmeEmail", type: "string", needs: "domain", optional: true,
     description: "Contact address of the Let's Encrypt account when the web server gets its certificate itself (a domain and no load balancer), e.g. ops@example.com. Unset: the account is registered without one.",
   },
-];
+] as const satisfies readonly KeyDecl[];
+
+/** The name of a declared key (without the namespace). */
+export type KeyName = (typeof DECLS)[number]["key"];
+
+export const KEYS: readonly KeyDecl[] = DECLS;
 
 export const KEY_NAMES = KEYS.map((k) => k.key);
 
 export function fullKey(key: string): string {
   return `${NAMESPACE}:${key}`;
+}
+
+const BY_NAME = new Map<string, KeyDecl>(KEYS.map((k) => [k.key, k]));
+
+/** A declared key's declaration; undefined for a name that is not a key. */
+export function declOf(key: string): KeyDecl | undefined {
+  return BY_NAME.get(key);
+}
+
+/** The accepted range of an integer key: the one place a limit is written (components import it too). */
+export function boundsOf(key: KeyName): { readonly min: number; readonly max: number } {
+  const d = BY_NAME.get(key);
+  if (d?.min === undefined || d.max === undefined) throw new Error(`settings/schema.ts: ${key} declares no bounds`);
+  return { min: d.min, max: d.max };
+}
+
+type DeclOf<K extends KeyName> = Extract<(typeof DECLS)[number], { readonly key: K }>;
+/** The values a key with a fixed set of values accepts, typed as declared. */
+export type ValuesOf<K extends KeyName> = DeclOf<K> extends { readonly values: readonly (infer V)[] } ? V : never;
+
+/** The values a key with a fixed set of values accepts: the one place they are listed for config. */
+export function valuesOf<K extends KeyName>(key: K): readonly ValuesOf<K>[] {
+  const values = BY_NAME.get(key)?.values;
+  if (!values) throw new Error(`settings/schema.ts: ${key} declares no values`);
+  return values as readonly ValuesOf<K>[];
+}
+/** The static default of a key, typed as declared. */
+export type DefaultOf<K extends KeyName> = DeclOf<K> extends { readonly default: infer D } ? D : never;
+
+/** A key's static default: the one place a default is written (components import it too). */
+export function defaultOf<K extends KeyName>(key: K): DefaultOf<K> {
+  const value = BY_NAME.get(key)?.default;
+  if (value === undefined) throw new Error(`settings/schema.ts: ${key} declares no static default`);
+  return value as DefaultOf<K>;
+}
+
+/** The keys that only matter with `feature`, refused when it is off (settings/read/web.ts, bucket.ts). */
+export function keysNeeding(feature: Feature): KeyName[] {
+  return DECLS.filter((k) => "needs" in k && k.needs === feature).map((k) => k.key);
+}
+
+/** The first setting of `context` under which the key has no effect, if any. */
+export function inapplicableUnder(decl: KeyDecl, context: ApplicabilityContext): (typeof CONTEXT_KEYS)[number] | undefined {
+  return CONTEXT_KEYS.find((c) => {
+    const allowed = decl.appliesTo?.[c] as readonly string[] | undefined;
+    return allowed !== undefined && !allowed.includes(context[c]);
+  });
+}
+
+/** Where a key applies, as settings and their values, e.g. `fullstack:profile standard or scaled`. */
+export function whereItApplies(applies: Applicability): string[] {
+  return CONTEXT_KEYS.filter((c) => applies[c] !== undefined).map((c) => `${fullKey(c)} ${(applies[c] as readonly string[]).join(" or ")}`);
 }

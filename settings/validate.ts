@@ -4,6 +4,7 @@
  */
 import { parseCidr } from "./cidr";
 import { SettingsError } from "./errors";
+import { boundsOf, type KeyName } from "./schema";
 
 export function oneOf<T extends string>(key: string, value: unknown, allowed: readonly T[], what: string): T {
   if (typeof value === "string" && (allowed as readonly string[]).includes(value)) return value as T;
@@ -16,6 +17,15 @@ export function integer(key: string, value: unknown, min: number, max: number): 
     throw new SettingsError(key, value, "is not a whole number in range", `use a whole number from ${min} to ${max}`);
   }
   return n;
+}
+
+/**
+ * A whole number within the bounds settings/schema.ts declares for the config key `key` (the one home of
+ * every limit), blamed on `blame`: the config key itself, or a component argument that means the same.
+ */
+export function bounded(blame: string, value: unknown, key: KeyName): number {
+  const { min, max } = boundsOf(key);
+  return integer(blame, value, min, max);
 }
 
 export function boolean(key: string, value: unknown): boolean {
@@ -53,6 +63,11 @@ export function cidr(key: string, value: unknown): string {
     throw new SettingsError(key, value, "is not a CIDR block", 'use an address with a prefix length, e.g. "203.0.113.7/32" or "2001:db8::/48"');
   }
   return parsed.text;
+}
+
+/** An origin a browser may fetch the bucket's files from (CORS): `*` or a scheme, host and port. */
+export function origin(key: string, value: unknown): string {
+  return matches(key, value, /^(\*|https?:\/\/[a-z0-9.-]+(:\d{1,5})?)$/, "an origin", 'use "https://host" or "*"');
 }
 
 /** Where git can fetch from: https, http, ssh, git, file URLs and scp-style `git@host:owner/repo.git`. */

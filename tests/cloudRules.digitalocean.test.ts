@@ -213,7 +213,9 @@ describe("row catalog: Spaces regions and real sizes", () => {
     expect(() => loadSettings(config)).toThrow(message);
   });
   it("a region without Spaces is fine without the bucket", () => {
-    expect(loadSettings({ ...BASE, ...SPACES, profile: "standard", region: "nyc1", bucket: false }).region).toBe("nyc1");
+    expect(loadSettings({ ...BASE, profile: "standard", region: "nyc1", bucket: false }).region).toBe("nyc1");
+    // Spaces keys without the bucket have no effect, so they are refused.
+    expect(() => loadSettings({ ...BASE, ...SPACES, profile: "standard", region: "nyc1", bucket: false })).toThrow(/^fullstack:spacesAccessId "DO00EXAMPLEKEY1234" needs the bucket/);
   });
 });
 

@@ -3,7 +3,7 @@
  * (mostly valid, some subtly wrong, some hostile: line separators, controls, look-alikes) or junk.
  */
 import fc from "fast-check";
-import { KEYS } from "../settings";
+import { CONTEXT_KEYS, KEYS } from "../settings";
 
 export const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHf3c2Q0b1v6m3Y2y0Yk7t4oV3r6q1v9mQ2bA0c1d2e3 ops@example";
 
@@ -68,12 +68,27 @@ const junk = fc.oneof(fc.string({ maxLength: 12 }), hostileText, fc.integer(), f
 const valueFor = (key: string) => POOLS[key]
   ? fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...POOLS[key]) }, { weight: 1, arbitrary: junk })
   : junk;
-export const configArb = fc.tuple(...KEYS.map((k) => fc.oneof({ weight: 15, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: valueFor(k.key) })))
-  .map((values) => {
+const DEFAULT_CONTEXT: Record<string, unknown> = { cloud: "digitalocean", profile: "single", framework: "django", workerKind: "none" };
+
+/**
+ * The config without the keys that have no effect in its profile, cloud, framework and worker kind (those
+ * the settings refuse: settings/schema.ts `appliesTo`), so that most generated configs get past that check.
+ */
+function withoutInapplicable(config: Record<string, unknown>): Record<string, unknown> {
+  const context = Object.fromEntries(CONTEXT_KEYS.map((c) => [c, config[c] ?? DEFAULT_CONTEXT[c]]));
+  return Object.fromEntries(Object.entries(config).filter(([key]) => {
+    const applies = KEYS.find((k) => k.key === key)?.appliesTo;
+    return CONTEXT_KEYS.every((c) => (applies?.[c] as readonly unknown[] | undefined)?.includes(context[c]) ?? true);
+  }));
+}
+
+/** In one config in four, keys may be set where they have no effect (to exercise that refusal too). */
+export const configArb = fc.tuple(fc.tuple(...KEYS.map((k) => fc.oneof({ weight: 15, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: valueFor(k.key) }))), fc.integer({ min: 0, max: 3 }))
+  .map(([values, pick]) => {
     const config: Record<string, unknown> = { appRepo: "https://github.com/acme/shop.git", adminSshKeys: [KEY], adminCidrs: ["203.0.113.7/32"] };
     KEYS.forEach((k, i) => {
       if (values[i] !== undefined) config[k.key] = values[i];
     });
-    return config;
+    return pick === 0 ? config : withoutInapplicable(config);
   });
 

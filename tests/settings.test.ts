@@ -63,7 +63,8 @@ describe("settings", () => {
     [{ profile: "standard", spacesAccessId: "DO00EXAMPLEKEY1234" }, "fullstack:spacesSecretKey \"(unset)\" is needed with fullstack:spacesAccessId"],
     [{ dnsZone: "example.com" }, "fullstack:dnsZone \"example.com\" needs fullstack:domain"],
     [{ appEnv: ["lower=1"] }, 'fullstack:appEnv[0] "lower=1" is not KEY=value'],
-    [{ workerCount: 2 }, "fullstack:workerCount 2 has no effect while fullstack:workerKind is none"],
+    [{ workerCount: 2, profile: "standard", bucket: false }, "fullstack:workerCount 2 has no effect while fullstack:workerKind is none"],
+    [{ workerCount: 2, workerKind: "celery" }, "fullstack:workerCount 2 has no effect while fullstack:profile is single; it applies only with fullstack:profile standard or scaled"],
     [{ gunicornTimeout: "abc" }, 'fullstack:gunicornTimeout "abc" is not a whole number in range'],
   ])("rejects %j", (overrides, message) => {
     let error: unknown;

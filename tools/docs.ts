@@ -5,7 +5,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseDocument } from "yaml";
-import { KEYS, type KeyDecl } from "../settings";
+import { CONTEXT_KEYS, KEYS, type Applicability, type KeyDecl } from "../settings";
 
 const ROOT = resolve(__dirname, "..");
 const START = "<!-- config-keys:start -->";
@@ -60,9 +60,22 @@ function defaultCell(k: KeyDecl): string {
   return k.optional ? "unset" : "required";
 }
 
+function typeCell(k: KeyDecl): string {
+  const range = k.min !== undefined && k.max !== undefined ? `, ${k.min} to ${k.max}` : "";
+  return `${k.type}${range}${k.secret ? " (secret)" : ""}`;
+}
+
+/** Where the key has an effect (settings/schema.ts `appliesTo`); set anywhere else, the settings refuse it. */
+export function appliesToCell(applies: Applicability | undefined, needs?: KeyDecl["needs"]): string {
+  const parts = CONTEXT_KEYS.filter((d) => applies?.[d] !== undefined)
+    .map((d) => `${d} ${(applies![d] as readonly string[]).join(" or ")}`);
+  if (needs) parts.push(needs === "domain" ? "with a domain" : "with the bucket");
+  return parts.length > 0 ? parts.join("; ") : "all";
+}
+
 export function readmeTable(): string {
-  const rows = KEYS.map((k) => `| \`fullstack:${k.key}\` | ${k.type}${k.secret ? " (secret)" : ""} | ${defaultCell(k)} | ${k.description.replace(/\|/g, "\\|")} |`);
-  return [START, "| Key | Type | Default | What it does |", "|---|---|---|---|", ...rows, END].join("\n");
+  const rows = KEYS.map((k) => `| \`fullstack:${k.key}\` | ${typeCell(k)} | ${defaultCell(k)} | ${appliesToCell(k.appliesTo, k.needs)} | ${k.description.replace(/\|/g, "\\|")} |`);
+  return [START, "| Key | Type | Default | Applies to | What it does |", "|---|---|---|---|---|", ...rows, END].join("\n");
 }
 
 export function renderPulumiYaml(current: string): string {
