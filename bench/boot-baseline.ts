@@ -38,9 +38,9 @@ async function bootOnce(i: number): Promise<number> {
   mkdirSync(RUN_DIR, { recursive: true });
   const image = await ensureImage(CACHE, (s) => console.log(`[boot-baseline] ${s}`));
   const seed = makeSeed(RUN_DIR, USER_DATA, `instance-id: baseline-${Date.now()}-${i}\nlocal-hostname: baseline\n`);
-  const [httpPort, sshPort] = [await freePort(), await freePort()];
+  const [httpPort, httpsPort, sshPort] = [await freePort(), await freePort(), await freePort()];
   const accel = probeKvm().usable ? "kvm" : "tcg";
-  const vm = new Vm({ runDir: RUN_DIR, image, seedIso: seed, accel, memoryMb: MEMORY_MB, httpPort, sshPort, volumes: [] });
+  const vm = new Vm({ runDir: RUN_DIR, image, seedIso: seed, accel, memoryMb: MEMORY_MB, httpPort, httpsPort, sshPort, volumes: [] });
   vm.start();
   try {
     while (Date.now() - vm.startedAt < LIMIT_S * 1000) {
