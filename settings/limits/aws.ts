@@ -332,7 +332,7 @@ const MAX_INDEX = "50";
 
 /**
  * Problems AWS would have with the names derived from a component name `prefix` (the stack program uses
- * `<appName>-<stack>`); empty when every derived name fits. Mirrors what clouds/aws.ts and the components
+ * `<appName>-<stack>`); empty when every derived name fits. Mirrors what clouds/aws/ and the components
  * name: explicit names as they are built, auto-names as logical name + {@link AUTONAME_SUFFIX} characters.
  */
 export function awsNamePrefixProblems(prefix: string): string[] {
@@ -365,7 +365,7 @@ export function awsNamePrefixProblems(prefix: string): string[] {
   return [...new Set(out)];
 }
 
-/** The part of an SQS queue's logical name that comes from the worker queue `queue` (see clouds/aws.ts). */
+/** The part of an SQS queue's logical name that comes from the worker queue `queue` (see clouds/aws/queues.ts). */
 export function sqsQueuePart(queue: string): string {
   return queue.replace(/[^A-Za-z0-9_-]/g, "-");
 }
