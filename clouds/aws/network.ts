@@ -9,20 +9,11 @@ import { checkProviderRegion } from "../../settings";
 import type { CloudAdapter, NetworkHandle } from "../types";
 import { latestAmi } from "./images";
 import { allEgress, sgName } from "./securityGroups";
+import type { AwsNetwork } from "./types";
 
 export const VPC_CIDR = "10.0.0.0/16";
 const PUBLIC_CIDRS = ["10.0.0.0/20", "10.0.16.0/20"];
 const PRIVATE_CIDRS = ["10.0.128.0/20", "10.0.144.0/20"];
-
-/** What the adapter knows of a network behind its neutral handle. */
-export interface AwsNetwork {
-  vpcId: pulumi.Output<string>;
-  publicSubnetIds: pulumi.Output<string>[];
-  privateSubnetIds: pulumi.Output<string>[];
-  azs: pulumi.Output<string[]>;
-  /** Servers go in public subnets when there is no NAT. */
-  serversPublic: boolean;
-}
 
 const networks = new WeakMap<NetworkHandle, AwsNetwork>();
 

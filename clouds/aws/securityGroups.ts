@@ -2,7 +2,7 @@
 import * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
 import type { IngressRule, RoleHandle } from "../types";
-import type { AwsNetwork } from "./network";
+import type { AwsNetwork } from "./types";
 
 /** A name as AWS accepts it for a security group (and an origin access control). */
 export function sgName(name: string): string {

@@ -3,7 +3,7 @@
  * settings/limits/aws.ts; each rule here names the source it applies.
  */
 import type { RecordedResource } from "../mockRuntime";
-import { nameSentToCloud, type CloudRule } from ".";
+import { nameSentToCloud, type CloudRule } from "./rule";
 import {
   CLOUDFRONT_COMMENT_MAX, CORS_S3_ORIGIN_REQUEST_POLICY, ELASTICACHE_NODE_TYPE_LIST, IAM_PROFILE_NAME_MAX, IAM_ROLE_NAME_MAX, LAUNCH_TEMPLATE_NAME, OAC_NAME_MAX,
   RDS_IDENTIFIER_MAX, RDS_POSTGRES_CLASS_LIST, RDS_SNAPSHOT_MAX, SECURITY_GROUPS_PER_INTERFACE, SQS_MAX_VISIBILITY_SECONDS, SQS_QUEUE_NAME, albNameProblems,

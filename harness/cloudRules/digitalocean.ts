@@ -9,7 +9,7 @@ import type { RecordedResource } from "../mockRuntime";
 import {
   DB_PLANS_SOURCE, DO_NAME_RULES, DROPLET_SIZES, SPACES_REGIONS, dbPlanProblem, nameProblem, type NameRule,
 } from "../../settings/limits/digitalocean";
-import { nameSentToCloud, type CloudRule } from ".";
+import { nameSentToCloud, type CloudRule } from "./rule";
 
 const DO = (type: string) => `digitalocean:index/${type}`;
 export const DO_TYPES = {
