@@ -40,7 +40,7 @@ function gapsOf(prog: ts.Program): string[] {
   const gaps = new Set<string>();
   const isNamed = (t: ts.Type, ...names: string[]) => names.includes(t.aliasSymbol?.name ?? t.getSymbol()?.name ?? "");
   const isResource = (t: ts.Type): boolean => {
-    if (!t.isClass() && !(t.getSymbol()?.flags ?? 0 & ts.SymbolFlags.Class)) return false;
+    if (!t.isClass() && !((t.getSymbol()?.flags ?? 0) & ts.SymbolFlags.Class)) return false;
     for (let base: ts.Type | undefined = t; base; base = checker.getBaseTypes(base as ts.InterfaceType)[0]) {
       if (isNamed(base, "ComponentResource", "CustomResource")) return true;
       if (!(base.flags & ts.TypeFlags.Object) || !((base as ts.ObjectType).objectFlags & ts.ObjectFlags.ClassOrInterface)) break;
