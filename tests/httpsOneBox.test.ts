@@ -337,6 +337,10 @@ describe("HTTPS on one box: the rendered sites, issue script and deploy hook, wi
     // The app is told the scheme is https (nginx's $scheme: no load balancer to believe).
     expect(JSON.parse(served.body)).toEqual({ path: "/orders", proto: "https", host: DOMAIN });
     expect(served.headers["strict-transport-security"]).toBe(`max-age=${HSTS_MAX_AGE_SECONDS}`);
+    // Port 80 too: until the old workers have let go of its socket, one of them may still answer from the
+    // HTTP-only site (seen on a loaded CI box), so the reload is done when the redirect comes back.
+    await until("nginx's HTTP site redirects to HTTPS", 10_000, async () =>
+      ((await httpGet("/orders")).status === 301 ? true : undefined));
   });
 
   it("over HTTPS: HSTS on every answer, TLS 1.2 and 1.3 only, other names refused in the handshake", async () => {

@@ -432,7 +432,13 @@ async function httpsChecks(ssh: Ssh, site: Site): Promise<void> {
   if (!ok) return;
   site.useHttps(ca.root);
   await check("over HTTP: the page redirects to HTTPS, /healthz still answers; certbot.timer renews", async () => {
-    const redirect = await site.http("/jobs?x=1");
+    // nginx's reload is asynchronous: until the old workers let go of port 80, one may still answer from
+    // the HTTP-only site. The switch is done when the redirect comes back.
+    const redirect = await eventually(30_000, async () => {
+      const r = await site.http("/jobs?x=1");
+      if (r.status !== 301) throw new Error(`GET http://${DOMAIN}/jobs?x=1 answered ${r.status}`);
+      return r;
+    }, 1000);
     if (redirect.status !== 301 || redirect.headers.location !== `https://${DOMAIN}/jobs?x=1`) {
       throw new Error(`GET http://${DOMAIN}/jobs?x=1 answered ${redirect.status} ${redirect.headers.location ?? ""}`);
     }
