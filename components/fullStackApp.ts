@@ -1,29 +1,17 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { Role, WorkerSpec } from "../provisioning";
-import type { Settings } from "../settings";
+import {
+  argsError, checkNamePrefix, configFromArgs, inArgsTerms, isSettingsError, loadSettings, type FlatArgs, type PendingSecret, type RawConfig, type Settings,
+} from "../settings";
 import { CdnBucket } from "./cdnBucket";
+import type { FullStackAppArgs } from "./fullStackAppArgs";
 import { Network } from "./network";
 import { PostgresDb } from "./postgresDb";
 import { RedisCache } from "./redisCache";
 import { WebTier } from "./webTier";
 import { WorkerQueue } from "./workerQueue";
-import { withTransforms, type ChildTransforms } from "./transform";
-
-/**
- * Everything {@link loadSettings} returns: build it from stack config with `loadSettings(raw)`, or by hand.
- * The profile decides the shape: `single` (one server, data on a volume), `standard` (web server, managed
- * PostgreSQL and Valkey, worker server, CDN bucket) or `scaled` (N web servers behind a load balancer, M
- * workers, standby database nodes).
- */
-export type FullStackAppArgs = Settings & {
-  /**
-   * Adjusts any resource the app's components make, with the provider's own argument types (see
-   * `ChildTransforms`): `{ digitalocean: { droplet: (args) => { args.backups = true; } } }`.
-   * @default no transforms
-   */
-  transform?: ChildTransforms;
-};
+import { withTransforms } from "./transform";
 
 /**
  * The whole right-hand side of the diagram in one component: web tier, PostgreSQL, Redis/Valkey, task
@@ -31,14 +19,31 @@ export type FullStackAppArgs = Settings & {
  * Every app server gets DATABASE_URL, REDIS_URL, SECRET_KEY, STATIC_URL (and the bucket's settings) in its
  * 0600 environment file. Data stores never get a public address or a rule open to the world.
  *
+ * The args are the stack config keys, nested by what they configure ({@link FullStackAppArgs}); unset
+ * fields get the keys' defaults, and a mistake is refused before any resource is registered, naming the
+ * field. Secrets (`app.deployKey`, `app.pipIndexUrl`, `app.env` values, `bucket.credentials.secretKey`)
+ * may be Outputs: they are checked by the same rules once known.
+ *
  * @example
  * ```ts
- * import { FullStackApp, loadSettings } from "fullstack-pulumi";
- * const shop = new FullStackApp("shop", loadSettings({
- *   profile: "standard", region: "fra1", appRepo: "https://github.com/acme/shop.git", appRef: "v1.4.2",
- *   framework: "django", workerKind: "celery",
- *   adminSshKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHf3c2Q0b1v6m3Y2y0Yk7t4oV3r6q1v9mQ2bA0c1d2e3 me@laptop"], adminCidrs: ["203.0.113.7/32"],
- * }));
+ * import * as pulumi from "@pulumi/pulumi";
+ * import { FullStackApp } from "fullstack-pulumi";
+ * const config = new pulumi.Config();
+ * const shop = new FullStackApp("shop", {
+ *   profile: "standard",
+ *   region: "fra1",
+ *   app: {
+ *     repo: "https://github.com/acme/shop.git",
+ *     ref: "v1.4.2",
+ *     framework: "django",
+ *     env: { SENTRY_DSN: config.requireSecret("sentryDsn") },
+ *   },
+ *   worker: { kind: "celery" },
+ *   access: {
+ *     sshKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHf3c2Q0b1v6m3Y2y0Yk7t4oV3r6q1v9mQ2bA0c1d2e3 me@laptop"],
+ *     cidrs: ["203.0.113.7/32"],
+ *   },
+ * });
  * export const url = shop.url;
  * ```
  */
@@ -55,8 +60,10 @@ export class FullStackApp extends pulumi.ComponentResource {
   readonly network: Network;
 
   constructor(name: string, args: FullStackAppArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Checked before anything is registered.
+    const { settings: s, warnings } = resolveFullStackAppArgs(name, args);
     super("fullstack:app:FullStackApp", name, {}, withTransforms(opts, args.transform));
-    const s = args;
+    for (const warning of warnings) void pulumi.log.warn(warning, this);
     const single = s.profile === "single";
     const protect = s.protect;
 
@@ -184,4 +191,68 @@ export class FullStackApp extends pulumi.ComponentResource {
 /** PostgreSQL identifiers from the app name (dashes are not allowed unquoted). */
 function dbIdent(appName: string): string {
   return appName.replace(/-/g, "_");
+}
+
+/**
+ * The args as validated, defaulted settings: the same reader as stack config (settings/args.ts maps one
+ * onto the other), errors naming the args' fields (or the config keys, for args made from config).
+ * Secrets not known yet are validated by the same rules when they are, and kept secret.
+ * @throws SettingsError naming the first bad field.
+ */
+export function resolveFullStackAppArgs(name: string, args: FullStackAppArgs): { settings: Settings<pulumi.Input<string>>; warnings: string[] } {
+  const component = `FullStackApp "${name}"`;
+  let fromConfig = false;
+  const load = (raw: RawConfig): Settings => {
+    try {
+      return loadSettings(raw);
+    } catch (err) {
+      throw isSettingsError(err) && !fromConfig ? argsError(err, component) : err;
+    }
+  };
+  let flat: FlatArgs;
+  try {
+    flat = configFromArgs(args);
+  } catch (err) {
+    throw isSettingsError(err) ? argsError(err, component) : err;
+  }
+  fromConfig = flat.fromConfig;
+  const settings = load(flat.raw);
+  if (!fromConfig) {
+    try {
+      checkNamePrefix(settings, name, component);
+    } catch (err) {
+      throw isSettingsError(err) ? argsError(err, component) : err;
+    }
+  }
+  const s: Settings<pulumi.Input<string>> = {
+    ...settings,
+    app: { ...settings.app, env: { ...settings.app.env } },
+    bucket: settings.bucket && { ...settings.bucket, credentials: settings.bucket.credentials && { ...settings.bucket.credentials } },
+  };
+  for (const pending of flat.pending) {
+    // Secret first, then checked: the checked value derives from the secret, so it stays secret.
+    const known = pulumi.secret(pending.value as pulumi.Input<string>).apply((value) => secretFrom(load(withValue(flat.raw, pending, value)), pending));
+    if (pending.key === "appRepoDeployKey") s.app.repoDeployKey = known;
+    else if (pending.key === "pipIndexUrl") s.app.pipIndexUrl = known;
+    else if (pending.key === "spacesSecretKey") s.bucket!.credentials!.secretKey = known;
+    else s.app.env[pending.name!] = known;
+  }
+  return { settings: s, warnings: fromConfig ? settings.warnings : settings.warnings.map((w) => `${component}: ${inArgsTerms(w)}`) };
+}
+
+/** The flat args with a pending secret's known value in place of its stand-in. */
+function withValue(raw: RawConfig, pending: PendingSecret, value: unknown): RawConfig {
+  if (pending.key !== "appEnv") return { ...raw, [pending.key]: value };
+  const entries = raw.appEnv as string[];
+  return { ...raw, appEnv: entries.map((e) => (e.startsWith(`${pending.name}=`) ? `${pending.name}=${String(value)}` : e)) };
+}
+
+/** The secret's value as the settings hold it once checked (a deploy key normalised, for one). */
+function secretFrom(settings: Settings, pending: PendingSecret): string {
+  switch (pending.key) {
+    case "appRepoDeployKey": return settings.app.repoDeployKey!;
+    case "pipIndexUrl": return settings.app.pipIndexUrl!;
+    case "spacesSecretKey": return settings.bucket!.credentials!.secretKey;
+    default: return settings.app.env[pending.name!];
+  }
 }

@@ -10,9 +10,13 @@ export { PostgresDb, type PostgresDbArgs } from "./postgresDb";
 export { RedisCache, type RedisCacheArgs } from "./redisCache";
 export { CdnBucket, type CdnBucketArgs } from "./cdnBucket";
 export { WorkerQueue, type WorkerQueueArgs } from "./workerQueue";
-export { FullStackApp, type FullStackAppArgs } from "./fullStackApp";
+export { FullStackApp } from "./fullStackApp";
+export type {
+  FullStackAppArgs, FullStackAccess, FullStackServer, FullStackAppSource, FullStackWeb, FullStackGunicorn, FullStackWorker,
+  FullStackPostgres, FullStackRedis, FullStackBucket, FullStackBucketCredentials, FullStackDomain,
+} from "./fullStackAppArgs";
 export { CHILDREN, typeToken, withTransforms, type ChildTransforms, type Transform, type TransformsOf } from "./transform";
-export { loadSettings, SettingsError, isSettingsError, KEYS } from "../settings";
+export { argsFromConfig, loadSettings, SettingsError, isSettingsError, KEYS } from "../settings";
 export type {
   Settings, AppSettings, AccessSettings, DomainSettings, GunicornSettings, WebSettings, WorkerSettings, PostgresSettings,
   RedisSettings, BucketSettings, AcmeSettings,

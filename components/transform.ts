@@ -12,14 +12,14 @@
  * @example
  * ```ts
  * import * as pulumi from "@pulumi/pulumi";
- * import { FullStackApp, loadSettings } from "fullstack-pulumi";
+ * import { FullStackApp } from "fullstack-pulumi";
  *
- * const settings = loadSettings({
- *   appRepo: "https://github.com/acme/shop.git",
- *   adminSshKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHf3c2Q0b1v6m3Y2y0Yk7t4oV3r6q1v9mQ2bA0c1d2e3 me@laptop"], adminCidrs: ["203.0.113.7/32"],
- * });
  * const shop = new FullStackApp("shop", {
- *   ...settings,
+ *   app: { repo: "https://github.com/acme/shop.git" },
+ *   access: {
+ *     sshKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHf3c2Q0b1v6m3Y2y0Yk7t4oV3r6q1v9mQ2bA0c1d2e3 me@laptop"],
+ *     cidrs: ["203.0.113.7/32"],
+ *   },
  *   transform: {
  *     digitalocean: {
  *       // Droplet backups on (extra cost), and a tag the team's billing report groups by.
@@ -54,7 +54,15 @@ export const CHILDREN = { digitalocean: DIGITALOCEAN_CHILDREN, aws: AWS_CHILDREN
 
 /** Transforms by cloud, then by kind of child. Kinds of the other cloud are ignored. */
 export interface ChildTransforms {
+  /**
+   * DigitalOcean children, by kind (clouds/children/digitalocean.ts).
+   * @default none
+   */
   digitalocean?: TransformsOf<typeof DIGITALOCEAN_CHILDREN>;
+  /**
+   * AWS children, by kind (clouds/children/aws.ts).
+   * @default none
+   */
   aws?: TransformsOf<typeof AWS_CHILDREN>;
 }
 

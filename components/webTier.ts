@@ -21,10 +21,13 @@ export interface WebTierArgs {
    * @default "digitalocean"
    */
   cloud?: CloudName;
-  /** Region for the network the tier makes (ignored when `network` is given). */
+  /**
+   * Region for the network the tier makes (ignored when `network` is given).
+   * @default the cloud's default region (digitalocean: fra1, aws: eu-central-1)
+   */
   region?: string;
-  /** The app: repo, ref, framework, WSGI callable, extra environment. */
-  app: AppSettings;
+  /** The app: repo, ref, framework, WSGI callable, extra environment (secrets may be Outputs). */
+  app: AppSettings<pulumi.Input<string>>;
   /**
    * Number of web servers; 2 or more adds a load balancer.
    * @default 1
@@ -66,15 +69,20 @@ export interface WebTierArgs {
   /**
    * Public name: a DNS record and HTTPS with a Let's Encrypt certificate, on the load balancer when there
    * is one, else on the server itself (certbot; HTTP redirects to HTTPS once the certificate is there).
+   * @default none (the servers' or load balancer's address, HTTP only)
    */
   domain?: DomainSettings;
   /**
    * The domain's DNS zone when the caller already made or looked it up (so that other components can wait
    * for a zone created in the same run). Without it the tier creates the zone (`domain.createZone`) or
    * looks it up.
+   * @default none (created when `domain.createZone`, else looked up)
    */
   dnsZone?: DnsZoneHandle;
-  /** Extra environment for the app, e.g. `DATABASE_URL` (pass secrets as secret outputs). */
+  /**
+   * Extra environment for the app, e.g. `DATABASE_URL` (pass secrets as secret outputs).
+   * @default {} (only what the library sets)
+   */
   environment?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /**
    * Server time zone.
@@ -91,13 +99,20 @@ export interface WebTierArgs {
    * @default true
    */
   protect?: boolean;
-  /** Buckets the web servers read and write (static and media files), granted where the cloud can. */
+  /**
+   * Buckets the web servers read and write (static and media files), granted where the cloud can.
+   * @default []
+   */
   bucketAccess?: pulumi.Input<pulumi.Input<string>[]>;
-  /** Queues (SQS) the web servers send tasks to. */
+  /**
+   * Queues (SQS) the web servers send tasks to.
+   * @default []
+   */
   queueAccess?: pulumi.Input<pulumi.Input<string>[]>;
   /**
    * The app role's database grants ({@link PostgresDb.grant}), issued before migrating by the server that
    * migrates. Secret.
+   * @default none (the app role's grants are the caller's business)
    */
   databaseGrant?: pulumi.Input<DbGrantSpec>;
   /**
@@ -112,11 +127,27 @@ export interface WebTierArgs {
    * @default undefined (web only)
    */
   colocate?: {
+    /** The roles besides web, e.g. ["worker", "scheduler", "postgres", "redis"]. */
     roles: Exclude<Role, "web">[];
+    /**
+     * The worker's settings (with the worker role).
+     * @default none
+     */
     worker?: pulumi.Input<WorkerSpec>;
+    /**
+     * Self-hosted PostgreSQL ({@link PostgresDb.serverSpec}, with the postgres role).
+     * @default none
+     */
     postgres?: pulumi.Input<PostgresSpec>;
+    /**
+     * Self-hosted Redis ({@link RedisCache.serverSpec}, with the redis role).
+     * @default none
+     */
     redis?: pulumi.Input<RedisSpec>;
-    /** Size of the data volume in GB (mounted at /mnt/data). */
+    /**
+     * Size of the data volume in GB (mounted at /mnt/data).
+     * @default none (no volume)
+     */
     volumeGb?: number;
   };
   /**
@@ -222,8 +253,8 @@ export class WebTier extends pulumi.ComponentResource {
     const hostNames = args.domain ? [args.domain.name] : [];
     // Clients reach the app over HTTPS whenever there is a domain: at the load balancer, or at nginx.
     const https = args.domain !== undefined;
-    const appFor = (migrate: boolean) => pulumi.all([args.environment ?? {}, migrate ? args.databaseGrant : undefined]).apply(([extra, dbGrant]) => ({
-      ...buildAppSpec(args.app, gunicorn.version, { hostNames, https }, extra as Record<string, string>),
+    const appFor = (migrate: boolean) => pulumi.all([args.environment ?? {}, migrate ? args.databaseGrant : undefined, args.app]).apply(([extra, dbGrant, app]) => ({
+      ...buildAppSpec(app as AppSettings, gunicorn.version, { hostNames, https }, extra as Record<string, string>),
       // One server per release migrates (the first; in a group each new server, one after another under
       // an advisory lock), so two never migrate one database at once.
       runMigrations: migrate,

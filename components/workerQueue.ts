@@ -12,7 +12,7 @@ export interface WorkerQueueArgs {
   /** The app's private network (the broker admits the worker role inside it). */
   network: Network;
   /** The same app as the web tier: same repo, ref and environment. */
-  app: AppSettings;
+  app: AppSettings<pulumi.Input<string>>;
   /** Celery or RQ, the Celery app module, queues, concurrency and the longest task's duration. */
   worker: WorkerSpec;
   /**
@@ -56,7 +56,10 @@ export interface WorkerQueueArgs {
    * @default "redis"
    */
   broker?: QueueBackend;
-  /** Buckets the workers read and write (static and media files). */
+  /**
+   * Buckets the workers read and write (static and media files).
+   * @default []
+   */
   bucketAccess?: pulumi.Input<pulumi.Input<string>[]>;
   /**
    * Protect the queues (SQS) from deletion.
@@ -132,8 +135,8 @@ export class WorkerQueue extends pulumi.ComponentResource {
       this.queueArns = queues.arns;
     }
     const environment = pulumi.all([args.environment, pulumi.all(this.brokerEnvironment)]).apply(([env, brokerEnv]) => ({ ...env, ...brokerEnv }));
-    const app = environment.apply((extra) => ({
-      ...buildAppSpec(args.app, args.gunicornVersion ?? defaultOf("gunicornVersion"), { hostNames: [], https: false }, extra as Record<string, string>),
+    const app = pulumi.all([environment, args.app]).apply(([extra, plainApp]) => ({
+      ...buildAppSpec(plainApp as AppSettings, args.gunicornVersion ?? defaultOf("gunicornVersion"), { hostNames: [], https: false }, extra as Record<string, string>),
       // The web tier migrates; workers only run code.
       runMigrations: false,
     }));

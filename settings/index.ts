@@ -23,9 +23,10 @@ import type { AppSettings, Settings } from "./types";
 export { SettingsError, isSettingsError } from "./errors";
 export * from "./catalog";
 export { isOpenToWorld, parseCidr, WORLD_PREFIX, type Cidr } from "./cidr";
-export { CONTEXT_KEYS, KEYS, KEY_NAMES, NAMESPACE, boundsOf, defaultOf, fullKey, valuesOf, whereItApplies } from "./schema";
+export { ARG_GROUPS, CONTEXT_KEYS, KEYS, KEY_NAMES, NAMESPACE, boundsOf, defaultOf, fullKey, valuesOf, whereItApplies } from "./schema";
 export type { Applicability, ApplicabilityContext, DefaultOf, KeyDecl, KeyName, KeyType } from "./schema";
 export type { RawConfig } from "./reader";
+export { FROM_CONFIG, argPathOf, argsError, argsFromConfig, configFromArgs, inArgsTerms, isPending, type FlatArgs, type PendingSecret } from "./args";
 export type * from "./types";
 export { usesLoadBalancer } from "./read/web";
 export * as validate from "./validate";
@@ -69,20 +70,25 @@ function warnings({ environment, protect }: Pick<Settings, "environment" | "prot
 
 /**
  * Refuses a component name from which the cloud could not derive valid resource names. The stack program
- * names its app `<appName>-<stack>`, so the error names fullstack:appName.
- * @throws SettingsError naming fullstack:appName.
+ * names its app `<appName>-<stack>`, so the error names fullstack:appName; a program's own FullStackApp
+ * passes `component` (e.g. `FullStackApp "shop"`) and the error names that.
+ * @throws SettingsError naming fullstack:appName, or the component's name.
  */
-export function checkNamePrefix(settings: Pick<Settings, "cloud"> & Partial<Pick<Settings, "worker">>, prefix: string): void {
+export function checkNamePrefix(settings: Pick<Settings, "cloud"> & Partial<Pick<Settings, "worker">>, prefix: string, component?: string): void {
   const problems = CATALOG[settings.cloud].namePrefixProblems(prefix);
   if (problems.length > 0) {
     const shown = problems.length > 3 ? [...problems.slice(0, 3), `and ${problems.length - 3} more`] : problems;
+    if (component) {
+      throw new SettingsError(`${component} name`, prefix, `makes names ${CATALOG[settings.cloud].title} refuses: ${shown.join("; ")}`,
+        "use a shorter name, of lowercase letters, digits and -");
+    }
     throw new SettingsError(fullKey("appName"), prefix, `(with the stack name) makes names ${CATALOG[settings.cloud].title} refuses: ${shown.join("; ")}`,
       "use a shorter app or stack name, of lowercase letters, digits and -");
   }
   // SQS queue names carry the app name and the worker queue's (auto-named, at most 80 characters).
   const queues = settings.worker?.backend === "sqs" ? sqsQueueNameProblems(prefix, settings.worker.queues) : [];
   if (queues.length > 0) {
-    throw new SettingsError(fullKey("workerQueues"), settings.worker!.queues, `make SQS queue names SQS refuses (with ${fullKey("appName")} and the stack name): ${queues.join("; ")}`,
+    throw new SettingsError(fullKey("workerQueues"), settings.worker!.queues, `make SQS queue names SQS refuses (with ${component ? `the ${component} name` : `${fullKey("appName")} and the stack name`}): ${queues.join("; ")}`,
       "use shorter queue names with letters, digits, _ and -, each distinct");
   }
 }

@@ -82,10 +82,11 @@ function asConfigText(value: unknown): string {
   return typeof value === "string" ? value : JSON.stringify(value);
 }
 
-function closest(key: string): string | undefined {
+/** The name among `names` (every config key by default) within two edits of `key`, if any. */
+export function closest(key: string, names: readonly string[] = KEY_NAMES): string | undefined {
   let best: string | undefined;
   let bestDistance = 3;
-  for (const name of KEY_NAMES) {
+  for (const name of names) {
     const d = distance(key.toLowerCase(), name.toLowerCase());
     if (d < bestDistance) {
       bestDistance = d;

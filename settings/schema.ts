@@ -32,6 +32,11 @@ export type ApplicabilityContext = { readonly [K in keyof Applicability]-?: NonN
 export interface KeyDecl {
   /** Key without the `fullstack:` namespace. */
   readonly key: string;
+  /**
+   * Where the key sits in FullStackApp's args, as a dotted path (`app.repo`): the one mapping between stack
+   * config and the component's nested args (settings/args.ts), and the generated FullStackAppArgs type.
+   */
+  readonly arg: string;
   readonly type: KeyType;
   readonly description: string;
   /** Static default. Omitted when the default depends on other keys (then `derived` explains it). */
@@ -55,6 +60,29 @@ export interface KeyDecl {
 
 export const NAMESPACE = "fullstack";
 
+/**
+ * The nested objects of FullStackApp's args (components/fullStackAppArgs.ts is generated from these and
+ * the keys' `arg` paths): the type's name and what it holds, by path.
+ */
+export const ARG_GROUPS: Readonly<Record<string, {
+  readonly type: string;
+  readonly description: string;
+  /** Fields a program must give when it gives the group (in stack config the same keys are optional). */
+  readonly required?: readonly string[];
+}>> = {
+  access: { type: "FullStackAccess", description: "Who may log in to the servers over SSH, and from where." },
+  server: { type: "FullStackServer", description: "What every server shares: time zone and swap; and the single profile's data volume." },
+  app: { type: "FullStackAppSource", description: "The app: where its code is, which ref to deploy, its framework, entry points and environment." },
+  web: { type: "FullStackWeb", description: "The web servers: how many, their size, the load balancer, nginx's upload limit and gunicorn." },
+  "web.gunicorn": { type: "FullStackGunicorn", description: "gunicorn, which runs the app behind nginx." },
+  worker: { type: "FullStackWorker", description: "Task queue workers (Celery or RQ) and the one scheduler. Unset: no workers.", required: ["kind"] },
+  postgres: { type: "FullStackPostgres", description: "PostgreSQL: self-hosted on the single box, managed in standard and scaled." },
+  redis: { type: "FullStackRedis", description: "Redis (single box) or managed Valkey (standard, scaled): cache and task broker." },
+  bucket: { type: "FullStackBucket", description: "The bucket behind the CDN for static and media files." },
+  "bucket.credentials": { type: "FullStackBucketCredentials", description: "DigitalOcean: your own Spaces key (both fields, or neither).", required: ["accessId", "secretKey"] },
+  domain: { type: "FullStackDomain", description: "The app's public name: a DNS record and HTTPS. Unset: the server's address, HTTP only.", required: ["name"] },
+};
+
 /** How many web or worker servers (and so servers in one group) a stack may have. */
 const SERVER_COUNT = { min: 1, max: 50 } as const;
 
@@ -65,163 +93,163 @@ function perCloud(pick: (catalog: (typeof CATALOG)[CloudName]) => string): strin
 
 const DECLS = [
   {
-    key: "profile", type: "string", values: PROFILES, default: "single",
+    key: "profile", arg: "profile", type: "string", values: PROFILES, default: "single",
     description: "single (one server runs everything, data on a volume), standard (web server, managed PostgreSQL and Valkey, worker server, CDN bucket) or scaled (N web servers behind a load balancer, M workers, standby database nodes).",
   },
-  { key: "cloud", type: "string", values: CLOUDS, default: "digitalocean", description: "Where to deploy: digitalocean (bare VPS) or aws (IaaS)." },
-  { key: "region", type: "string", derived: perCloud((c) => c.defaultRegion), description: "Cloud region, e.g. fra1, nyc3 (DigitalOcean) or eu-central-1, us-east-1 (AWS)." },
+  { key: "cloud", arg: "cloud", type: "string", values: CLOUDS, default: "digitalocean", description: "Where to deploy: digitalocean (bare VPS) or aws (IaaS)." },
+  { key: "region", arg: "region", type: "string", derived: perCloud((c) => c.defaultRegion), description: "Cloud region, e.g. fra1, nyc3 (DigitalOcean) or eu-central-1, us-east-1 (AWS)." },
   {
-    key: "natMode", type: "string", values: NAT_MODES, appliesTo: { cloud: ["aws"] }, derived: "none for single and standard, gateway for scaled",
+    key: "natMode", arg: "natMode", type: "string", values: NAT_MODES, appliesTo: { cloud: ["aws"] }, derived: "none for single and standard, gateway for scaled",
     description: "AWS only: how private subnets reach the internet. none (servers in public subnets behind strict security groups), instance (a small NAT instance) or gateway (a managed NAT gateway; servers in private subnets).",
   },
   {
-    key: "environment", type: "string", values: ENVIRONMENTS, default: "production",
+    key: "environment", arg: "environment", type: "string", values: ENVIRONMENTS, default: "production",
     description: "dev, staging or production. Only dev leaves stateful resources unprotected by default.",
   },
   {
-    key: "protect", type: "boolean", derived: "true unless environment is dev",
+    key: "protect", arg: "protect", type: "boolean", derived: "true unless environment is dev",
     description: "Mark volumes, databases and buckets `protect` so Pulumi refuses to delete or replace them.",
   },
-  { key: "os", type: "string", values: OPERATING_SYSTEMS, default: "ubuntu-24.04", description: "Server operating system: ubuntu-24.04 or debian-12." },
-  { key: "adminUser", type: "string", default: "ops", description: "Name of the non-root sudo user created on every server; not an account or group the servers already have (root, bin, sudo, www-data, ...)." },
+  { key: "os", arg: "os", type: "string", values: OPERATING_SYSTEMS, default: "ubuntu-24.04", description: "Server operating system: ubuntu-24.04 or debian-12." },
+  { key: "adminUser", arg: "access.adminUser", type: "string", default: "ops", description: "Name of the non-root sudo user created on every server; not an account or group the servers already have (root, bin, sudo, www-data, ...)." },
   {
-    key: "adminSshKeys", type: "array", default: [],
+    key: "adminSshKeys", arg: "access.sshKeys", type: "array", default: [],
     description: "SSH public keys (one line each) allowed to log in as adminUser. Empty: nobody can log in over SSH.",
   },
   {
-    key: "adminCidrs", type: "array", default: [],
+    key: "adminCidrs", arg: "access.cidrs", type: "array", default: [],
     description: "Addresses allowed to reach SSH (port 22), e.g. [\"203.0.113.7/32\"], none wider than /8 (IPv4) or /32 (IPv6). Empty: the admin has no SSH login (on DigitalOcean port 22 still admits releaseCidrs, for the release key only; sshd admits the admin only from adminCidrs).",
   },
   {
-    key: "releaseCidrs", type: "array", appliesTo: { cloud: ["digitalocean"] }, optional: true, derived: "adminCidrs",
+    key: "releaseCidrs", arg: "access.releaseCidrs", type: "array", appliesTo: { cloud: ["digitalocean"] }, optional: true, derived: "adminCidrs",
     description: "DigitalOcean: addresses releases come from over SSH (where `pulumi up` runs: your machine, a CI runner's egress address), e.g. [\"198.51.100.4/32\"]. Port 22 admits them, and the release key, restricted to the release command, is accepted only from them. [\"0.0.0.0/0\", \"::/0\"] admits the release key from anywhere. Not used on AWS (releases run through Systems Manager).",
   },
   {
-    key: "sshKeyIds", type: "array", default: [],
+    key: "sshKeyIds", arg: "access.sshKeyIds", type: "array", default: [],
     description: "IDs or fingerprints of SSH keys already stored in the cloud account, attached at creation. Optional: adminSshKeys reach the admin user through cloud-init, and without account keys the root password DigitalOcean mails is locked.",
   },
-  { key: "timezone", type: "string", default: "UTC", description: "Server time zone (IANA name)." },
-  { key: "swapMb", type: "integer", min: 0, max: 65536, default: 1024, description: "Swap file size in MiB; 0 for none." },
-  { key: "appName", type: "string", default: "app", description: "Short name of the app: its Unix user, /srv/<appName>, unit and resource names; not an account or group the servers already have (root, postgres, www-data, ...)." },
-  { key: "appRepo", type: "string", description: "Git URL of the app (https://, ssh:// or git@host:owner/repo.git). Required." },
+  { key: "timezone", arg: "server.timezone", type: "string", default: "UTC", description: "Server time zone (IANA name)." },
+  { key: "swapMb", arg: "server.swapMb", type: "integer", min: 0, max: 65536, default: 1024, description: "Swap file size in MiB; 0 for none." },
+  { key: "appName", arg: "app.name", type: "string", default: "app", description: "Short name of the app: its Unix user, /srv/<appName>, unit and resource names; not an account or group the servers already have (root, postgres, www-data, ...)." },
+  { key: "appRepo", arg: "app.repo", type: "string", description: "Git URL of the app (https://, ssh:// or git@host:owner/repo.git). Required." },
   {
-    key: "insecureRepoTransport", type: "boolean", default: false,
+    key: "insecureRepoTransport", arg: "app.insecureRepoTransport", type: "boolean", default: false,
     description: "Allow an appRepo over http:// or git://, which nobody authenticates: anyone on the path can change the code you deploy. For a test server on a private network only.",
   },
   {
-    key: "appRepoDeployKey", type: "string", optional: true, secret: true,
+    key: "appRepoDeployKey", arg: "app.deployKey", type: "string", optional: true, secret: true,
     description: "A private repository's read-only deploy key (an OpenSSH private key), for an ssh:// or git@host: appRepo. Set it with `pulumi config set --secret appRepoDeployKey < deploy_key`; it lands only in a root-owned file git's ssh reads, never in AWS user data.",
   },
   {
-    key: "pipIndexUrl", type: "string", optional: true, secret: true,
+    key: "pipIndexUrl", arg: "app.pipIndexUrl", type: "string", optional: true, secret: true,
     description: "A package index for the deploy's pip instead of PyPI (PIP_INDEX_URL), e.g. a private index https://user:token@pypi.example.com/simple/ or a local mirror file:///srv/wheels/simple/. Set with --secret when it holds a token; it lands only in a 0600 file the deploy reads.",
   },
-  { key: "appRef", type: "string", default: "main", description: "Branch, tag or commit to deploy. Changing it ships a new release. Quote a ref that looks like a number (\"1.10\"): YAML would read 1.10 as 1.1, and npm run plan refuses it unquoted." },
-  { key: "framework", type: "string", values: FRAMEWORKS, default: "django", description: "django or flask: decides the release hooks (Django: migrate, collectstatic)." },
+  { key: "appRef", arg: "app.ref", type: "string", default: "main", description: "Branch, tag or commit to deploy. Changing it ships a new release. Quote a ref that looks like a number (\"1.10\"): YAML would read 1.10 as 1.1, and npm run plan refuses it unquoted." },
+  { key: "framework", arg: "app.framework", type: "string", values: FRAMEWORKS, default: "django", description: "django or flask: decides the release hooks (Django: migrate, collectstatic)." },
   {
-    key: "wsgiApp", type: "string", derived: "django: <appName>.wsgi:application, flask: app:app",
+    key: "wsgiApp", arg: "app.wsgiApp", type: "string", derived: "django: <appName>.wsgi:application, flask: app:app",
     description: "The WSGI callable gunicorn serves, as module:attribute.",
   },
   {
-    key: "djangoSettingsModule", type: "string", appliesTo: { framework: ["django"] }, derived: "the wsgiApp package + .settings, e.g. shop.settings",
+    key: "djangoSettingsModule", arg: "app.djangoSettingsModule", type: "string", appliesTo: { framework: ["django"] }, derived: "the wsgiApp package + .settings, e.g. shop.settings",
     description: "DJANGO_SETTINGS_MODULE for Django apps.",
   },
-  { key: "requirementsFile", type: "string", default: "requirements.txt", description: "Path of the pip requirements file inside the repo." },
+  { key: "requirementsFile", arg: "app.requirementsFile", type: "string", default: "requirements.txt", description: "Path of the pip requirements file inside the repo." },
   {
-    key: "staticDir", type: "string", appliesTo: { framework: ["flask"] }, default: "static",
+    key: "staticDir", arg: "app.staticDir", type: "string", appliesTo: { framework: ["flask"] }, default: "static",
     description: "Flask: the repo directory served at /static/. Django: ignored (collectstatic fills STATIC_ROOT).",
   },
   {
-    key: "healthCheckPath", type: "string", default: "/healthz",
+    key: "healthCheckPath", arg: "app.healthCheckPath", type: "string", default: "/healthz",
     description: "Path of the app that answers 200 when it is healthy; nginx serves it as /healthz for load balancer checks.",
   },
   {
-    key: "appEnv", type: "array", default: [],
+    key: "appEnv", arg: "app.env", type: "array", default: [],
     description: "Extra environment for the app as KEY=value strings, written to its 0600 environment file. Not the names the library sets, nor LD_*, GIT_*, PIP_*, PYTHONPATH-like or PATH.",
   },
   {
-    key: "webCount", type: "integer", ...SERVER_COUNT, derived: "1; 2 in the scaled profile",
+    key: "webCount", arg: "web.count", type: "integer", ...SERVER_COUNT, derived: "1; 2 in the scaled profile",
     description: "Number of web servers. 2 or more puts a load balancer in front (single: must be 1; scaled: at least 2).",
   },
   {
-    key: "loadBalancer", type: "boolean", appliesTo: { profile: ["single", "standard"] }, default: false,
+    key: "loadBalancer", arg: "web.loadBalancer", type: "boolean", appliesTo: { profile: ["single", "standard"] }, default: false,
     description: "Put a load balancer in front of a single web server too (about $12/month on DigitalOcean); with a domain it then holds the cloud's certificate. false: a load balancer only for 2 or more web servers, and one server with a domain gets its Let's Encrypt certificate itself (certbot on the server).",
   },
-  { key: "webSize", type: "string", derived: perCloud((c) => c.defaultSize), description: "Web server size: a DigitalOcean slug (s-1vcpu-1gb) or an EC2 instance type (t3.small)." },
-  { key: "gunicornWorkers", type: "integer", min: 0, max: 64, default: 0, description: "gunicorn worker processes; 0 means 2 x cores + 1, worked out on the server." },
-  { key: "gunicornTimeout", type: "integer", min: 5, max: 3600, default: 30, description: "Seconds before gunicorn kills a silent worker (also nginx's upstream read timeout)." },
-  { key: "gunicornVersion", type: "string", default: "23.0.0", description: "gunicorn version installed into the app's virtualenv when requirements do not pin one." },
-  { key: "maxUploadMb", type: "integer", min: 1, max: 5120, default: 10, description: "Largest request body nginx accepts, in MiB (client_max_body_size)." },
+  { key: "webSize", arg: "web.size", type: "string", derived: perCloud((c) => c.defaultSize), description: "Web server size: a DigitalOcean slug (s-1vcpu-1gb) or an EC2 instance type (t3.small)." },
+  { key: "gunicornWorkers", arg: "web.gunicorn.workers", type: "integer", min: 0, max: 64, default: 0, description: "gunicorn worker processes; 0 means 2 x cores + 1, worked out on the server." },
+  { key: "gunicornTimeout", arg: "web.gunicorn.timeout", type: "integer", min: 5, max: 3600, default: 30, description: "Seconds before gunicorn kills a silent worker (also nginx's upstream read timeout)." },
+  { key: "gunicornVersion", arg: "web.gunicorn.version", type: "string", default: "23.0.0", description: "gunicorn version installed into the app's virtualenv when requirements do not pin one." },
+  { key: "maxUploadMb", arg: "web.maxUploadMb", type: "integer", min: 1, max: 5120, default: 10, description: "Largest request body nginx accepts, in MiB (client_max_body_size)." },
   {
-    key: "workerKind", type: "string", values: WORKER_KINDS, default: "none",
+    key: "workerKind", arg: "worker.kind", type: "string", values: WORKER_KINDS, default: "none",
     description: "Task queue: celery, rq or none. Workers use Redis/Valkey as the broker.",
   },
   {
-    key: "workerApp", type: "string", appliesTo: { workerKind: ["celery"] }, derived: "the wsgiApp's top-level package",
+    key: "workerApp", arg: "worker.app", type: "string", appliesTo: { workerKind: ["celery"] }, derived: "the wsgiApp's top-level package",
     description: "Celery: the -A application module. RQ: ignored.",
   },
-  { key: "workerQueues", type: "array", appliesTo: { workerKind: ["celery", "rq"] }, default: ["default"], description: "Queues the workers consume." },
-  { key: "workerConcurrency", type: "integer", min: 1, max: 256, appliesTo: { workerKind: ["celery"] }, default: 2, description: "Tasks each worker server runs at once." },
+  { key: "workerQueues", arg: "worker.queues", type: "array", appliesTo: { workerKind: ["celery", "rq"] }, default: ["default"], description: "Queues the workers consume." },
+  { key: "workerConcurrency", arg: "worker.concurrency", type: "integer", min: 1, max: 256, appliesTo: { workerKind: ["celery"] }, default: 2, description: "Tasks each worker server runs at once." },
   {
-    key: "workerCount", type: "integer", ...SERVER_COUNT, appliesTo: { profile: ["standard", "scaled"], workerKind: ["celery", "rq"] }, derived: "standard: 1, scaled: 2 (single: the one server)",
+    key: "workerCount", arg: "worker.count", type: "integer", ...SERVER_COUNT, appliesTo: { profile: ["standard", "scaled"], workerKind: ["celery", "rq"] }, derived: "standard: 1, scaled: 2 (single: the one server)",
     description: "Number of worker servers (standard and scaled).",
   },
-  { key: "workerSize", type: "string", appliesTo: { profile: ["standard", "scaled"], workerKind: ["celery", "rq"] }, derived: perCloud((c) => c.defaultSize), description: "Worker server size (DigitalOcean slug or EC2 instance type)." },
+  { key: "workerSize", arg: "worker.size", type: "string", appliesTo: { profile: ["standard", "scaled"], workerKind: ["celery", "rq"] }, derived: perCloud((c) => c.defaultSize), description: "Worker server size (DigitalOcean slug or EC2 instance type)." },
   {
-    key: "taskTimeLimit", type: "integer", min: 1, max: 86400, appliesTo: { workerKind: ["celery", "rq"] }, default: 300,
+    key: "taskTimeLimit", arg: "worker.taskTimeLimit", type: "integer", min: 1, max: 86400, appliesTo: { workerKind: ["celery", "rq"] }, default: 300,
     description: "Seconds the longest task may run; workers get this much plus 30 s to finish tasks when stopped.",
   },
   {
-    key: "scheduler", type: "boolean", appliesTo: { workerKind: ["celery", "rq"] }, derived: "true for celery, false for rq",
+    key: "scheduler", arg: "worker.scheduler", type: "boolean", appliesTo: { workerKind: ["celery", "rq"] }, derived: "true for celery, false for rq",
     description: "Run exactly one scheduler (celery beat, or rqscheduler: add rq-scheduler to your requirements) on the first worker.",
   },
-  { key: "pgVersion", type: "string", values: PG_VERSIONS, appliesTo: { profile: ["standard", "scaled"] }, default: "17", description: "Managed PostgreSQL major version (standard and scaled)." },
-  { key: "dbSize", type: "string", appliesTo: { profile: ["standard", "scaled"] }, derived: perCloud((c) => `${c.defaultDbSize}${c.scaledDbSize ? ` (scaled ${c.scaledDbSize})` : ""}`), description: "Managed PostgreSQL node size (DigitalOcean database slug, or a current-generation RDS for PostgreSQL instance class from the list in settings/limits/aws.ts)." },
+  { key: "pgVersion", arg: "postgres.version", type: "string", values: PG_VERSIONS, appliesTo: { profile: ["standard", "scaled"] }, default: "17", description: "Managed PostgreSQL major version (standard and scaled)." },
+  { key: "dbSize", arg: "postgres.size", type: "string", appliesTo: { profile: ["standard", "scaled"] }, derived: perCloud((c) => `${c.defaultDbSize}${c.scaledDbSize ? ` (scaled ${c.scaledDbSize})` : ""}`), description: "Managed PostgreSQL node size (DigitalOcean database slug, or a current-generation RDS for PostgreSQL instance class from the list in settings/limits/aws.ts)." },
   {
-    key: "dbNodes", type: "integer", min: 1, max: 3, appliesTo: { profile: ["standard", "scaled"] }, derived: "standard: 1, scaled: 2 (a primary and a standby)",
+    key: "dbNodes", arg: "postgres.nodes", type: "integer", min: 1, max: 3, appliesTo: { profile: ["standard", "scaled"] }, derived: "standard: 1, scaled: 2 (a primary and a standby)",
     description: "Managed PostgreSQL nodes; more than 1 adds standby nodes for failover (Multi-AZ on AWS). DigitalOcean's smallest plan (db-s-1vcpu-1gb) has no standby nodes.",
   },
-  { key: "dbPoolSize", type: "integer", min: 1, max: 500, appliesTo: { profile: ["standard", "scaled"] }, default: 20, description: "Connections in the managed database's transaction-mode pool; on DigitalOcean at most 25 per GiB of dbSize minus 3, and a change replaces the pool (seconds without it)." },
+  { key: "dbPoolSize", arg: "postgres.poolSize", type: "integer", min: 1, max: 500, appliesTo: { profile: ["standard", "scaled"] }, default: 20, description: "Connections in the managed database's transaction-mode pool; on DigitalOcean at most 25 per GiB of dbSize minus 3, and a change replaces the pool (seconds without it)." },
   {
-    key: "redisSize", type: "string", appliesTo: { profile: ["standard", "scaled"] }, derived: perCloud((c) => `${c.defaultCacheSize} (scaled ${c.scaledCacheSize})`),
+    key: "redisSize", arg: "redis.size", type: "string", appliesTo: { profile: ["standard", "scaled"] }, derived: perCloud((c) => `${c.defaultCacheSize} (scaled ${c.scaledCacheSize})`),
     description: "Managed Valkey node size (DigitalOcean database slug, or a current-generation ElastiCache node type from the list in settings/limits/aws.ts; not T2, which cannot create new clusters).",
   },
   {
-    key: "redisNodes", type: "integer", min: 1, max: 3, appliesTo: { profile: ["standard", "scaled"] }, derived: "standard: 1, scaled: 2",
+    key: "redisNodes", arg: "redis.nodes", type: "integer", min: 1, max: 3, appliesTo: { profile: ["standard", "scaled"] }, derived: "standard: 1, scaled: 2",
     description: "Managed Valkey nodes; 2 adds a standby node (a replica with automatic failover on AWS). DigitalOcean's smallest plan has no standby nodes.",
   },
-  { key: "redisMaxMemoryMb", type: "integer", min: 16, max: 65536, appliesTo: { profile: ["single"] }, default: 256, description: "Self-hosted Redis (single profile): maxmemory in MiB." },
-  { key: "volumeSizeGb", type: "integer", min: 1, max: 16384, appliesTo: { profile: ["single"] }, default: 20, description: "Single profile: size of the data volume holding PostgreSQL, Redis and backups." },
-  { key: "backupRetentionDays", type: "integer", min: 1, max: 365, appliesTo: { profile: ["single"] }, default: 7, description: "Single profile: days of nightly pg_dump backups kept on the volume." },
+  { key: "redisMaxMemoryMb", arg: "redis.maxMemoryMb", type: "integer", min: 16, max: 65536, appliesTo: { profile: ["single"] }, default: 256, description: "Self-hosted Redis (single profile): maxmemory in MiB." },
+  { key: "volumeSizeGb", arg: "server.volumeSizeGb", type: "integer", min: 1, max: 16384, appliesTo: { profile: ["single"] }, default: 20, description: "Single profile: size of the data volume holding PostgreSQL, Redis and backups." },
+  { key: "backupRetentionDays", arg: "postgres.backupRetentionDays", type: "integer", min: 1, max: 365, appliesTo: { profile: ["single"] }, default: 7, description: "Single profile: days of nightly pg_dump backups kept on the volume." },
   {
-    key: "bucket", type: "boolean", derived: "false for single, true for standard and scaled",
+    key: "bucket", arg: "bucket.enabled", type: "boolean", derived: "false for single, true for standard and scaled",
     description: "Create a bucket behind the CDN for static and media files (Spaces + CDN, or S3 + CloudFront). DigitalOcean: needs a region with Spaces.",
   },
-  { key: "cdnDomain", type: "string", needs: "bucket", optional: true, description: "Custom name for the CDN, e.g. static.example.com (needs domain's DNS zone)." },
+  { key: "cdnDomain", arg: "bucket.cdnDomain", type: "string", needs: "bucket", optional: true, description: "Custom name for the CDN, e.g. static.example.com (needs domain's DNS zone)." },
   {
-    key: "corsOrigins", type: "array", needs: "bucket", derived: "https://<domain>, or * without a domain",
+    key: "corsOrigins", arg: "bucket.corsOrigins", type: "array", needs: "bucket", derived: "https://<domain>, or * without a domain",
     description: "Origins allowed to fetch from the bucket (fonts, JS modules).",
   },
-  { key: "spacesAccessId", type: "string", appliesTo: { cloud: ["digitalocean"] }, needs: "bucket", optional: true, description: "DigitalOcean: your own Spaces access key ID, with spacesSecretKey. Unset: the API token makes the keys (one to create the bucket, one limited to the bucket for the app). AWS servers use their instance role." },
-  { key: "spacesSecretKey", type: "string", appliesTo: { cloud: ["digitalocean"] }, needs: "bucket", optional: true, secret: true, description: "DigitalOcean: the secret of your own Spaces key (set with --secret), with spacesAccessId." },
+  { key: "spacesAccessId", arg: "bucket.credentials.accessId", type: "string", appliesTo: { cloud: ["digitalocean"] }, needs: "bucket", optional: true, description: "DigitalOcean: your own Spaces access key ID, with spacesSecretKey. Unset: the API token makes the keys (one to create the bucket, one limited to the bucket for the app). AWS servers use their instance role." },
+  { key: "spacesSecretKey", arg: "bucket.credentials.secretKey", type: "string", appliesTo: { cloud: ["digitalocean"] }, needs: "bucket", optional: true, secret: true, description: "DigitalOcean: the secret of your own Spaces key (set with --secret), with spacesAccessId." },
   {
-    key: "queueBackend", type: "string", values: QUEUE_BACKENDS, appliesTo: { cloud: ["aws"], profile: ["standard", "scaled"], workerKind: ["celery"] }, default: "redis",
+    key: "queueBackend", arg: "worker.broker", type: "string", values: QUEUE_BACKENDS, appliesTo: { cloud: ["aws"], profile: ["standard", "scaled"], workerKind: ["celery"] }, default: "redis",
     description: "AWS only, Celery only: the broker, redis (the RedisCache) or sqs (an SQS queue per worker queue, each with a dead-letter queue).",
   },
   {
-    key: "domain", type: "string", optional: true,
+    key: "domain", arg: "domain.name", type: "string", optional: true,
     description: "Public name of the app, e.g. shop.example.com: a DNS record, and HTTPS with a Let's Encrypt certificate, at the load balancer when there is one, else on the web server itself (certbot, renewed automatically; HTTP redirects to HTTPS).",
   },
   {
-    key: "dnsZone", type: "string", needs: "domain", derived: "domain without its first label when it has three or more labels, else domain",
+    key: "dnsZone", arg: "domain.zone", type: "string", needs: "domain", derived: "domain without its first label when it has three or more labels, else domain",
     description: "DNS zone (as hosted by the cloud's DNS) the domain's records go into.",
   },
   {
-    key: "createDnsZone", type: "boolean", needs: "domain", default: false,
+    key: "createDnsZone", arg: "domain.createZone", type: "boolean", needs: "domain", default: false,
     description: "Create the DNS zone in the cloud account. Leave false when the zone already exists there.",
   },
   {
-    key: "acmeEmail", type: "string", needs: "domain", optional: true,
+    key: "acmeEmail", arg: "domain.acmeEmail", type: "string", needs: "domain", optional: true,
     description: "Contact address of the Let's Encrypt account when the web server gets its certificate itself (a domain and no load balancer), e.g. ops@example.com. Unset: the account is registered without one.",
   },
 ] as const satisfies readonly KeyDecl[];

@@ -5,9 +5,13 @@
 import type { CloudName, Environment, Framework, NatMode, OperatingSystem, Profile, QueueBackend, WorkerKind } from "./catalog";
 
 export interface AccessSettings {
+  /** The non-root sudo user made on every server (`fullstack:adminUser`). */
   adminUser: string;
+  /** SSH public keys (one line each) that may log in as the admin; empty: nobody can. */
   adminSshKeys: string[];
+  /** Addresses the admin may log in from over SSH; empty: no admin login at all. */
   adminCidrs: string[];
+  /** IDs or fingerprints of SSH keys already in the cloud account, attached when a server is made. */
   sshKeyIds: string[];
   /**
    * Where releases over SSH come from (where `pulumi up` runs), on clouds that push releases
@@ -24,27 +28,52 @@ export interface ServerSettings {
   swapMb: number;
 }
 
-export interface AppSettings {
+/**
+ * The app. `Secret` is how its secret values are held: plain strings as read from stack config, or
+ * `pulumi.Input<string>` where a program hands them in (FullStackApp's args).
+ */
+export interface AppSettings<Secret = string> {
+  /** The app's Unix user, `/srv/<name>`, unit and resource names. */
   name: string;
+  /** Git URL the servers fetch the app from (https://, ssh:// or git@host:owner/repo.git). */
   repo: string;
+  /** Branch, tag or commit to deploy; a change ships a release. */
   ref: string;
+  /** django or flask: decides the release hooks (Django: migrate, collectstatic). */
   framework: Framework;
+  /** The WSGI callable gunicorn serves, as module:attribute. */
   wsgiApp: string;
+  /**
+   * DJANGO_SETTINGS_MODULE (Django apps).
+   * @default none (Flask)
+   */
   djangoSettingsModule?: string;
+  /** Path of the pip requirements file inside the repo. */
   requirementsFile: string;
-  /** PIP_INDEX_URL for the deploy's pip (secret: may hold a token). Unset: PyPI. */
-  pipIndexUrl?: string;
-  /** Secret: the OpenSSH private key git uses to fetch a private repository over SSH. */
-  repoDeployKey?: string;
+  /**
+   * PIP_INDEX_URL for the deploy's pip (secret: may hold a token).
+   * @default none (PyPI)
+   */
+  pipIndexUrl?: Secret;
+  /**
+   * Secret: the OpenSSH private key git uses to fetch a private repository over SSH.
+   * @default none (a public repository)
+   */
+  repoDeployKey?: Secret;
+  /** Flask: the repo directory nginx serves at /static/. */
   staticDir: string;
+  /** The app's path that answers 200 when it is healthy (nginx serves it as /healthz). */
   healthCheckPath: string;
-  env: Record<string, string>;
+  /** Extra environment for the app, written to its 0600 environment file. */
+  env: Record<string, Secret>;
 }
 
 export interface GunicornSettings {
   /** 0 = 2 x cores + 1, worked out on the server. */
   workers: number;
+  /** Seconds before gunicorn kills a silent worker (also nginx's upstream read timeout). */
   timeout: number;
+  /** gunicorn installed into the virtualenv when the requirements do not pin one. */
   version: string;
 }
 
@@ -62,11 +91,20 @@ export interface WebSettings {
  * an ACME CA (provisioning/roles/tls.ts). Unset fields: Let's Encrypt's production directory, no contact.
  */
 export interface AcmeSettings {
-  /** Contact address of the ACME account. */
+  /**
+   * Contact address of the ACME account.
+   * @default none (an account without one)
+   */
   email?: string;
-  /** The ACME directory URL (e.g. a test CA's); wins over `staging`. */
+  /**
+   * The ACME directory URL (e.g. a test CA's); wins over `staging`.
+   * @default Let's Encrypt's production directory
+   */
   directory?: string;
-  /** Let's Encrypt's staging directory (untrusted certificates, generous rate limits). */
+  /**
+   * Let's Encrypt's staging directory (untrusted certificates, generous rate limits).
+   * @default false
+   */
   staging?: boolean;
 }
 
@@ -76,8 +114,11 @@ export function usesLoadBalancer(count: number, forced: boolean | undefined): bo
 }
 
 export interface DomainSettings {
+  /** The app's public name, e.g. shop.example.com. */
   name: string;
+  /** The DNS zone (as the cloud's DNS hosts it) the records go into, e.g. example.com. */
   zone: string;
+  /** Create the zone in the cloud account (false: it exists there already). */
   createZone: boolean;
 }
 
@@ -111,18 +152,19 @@ export interface RedisSettings {
   maxMemoryMb: number;
 }
 
-export interface BucketSettings {
+export interface BucketSettings<Secret = string> {
   corsOrigins: string[];
   cdnDomain?: string;
   /** Access keys where the cloud's bucket API needs them (Spaces); AWS servers use their instance role. */
   credentials?: {
     accessId: string;
     /** Secret: wrap it with pulumi.secret() before use. */
-    secretKey: string;
+    secretKey: Secret;
   };
 }
 
-export interface Settings {
+/** Validated, defaulted settings; `Secret` as in {@link AppSettings}. */
+export interface Settings<Secret = string> {
   /**
    * Things allowed but worth a second look (shown by `pulumi up` and `npm run plan`): stateful resources
    * unprotected in production, an unauthenticated repository transport.
@@ -136,7 +178,7 @@ export interface Settings {
   os: OperatingSystem;
   access: AccessSettings;
   server: ServerSettings;
-  app: AppSettings;
+  app: AppSettings<Secret>;
   web: WebSettings;
   domain?: DomainSettings;
   /** The single web server's own certificate (a domain and no load balancer). */
@@ -146,7 +188,7 @@ export interface Settings {
   redis: RedisSettings;
   /** Single profile: the data volume's size. */
   volumeSizeGb: number;
-  bucket?: BucketSettings;
+  bucket?: BucketSettings<Secret>;
   /** AWS: how private subnets reach the internet. */
   natMode?: NatMode;
 }

@@ -3,8 +3,8 @@
  * it does is reachable from `components/` for people composing their own stacks.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { FullStackApp } from "../components";
-import { checkNamePrefix, isSettingsError, loadSettings, type Settings } from "../settings";
+import { FullStackApp, type FullStackAppArgs } from "../components";
+import { argsFromConfig, checkNamePrefix, isSettingsError, loadSettings, type Settings } from "../settings";
 import { rawStackConfig } from "./config";
 
 /** Settings errors end the run with their message alone (no stack trace). */
@@ -25,9 +25,10 @@ export function appPrefix(settings: Settings): string {
 }
 
 export function program(): Record<string, unknown> {
+  // Config errors end the run naming the config key; the component then reads the same config as its
+  // args (one mapping, settings/args.ts) and logs the warnings.
   const settings = readSettings();
-  for (const warning of settings.warnings) void pulumi.log.warn(warning);
-  const app = new FullStackApp(appPrefix(settings), settings);
+  const app = new FullStackApp(appPrefix(settings), argsFromConfig(rawStackConfig()) as FullStackAppArgs);
   return {
     profile: settings.profile,
     url: app.url,

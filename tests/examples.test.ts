@@ -142,8 +142,14 @@ describe("documentation examples compile against the library", () => {
     const load = (name: string): unknown => (name === "fullstack-pulumi" ? lib : require(name));
     const result = await runStack({
       stack: "example",
-      // What an AWS program's stack has (the AWS provider's region); DigitalOcean needs nothing.
-      config: { "aws:region": "eu-central-1" },
+      // What an AWS program's stack has (the AWS provider's region), and the secrets examples read from
+      // their own project's config (`new pulumi.Config()` is the "fullstack" project under the mocks).
+      config: {
+        "aws:region": "eu-central-1",
+        "fullstack:deployKey": "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ==\n-----END OPENSSH PRIVATE KEY-----\n",
+        "fullstack:sentryDsn": "https://abc@o1.ingest.sentry.io/2",
+      },
+      secretKeys: ["fullstack:deployKey", "fullstack:sentryDsn"],
       program: async () => {
         const module = { exports: {} as Record<string, unknown> };
         new Function("require", "exports", "module", js)(load, module.exports, module);

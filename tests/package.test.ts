@@ -160,7 +160,10 @@ const settings: Settings = loadSettings({
   adminSshKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHf3c2Q0b1v6m3Y2y0Yk7t4oV3r6q1v9mQ2bA0c1d2e3 shop@example"],
   releaseCidrs: ["198.51.100.4/32"],
 });
-const args: FullStackAppArgs = settings;
+const args: FullStackAppArgs = {
+  app: { repo: "https://git.example.com/shop.git", name: "shop", framework: "django" },
+  access: { sshKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHf3c2Q0b1v6m3Y2y0Yk7t4oV3r6q1v9mQ2bA0c1d2e3 shop@example"], releaseCidrs: ["198.51.100.4/32"] },
+};
 /** Typed only: creating resources needs a Pulumi engine. */
 export function shop(): pulumi.Output<string> {
   return new FullStackApp("shop", args).url;

@@ -24,7 +24,6 @@ const KNOWN_GAPS: Record<string, string> = {
   "LinuxServerGroupArgs.loadBalancer": "a cloud adapter's handle (ids and methods), not a resource of this package",
   "CdnBucketArgs.customDomain.dnsZone": "a cloud adapter's handle for a DNS zone, not a resource of this package",
   "WebTierArgs.dnsZone": "as CdnBucketArgs.customDomain.dnsZone",
-  "FullStackAppArgs": "the whole Settings object plus transform: an intersection type, to be replaced by nested args",
 };
 
 function program(): ts.Program {

@@ -6,7 +6,6 @@
  */
 import { CHILDREN, FullStackApp, LinuxServer, Network, typeToken, type ChildTransforms } from "../components";
 import { runStack, type RecordedResource, type RunResult } from "../harness/mockRuntime";
-import { loadSettings } from "../settings";
 import { planStack } from "./helpers";
 
 jest.setTimeout(120_000);
@@ -82,12 +81,13 @@ describe("typed transforms on the components' children", () => {
   });
 
   it("reaches the children of nested components: a transform on FullStackApp changes its web tier's droplet", async () => {
-    const settings = loadSettings({ appRepo: "https://github.com/acme/shop.git", adminSshKeys: [KEY], adminCidrs: ["203.0.113.7/32"], environment: "dev" });
     const run = (transform?: ChildTransforms) => runStack({
       stack: "dev",
       config: { "aws:region": "eu-central-1" },
       program: async () => {
-        const app = new FullStackApp("shop", { ...settings, transform });
+        const app = new FullStackApp("shop", {
+          environment: "dev", app: { repo: "https://github.com/acme/shop.git" }, access: { sshKeys: [KEY], cidrs: ["203.0.113.7/32"] }, transform,
+        });
         return { url: app.url };
       },
     });
