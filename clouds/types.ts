@@ -36,14 +36,35 @@ export interface LoadBalancerHandle {
 
 /** Where traffic may come from. */
 export type Source =
-  | { readonly kind: "anywhere" }
-  | { readonly kind: "cidrs"; readonly cidrs: readonly string[] }
-  | { readonly kind: "role"; readonly role: RoleHandle }
-  | { readonly kind: "loadBalancer"; readonly loadBalancer: LoadBalancerHandle };
+  | {
+    /** Any address, IPv4 and IPv6. */
+    readonly kind: "anywhere";
+  }
+  | {
+    /** These address ranges. */
+    readonly kind: "cidrs";
+    /** CIDR ranges, e.g. "203.0.113.7/32". */
+    readonly cidrs: readonly string[];
+  }
+  | {
+    /** The servers of a role (a network identity: a tag, a security group). */
+    readonly kind: "role";
+    /** The role, from {@link Network.role}. */
+    readonly role: RoleHandle;
+  }
+  | {
+    /** A load balancer. */
+    readonly kind: "loadBalancer";
+    /** The load balancer, as the adapter made it. */
+    readonly loadBalancer: LoadBalancerHandle;
+  };
 
 export interface IngressRule {
+  /** The TCP port admitted. */
   readonly port: number;
+  /** Only TCP. */
   readonly protocol: "tcp";
+  /** Who may connect. */
   readonly source: Source;
   /** Why the rule exists; shown in the cloud console where the cloud supports it. */
   readonly description: string;

@@ -14,7 +14,12 @@ export interface CdnBucketArgs {
    * @default DigitalOcean: made from the API token, a full-access key to create the bucket and a key
    * limited to the bucket for the app ({@link CdnBucket.appCredentials})
    */
-  credentials?: { accessId: pulumi.Input<string>; secretKey: pulumi.Input<string> };
+  credentials?: {
+    /** The Spaces access key ID. */
+    accessId: pulumi.Input<string>;
+    /** The Spaces secret key (pass a secret Output). */
+    secretKey: pulumi.Input<string>;
+  };
   /**
    * Origins browsers may fetch from (CORS).
    * @default ["*"]
@@ -23,8 +28,19 @@ export interface CdnBucketArgs {
   /**
    * A custom CDN name (e.g. static.example.com) in a DNS zone the cloud hosts. Pass `dnsZone` when the
    * zone is created in the same run, so the certificate and the CDN wait for it.
+   * @default none (the CDN's own endpoint name)
    */
-  customDomain?: { name: string; zone: string; dnsZone?: DnsZoneHandle };
+  customDomain?: {
+    /** The CDN's name, e.g. static.example.com. */
+    name: string;
+    /** The DNS zone it goes into, e.g. example.com. */
+    zone: string;
+    /**
+     * The zone, when this run creates it (so the certificate and the CDN wait for it).
+     * @default none (the zone exists already)
+     */
+    dnsZone?: DnsZoneHandle;
+  };
   /**
    * Protect the bucket from deletion and replacement. It is never force-destroyed.
    * @default true

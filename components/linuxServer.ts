@@ -46,18 +46,39 @@ export interface LinuxServerArgs {
    * @default [] (nothing but SSH from `access.adminCidrs`)
    */
   ingress?: IngressRule[];
-  /** The app to deploy (required by the web role). */
+  /**
+   * The app to deploy (required by the web role).
+   * @default none (no app: a web or worker role refuses that)
+   */
   app?: pulumi.Input<AppSpec>;
-  /** nginx and gunicorn settings (required by the web role). */
+  /**
+   * nginx and gunicorn settings (required by the web role).
+   * @default none (the web role refuses that)
+   */
   web?: pulumi.Input<WebSpec>;
-  /** Task queue settings (required by the worker role; the scheduler role adds the one scheduler). */
+  /**
+   * Task queue settings (required by the worker role; the scheduler role adds the one scheduler).
+   * @default none (the worker role refuses that)
+   */
   worker?: pulumi.Input<WorkerSpec>;
-  /** Self-hosted PostgreSQL (required by the postgres role); see {@link PostgresDb}. */
+  /**
+   * Self-hosted PostgreSQL (required by the postgres role); see {@link PostgresDb}.
+   * @default none (the postgres role refuses that)
+   */
   postgres?: pulumi.Input<PostgresSpec>;
-  /** Self-hosted Redis (required by the redis role); see {@link RedisCache}. */
+  /**
+   * Self-hosted Redis (required by the redis role); see {@link RedisCache}.
+   * @default none (the redis role refuses that)
+   */
   redis?: pulumi.Input<RedisSpec>;
-  /** A data volume that survives the server's replacement, mounted at `/mnt/data`. */
-  volume?: { sizeGb: number };
+  /**
+   * A data volume that survives the server's replacement, mounted at `/mnt/data`.
+   * @default none (data stays on the server's own disk)
+   */
+  volume?: {
+    /** Size in GB. */
+    sizeGb: number;
+  };
   /**
    * Protect the data volume from deletion and replacement.
    * @default true
@@ -68,9 +89,15 @@ export interface LinuxServerArgs {
    * @default false
    */
   reservedIp?: boolean;
-  /** Buckets the server's code may read and write (granted to the server's identity where the cloud can). */
+  /**
+   * Buckets the server's code may read and write (granted to the server's identity where the cloud can).
+   * @default []
+   */
   bucketAccess?: pulumi.Input<pulumi.Input<string>[]>;
-  /** Queues (SQS ARNs) the server's code may use. */
+  /**
+   * Queues (SQS ARNs) the server's code may use.
+   * @default []
+   */
   queueAccess?: pulumi.Input<pulumi.Input<string>[]>;
   /**
    * Releases that must finish before this server's (servers behind one load balancer release one at a

@@ -45,17 +45,32 @@ export interface LinuxServerGroupArgs {
    * @default [] (nothing but SSH from `access.adminCidrs`)
    */
   ingress?: IngressRule[];
-  /** Servers register with this load balancer, and one that fails its health check is replaced. */
+  /**
+   * Servers register with this load balancer, and one that fails its health check is replaced.
+   * @default none (servers are replaced when the cloud finds them unhealthy, not when the load balancer does)
+   */
   loadBalancer?: LoadBalancerHandle;
   /** The app to deploy (required by both roles). */
   app: pulumi.Input<AppSpec>;
-  /** nginx and gunicorn settings (required by the web role). */
+  /**
+   * nginx and gunicorn settings (required by the web role).
+   * @default none (the web role refuses that)
+   */
   web?: pulumi.Input<WebSpec>;
-  /** Task queue settings (required by the worker role). */
+  /**
+   * Task queue settings (required by the worker role).
+   * @default none (the worker role refuses that)
+   */
   worker?: pulumi.Input<WorkerSpec>;
-  /** Buckets the servers' code may read and write. */
+  /**
+   * Buckets the servers' code may read and write.
+   * @default []
+   */
   bucketAccess?: pulumi.Input<pulumi.Input<string>[]>;
-  /** Queues (SQS ARNs) the servers' code may use. */
+  /**
+   * Queues (SQS ARNs) the servers' code may use.
+   * @default []
+   */
   queueAccess?: pulumi.Input<pulumi.Input<string>[]>;
   /**
    * Adjusts the resources this component makes (a droplet's size or backups, an instance's monitoring,

@@ -43,8 +43,11 @@ export function renderAppGrantSql(grant: AppGrant): string {
 
 /** How the cluster's admin connects to the app's database (libpq's own environment variables). */
 export interface AdminConnection {
+  /** The cluster's private host name. */
   readonly host: string;
+  /** The cluster's port (not the pool's). */
   readonly port: number;
+  /** The cluster's admin user. */
   readonly user: string;
   /** Secret. */
   readonly password: string;

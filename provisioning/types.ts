@@ -40,6 +40,7 @@ export interface BaseSpec {
 export interface AppSpec extends AppSettings {
   /** Final environment (library-provided values, user env and secrets), written to a 0600 file. */
   environment: Record<string, string>;
+  /** gunicorn installed into the virtualenv when the requirements do not pin one. */
   gunicornVersion: string;
   /**
    * Run release-once hooks (Django migrate) on this server. Exactly one server per stack does, so
@@ -51,18 +52,22 @@ export interface AppSpec extends AppSettings {
    * Where the cloud's admin owns the app's database (DigitalOcean), the grants the app role needs before
    * it can migrate, issued as that admin by the server that migrates (provisioning/postgresGrants.ts).
    * Secret: the admin's connection lands only in a root-only file.
+   * @default none (the app role owns its database already)
    */
   dbGrant?: DbGrantSpec;
 }
 
 /** The app role's grants and the admin connection that issues them. */
 export interface DbGrantSpec extends AppGrant {
+  /** The admin's connection that issues the grants (secret). */
   admin: AdminConnection;
 }
 
 /** Self-hosted PostgreSQL (the single profile, or a database server of one's own). */
 export interface PostgresSpec {
+  /** The app's database. */
   database: string;
+  /** The app's role, which owns the database. */
   user: string;
   /** Secret. Lands only in root-only files. */
   password: string;
@@ -72,7 +77,9 @@ export interface PostgresSpec {
   allowedCidrs: string[];
   /** Where the cluster's data lives (on the data volume). */
   dataRoot: string;
+  /** Where the nightly pg_dump files go (on the data volume). */
   backupDir: string;
+  /** Days of nightly dumps kept. */
   backupRetentionDays: number;
 }
 
@@ -80,31 +87,42 @@ export interface PostgresSpec {
 export interface RedisSpec {
   /** Secret. */
   password: string;
+  /** Addresses Redis listens on (localhost, or a private address). */
   bind: string[];
+  /** maxmemory in MiB. */
   maxMemoryMb: number;
   /** noeviction for a broker: a full broker must refuse writes, never drop queued tasks. */
   maxMemoryPolicy: "noeviction" | "allkeys-lru" | "volatile-lru";
+  /** Where Redis keeps its append-only file and snapshots (on the data volume). */
   dataDir: string;
 }
 
 export interface WorkerSpec {
+  /** Celery or RQ. */
   kind: "celery" | "rq";
+  /** Celery's -A application module (RQ: unused). */
   app: string;
+  /** Queues the workers consume. */
   queues: string[];
+  /** Tasks each worker server runs at once (Celery). */
   concurrency: number;
+  /** Seconds the longest task may run; a stopping worker gets this much plus 30 s to finish. */
   taskTimeLimit: number;
 }
 
 export interface WebSpec {
   /** Host names the app answers to. Empty: requests addressed to an IP literal (no domain yet). */
   serverNames: string[];
+  /** Largest request body nginx accepts, in MiB. */
   maxUploadMb: number;
+  /** How gunicorn runs the app. */
   gunicorn: GunicornSettings;
   /** Addresses whose X-Forwarded-For / X-Forwarded-Proto nginx believes (the load balancer's network). */
   trustedProxies: string[];
   /**
    * nginx terminates TLS itself for `serverNames`, with a certificate the server gets from an ACME CA
    * (provisioning/roles/tls.ts): set for a single server with a domain and no load balancer.
+   * @default none (plain HTTP; a load balancer, if any, terminates TLS)
    */
   tls?: AcmeSettings;
 }
