@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { Role, WorkerSpec } from "../provisioning";
+import type { HeartbeatSpec, Role, WorkerSpec } from "../provisioning";
 import {
   argsError, checkNamePrefix, configFromArgs, inArgsTerms, isSettingsError, loadSettings, type FlatArgs, type PendingSecret, type RawConfig, type Settings,
 } from "../settings";
@@ -75,7 +75,10 @@ export class FullStackApp extends pulumi.ComponentResource {
     if (s.worker) network.role("worker");
 
     const db = new PostgresDb(`${name}-db`, single
-      ? { network, mode: "self-hosted", database: dbIdent(s.app.name), user: dbIdent(s.app.name), backupRetentionDays: s.postgres.backupRetentionDays, protect }
+      ? {
+        network, mode: "self-hosted", database: dbIdent(s.app.name), user: dbIdent(s.app.name), backupRetentionDays: s.postgres.backupRetentionDays, protect,
+        restoreDrill: s.operations.restoreDrill, restoreProbeSql: s.operations.restoreProbeSql, djangoApp: s.app.framework === "django" ? s.app.name : undefined,
+      }
       : {
         network, mode: "managed", database: dbIdent(s.app.name), user: dbIdent(s.app.name), version: s.postgres.version,
         size: s.postgres.size, nodes: s.postgres.nodes, poolSize: s.postgres.poolSize, protect,
@@ -91,7 +94,11 @@ export class FullStackApp extends pulumi.ComponentResource {
       REDIS_URL: redis.url,
       SECRET_KEY: pulumi.secret(secretKey.result),
       STATIC_URL: "/static/",
+      ...(s.operations.sentryDsn !== undefined ? { SENTRY_DSN: pulumi.secret(s.operations.sentryDsn) } : {}),
     };
+    // Checks are named after this app (e.g. shop-prod-backup), so stacks can share one ping key.
+    const hb = s.operations.heartbeat;
+    const heartbeat = hb && pulumi.secret(pulumi.output(hb.url).apply((url): HeartbeatSpec => ({ url, prefix: name, everyMinutes: hb.everyMinutes })));
 
     // A zone this stack creates is created first, so that everything put into it (the web tier's records
     // and certificate, the CDN's certificate and custom domain) waits for it. It used to be the web tier's
@@ -151,6 +158,7 @@ export class FullStackApp extends pulumi.ComponentResource {
         timezone: s.server.timezone,
         broker: s.worker.backend,
         bucketAccess,
+        heartbeat,
         protect,
       }, { parent: this });
     }
@@ -175,6 +183,7 @@ export class FullStackApp extends pulumi.ComponentResource {
       bucketAccess,
       queueAccess: queue?.queueArns,
       databaseGrant: db.grant,
+      heartbeat,
       colocate: single ? { roles: colocated, worker, postgres: db.serverSpec, redis: redis.serverSpec, volumeGb: s.volumeSizeGb } : undefined,
     }, { parent: this });
 
@@ -228,6 +237,7 @@ export function resolveFullStackAppArgs(name: string, args: FullStackAppArgs): {
     ...settings,
     app: { ...settings.app, env: { ...settings.app.env } },
     bucket: settings.bucket && { ...settings.bucket, credentials: settings.bucket.credentials && { ...settings.bucket.credentials } },
+    operations: { ...settings.operations, heartbeat: settings.operations.heartbeat && { ...settings.operations.heartbeat } },
   };
   for (const pending of flat.pending) {
     // Secret first, then checked: the checked value derives from the secret, so it stays secret.
@@ -235,6 +245,8 @@ export function resolveFullStackAppArgs(name: string, args: FullStackAppArgs): {
     if (pending.key === "appRepoDeployKey") s.app.repoDeployKey = known;
     else if (pending.key === "pipIndexUrl") s.app.pipIndexUrl = known;
     else if (pending.key === "spacesSecretKey") s.bucket!.credentials!.secretKey = known;
+    else if (pending.key === "heartbeatUrl") s.operations.heartbeat!.url = known;
+    else if (pending.key === "sentryDsn") s.operations.sentryDsn = known;
     else s.app.env[pending.name!] = known;
   }
   return { settings: s, warnings: fromConfig ? settings.warnings : settings.warnings.map((w) => `${component}: ${inArgsTerms(w)}`) };
@@ -253,6 +265,8 @@ function secretFrom(settings: Settings, pending: PendingSecret): string {
     case "appRepoDeployKey": return settings.app.repoDeployKey!;
     case "pipIndexUrl": return settings.app.pipIndexUrl!;
     case "spacesSecretKey": return settings.bucket!.credentials!.secretKey;
+    case "heartbeatUrl": return settings.operations.heartbeat!.url;
+    case "sentryDsn": return settings.operations.sentryDsn!;
     default: return settings.app.env[pending.name!];
   }
 }

@@ -97,6 +97,11 @@ export interface FullStackAppArgs {
    */
   redis?: FullStackRedis;
   /**
+   * Dead man's switches: jobs and long-running services check in with a ping URL; unset: none.
+   * @default unset
+   */
+  heartbeats?: FullStackHeartbeats;
+  /**
    * The bucket behind the CDN for static and media files.
    * @default every field's default
    */
@@ -293,6 +298,14 @@ export interface FullStackAppSource {
    * @default []
    */
   env?: Record<string, pulumi.Input<string>>;
+  /**
+   * Error tracking: a Sentry DSN (https://<key>@<host>/<project>), set with --secret; the app gets it as
+   * SENTRY_DSN (see the README's "What your app needs").
+   *
+   * Stack config: `fullstack:sentryDsn`.
+   * @default unset (off)
+   */
+  sentryDsn?: pulumi.Input<string>;
 }
 
 /**
@@ -475,6 +488,23 @@ export interface FullStackPostgres {
    * @default 7
    */
   backupRetentionDays?: number;
+  /**
+   * Single profile: how often the latest backup is restored into a throwaway cluster on the server and
+   * checked (row counts of every table, Django's migrate --check, restoreProbeSql), reporting the data-loss
+   * window and the restore's duration (journal, heartbeat). daily, weekly, monthly or off.
+   *
+   * Stack config: `fullstack:restoreDrill`.
+   * @default "weekly"
+   */
+  restoreDrill?: "daily" | "weekly" | "monthly" | "off";
+  /**
+   * Single profile: a query the restore drill runs on the restored database; it must return exactly one row
+   * whose first column is true, e.g. SELECT count(*) > 0 FROM auth_user.
+   *
+   * Stack config: `fullstack:restoreProbeSql`.
+   * @default unset (off)
+   */
+  restoreProbeSql?: string;
 }
 
 /**
@@ -505,6 +535,28 @@ export interface FullStackRedis {
    * @default 256
    */
   maxMemoryMb?: number;
+}
+
+/**
+ * Dead man's switches: jobs and long-running services check in with a ping URL; unset: none.
+ */
+export interface FullStackHeartbeats {
+  /**
+   * Dead man's switch: a healthchecks.io-compatible ping URL with a ping key, e.g.
+   * https://hc-ping.com/<ping-key> (set with --secret). Each job pings <url>/<app>-<job> (with ?create=1):
+   * the backup and the restore drill at start, success and failure (with their exit code), the scheduler and
+   * each worker every heartbeatMinutes while they run. When pings stop, the service tells you.
+   *
+   * Stack config: `fullstack:heartbeatUrl`.
+   */
+  url: pulumi.Input<string>;
+  /**
+   * How often the scheduler's and each worker's heartbeat checks in; set the check's period to match.
+   *
+   * Stack config: `fullstack:heartbeatMinutes`.
+   * @default 5
+   */
+  everyMinutes?: number;
 }
 
 /**

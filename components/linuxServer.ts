@@ -3,7 +3,7 @@ import * as tls from "@pulumi/tls";
 import type { IngressRule, MachineRequest, ReleaseRequest, ServerHandle } from "../clouds";
 import {
   ProvisioningError, renderReleaseBundle, renderServerFiles, workerStopSeconds, workerUnits,
-  type AppSpec, type HostFirewallRule, type PostgresSpec, type RedisSpec, type ReleaseAccess, type Role, type WebSpec, type WorkerSpec,
+  type AppSpec, type HeartbeatSpec, type HostFirewallRule, type PostgresSpec, type RedisSpec, type ReleaseAccess, type Role, type WebSpec, type WorkerSpec,
 } from "../provisioning";
 import { CATALOG, OPERATING_SYSTEMS, defaultOf, validate, type AccessSettings, type OperatingSystem } from "../settings";
 import type { Network } from "./network";
@@ -72,6 +72,12 @@ export interface LinuxServerArgs {
    */
   redis?: pulumi.Input<RedisSpec>;
   /**
+   * Where the server's jobs (backup, restore drill) and services (scheduler, workers) check in: a
+   * healthchecks.io-compatible ping URL, a prefix for the checks' names, how often services check in.
+   * @default none (no pings)
+   */
+  heartbeat?: pulumi.Input<HeartbeatSpec>;
+  /**
    * A data volume that survives the server's replacement, mounted at `/mnt/data`.
    * @default none (data stays on the server's own disk)
    */
@@ -117,7 +123,7 @@ export interface LinuxServerArgs {
 export const DATA_MOUNT = "/mnt/data";
 
 /** What a server's files are rendered from; shared by {@link LinuxServer} and {@link LinuxServerGroup}. */
-export type ServerFilesArgs = Pick<LinuxServerArgs, "roles" | "access" | "timezone" | "swapMb" | "ingress" | "app" | "web" | "worker" | "postgres" | "redis"> & {
+export type ServerFilesArgs = Pick<LinuxServerArgs, "roles" | "access" | "timezone" | "swapMb" | "ingress" | "app" | "web" | "worker" | "postgres" | "redis" | "heartbeat"> & {
   os: OperatingSystem;
   /** Name of the data volume, when the server has one. */
   dataVolume?: string;
@@ -222,8 +228,8 @@ export function renderServer(label: string, network: Network, physicalName: stri
   const keys = args.releaseKeys;
   // The host's private key lands in the user data, which then is secret as a whole.
   const keyText = pulumi.all([keys?.release.publicKeyOpenssh, keys ? pulumi.secret(keys.host.privateKeyOpenssh) : undefined, keys?.host.publicKeyOpenssh]);
-  const files = pulumi.all([args.app, args.web, args.worker, args.postgres, args.redis, network.cidr, keyText])
-    .apply(([app, web, worker, postgres, redis, networkCidr, [releasePublic, hostPrivate, hostPublic]]) => {
+  const files = pulumi.all([args.app, args.web, args.worker, args.postgres, args.redis, network.cidr, keyText, args.heartbeat])
+    .apply(([app, web, worker, postgres, redis, networkCidr, [releasePublic, hostPrivate, hostPublic], heartbeat]) => {
     const hostFirewall: HostFirewallRule[] = ingress.map((rule) => ({
       port: rule.port,
       comment: rule.description,
@@ -258,6 +264,7 @@ export function renderServer(label: string, network: Network, physicalName: stri
       worker,
       postgres,
       redis,
+      heartbeat,
     }, delivery);
     const bytes = adapter.userDataBytes(rendered.userData);
     if (bytes > adapter.userDataLimit) {

@@ -70,6 +70,22 @@ export interface PostgresDbArgs {
    */
   backupRetentionDays?: number;
   /**
+   * Self-hosted: how often the latest backup is restored into a throwaway cluster on the server and checked.
+   * @default "weekly"
+   */
+  restoreDrill?: "daily" | "weekly" | "monthly" | "off";
+  /**
+   * Self-hosted: a query the restore drill runs on the restored database (one row, first column true).
+   * @default none (row counts, and Django's migrate --check with `djangoApp`)
+   */
+  restoreProbeSql?: string;
+  /**
+   * Self-hosted: the Django app on the same server whose `manage.py migrate --check` the drill runs
+   * against the restored database (its name: user, /srv/<name>).
+   * @default none
+   */
+  djangoApp?: string;
+  /**
    * Protect the cluster and database from deletion and replacement.
    * @default true
    */
@@ -180,6 +196,9 @@ export class PostgresDb extends pulumi.ComponentResource {
         dataRoot,
         backupDir: `${dataRoot.replace(/\/[^/]+$/, "")}/backups/postgresql`,
         backupRetentionDays: validate.bounded("PostgresDb.backupRetentionDays", args.backupRetentionDays ?? defaultOf("backupRetentionDays"), "backupRetentionDays"),
+        restoreDrill: args.restoreDrill ?? defaultOf("restoreDrill"),
+        ...(args.restoreProbeSql !== undefined ? { restoreProbeSql: args.restoreProbeSql } : {}),
+        ...(args.djangoApp !== undefined ? { djangoApp: args.djangoApp } : {}),
       })));
       this.url = pulumi.secret(pulumi.interpolate`postgresql://${user}:${password.result}@${host}:5432/${database}`);
       this.directUrl = this.url;

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { DnsZoneHandle, IngressRule, LoadBalancerHandle } from "../clouds";
-import { buildAppSpec, type DbGrantSpec, type PostgresSpec, type RedisSpec, type Role, type WebSpec, type WorkerSpec } from "../provisioning";
+import { buildAppSpec, type DbGrantSpec, type HeartbeatSpec, type PostgresSpec, type RedisSpec, type Role, type WebSpec, type WorkerSpec } from "../provisioning";
 import {
   CATALOG, SettingsError, defaultOf, usesLoadBalancer, validate,
   type AccessSettings, type AcmeSettings, type AppSettings, type CloudName, type DomainSettings, type GunicornSettings, type OperatingSystem,
@@ -109,6 +109,11 @@ export interface WebTierArgs {
    * @default []
    */
   queueAccess?: pulumi.Input<pulumi.Input<string>[]>;
+  /**
+   * Where jobs and services check in (see {@link LinuxServerArgs.heartbeat}).
+   * @default none (no pings)
+   */
+  heartbeat?: pulumi.Input<HeartbeatSpec>;
   /**
    * The app role's database grants ({@link PostgresDb.grant}), issued before migrating by the server that
    * migrates. Secret.
@@ -275,7 +280,7 @@ export class WebTier extends pulumi.ComponentResource {
     // What every web server shares, alone or in the group.
     const common = {
       network: this.network, size, os: args.os, access: args.access, timezone: args.timezone, swapMb: args.swapMb, ingress, web,
-      bucketAccess: args.bucketAccess, queueAccess: args.queueAccess,
+      bucketAccess: args.bucketAccess, queueAccess: args.queueAccess, heartbeat: args.heartbeat,
     };
     if (grouped) {
       this.serverGroup = new LinuxServerGroup(`${name}-web`, { ...common, roles: ["web"], count, loadBalancer: lb, app: appFor(true) }, { parent: this });

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { buildAppSpec, type WorkerSpec } from "../provisioning";
+import { buildAppSpec, type HeartbeatSpec, type WorkerSpec } from "../provisioning";
 import {
   CATALOG, QUEUE_BACKENDS, SettingsError, defaultOf, validate, type AccessSettings, type AppSettings, type OperatingSystem, type QueueBackend,
 } from "../settings";
@@ -61,6 +61,11 @@ export interface WorkerQueueArgs {
    * @default []
    */
   bucketAccess?: pulumi.Input<pulumi.Input<string>[]>;
+  /**
+   * Where jobs and services check in (see {@link LinuxServerArgs.heartbeat}).
+   * @default none (no pings)
+   */
+  heartbeat?: pulumi.Input<HeartbeatSpec>;
   /**
    * Protect the queues (SQS) from deletion.
    * @default true
@@ -148,7 +153,7 @@ export class WorkerQueue extends pulumi.ComponentResource {
     // What every worker server shares, alone or in the group.
     const common = {
       network: args.network, size, os: args.os, access: args.access, timezone: args.timezone, app, worker: args.worker,
-      bucketAccess: args.bucketAccess, queueAccess: broker === "sqs" ? this.queueArns : undefined,
+      bucketAccess: args.bucketAccess, queueAccess: broker === "sqs" ? this.queueArns : undefined, heartbeat: args.heartbeat,
     };
     if (grouped) this.serverGroup = new LinuxServerGroup(`${name}-workers`, { ...common, roles: ["worker"], count: plain }, { parent: this });
     for (let i = 1; i <= (grouped ? count - plain : count); i++) {

@@ -2,11 +2,12 @@
  * Composes roles into one `#cloud-config` document per server, serialised with the `yaml` package.
  */
 import { baseRole, baseTopLevel } from "./roles/base";
+import { heartbeatPart, type HeartbeatCheck } from "./roles/heartbeat";
 import { postgresRole } from "./roles/postgres";
 import { redisRole } from "./roles/redis";
 import { tlsRole } from "./roles/tls";
 import { appRole, webRole, webUnits } from "./roles/web";
-import { workerRole, workerUnits } from "./roles/worker";
+import { heartbeatChecks, workerRole, workerUnits } from "./roles/worker";
 import { POLICY_RC_D, renderPolicyRcD } from "./firstBoot";
 import { RELEASE_USER } from "./release";
 import { safeYaml } from "./yaml";
@@ -56,6 +57,12 @@ export function renderServerFiles(spec: ServerSpec, delivery: SecretDelivery): S
     // After the web role: its HTTP site is on before the first certificate request.
     if (has("web") && spec.web?.tls) parts.push(tlsRole(app, spec.web));
     if (has("worker")) parts.push(workerRole(app, need(spec.worker, "worker", "a worker spec"), has("scheduler")));
+  }
+  // Jobs (backup, restore drill) and services (scheduler, workers) check in. The jobs source the settings
+  // wherever they run (no-op pings without a URL); workers get them only with a URL.
+  if (has("postgres") || (has("worker") && spec.heartbeat)) {
+    const checks: HeartbeatCheck[] = has("worker") && spec.app ? heartbeatChecks(spec.app.name, has("scheduler")) : [];
+    parts.push(heartbeatPart(spec.heartbeat, checks));
   }
 
   parts.push(...(spec.extra ?? []));

@@ -81,6 +81,26 @@ export interface PostgresSpec {
   backupDir: string;
   /** Days of nightly dumps kept. */
   backupRetentionDays: number;
+  /**
+   * Where each nightly dump is copied off the box (the bucket expires copies after the retention).
+   * @default none (the volume's copy only)
+   */
+  offsite?: BackupStoreSpec;
+  /**
+   * How often the latest backup is restored into a throwaway cluster and checked.
+   * @default "off"
+   */
+  restoreDrill?: "daily" | "weekly" | "monthly" | "off";
+  /**
+   * A query the drill runs on the restored database: one row, first column true.
+   * @default none
+   */
+  restoreProbeSql?: string;
+  /**
+   * The Django app whose `manage.py migrate --check` the drill runs against the restored database.
+   * @default none (no migration check)
+   */
+  djangoApp?: string;
 }
 
 /** Self-hosted Redis. */
@@ -138,8 +158,42 @@ export type ReleaseAccess =
   | { kind: "push"; publicKey: string; fromCidrs: string[] }
   | { kind: "file" };
 
+/** Where the server's jobs and services check in (provisioning/roles/heartbeat.ts). */
+export interface HeartbeatSpec {
+  /** The ping URL with its ping key, no trailing slash. Secret. */
+  url: string;
+  /** Prepended to every check's name, e.g. the stack's app name "shop-prod". */
+  prefix: string;
+  /** How often services check in. */
+  everyMinutes: number;
+}
+
+/**
+ * An S3-compatible bucket the nightly dumps are copied to (s3cmd's settings): Spaces with a key limited
+ * to the bucket, or S3 through the server's instance role (no keys).
+ */
+export interface BackupStoreSpec {
+  /** host[:port] of the S3 API, e.g. fra1.digitaloceanspaces.com or s3.eu-central-1.amazonaws.com. */
+  host: string;
+  bucket: string;
+  region: string;
+  /** Object names start with this, e.g. "postgresql/". */
+  prefix: string;
+  /** Secret. Unset: the instance role's credentials. */
+  accessKey?: string;
+  /** Secret. */
+  secretKey?: string;
+  /** Ask for server-side encryption (SSE-S3) on each upload (S3; Spaces encrypts at rest by itself). */
+  serverSideEncryption: boolean;
+}
+
 export interface ServerSpec {
   roles: Role[];
+  /**
+   * Where jobs (backup, restore drill) and services (scheduler, workers) check in.
+   * @default none (no pings)
+   */
+  heartbeat?: HeartbeatSpec;
   /** How releases reach the server (roles that run the app). @default { kind: "file" } */
   release?: ReleaseAccess;
   base: BaseSpec;

@@ -40,6 +40,8 @@ const STAND_INS: Readonly<Record<string, string>> = {
   appRepoDeployKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----",
   pipIndexUrl: "https://pending.invalid/simple/",
   spacesSecretKey: "pending",
+  heartbeatUrl: "https://pending.invalid/ping",
+  sentryDsn: "https://pending@pending.invalid/1",
   appEnv: "pending",
 };
 

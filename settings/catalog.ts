@@ -131,6 +131,10 @@ export const CATALOG: Record<CloudName, CloudCatalog> = {
 export const CLOUDS = Object.keys(CATALOG) as CloudName[];
 
 /** Operating systems we render cloud-init for; adapters map them to their own images. */
+/** How often the single profile's restore drill runs (a systemd calendar each, provisioning/roles/postgres.ts). */
+export const RESTORE_DRILLS = ["daily", "weekly", "monthly", "off"] as const;
+export type RestoreDrill = (typeof RESTORE_DRILLS)[number];
+
 export const OPERATING_SYSTEMS = ["ubuntu-24.04", "debian-12"] as const;
 export type OperatingSystem = (typeof OPERATING_SYSTEMS)[number];
 

@@ -14,6 +14,7 @@ import { readAccess, readServer } from "./read/access";
 import { readApp } from "./read/app";
 import { readBucket } from "./read/bucket";
 import { readDataStores } from "./read/dataStores";
+import { readOperations } from "./read/operations";
 import { readStack } from "./read/stack";
 import { readWorker } from "./read/worker";
 import { readAcme, readDomain, readWeb } from "./read/web";
@@ -48,10 +49,14 @@ export function loadSettings(raw: RawConfig): Settings {
   const worker = readWorker(r, stack, app.wsgiApp);
   const { postgres, redis, volumeSizeGb } = readDataStores(r, stack);
   const bucket = readBucket(r, stack, domain);
+  const operations = readOperations(r);
+  if (operations.sentryDsn !== undefined && "SENTRY_DSN" in app.env) {
+    throw new SettingsError(fullKey("appEnv"), "SENTRY_DSN=[...]", `sets SENTRY_DSN, which ${fullKey("sentryDsn")} sets`, `keep it in ${fullKey("sentryDsn")} (a secret) and remove it from appEnv`);
+  }
   const { profile, cloud, region, environment, protect, os, natMode } = stack;
   return {
     warnings: warnings(stack, app), profile, cloud, region, environment, protect, os, access, server, app, web, domain, acme, worker,
-    postgres, redis, volumeSizeGb, bucket, natMode,
+    postgres, redis, volumeSizeGb, bucket, natMode, operations,
   };
 }
 

@@ -3,7 +3,7 @@
  * checked against this list by the tests, so the three never drift apart.
  */
 import {
-  CATALOG, CLOUDS, ENVIRONMENTS, FRAMEWORKS, NAT_MODES, OPERATING_SYSTEMS, PG_VERSIONS, PROFILES, QUEUE_BACKENDS, WORKER_KINDS,
+  CATALOG, CLOUDS, ENVIRONMENTS, FRAMEWORKS, NAT_MODES, OPERATING_SYSTEMS, PG_VERSIONS, PROFILES, QUEUE_BACKENDS, RESTORE_DRILLS, WORKER_KINDS,
   type CloudName, type Framework, type Profile, type WorkerKind,
 } from "./catalog";
 
@@ -22,7 +22,7 @@ export interface Applicability {
 }
 
 /** Features that other keys only matter with. */
-export type Feature = "domain" | "bucket";
+export type Feature = "domain" | "bucket" | "heartbeat";
 
 /** The settings applicability depends on, in the order an error names them. */
 export const CONTEXT_KEYS = ["cloud", "profile", "framework", "workerKind"] as const;
@@ -79,6 +79,7 @@ export const ARG_GROUPS: Readonly<Record<string, {
   postgres: { type: "FullStackPostgres", description: "PostgreSQL: self-hosted on the single box, managed in standard and scaled." },
   redis: { type: "FullStackRedis", description: "Redis (single box) or managed Valkey (standard, scaled): cache and task broker." },
   bucket: { type: "FullStackBucket", description: "The bucket behind the CDN for static and media files." },
+  heartbeats: { type: "FullStackHeartbeats", description: "Dead man's switches: jobs and long-running services check in with a ping URL; unset: none.", required: ["url"] },
   "bucket.credentials": { type: "FullStackBucketCredentials", description: "DigitalOcean: your own Spaces key (both fields, or neither).", required: ["accessId", "secretKey"] },
   domain: { type: "FullStackDomain", description: "The app's public name: a DNS record and HTTPS. Unset: the server's address, HTTP only.", required: ["name"] },
 };
@@ -221,6 +222,26 @@ const DECLS = [
   { key: "redisMaxMemoryMb", arg: "redis.maxMemoryMb", type: "integer", min: 16, max: 65536, appliesTo: { profile: ["single"] }, default: 256, description: "Self-hosted Redis (single profile): maxmemory in MiB." },
   { key: "volumeSizeGb", arg: "server.volumeSizeGb", type: "integer", min: 1, max: 16384, appliesTo: { profile: ["single"] }, default: 20, description: "Single profile: size of the data volume holding PostgreSQL, Redis and backups." },
   { key: "backupRetentionDays", arg: "postgres.backupRetentionDays", type: "integer", min: 1, max: 365, appliesTo: { profile: ["single"] }, default: 7, description: "Single profile: days of nightly pg_dump backups kept on the volume." },
+  {
+    key: "restoreDrill", arg: "postgres.restoreDrill", type: "string", values: RESTORE_DRILLS, appliesTo: { profile: ["single"] }, default: "weekly",
+    description: "Single profile: how often the latest backup is restored into a throwaway cluster on the server and checked (row counts of every table, Django's migrate --check, restoreProbeSql), reporting the data-loss window and the restore's duration (journal, heartbeat). daily, weekly, monthly or off.",
+  },
+  {
+    key: "restoreProbeSql", arg: "postgres.restoreProbeSql", type: "string", appliesTo: { profile: ["single"] }, optional: true,
+    description: "Single profile: a query the restore drill runs on the restored database; it must return exactly one row whose first column is true, e.g. SELECT count(*) > 0 FROM auth_user.",
+  },
+  {
+    key: "heartbeatUrl", arg: "heartbeats.url", type: "string", optional: true, secret: true,
+    description: "Dead man's switch: a healthchecks.io-compatible ping URL with a ping key, e.g. https://hc-ping.com/<ping-key> (set with --secret). Each job pings <url>/<app>-<job> (with ?create=1): the backup and the restore drill at start, success and failure (with their exit code), the scheduler and each worker every heartbeatMinutes while they run. When pings stop, the service tells you.",
+  },
+  {
+    key: "heartbeatMinutes", arg: "heartbeats.everyMinutes", type: "integer", min: 1, max: 60, needs: "heartbeat", default: 5,
+    description: "How often the scheduler's and each worker's heartbeat checks in; set the check's period to match.",
+  },
+  {
+    key: "sentryDsn", arg: "app.sentryDsn", type: "string", optional: true, secret: true,
+    description: "Error tracking: a Sentry DSN (https://<key>@<host>/<project>), set with --secret; the app gets it as SENTRY_DSN (see the README's \"What your app needs\").",
+  },
   {
     key: "bucket", arg: "bucket.enabled", type: "boolean", derived: "false for single, true for standard and scaled",
     description: "Create a bucket behind the CDN for static and media files (Spaces + CDN, or S3 + CloudFront). DigitalOcean: needs a region with Spaces.",

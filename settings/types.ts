@@ -2,7 +2,7 @@
  * What the settings layer hands on: typed, validated, defaulted settings, one interface per section of
  * the config (each read by its own reader in settings/read/).
  */
-import type { CloudName, Environment, Framework, NatMode, OperatingSystem, Profile, QueueBackend, WorkerKind } from "./catalog";
+import type { CloudName, Environment, Framework, NatMode, OperatingSystem, Profile, QueueBackend, RestoreDrill, WorkerKind } from "./catalog";
 
 export interface AccessSettings {
   /** The non-root sudo user made on every server (`fullstack:adminUser`). */
@@ -163,6 +163,35 @@ export interface BucketSettings<Secret = string> {
   };
 }
 
+/** Where jobs check in (a healthchecks.io-compatible ping URL with a ping key). */
+export interface HeartbeatSettings<Secret = string> {
+  /** The ping URL without a trailing slash; each job appends its own name. Secret. */
+  url: Secret;
+  /** How often long-running services (scheduler, workers) check in. */
+  everyMinutes: number;
+}
+
+/** The restore drill, heartbeats, error tracking. */
+export interface OperationsSettings<Secret = string> {
+  /** Single profile: how often the latest backup is restored and checked. */
+  restoreDrill: RestoreDrill;
+  /**
+   * Single profile: a query the drill runs on the restored database (one row, first column true).
+   * @default none (row counts and Django's migrate --check only)
+   */
+  restoreProbeSql?: string;
+  /**
+   * Where jobs check in.
+   * @default none (no heartbeats)
+   */
+  heartbeat?: HeartbeatSettings<Secret>;
+  /**
+   * The app's SENTRY_DSN. Secret.
+   * @default none
+   */
+  sentryDsn?: Secret;
+}
+
 /** Validated, defaulted settings; `Secret` as in {@link AppSettings}. */
 export interface Settings<Secret = string> {
   /**
@@ -189,6 +218,8 @@ export interface Settings<Secret = string> {
   /** Single profile: the data volume's size. */
   volumeSizeGb: number;
   bucket?: BucketSettings<Secret>;
+  /** The restore drill, heartbeats, error tracking. */
+  operations: OperationsSettings<Secret>;
   /** AWS: how private subnets reach the internet. */
   natMode?: NatMode;
 }

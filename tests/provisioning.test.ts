@@ -63,6 +63,10 @@ const VARIANTS: [string, (cfg: Record<string, string>) => Record<string, unknown
     domain: cfg.domain ?? "shop.example.com", os: (cfg.os ?? "ubuntu-24.04") === "debian-12" ? "ubuntu-24.04" : "debian-12",
     adminCidrs: [], gunicornWorkers: 3, gunicornTimeout: 90, swapMb: 0,
   })],
+  ["with heartbeats, error tracking, and a daily restore drill with a probe where the profile has one", (cfg) => ({
+    heartbeatUrl: "https://hc-ping.com/ping-key", heartbeatMinutes: 2, sentryDsn: "https://k@o1.ingest.sentry.io/2",
+    ...((cfg.profile ?? "single") === "single" ? { restoreDrill: "daily", restoreProbeSql: "SELECT count(*) >= 0 FROM pg_class" } : {}),
+  })],
   ["without workers, with two web servers where the profile allows", (cfg) => ({
     workerKind: "none", workerApp: null, workerCount: null, workerConcurrency: null, workerSize: null, taskTimeLimit: null,
     scheduler: null, queueBackend: null, ...((cfg.profile ?? "single") === "standard" ? { webCount: 2 } : {}),

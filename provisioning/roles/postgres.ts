@@ -5,7 +5,8 @@
  * `backupRetentionDays` days.
  */
 import { lines, shQuote } from "../text";
-import type { PostgresSpec, RolePart } from "../types";
+import type { BackupStoreSpec, PostgresSpec, RolePart } from "../types";
+import { HEARTBEAT_LIB } from "./heartbeat";
 
 export const POSTGRES_SETUP = "/usr/local/sbin/fullstack-postgres-setup";
 export const POSTGRES_BACKUP = "/usr/local/sbin/fullstack-postgres-backup";
@@ -23,6 +24,11 @@ export function renderPostgresEnv(pg: PostgresSpec): string {
     `PG_DATA_ROOT=${shQuote(pg.dataRoot)}`,
     `PG_BACKUP_DIR=${shQuote(pg.backupDir)}`,
     `PG_BACKUP_DAYS=${shQuote(String(pg.backupRetentionDays))}`,
+    `PG_OFFSITE_BUCKET=${shQuote(pg.offsite?.bucket ?? "")}`,
+    `PG_OFFSITE_PREFIX=${shQuote(pg.offsite?.prefix ?? "")}`,
+    `PG_OFFSITE_OPTIONS=${shQuote(pg.offsite?.serverSideEncryption ? "--server-side-encryption" : "")}`,
+    `PG_DRILL_PROBE=${shQuote(pg.restoreProbeSql ?? "")}`,
+    `PG_DRILL_APP=${shQuote(pg.djangoApp ?? "")}`,
   );
 }
 
@@ -89,24 +95,162 @@ export function renderPostgresSetup(): string {
   );
 }
 
+/** s3cmd's settings for the off-box copies (root-only: it may hold the bucket's key). */
+export const BACKUP_STORE_CFG = "/etc/fullstack/backup-store.s3cfg";
+export const POSTGRES_RESTORE_DRILL = "/usr/local/sbin/fullstack-postgres-restore-drill";
+/** The throwaway cluster the drill restores into: its name, port and socket directory. */
+export const DRILL_CLUSTER = { name: "drill", port: 5499, socketDir: "/run/fullstack-restore-drill" } as const;
+
+/** When each restore drill schedule runs (systemd.time(7) calendar events). */
+const DRILL_CALENDAR: Record<Exclude<NonNullable<PostgresSpec["restoreDrill"]>, "off">, string> = {
+  daily: "*-*-* 05:00:00",
+  weekly: "Sun *-*-* 05:00:00",
+  monthly: "*-*-01 05:00:00",
+};
+
+export function renderBackupStoreConfig(store: BackupStoreSpec): string {
+  return lines(
+    "# Rendered by fullstack-pulumi: where the nightly dumps are copied off the box (s3cmd). Secret: keep 0600.",
+    "[default]",
+    // Without keys, s3cmd takes the instance role's credentials from the instance metadata service.
+    store.accessKey !== undefined ? `access_key = ${store.accessKey}` : undefined,
+    store.secretKey !== undefined ? `secret_key = ${store.secretKey}` : undefined,
+    `host_base = ${store.host}`,
+    `host_bucket = %(bucket)s.${store.host}`,
+    `bucket_location = ${store.region}`,
+    "use_https = True",
+    "check_ssl_certificate = True",
+    "signature_v2 = False",
+  );
+}
+
+/**
+ * Shared by the backup and the drill: run the job itself (`$0 --run`) with its output captured, ping the
+ * heartbeat at the start and with the job's exit status and output at the end, and show the output.
+ */
+function jobWrapper(heartbeatName: string): string[] {
+  return [
+    `. ${HEARTBEAT_LIB}`,
+    'if [ "${1:-}" != --run ]; then',
+    `  heartbeat ${heartbeatName} start`,
+    '  log=$(mktemp)',
+    '  status=0',
+    '  "$0" --run > "$log" 2>&1 || status=$?',
+    '  cat "$log"',
+    `  heartbeat ${heartbeatName} "$status" "$log"`,
+    '  rm -f "$log"',
+    '  exit "$status"',
+    "fi",
+  ];
+}
+
 export function renderPostgresBackup(): string {
   return lines(
     "#!/bin/sh",
-    "# Rendered by fullstack-pulumi: nightly logical backup of the app's database, kept PG_BACKUP_DAYS days.",
+    "# Rendered by fullstack-pulumi: nightly logical backup of the app's database, kept PG_BACKUP_DAYS days on",
+    "# the volume and, when a bucket is set up, copied off the box (the bucket expires it after as many days).",
     "set -eu",
     `. ${POSTGRES_ENV}`,
+    ...jobWrapper("backup"),
     'stamp=$(date -u +%Y%m%dT%H%M%SZ)',
     'target="$PG_BACKUP_DIR/$PG_DATABASE-$stamp.dump"',
     'runuser -u postgres -- pg_dump --format=custom --file="$target.partial" "$PG_DATABASE"',
     'mv "$target.partial" "$target"',
     'find "$PG_BACKUP_DIR" -name "$PG_DATABASE-*.dump" -type f -mtime "+$PG_BACKUP_DAYS" -delete',
-    'echo "postgres backup: $target"',
+    'echo "postgres backup: $target ($(stat -c %s "$target") bytes)"',
+    'if [ -n "$PG_OFFSITE_BUCKET" ]; then',
+    '  object="s3://$PG_OFFSITE_BUCKET/$PG_OFFSITE_PREFIX${target##*/}"',
+    "  # shellcheck disable=SC2086 # PG_OFFSITE_OPTIONS: words on purpose",
+    `  s3cmd --config=${BACKUP_STORE_CFG} --no-progress --quiet $PG_OFFSITE_OPTIONS put "$target" "$object"`,
+    '  echo "postgres backup: copied off the box to $object"',
+    "fi",
+  );
+}
+
+export function renderRestoreDrill(): string {
+  const c = DRILL_CLUSTER;
+  return lines(
+    "#!/bin/sh",
+    "# Rendered by fullstack-pulumi: restores the latest backup (off the box when there is a copy there) into a",
+    "# throwaway cluster on this server, checks it (every table's rows, the probe query, Django's migrate",
+    "# --check), reports the data-loss window and the restore's duration, and removes the cluster.",
+    "set -eu",
+    `. ${POSTGRES_ENV}`,
+    ...jobWrapper("restore-drill"),
+    `version=$(pg_lsclusters --no-header | awk '$2 == "main" { print $1; exit }')`,
+    '[ -n "$version" ] || { echo "restore drill: no main cluster" >&2; exit 1; }',
+    'scratch="$PG_DATA_ROOT/restore-drill"',
+    `sock=${c.socketDir}`,
+    'work=""',
+    "cleanup() {",
+    `  pg_dropcluster --stop "$version" ${c.name} 2>/dev/null || true`,
+    '  rm -rf "$scratch" "$sock" "$work"',
+    "}",
+    "cleanup",
+    "work=$(mktemp -d)",
+    "trap cleanup EXIT",
+    "",
+    "# The newest dump: from the bucket when one is set up (what a lost volume leaves), else from the volume.",
+    'if [ -n "$PG_OFFSITE_BUCKET" ]; then',
+    `  source=$(s3cmd --config=${BACKUP_STORE_CFG} ls "s3://$PG_OFFSITE_BUCKET/$PG_OFFSITE_PREFIX" | awk '{ print $4 }' | grep -E "/$PG_DATABASE-[0-9]{8}T[0-9]{6}Z\\.dump$" | sort | tail -n 1 || true)`,
+    '  [ -n "$source" ] || { echo "restore drill: no backup in s3://$PG_OFFSITE_BUCKET/$PG_OFFSITE_PREFIX" >&2; exit 1; }',
+    `  s3cmd --config=${BACKUP_STORE_CFG} --no-progress --quiet get "$source" "$work/latest.dump"`,
+    "else",
+    `  source=$(find "$PG_BACKUP_DIR" -maxdepth 1 -type f -name "$PG_DATABASE-*.dump" | sort | tail -n 1)`,
+    '  [ -n "$source" ] || { echo "restore drill: no backup in $PG_BACKUP_DIR" >&2; exit 1; }',
+    '  cp "$source" "$work/latest.dump"',
+    "fi",
+    'stamp=${source##*-}',
+    'stamp=${stamp%.dump}',
+    `taken=$(date -u -d "$(echo "$stamp" | sed -E 's/^(....)(..)(..)T(..)(..)(..)Z$/\\1-\\2-\\3 \\4:\\5:\\6 UTC/')" +%s)`,
+    "window=$(( $(date +%s) - taken ))",
+    "",
+    "started=$(date +%s)",
+    'chown -R postgres:postgres "$work"',
+    'install -d -o postgres -g postgres -m 0700 "$scratch"',
+    "# Only postgres (and the app's user, for Django's check) reach the socket; local connections are trusted.",
+    'install -d -o postgres -g "${PG_DRILL_APP:-postgres}" -m 0750 "$sock"',
+    `pg_createcluster --datadir="$scratch/data" --socketdir="$sock" --port=${c.port} --start "$version" ${c.name} -- --auth-local=trust --auth-host=reject >/dev/null`,
+    `drill_psql() { runuser -u postgres -- psql --host="$sock" --port=${c.port} --no-psqlrc --quiet -At -v ON_ERROR_STOP=1 "$@"; }`,
+    'drill_psql --dbname=postgres -c "CREATE DATABASE \\"$PG_DATABASE\\""',
+    `runuser -u postgres -- pg_restore --host="$sock" --port=${c.port} --no-owner --no-privileges --exit-on-error --dbname="$PG_DATABASE" "$work/latest.dump"`,
+    "restored=$(( $(date +%s) - started ))",
+    "",
+    "# Every table's rows (counted, not estimated).",
+    `drill_psql --dbname="$PG_DATABASE" -F ' ' > "$work/counts" <<'SQL'`,
+    "SELECT format('SELECT %L, count(*) FROM %I.%I', table_schema || '.' || table_name, table_schema, table_name)",
+    "FROM information_schema.tables WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('pg_catalog', 'information_schema')",
+    "ORDER BY 1 \\gexec",
+    "SQL",
+    'tables=$(wc -l < "$work/counts")',
+    `rows=$(awk '{ n += $2 } END { print n + 0 }' "$work/counts")`,
+    'checks="$tables tables, $rows rows"',
+    'if [ -n "$PG_DRILL_PROBE" ]; then',
+    '  answer=$(drill_psql --dbname="$PG_DATABASE" -c "$PG_DRILL_PROBE" | head -n 1)',
+    '  [ "$answer" = t ] || { echo "restore drill: the probe query answered \\"$answer\\", not true: $PG_DRILL_PROBE" >&2; exit 1; }',
+    '  checks="$checks; probe true"',
+    "fi",
+    'if [ -n "$PG_DRILL_APP" ] && [ -f "/srv/$PG_DRILL_APP/current/manage.py" ]; then',
+    "  # The app's environment with the scratch database in place of its own.",
+    '  grep -v -E "^(DATABASE_URL|DATABASE_DIRECT_URL)=" "/etc/$PG_DRILL_APP/app.env" > "$work/app.env"',
+    `  echo "DATABASE_URL=\\"postgresql://postgres@/$PG_DATABASE?host=$sock&port=${c.port}\\"" >> "$work/app.env"`,
+    '  chmod 0600 "$work/app.env"',
+    '  if ! systemd-run --quiet --wait --pipe --collect --service-type=exec --uid="$PG_DRILL_APP" --gid="$PG_DRILL_APP" \\',
+    '    --property=EnvironmentFile="$work/app.env" --setenv=HOME="/srv/$PG_DRILL_APP" --working-directory="/srv/$PG_DRILL_APP/current" -- \\',
+    '    "/srv/$PG_DRILL_APP/current/.venv/bin/python" manage.py migrate --check; then',
+    '    echo "restore drill: the restored database lacks migrations the running release has (manage.py migrate --check)" >&2',
+    "    exit 1",
+    "  fi",
+    '  checks="$checks; migrate --check clean"',
+    "fi",
+    'echo "restore drill: ok; backup $source taken $(date -u -d "@$taken" +%Y-%m-%dT%H:%M:%SZ); data-loss window $window s; restore $restored s; $checks"',
   );
 }
 
 export function postgresRole(pg: PostgresSpec): RolePart {
+  const drill = pg.restoreDrill !== undefined && pg.restoreDrill !== "off" ? DRILL_CALENDAR[pg.restoreDrill] : undefined;
   return {
-    packages: ["postgresql", "postgresql-contrib"],
+    packages: ["postgresql", "postgresql-contrib", ...(pg.offsite ? ["s3cmd"] : [])],
     writeFiles: [
       // Written before the packages install: Debian's postinst then creates no "main" cluster on the root
       // disk (maintscripts-functions reads create_main_cluster through createcluster.conf's include_dir),
@@ -150,8 +294,47 @@ export function postgresRole(pg: PostgresSpec): RolePart {
           "WantedBy=timers.target",
         ),
       },
+      ...(pg.offsite ? [{ path: BACKUP_STORE_CFG, permissions: "0600", content: renderBackupStoreConfig(pg.offsite), secret: true }] : []),
+      ...(drill ? [
+        { path: POSTGRES_RESTORE_DRILL, permissions: "0755", content: renderRestoreDrill() },
+        {
+          path: "/etc/systemd/system/fullstack-postgres-restore-drill.service",
+          permissions: "0644",
+          content: lines(
+            "# Rendered by fullstack-pulumi.",
+            "[Unit]",
+            "Description=Restore drill: the latest backup restored into a throwaway cluster and checked",
+            "After=postgresql.service fullstack-postgres-backup.service",
+            `RequiresMountsFor=${pg.dataRoot}`,
+            "",
+            "[Service]",
+            "Type=oneshot",
+            `ExecStart=${POSTGRES_RESTORE_DRILL}`,
+          ),
+        },
+        {
+          path: "/etc/systemd/system/fullstack-postgres-restore-drill.timer",
+          permissions: "0644",
+          content: lines(
+            "# Rendered by fullstack-pulumi.",
+            "[Unit]",
+            "Description=Restore drill of the app's database",
+            "",
+            "[Timer]",
+            `OnCalendar=${drill}`,
+            "RandomizedDelaySec=30min",
+            "Persistent=true",
+            "",
+            "[Install]",
+            "WantedBy=timers.target",
+          ),
+        },
+      ] : []),
     ],
     startsItself: ["postgresql"],
-    runcmd: [["systemctl", "daemon-reload"], [POSTGRES_SETUP]],
+    runcmd: [
+      ["systemctl", "daemon-reload"], [POSTGRES_SETUP],
+      ...(drill ? [["systemctl", "enable", "--quiet", "--now", "fullstack-postgres-restore-drill.timer"]] : []),
+    ],
   };
 }

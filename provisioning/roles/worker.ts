@@ -5,6 +5,7 @@
  */
 import { renderAppService } from "../systemd";
 import { appPaths, type AppSpec, type RolePart, type WorkerSpec } from "../types";
+import type { HeartbeatCheck } from "./heartbeat";
 
 function unit(app: AppSpec, description: string, execStart: string, stopTimeout: number): string {
   return renderAppService(app, {
@@ -51,6 +52,12 @@ export function workerRole(app: AppSpec, worker: WorkerSpec, scheduler: boolean)
     files.push({ path: `/etc/systemd/system/${p.schedulerUnit}.service`, permissions: "0644", content: renderSchedulerService(app, worker) });
   }
   return { writeFiles: files, runcmd: [["systemctl", "daemon-reload"]] };
+}
+
+/** The worker's (and the scheduler's) heartbeat checks: one check per kind of service (`worker`, `scheduler`). */
+export function heartbeatChecks(appName: string, scheduler: boolean): HeartbeatCheck[] {
+  const p = appPaths(appName);
+  return [{ unit: `${p.workerUnit}.service`, name: "worker" }, ...(scheduler ? [{ unit: `${p.schedulerUnit}.service`, name: "scheduler" }] : [])];
 }
 
 export function workerUnits(appName: string, scheduler: boolean): string[] {
