@@ -9,7 +9,7 @@ import { RELEASE_USER } from "../provisioning";
 import { CATALOG, type OperatingSystem } from "../settings";
 import { doResourceName } from "../settings/limits/digitalocean";
 import type {
-  BucketHandle, CloudAdapter, IngressRule, LoadBalancerHandle, NetworkHandle, PostgresHandle, RedisHandle, ReleaseRequest, RoleHandle, ServerHandle,
+  BackupStoreHandle, BucketHandle, BucketRequest, CloudAdapter, IngressRule, LoadBalancerHandle, NetworkHandle, PostgresHandle, RedisHandle, ReleaseRequest, RoleHandle, ServerHandle,
 } from "./types";
 
 const IMAGES: Record<OperatingSystem, string> = {
@@ -299,18 +299,7 @@ export const digitalOceanAdapter: CloudAdapter = {
   },
 
   bucket(name, args, opts): BucketHandle {
-    // The Spaces API takes its own keys. Without keys in config, the API token makes them (POST
-    // /v2/spaces/keys): one with full access that creates the bucket, one the app gets, limited to the
-    // bucket (permission readwrite). Both live in the state, their secrets secret.
-    const deployKey = args.credentials ? undefined
-      : new digitalocean.SpacesKey(`${name}-deploy-key`, { name: `${doResourceName(name)}-deploy`, grants: [{ bucket: "", permission: "fullaccess" }] }, opts);
-    const deployer = args.credentials ?? { accessId: deployKey!.accessKey, secretKey: pulumi.secret(deployKey!.secretKey) };
-    // The API token still comes from digitalocean:token or DIGITALOCEAN_TOKEN.
-    const provider = new digitalocean.Provider(`${name}-spaces`, {
-      token: new pulumi.Config("digitalocean").getSecret("token"),
-      spacesAccessId: deployer.accessId,
-      spacesSecretKey: deployer.secretKey,
-    }, opts);
+    const provider = spacesProvider(name, args.credentials, opts);
     const bucket = new digitalocean.SpacesBucket(name, {
       name: args.bucketName,
       region: args.region,
@@ -347,4 +336,45 @@ export const digitalOceanAdapter: CloudAdapter = {
       publicUrl: args.customDomain ? pulumi.output(`https://${args.customDomain.name}`) : pulumi.interpolate`https://${cdn.endpoint}`,
     };
   },
+
+  backupStore(name, args, opts): BackupStoreHandle {
+    const provider = spacesProvider(name, undefined, opts);
+    // Private, no versions to pile up; Spaces expires each dump after the retention (S3 lifecycle rules,
+    // which Spaces supports: docs.digitalocean.com/products/spaces/how-to/configure-lifecycle-rules/).
+    // Spaces encrypts data at rest itself and takes no SSE-S3 header.
+    const bucket = new digitalocean.SpacesBucket(name, {
+      name: args.bucketName,
+      region: args.region,
+      acl: "private",
+      forceDestroy: false,
+      lifecycleRules: [{ enabled: true, expiration: { days: args.retentionDays }, abortIncompleteMultipartUploadDays: 1 }],
+    }, { ...opts, provider, protect: args.protect });
+    // The server's key reaches this bucket only (Spaces keys grant per bucket: read, readwrite or
+    // fullaccess; readwrite is the least that can upload, and it can delete too).
+    const key = new digitalocean.SpacesKey(`${name}-key`, { name: `${doResourceName(name)}-server`, grants: [{ bucket: bucket.name, permission: "readwrite" }] }, opts);
+    return {
+      bucketName: bucket.name,
+      store: pulumi.secret(pulumi.all([bucket.name, key.accessKey, key.secretKey]).apply(([bucketName, accessKey, secretKey]) => ({
+        host: `${args.region}.digitaloceanspaces.com`, bucket: bucketName, region: args.region, accessKey, secretKey, serverSideEncryption: false,
+      }))),
+      byInstanceRole: false,
+    };
+  },
 };
+
+/**
+ * The Spaces API takes its own keys. Without keys in config, the API token makes them (POST
+ * /v2/spaces/keys): one with full access that creates buckets (the bucket's own keys, limited to it, are
+ * made beside it). All live in the state, their secrets secret. The API token still comes from
+ * digitalocean:token or DIGITALOCEAN_TOKEN.
+ */
+function spacesProvider(name: string, credentials: BucketRequest["credentials"], opts: pulumi.ComponentResourceOptions): digitalocean.Provider {
+  const deployKey = credentials ? undefined
+    : new digitalocean.SpacesKey(`${name}-deploy-key`, { name: `${doResourceName(name)}-deploy`, grants: [{ bucket: "", permission: "fullaccess" }] }, opts);
+  const deployer = credentials ?? { accessId: deployKey!.accessKey, secretKey: pulumi.secret(deployKey!.secretKey) };
+  return new digitalocean.Provider(`${name}-spaces`, {
+    token: new pulumi.Config("digitalocean").getSecret("token"),
+    spacesAccessId: deployer.accessId,
+    spacesSecretKey: deployer.secretKey,
+  }, opts);
+}

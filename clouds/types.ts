@@ -3,7 +3,7 @@
  * (resource types, naming rules, how a firewall names its sources) lives in the adapter behind it.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import type { AdminConnection, RolePart, SecretDelivery, WriteFile } from "../provisioning";
+import type { AdminConnection, BackupStoreSpec, RolePart, SecretDelivery, WriteFile } from "../provisioning";
 import type { CloudName, NatMode, OperatingSystem } from "../settings";
 
 /** A private network the servers and data stores share. */
@@ -90,6 +90,11 @@ export interface MachineRequest {
   readonly bucketAccess?: pulumi.Input<pulumi.Input<string>[]>;
   /** Queues the server sends to and receives from (SQS). */
   readonly queueAccess?: pulumi.Input<pulumi.Input<string>[]>;
+  /**
+   * Backup buckets the server writes to and reads from but cannot delete from (where the server's instance
+   * role signs requests: AWS).
+   */
+  readonly backupAccess?: pulumi.Input<pulumi.Input<string>[]>;
   /** Run releases of the app in place and wait for them (servers that run the app). */
   readonly release?: ReleaseRequest;
 }
@@ -255,6 +260,21 @@ export interface BucketRequest {
   readonly protect: boolean;
 }
 
+/** A private bucket for the single box's nightly dumps, which expires them after `retentionDays`. */
+export interface BackupStoreRequest {
+  readonly region: string;
+  readonly bucketName: pulumi.Input<string>;
+  readonly retentionDays: number;
+  readonly protect: boolean;
+}
+export interface BackupStoreHandle {
+  readonly bucketName: pulumi.Output<string>;
+  /** What the server's s3cmd needs (secret when it holds a key), but the object prefix. */
+  readonly store: pulumi.Output<Omit<BackupStoreSpec, "prefix">>;
+  /** Whether servers reach the bucket through their instance role (pass the bucket in `backupAccess`). */
+  readonly byInstanceRole: boolean;
+}
+
 export interface BucketHandle {
   readonly bucketName: pulumi.Output<string>;
   /** S3-compatible endpoint for uploads (e.g. https://fra1.digitaloceanspaces.com). */
@@ -343,4 +363,6 @@ export interface CloudAdapter {
   managedPostgres(name: string, args: ManagedPostgresRequest, opts: pulumi.ComponentResourceOptions): PostgresHandle;
   managedRedis(name: string, args: ManagedRedisRequest, opts: pulumi.ComponentResourceOptions): RedisHandle;
   bucket(name: string, args: BucketRequest, opts: pulumi.ComponentResourceOptions): BucketHandle;
+  /** A private bucket for backups, written by a key limited to it or by the servers' instance role. */
+  backupStore(name: string, args: BackupStoreRequest, opts: pulumi.ComponentResourceOptions): BackupStoreHandle;
 }

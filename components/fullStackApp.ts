@@ -77,7 +77,7 @@ export class FullStackApp extends pulumi.ComponentResource {
     const db = new PostgresDb(`${name}-db`, single
       ? {
         network, mode: "self-hosted", database: dbIdent(s.app.name), user: dbIdent(s.app.name), backupRetentionDays: s.postgres.backupRetentionDays, protect,
-        restoreDrill: s.operations.restoreDrill, restoreProbeSql: s.operations.restoreProbeSql, djangoApp: s.app.framework === "django" ? s.app.name : undefined,
+        offsiteBackups: s.operations.offsiteBackups, restoreDrill: s.operations.restoreDrill, restoreProbeSql: s.operations.restoreProbeSql, djangoApp: s.app.framework === "django" ? s.app.name : undefined,
       }
       : {
         network, mode: "managed", database: dbIdent(s.app.name), user: dbIdent(s.app.name), version: s.postgres.version,
@@ -183,6 +183,7 @@ export class FullStackApp extends pulumi.ComponentResource {
       bucketAccess,
       queueAccess: queue?.queueArns,
       databaseGrant: db.grant,
+      backupAccess: db.backupBucket ? [db.backupBucket] : undefined,
       heartbeat,
       colocate: single ? { roles: colocated, worker, postgres: db.serverSpec, redis: redis.serverSpec, volumeGb: s.volumeSizeGb } : undefined,
     }, { parent: this });

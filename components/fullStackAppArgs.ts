@@ -482,12 +482,22 @@ export interface FullStackPostgres {
    */
   poolSize?: number;
   /**
-   * Single profile: days of nightly pg_dump backups kept on the volume.
+   * Single profile: days of nightly pg_dump backups kept, on the volume and off the box.
    *
    * Stack config: `fullstack:backupRetentionDays`.
    * @default 7
    */
   backupRetentionDays?: number;
+  /**
+   * Single profile: also copy each nightly dump off the box, to a private bucket of its own that expires
+   * copies after backupRetentionDays: Spaces (with a key that reaches only that bucket; the Spaces
+   * subscription is about $5/month) or S3 (SSE-S3 encrypted, written through the server's instance role,
+   * which cannot delete). The restore drill then restores the copy off the box.
+   *
+   * Stack config: `fullstack:offsiteBackups`.
+   * @default true unless environment is dev
+   */
+  offsiteBackups?: boolean;
   /**
    * Single profile: how often the latest backup is restored into a throwaway cluster on the server and
    * checked (row counts of every table, Django's migrate --check, restoreProbeSql), reporting the data-loss

@@ -106,6 +106,12 @@ export interface LinuxServerArgs {
    */
   queueAccess?: pulumi.Input<pulumi.Input<string>[]>;
   /**
+   * Backup buckets the server writes and reads but cannot delete from, through its instance role (AWS;
+   * {@link PostgresDb.backupBucket}).
+   * @default []
+   */
+  backupAccess?: pulumi.Input<pulumi.Input<string>[]>;
+  /**
    * Releases that must finish before this server's (servers behind one load balancer release one at a
    * time: pass the previous server's `release`).
    * @default []
@@ -185,7 +191,7 @@ export function physicalName(key: string, value: string, what: string): string {
 
 /** What a cloud's request for one server and for a group of servers share. */
 export function machineRequest(
-  args: Pick<LinuxServerArgs, "network" | "roles" | "access" | "bucketAccess" | "queueAccess">,
+  args: Pick<LinuxServerArgs, "network" | "roles" | "access" | "bucketAccess" | "queueAccess" | "backupAccess">,
   shape: { size: string; os: OperatingSystem },
   rendered: Pick<MachineRequest, "userData" | "secretFiles">,
 ): MachineRequest {
@@ -200,6 +206,7 @@ export function machineRequest(
     secretFiles: rendered.secretFiles,
     bucketAccess: args.bucketAccess,
     queueAccess: args.queueAccess,
+    backupAccess: args.backupAccess,
   };
 }
 

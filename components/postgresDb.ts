@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { DbGrantSpec, PostgresSpec } from "../provisioning";
+import type { BackupStoreSpec, DbGrantSpec, PostgresSpec } from "../provisioning";
 import { CATALOG, SettingsError, defaultOf, validate } from "../settings";
 import type { Network } from "./network";
 import { withTransforms, type ChildTransforms } from "./transform";
@@ -70,6 +70,13 @@ export interface PostgresDbArgs {
    */
   backupRetentionDays?: number;
   /**
+   * Self-hosted: copy each nightly dump to a private bucket of its own (Spaces with a key limited to it, or
+   * S3 encrypted, written through the server's instance role: pass {@link PostgresDb.backupBucket} to the
+   * server's `backupAccess`), which expires copies after `backupRetentionDays`.
+   * @default false
+   */
+  offsiteBackups?: boolean;
+  /**
    * Self-hosted: how often the latest backup is restored into a throwaway cluster on the server and checked.
    * @default "weekly"
    */
@@ -134,6 +141,11 @@ export class PostgresDb extends pulumi.ComponentResource {
    * needs before it can migrate. Give it to the web tier (`databaseGrant`); its migrating server issues them.
    */
   readonly grant?: pulumi.Output<DbGrantSpec>;
+  /**
+   * Self-hosted with `offsiteBackups`, where the server reaches the bucket through its instance role (AWS):
+   * the bucket to give the server's `backupAccess`.
+   */
+  readonly backupBucket?: pulumi.Output<string>;
 
   constructor(name: string, args: PostgresDbArgs, opts?: pulumi.ComponentResourceOptions) {
     const mode = validate.oneOf("PostgresDb.mode", args.mode ?? "managed", ["managed", "self-hosted"], "a PostgreSQL mode");
@@ -185,9 +197,23 @@ export class PostgresDb extends pulumi.ComponentResource {
       }
     } else {
       const password = new random.RandomPassword(`${name}-password`, { length: 32, special: false }, { parent: this });
+      const retention = validate.bounded("PostgresDb.backupRetentionDays", args.backupRetentionDays ?? defaultOf("backupRetentionDays"), "backupRetentionDays");
+      let offsite: pulumi.Output<BackupStoreSpec | undefined> = pulumi.output(undefined);
+      if (args.offsiteBackups) {
+        // Bucket names are global: a stable random suffix avoids collisions without ever changing.
+        const suffix = new random.RandomString(`${name}-backups-suffix`, { length: 6, special: false, upper: false }, { parent: this });
+        const store = args.network.adapter.backupStore(`${name}-backups`, {
+          region: args.network.handle.region,
+          bucketName: pulumi.interpolate`${name.toLowerCase().replace(/[^a-z0-9-]/g, "-").slice(0, 47)}-backups-${suffix.result}`,
+          retentionDays: retention,
+          protect: args.protect ?? true,
+        }, { parent: this });
+        offsite = store.store.apply((s): BackupStoreSpec => ({ ...s, prefix: "postgresql/" }));
+        if (store.byInstanceRole) this.backupBucket = store.bucketName;
+      }
       const host = args.host ?? "localhost";
       const dataRoot = args.dataRoot ?? "/mnt/data/postgresql";
-      this.serverSpec = pulumi.secret(password.result.apply((pw): PostgresSpec => ({
+      this.serverSpec = pulumi.secret(pulumi.all([password.result, offsite]).apply(([pw, offsiteStore]): PostgresSpec => ({
         database,
         user,
         password: pw,
@@ -195,7 +221,8 @@ export class PostgresDb extends pulumi.ComponentResource {
         allowedCidrs: args.allowedCidrs ?? ["127.0.0.1/32", "::1/128"],
         dataRoot,
         backupDir: `${dataRoot.replace(/\/[^/]+$/, "")}/backups/postgresql`,
-        backupRetentionDays: validate.bounded("PostgresDb.backupRetentionDays", args.backupRetentionDays ?? defaultOf("backupRetentionDays"), "backupRetentionDays"),
+        backupRetentionDays: retention,
+        ...(offsiteStore ? { offsite: offsiteStore } : {}),
         restoreDrill: args.restoreDrill ?? defaultOf("restoreDrill"),
         ...(args.restoreProbeSql !== undefined ? { restoreProbeSql: args.restoreProbeSql } : {}),
         ...(args.djangoApp !== undefined ? { djangoApp: args.djangoApp } : {}),

@@ -110,6 +110,12 @@ export interface WebTierArgs {
    */
   queueAccess?: pulumi.Input<pulumi.Input<string>[]>;
   /**
+   * Backup buckets the servers write and reads but cannot delete from, through its instance role (AWS;
+   * {@link PostgresDb.backupBucket}).
+   * @default []
+   */
+  backupAccess?: pulumi.Input<pulumi.Input<string>[]>;
+  /**
    * Where jobs and services check in (see {@link LinuxServerArgs.heartbeat}).
    * @default none (no pings)
    */
@@ -280,7 +286,7 @@ export class WebTier extends pulumi.ComponentResource {
     // What every web server shares, alone or in the group.
     const common = {
       network: this.network, size, os: args.os, access: args.access, timezone: args.timezone, swapMb: args.swapMb, ingress, web,
-      bucketAccess: args.bucketAccess, queueAccess: args.queueAccess, heartbeat: args.heartbeat,
+      bucketAccess: args.bucketAccess, queueAccess: args.queueAccess, heartbeat: args.heartbeat, backupAccess: args.backupAccess,
     };
     if (grouped) {
       this.serverGroup = new LinuxServerGroup(`${name}-web`, { ...common, roles: ["web"], count, loadBalancer: lb, app: appFor(true) }, { parent: this });

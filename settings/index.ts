@@ -49,7 +49,7 @@ export function loadSettings(raw: RawConfig): Settings {
   const worker = readWorker(r, stack, app.wsgiApp);
   const { postgres, redis, volumeSizeGb } = readDataStores(r, stack);
   const bucket = readBucket(r, stack, domain);
-  const operations = readOperations(r);
+  const operations = readOperations(r, stack);
   if (operations.sentryDsn !== undefined && "SENTRY_DSN" in app.env) {
     throw new SettingsError(fullKey("appEnv"), "SENTRY_DSN=[...]", `sets SENTRY_DSN, which ${fullKey("sentryDsn")} sets`, `keep it in ${fullKey("sentryDsn")} (a secret) and remove it from appEnv`);
   }

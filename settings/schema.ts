@@ -221,7 +221,11 @@ const DECLS = [
   },
   { key: "redisMaxMemoryMb", arg: "redis.maxMemoryMb", type: "integer", min: 16, max: 65536, appliesTo: { profile: ["single"] }, default: 256, description: "Self-hosted Redis (single profile): maxmemory in MiB." },
   { key: "volumeSizeGb", arg: "server.volumeSizeGb", type: "integer", min: 1, max: 16384, appliesTo: { profile: ["single"] }, default: 20, description: "Single profile: size of the data volume holding PostgreSQL, Redis and backups." },
-  { key: "backupRetentionDays", arg: "postgres.backupRetentionDays", type: "integer", min: 1, max: 365, appliesTo: { profile: ["single"] }, default: 7, description: "Single profile: days of nightly pg_dump backups kept on the volume." },
+  { key: "backupRetentionDays", arg: "postgres.backupRetentionDays", type: "integer", min: 1, max: 365, appliesTo: { profile: ["single"] }, default: 7, description: "Single profile: days of nightly pg_dump backups kept, on the volume and off the box." },
+  {
+    key: "offsiteBackups", arg: "postgres.offsiteBackups", type: "boolean", appliesTo: { profile: ["single"] }, derived: "true unless environment is dev",
+    description: "Single profile: also copy each nightly dump off the box, to a private bucket of its own that expires copies after backupRetentionDays: Spaces (with a key that reaches only that bucket; the Spaces subscription is about $5/month) or S3 (SSE-S3 encrypted, written through the server's instance role, which cannot delete). The restore drill then restores the copy off the box.",
+  },
   {
     key: "restoreDrill", arg: "postgres.restoreDrill", type: "string", values: RESTORE_DRILLS, appliesTo: { profile: ["single"] }, default: "weekly",
     description: "Single profile: how often the latest backup is restored into a throwaway cluster on the server and checked (row counts of every table, Django's migrate --check, restoreProbeSql), reporting the data-loss window and the restore's duration (journal, heartbeat). daily, weekly, monthly or off.",

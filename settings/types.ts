@@ -171,8 +171,10 @@ export interface HeartbeatSettings<Secret = string> {
   everyMinutes: number;
 }
 
-/** The restore drill, heartbeats, error tracking. */
+/** Backups off the box and their drill, heartbeats, error tracking. */
 export interface OperationsSettings<Secret = string> {
+  /** Single profile: copy each nightly dump to a bucket of its own. */
+  offsiteBackups: boolean;
   /** Single profile: how often the latest backup is restored and checked. */
   restoreDrill: RestoreDrill;
   /**

@@ -47,7 +47,7 @@ describe("settings", () => {
 
   it("keeps the ping URL without a trailing slash, and defaults", () => {
     expect(loadSettings({ ...base, heartbeatUrl: "https://hc-ping.com/abc/" }).operations).toEqual({
-      restoreDrill: "weekly", heartbeat: { url: "https://hc-ping.com/abc", everyMinutes: 5 },
+      offsiteBackups: true, restoreDrill: "weekly", heartbeat: { url: "https://hc-ping.com/abc", everyMinutes: 5 },
     });
   });
 });

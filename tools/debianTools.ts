@@ -45,6 +45,8 @@ export const TOOLS: Tool[] = [
     why: "nginx -t on every site, and real nginx in front of a stand-in app" },
   { name: "shellcheck", group: "test", probes: [{ command: ["shellcheck"] }], packages: ["shellcheck"],
     why: "every rendered shell script" },
+  { name: "s3cmd", group: "test", probes: [{ command: ["s3cmd"] }], packages: ["s3cmd"],
+    why: "the rendered backup store settings, against the test S3 server (harness/fakeS3.ts)" },
   { name: "visudo", group: "test", probes: [{ command: ["visudo"] }], packages: ["sudo"],
     why: "visudo -c on the release user's sudoers drop-in" },
   { name: "systemd", group: "test", probes: [

@@ -12,16 +12,17 @@ function assumeRolePolicy(service: string): string {
  * own secret files in Parameter Store and no other parameter, the app's buckets and queues.
  */
 export function instanceRole(name: string, physicalName: string,
-  access: Pick<MachineRequest, "bucketAccess" | "queueAccess"> & { parameterArn: pulumi.Output<string> },
+  access: Pick<MachineRequest, "bucketAccess" | "queueAccess" | "backupAccess"> & { parameterArn: pulumi.Output<string> },
   opts: pulumi.ComponentResourceOptions) {
   const role = new aws.iam.Role(`${name}-role`, { assumeRolePolicy: assumeRolePolicy("ec2.amazonaws.com"), tags: { Name: physicalName } }, opts);
   new aws.iam.RolePolicyAttachment(`${name}-ssm`, { role: role.name, policyArn: "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore" }, opts);
   new aws.iam.RolePolicyAttachment(`${name}-cloudwatch`, { role: role.name, policyArn: "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy" }, opts);
   const buckets = pulumi.output(access.bucketAccess ?? []);
   const queues = pulumi.output(access.queueAccess ?? []);
+  const backups = pulumi.output(access.backupAccess ?? []);
   new aws.iam.RolePolicy(`${name}-own`, {
     role: role.id,
-    policy: pulumi.all([access.parameterArn, buckets, queues]).apply(([paramArn, bucketNames, queueArns]) => JSON.stringify({
+    policy: pulumi.all([access.parameterArn, buckets, queues, backups]).apply(([paramArn, bucketNames, queueArns, backupBuckets]) => JSON.stringify({
       Version: "2012-10-17",
       Statement: [
         { Sid: "OwnSecrets", Effect: "Allow", Action: ["ssm:GetParameter"], Resource: [paramArn] },
@@ -35,6 +36,12 @@ export function instanceRole(name: string, physicalName: string,
         ...(bucketNames.length ? [
           { Sid: "StaticBucketList", Effect: "Allow", Action: ["s3:ListBucket"], Resource: bucketNames.map((b) => `arn:aws:s3:::${b}`) },
           { Sid: "StaticBucketObjects", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], Resource: bucketNames.map((b) => `arn:aws:s3:::${b}/*`) },
+        ] : []),
+        // Backups: written and read, never deleted (the bucket's lifecycle rule expires them), so a
+        // compromised server cannot remove the copies that outlive it.
+        ...(backupBuckets.length ? [
+          { Sid: "BackupList", Effect: "Allow", Action: ["s3:ListBucket"], Resource: backupBuckets.map((b) => `arn:aws:s3:::${b}`) },
+          { Sid: "BackupObjects", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: backupBuckets.map((b) => `arn:aws:s3:::${b}/*`) },
         ] : []),
         ...(queueArns.length ? [{
           Sid: "TaskQueues", Effect: "Allow",

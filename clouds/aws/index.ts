@@ -12,6 +12,7 @@
 import { fetchSecretDelivery } from "../../provisioning";
 import { CATALOG } from "../../settings";
 import type { CloudAdapter } from "../types";
+import { backupStore } from "./backups";
 import { bucket } from "./bucket";
 import { managedPostgres, managedRedis } from "./dataStores";
 import { certificate, dnsRecord, dnsZone } from "./dns";
@@ -58,5 +59,6 @@ export const awsAdapter: CloudAdapter = {
   managedPostgres,
   managedRedis,
   bucket,
+  backupStore,
   queues,
 };

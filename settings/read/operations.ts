@@ -1,20 +1,24 @@
-/** The operations section: the restore drill, heartbeats, error tracking. */
+/** The operations section: backups off the box and their restore drill, heartbeats, error tracking. */
 import { SettingsError } from "../errors";
 import type { ConfigReader } from "../reader";
 import { fullKey as k, keysNeeding } from "../schema";
 import type { HeartbeatSettings, OperationsSettings } from "../types";
+import * as v from "../validate";
+import type { StackContext } from "./stack";
 
 /**
  * The restore drill, heartbeats and the Sentry DSN.
  * @throws SettingsError naming the first bad key.
  */
-export function readOperations(r: ConfigReader): OperationsSettings {
+export function readOperations(r: ConfigReader, { environment }: Pick<StackContext, "environment">): OperationsSettings {
+  const offsiteBackups = r.get("offsiteBackups") === undefined ? environment !== "dev" : v.boolean(k("offsiteBackups"), r.get("offsiteBackups"));
   const probe = r.get("restoreProbeSql");
   if (probe !== undefined && !(typeof probe === "string" && /^(select|with)\b[^\n\r;]{1,1000};?$/i.test(probe.trim()))) {
     throw new SettingsError(k("restoreProbeSql"), probe, "is not one SELECT (or WITH) query on one line",
       'use e.g. "SELECT count(*) > 0 FROM auth_user": one row whose first column is true means the restore is good');
   }
   return {
+    offsiteBackups,
     restoreDrill: r.choice("restoreDrill", "a restore drill schedule"),
     ...(probe !== undefined ? { restoreProbeSql: (probe as string).trim().replace(/;$/, "") } : {}),
     heartbeat: readHeartbeat(r),
