@@ -7,6 +7,7 @@ import {
 } from "../provisioning";
 import { CATALOG, OPERATING_SYSTEMS, defaultOf, validate, type AccessSettings, type OperatingSystem } from "../settings";
 import type { Network } from "./network";
+import { nodesOf, type Nodes } from "./nodes";
 import { withTransforms, type ChildTransforms } from "./transform";
 
 export interface LinuxServerArgs {
@@ -273,6 +274,32 @@ export class LinuxServer extends pulumi.ComponentResource {
   /** What runs the app's releases on this server (when it runs the app): pass it as the next server's `releaseAfter`. */
   readonly release?: pulumi.Resource;
   readonly handle: ServerHandle;
+  /**
+   * What the server made, by cloud and kind of child ({@link Nodes}): its droplet or EC2 instance, its
+   * firewall or security group (and its rules), a data volume and reserved address when asked for.
+   * Resources of kinds the tables do not list (release keys and commands, the instance profile and its
+   * policies) are in `other`.
+   *
+   * @example
+   * ```ts
+   * import * as digitalocean from "@pulumi/digitalocean";
+   * import { LinuxServer, Network } from "fullstack-pulumi";
+   *
+   * const network = new Network("shop", { region: "fra1" });
+   * const box = new LinuxServer("box", {
+   *   network, roles: [],
+   *   access: { adminUser: "ops", adminSshKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHf3c2Q0b1v6m3Y2y0Yk7t4oV3r6q1v9mQ2bA0c1d2e3 me@laptop"], adminCidrs: ["203.0.113.7/32"], sshKeyIds: [] },
+   * });
+   * // Mail the team when the droplet's CPU stays above 90% for five minutes.
+   * const alert = new digitalocean.MonitorAlert("box-cpu", {
+   *   type: "v1/insights/droplet/cpu", compare: "GreaterThan", value: 90, window: "5m",
+   *   entities: box.nodes.digitalocean.droplet.map((d) => d.id),
+   *   alerts: { emails: ["ops@example.com"] }, description: "box: CPU above 90%",
+   * });
+   * export const alertId = alert.id;
+   * ```
+   */
+  readonly nodes: Nodes;
 
   constructor(name: string, args: LinuxServerArgs, opts?: pulumi.ComponentResourceOptions) {
     const adapter = args.network.adapter;
@@ -309,6 +336,7 @@ export class LinuxServer extends pulumi.ComponentResource {
     this.address = this.handle.address;
     this.userData = userData;
     this.release = this.handle.release;
+    this.nodes = nodesOf(this);
     this.registerOutputs({ id: this.id, publicIp: this.publicIp, privateIp: this.privateIp, address: this.address });
   }
 }

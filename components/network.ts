@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { cloudAdapter, type CloudAdapter, type NetworkHandle, type RoleHandle } from "../clouds";
 import { CATALOG, CLOUDS, NAT_MODES, SettingsError, defaultOf, validate, type CloudName, type NatMode } from "../settings";
+import { nodesOf, type Nodes } from "./nodes";
 import { withTransforms, type ChildTransforms } from "./transform";
 
 export interface NetworkArgs {
@@ -55,6 +56,12 @@ export class Network extends pulumi.ComponentResource {
   readonly id: pulumi.Output<string>;
   /** The network's address range. */
   readonly cidr: pulumi.Output<string>;
+  /**
+   * What the network made, by cloud and kind of child ({@link Nodes}): the VPC (on AWS also its subnets,
+   * gateways and route tables), and each role's identity (a DigitalOcean tag, an AWS security group) once
+   * something names the role. Resources of kinds the tables do not list are in `other`.
+   */
+  readonly nodes: Nodes;
   private readonly roles = new Map<string, RoleHandle>();
   private readonly baseName: string;
 
@@ -76,6 +83,7 @@ export class Network extends pulumi.ComponentResource {
     }, { parent: this });
     this.id = this.handle.id;
     this.cidr = this.handle.cidr;
+    this.nodes = nodesOf(this);
     this.registerOutputs({ id: this.id, cidr: this.cidr });
   }
 
