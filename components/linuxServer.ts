@@ -151,8 +151,12 @@ export function physicalName(key: string, value: string, what: string): string {
   return validate.matches(key, value, /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, what, "use lowercase letters, digits and dashes");
 }
 
-/** What a cloud's request for one server and for a group of servers share. */
+/**
+ * What a cloud's request for one server and for a group of servers share; `server` is its physical name.
+ * It wears the network identities of its roles that something references by now (Network.role).
+ */
 export function machineRequest(
+  server: string,
   args: Pick<LinuxServerArgs, "network" | "roles" | "access" | "bucketAccess" | "queueAccess">,
   shape: { size: string; os: OperatingSystem },
   rendered: Pick<MachineRequest, "userData" | "secretFiles">,
@@ -163,7 +167,8 @@ export function machineRequest(
     os: shape.os,
     userData: rendered.userData,
     network: args.network.handle,
-    roles: args.roles.map((r) => args.network.role(r)),
+    roleNames: args.roles,
+    identities: args.network.identitiesFor(server, args.roles),
     sshKeyIds: args.access.sshKeyIds,
     secretFiles: rendered.secretFiles,
     bucketAccess: args.bucketAccess,
@@ -192,6 +197,9 @@ export function renderServer(label: string, network: Network, physicalName: stri
     ? [{ port: 22, protocol: "tcp", source: { kind: "cidrs", cidrs: sshFrom }, description: args.releaseKeys ? "SSH from admin and release addresses" : "SSH from admin addresses" }]
     : [];
   const ingress = [...ssh, ...(args.ingress ?? [])];
+  // The identities the server's own rules name exist before the server is made (a rule may name the
+  // server's own role, which it then wears; see Network.role).
+  for (const rule of ingress) if (rule.source.kind === "role") void rule.source.role.ref;
   const delivery = adapter.secretDelivery(physicalName, network.handle.region);
   const keys = args.releaseKeys;
   // The host's private key lands in the user data, which then is secret as a whole.
@@ -245,8 +253,9 @@ export function renderServer(label: string, network: Network, physicalName: stri
 
 /**
  * One hardened Linux server: the rendered `#cloud-config` for its roles, a firewall that admits only
- * what its roles need (default deny, SSH only from admin addresses), tags by role, the cloud's
- * monitoring agent, optionally a data volume and a reserved address, all in a private network.
+ * what its roles need (default deny, SSH only from admin addresses), the network identities (tags, security
+ * groups) of its roles that something connects to (see {@link Network.role}), the cloud's monitoring
+ * agent, optionally a data volume and a reserved address, all in a private network.
  *
  * @example
  * ```ts
@@ -321,7 +330,7 @@ export class LinuxServer extends pulumi.ComponentResource {
     const drainSeconds = worker && typeof worker.taskTimeLimit === "number" ? workerStopSeconds(worker) : undefined;
 
     this.handle = adapter.server(name, {
-      ...machineRequest(args, { size, os }, { userData, secretFiles }),
+      ...machineRequest(hostname, args, { size, os }, { userData, secretFiles }),
       hostname,
       volume: volumeName ? { name: volumeName, sizeGb: args.volume!.sizeGb, protect: args.protect ?? true } : undefined,
       reservedIp: args.reservedIp,

@@ -27,6 +27,8 @@ export interface PostgresDbArgs {
   user?: string;
   /**
    * Roles allowed to connect, on 5432 (self-hosted) or the managed port.
+   * Managed: each role named gets a network identity ({@link Network.role}) that its servers, made after
+   * this, wear; name only roles that have servers (e.g. `["web"]` without workers).
    * @default ["web", "worker"]
    */
   allowRoles?: string[];

@@ -17,6 +17,8 @@ export interface RedisCacheArgs {
   mode?: "managed" | "self-hosted";
   /**
    * Roles allowed to connect.
+   * Managed: each role named gets a network identity ({@link Network.role}) that its servers, made after
+   * this, wear; name only roles that have servers (e.g. `["web"]` without workers).
    * @default ["web", "worker"]
    */
   allowRoles?: string[];

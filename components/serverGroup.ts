@@ -126,7 +126,7 @@ export class LinuxServerGroup extends pulumi.ComponentResource {
     const keys = releaseKeys(name, args.network, true, this);
     const { ingress, userData, secretFiles } = renderServer(`LinuxServerGroup "${name}"`, args.network, groupName, { ...args, os, group: groupName, releaseKeys: keys });
     this.handle = adapter.serverGroup(name, {
-      ...machineRequest(args, { size, os }, { userData, secretFiles }),
+      ...machineRequest(groupName, args, { size, os }, { userData, secretFiles }),
       name: groupName,
       count,
       ingress,
