@@ -125,7 +125,11 @@ export const digitalOceanAdapter: CloudAdapter = {
       image: IMAGES[args.os],
       userData: args.userData,
       vpcUuid: args.network.id,
-      tags: args.roles.map((r) => r.ref),
+      // The identities of the roles something selects the droplet by (a database firewall, a load
+      // balancer, a firewall rule): a role nothing references has no tag. A changed list is an update in
+      // place, never a new droplet (TFDO droplet/resource_droplet.go: `tags` is tag.TagsSchema(), an
+      // optional set without ForceNew, and resourceDigitalOceanDropletUpdate tags and untags the droplet).
+      tags: args.identities.map((r) => r.ref),
       // Keys already in the account (fullstack:sshKeyIds), embedded in root's authorized_keys at creation.
       // Without them DigitalOcean sets a root password and mails it ("When using SSH keys, we also do not
       // email out the root password", digitalocean.com/blog/api-now-supports-ssh-keys-for-droplet-creates;

@@ -15,12 +15,14 @@ export interface NetworkHandle {
 }
 
 /**
- * A network identity for a role ("web", "worker", ...). It exists before any server, so rules between
- * roles never wait on servers: a tag on DigitalOcean, a security group on AWS.
+ * A network identity for a role ("web", "worker", ...): a tag on DigitalOcean, a security group on AWS.
+ * Made only for a role something connects to or selects by: the component `Network` makes it the first
+ * time its `ref` is read (by a rule, a data store's firewall, a load balancer), which comes before the
+ * servers that wear it, so rules between roles never wait on servers.
  */
 export interface RoleHandle {
   readonly role: string;
-  /** The cloud's reference: the tag name on DigitalOcean. */
+  /** The cloud's reference (the tag name on DigitalOcean, the security group's ID on AWS). */
   readonly ref: pulumi.Output<string>;
 }
 
@@ -81,7 +83,13 @@ export interface MachineRequest {
   readonly os: OperatingSystem;
   readonly userData: pulumi.Input<string>;
   readonly network: NetworkHandle;
-  readonly roles: readonly RoleHandle[];
+  /** The server's roles by name (web, worker, ...), for labels such as AWS's `Roles` tag. */
+  readonly roleNames: readonly string[];
+  /**
+   * The network identities the server wears: those of its roles that something references by the time
+   * the server is made (see the component `Network.role`). A role nothing connects to has none.
+   */
+  readonly identities: readonly RoleHandle[];
   /** IDs/fingerprints of SSH keys stored in the cloud account. */
   readonly sshKeyIds: readonly string[];
   /** Secret files the user data leaves out (adapters with `fetch` delivery store them for the server). */
@@ -333,6 +341,7 @@ export interface CloudAdapter {
    */
   volumeDevicePath(volumeName: string): string;
   network(name: string, args: NetworkRequest, opts: pulumi.ComponentResourceOptions): NetworkHandle;
+  /** Makes a role's network identity, now (the component `Network` calls it when the identity is first needed). */
   role(name: string, args: { network: NetworkHandle; role: string; tagName: string }, opts: pulumi.ComponentResourceOptions): RoleHandle;
   server(name: string, args: ServerRequest, opts: pulumi.ComponentResourceOptions): ServerHandle;
   /**

@@ -3,6 +3,7 @@ import * as random from "@pulumi/random";
 import type { DnsZoneHandle } from "../clouds";
 import { validate } from "../settings";
 import type { Network } from "./network";
+import { nodesOf, type Nodes } from "./nodes";
 import { withTransforms, type ChildTransforms } from "./transform";
 
 export interface CdnBucketArgs {
@@ -80,6 +81,28 @@ export class CdnBucket extends pulumi.ComponentResource {
    * role (DigitalOcean Spaces); undefined on AWS.
    */
   readonly appCredentials?: { readonly accessId: pulumi.Output<string>; readonly secretKey: pulumi.Output<string> };
+  /**
+   * What the bucket made, by cloud and kind of child ({@link Nodes}): on DigitalOcean the Spaces bucket,
+   * its CORS configuration, the CDN and the Spaces keys; on AWS the S3 bucket and the CloudFront
+   * distribution; a certificate and DNS record for a custom domain. Resources of kinds the tables do not
+   * list (the bucket's own settings on AWS, the name suffix, providers) are in `other`.
+   *
+   * @example
+   * ```ts
+   * import * as aws from "@pulumi/aws";
+   * import { CdnBucket, Network } from "fullstack-pulumi";
+   *
+   * const network = new Network("shop", { cloud: "aws", region: "eu-central-1" });
+   * const cdn = new CdnBucket("shop-static", { network });
+   * // The bucket is versioned: old versions of a file go after 30 days.
+   * const lifecycle = new aws.s3.BucketLifecycleConfiguration("shop-static-lifecycle", {
+   *   bucket: cdn.nodes.aws.bucket[0].id,
+   *   rules: [{ id: "old-versions", status: "Enabled", filter: {}, noncurrentVersionExpiration: { noncurrentDays: 30 } }],
+   * });
+   * export const lifecycleId = lifecycle.id;
+   * ```
+   */
+  readonly nodes: Nodes;
 
   constructor(name: string, args: CdnBucketArgs, opts?: pulumi.ComponentResourceOptions) {
     (args.corsOrigins ?? ["*"]).forEach((o, i) => validate.origin(`CdnBucket.corsOrigins[${i}]`, o));
@@ -106,6 +129,7 @@ export class CdnBucket extends pulumi.ComponentResource {
     this.publicUrl = result.publicUrl;
     this.region = args.network.handle.region;
     this.appCredentials = result.appCredentials;
+    this.nodes = nodesOf(this);
     this.registerOutputs({ bucketName: this.bucketName, endpoint: this.endpoint, publicUrl: this.publicUrl });
   }
 }

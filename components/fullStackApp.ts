@@ -11,6 +11,7 @@ import { PostgresDb } from "./postgresDb";
 import { RedisCache } from "./redisCache";
 import { WebTier } from "./webTier";
 import { WorkerQueue } from "./workerQueue";
+import { nodesOf, type Nodes } from "./nodes";
 import { withTransforms } from "./transform";
 
 /**
@@ -58,6 +59,8 @@ export class FullStackApp extends pulumi.ComponentResource {
   readonly staticUrl: pulumi.Output<string>;
   readonly web: WebTier;
   readonly network: Network;
+  /** What the app made, by cloud and kind of child, its components' children included ({@link Nodes}). */
+  readonly nodes: Nodes;
 
   constructor(name: string, args: FullStackAppArgs, opts?: pulumi.ComponentResourceOptions) {
     // Checked before anything is registered.
@@ -70,9 +73,9 @@ export class FullStackApp extends pulumi.ComponentResource {
     // Admin keys reach servers through cloud-init (the admin user), not as cloud account keys.
     this.network = new Network(name, { cloud: s.cloud, region: s.region, natMode: s.natMode }, { parent: this });
     const network = this.network;
-    // Roles exist before servers, so data store firewalls never wait on servers.
-    network.role("web");
-    if (s.worker) network.role("worker");
+    // Managed data stores admit the roles that connect to them; each role's network identity is made
+    // when something first admits it, so a stack without workers has no worker identity.
+    const allowRoles = s.worker ? ["web", "worker"] : ["web"];
 
     const db = new PostgresDb(`${name}-db`, single
       ? {
@@ -81,11 +84,11 @@ export class FullStackApp extends pulumi.ComponentResource {
       }
       : {
         network, mode: "managed", database: dbIdent(s.app.name), user: dbIdent(s.app.name), version: s.postgres.version,
-        size: s.postgres.size, nodes: s.postgres.nodes, poolSize: s.postgres.poolSize, protect,
+        size: s.postgres.size, nodes: s.postgres.nodes, poolSize: s.postgres.poolSize, protect, allowRoles,
       }, { parent: this });
     const redis = new RedisCache(`${name}-redis`, single
       ? { network, mode: "self-hosted", maxMemoryMb: s.redis.maxMemoryMb, protect }
-      : { network, mode: "managed", size: s.redis.size, nodes: s.redis.nodes, protect }, { parent: this });
+      : { network, mode: "managed", size: s.redis.size, nodes: s.redis.nodes, protect, allowRoles }, { parent: this });
 
     const secretKey = new random.RandomPassword(`${name}-secret-key`, { length: 50, special: false }, { parent: this });
     const environment: Record<string, pulumi.Input<string>> = {
@@ -194,6 +197,7 @@ export class FullStackApp extends pulumi.ComponentResource {
     this.databaseUrl = db.url;
     this.redisUrl = redis.url;
     this.staticUrl = staticUrl;
+    this.nodes = nodesOf(this);
     this.registerOutputs({ url: this.url, serverAddresses: this.serverAddresses, databaseUrl: this.databaseUrl, redisUrl: this.redisUrl, staticUrl });
   }
 }

@@ -25,3 +25,5 @@ export type { IngressRule, Source } from "../clouds";
 // What LinuxServer and LinuxServerGroup take: the app as its servers run it, and each role's settings.
 export { buildAppSpec } from "../provisioning";
 export type { AppSpec, WebSpec, WorkerSpec, PostgresSpec, RedisSpec, Role } from "../provisioning";
+// Every component's `nodes`: what it made, typed by the tables the transforms use.
+export { nodesOf, type Nodes, type NodesOf } from "./nodes";

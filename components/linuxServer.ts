@@ -7,6 +7,7 @@ import {
 } from "../provisioning";
 import { CATALOG, OPERATING_SYSTEMS, defaultOf, validate, type AccessSettings, type OperatingSystem } from "../settings";
 import type { Network } from "./network";
+import { nodesOf, type Nodes } from "./nodes";
 import { withTransforms, type ChildTransforms } from "./transform";
 
 export interface LinuxServerArgs {
@@ -189,8 +190,12 @@ export function physicalName(key: string, value: string, what: string): string {
   return validate.matches(key, value, /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, what, "use lowercase letters, digits and dashes");
 }
 
-/** What a cloud's request for one server and for a group of servers share. */
+/**
+ * What a cloud's request for one server and for a group of servers share; `server` is its physical name.
+ * It wears the network identities of its roles that something references by now (Network.role).
+ */
 export function machineRequest(
+  server: string,
   args: Pick<LinuxServerArgs, "network" | "roles" | "access" | "bucketAccess" | "queueAccess" | "backupAccess">,
   shape: { size: string; os: OperatingSystem },
   rendered: Pick<MachineRequest, "userData" | "secretFiles">,
@@ -201,7 +206,8 @@ export function machineRequest(
     os: shape.os,
     userData: rendered.userData,
     network: args.network.handle,
-    roles: args.roles.map((r) => args.network.role(r)),
+    roleNames: args.roles,
+    identities: args.network.identitiesFor(server, args.roles),
     sshKeyIds: args.access.sshKeyIds,
     secretFiles: rendered.secretFiles,
     bucketAccess: args.bucketAccess,
@@ -231,6 +237,9 @@ export function renderServer(label: string, network: Network, physicalName: stri
     ? [{ port: 22, protocol: "tcp", source: { kind: "cidrs", cidrs: sshFrom }, description: args.releaseKeys ? "SSH from admin and release addresses" : "SSH from admin addresses" }]
     : [];
   const ingress = [...ssh, ...(args.ingress ?? [])];
+  // The identities the server's own rules name exist before the server is made (a rule may name the
+  // server's own role, which it then wears; see Network.role).
+  for (const rule of ingress) if (rule.source.kind === "role") void rule.source.role.ref;
   const delivery = adapter.secretDelivery(physicalName, network.handle.region);
   const keys = args.releaseKeys;
   // The host's private key lands in the user data, which then is secret as a whole.
@@ -285,8 +294,9 @@ export function renderServer(label: string, network: Network, physicalName: stri
 
 /**
  * One hardened Linux server: the rendered `#cloud-config` for its roles, a firewall that admits only
- * what its roles need (default deny, SSH only from admin addresses), tags by role, the cloud's
- * monitoring agent, optionally a data volume and a reserved address, all in a private network.
+ * what its roles need (default deny, SSH only from admin addresses), the network identities (tags, security
+ * groups) of its roles that something connects to (see {@link Network.role}), the cloud's monitoring
+ * agent, optionally a data volume and a reserved address, all in a private network.
  *
  * @example
  * ```ts
@@ -314,6 +324,32 @@ export class LinuxServer extends pulumi.ComponentResource {
   /** What runs the app's releases on this server (when it runs the app): pass it as the next server's `releaseAfter`. */
   readonly release?: pulumi.Resource;
   readonly handle: ServerHandle;
+  /**
+   * What the server made, by cloud and kind of child ({@link Nodes}): its droplet or EC2 instance, its
+   * firewall or security group (and its rules), a data volume and reserved address when asked for.
+   * Resources of kinds the tables do not list (release keys and commands, the instance profile and its
+   * policies) are in `other`.
+   *
+   * @example
+   * ```ts
+   * import * as digitalocean from "@pulumi/digitalocean";
+   * import { LinuxServer, Network } from "fullstack-pulumi";
+   *
+   * const network = new Network("shop", { region: "fra1" });
+   * const box = new LinuxServer("box", {
+   *   network, roles: [],
+   *   access: { adminUser: "ops", adminSshKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHf3c2Q0b1v6m3Y2y0Yk7t4oV3r6q1v9mQ2bA0c1d2e3 me@laptop"], adminCidrs: ["203.0.113.7/32"], sshKeyIds: [] },
+   * });
+   * // Mail the team when the droplet's CPU stays above 90% for five minutes.
+   * const alert = new digitalocean.MonitorAlert("box-cpu", {
+   *   type: "v1/insights/droplet/cpu", compare: "GreaterThan", value: 90, window: "5m",
+   *   entities: box.nodes.digitalocean.droplet.map((d) => d.id),
+   *   alerts: { emails: ["ops@example.com"] }, description: "box: CPU above 90%",
+   * });
+   * export const alertId = alert.id;
+   * ```
+   */
+  readonly nodes: Nodes;
 
   constructor(name: string, args: LinuxServerArgs, opts?: pulumi.ComponentResourceOptions) {
     const adapter = args.network.adapter;
@@ -335,7 +371,7 @@ export class LinuxServer extends pulumi.ComponentResource {
     const drainSeconds = worker && typeof worker.taskTimeLimit === "number" ? workerStopSeconds(worker) : undefined;
 
     this.handle = adapter.server(name, {
-      ...machineRequest(args, { size, os }, { userData, secretFiles }),
+      ...machineRequest(hostname, args, { size, os }, { userData, secretFiles }),
       hostname,
       volume: volumeName ? { name: volumeName, sizeGb: args.volume!.sizeGb, protect: args.protect ?? true } : undefined,
       reservedIp: args.reservedIp,
@@ -350,6 +386,7 @@ export class LinuxServer extends pulumi.ComponentResource {
     this.address = this.handle.address;
     this.userData = userData;
     this.release = this.handle.release;
+    this.nodes = nodesOf(this);
     this.registerOutputs({ id: this.id, publicIp: this.publicIp, privateIp: this.privateIp, address: this.address });
   }
 }

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { cloudAdapter, type CloudAdapter, type NetworkHandle, type RoleHandle } from "../clouds";
 import { CATALOG, CLOUDS, NAT_MODES, SettingsError, defaultOf, validate, type CloudName, type NatMode } from "../settings";
+import { nodesOf, type Nodes } from "./nodes";
 import { withTransforms, type ChildTransforms } from "./transform";
 
 export interface NetworkArgs {
@@ -33,8 +34,9 @@ export interface NetworkArgs {
 
 /**
  * A private network (a VPC) and the role identities inside it. Servers and data stores of one app share
- * it; access between them is granted by role ("web may reach postgres on 5432"), so a role exists
- * before any server does.
+ * it; access between them is granted by role ("web may reach postgres on 5432"). A role's identity (a
+ * DigitalOcean tag, an AWS security group) is made only when something connects to the role or selects
+ * servers by it, and that must come before the servers with the role are made (see {@link Network.role}).
  *
  * @example
  * ```ts
@@ -55,7 +57,13 @@ export class Network extends pulumi.ComponentResource {
   readonly id: pulumi.Output<string>;
   /** The network's address range. */
   readonly cidr: pulumi.Output<string>;
-  private readonly roles = new Map<string, RoleHandle>();
+  /**
+   * What the network made, by cloud and kind of child ({@link Nodes}): the VPC (on AWS also its subnets,
+   * gateways and route tables), and each role's identity (a DigitalOcean tag, an AWS security group) once
+   * something names the role. Resources of kinds the tables do not list are in `other`.
+   */
+  readonly nodes: Nodes;
+  private readonly roles = new Map<string, RoleEntry>();
   private readonly baseName: string;
 
   constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -76,21 +84,74 @@ export class Network extends pulumi.ComponentResource {
     }, { parent: this });
     this.id = this.handle.id;
     this.cidr = this.handle.cidr;
+    this.nodes = nodesOf(this);
     this.registerOutputs({ id: this.id, cidr: this.cidr });
   }
 
-  /** The network identity of a role, created on first use (a tag on DigitalOcean). */
+  /**
+   * The network identity of a role, to name in rules (`{ kind: "role", role: network.role("web") }`), a
+   * data store's `allowRoles` or a load balancer. The identity itself (a tag on DigitalOcean, a security
+   * group on AWS) is made the first time its `ref` is read, that is when something connects to the role:
+   * a role nothing connects to (a single box's postgres and redis on localhost, the scheduler) has none.
+   * Servers wear the identities that exist when they are made, so make what admits a role (data stores,
+   * load balancers, role rules) before the role's servers; naming the role after them is an error, not a
+   * server the rule silently misses.
+   */
   role(role: string): RoleHandle {
     validate.identifier("Network.role", role);
-    let handle = this.roles.get(role);
-    if (!handle) {
-      handle = this.adapter.role(`${this.baseName}-${role}`, {
-        network: this.handle,
-        role,
-        tagName: `${this.baseName}-${role}`,
-      }, { parent: this });
-      this.roles.set(role, handle);
-    }
-    return handle;
+    return this.entry(role).handle;
   }
+
+  /**
+   * The identities a server (`server`: its name, for the error above) with these roles wears: those made
+   * by now. The others are recorded as not worn by it.
+   */
+  identitiesFor(server: string, roles: readonly string[]): RoleHandle[] {
+    return roles.flatMap((role) => {
+      validate.identifier("Network.role", role);
+      const entry = this.entry(role);
+      if (entry.identity) return [entry.identity];
+      entry.unworn.push(server);
+      return [];
+    });
+  }
+
+  private entry(role: string): RoleEntry {
+    let entry = this.roles.get(role);
+    if (!entry) {
+      const made: RoleEntry = {
+        unworn: [],
+        handle: {
+          role,
+          get ref(): pulumi.Output<string> {
+            return identity().ref;
+          },
+        },
+      };
+      const identity = (): RoleHandle => {
+        if (!made.identity) {
+          if (made.unworn.length > 0) {
+            throw new Error(`Network "${this.baseName}": a rule admits the ${role} role after its servers (${made.unworn.join(", ")}) were made ` +
+              "without its network identity; make data stores, load balancers and role rules before the servers they admit");
+          }
+          made.identity = this.adapter.role(`${this.baseName}-${role}`, {
+            network: this.handle,
+            role,
+            tagName: `${this.baseName}-${role}`,
+          }, { parent: this });
+        }
+        return made.identity;
+      };
+      entry = made;
+      this.roles.set(role, entry);
+    }
+    return entry;
+  }
+}
+
+/** A role's handle, its identity once something needed it, and the servers made before that. */
+interface RoleEntry {
+  readonly handle: RoleHandle;
+  identity?: RoleHandle;
+  readonly unworn: string[];
 }

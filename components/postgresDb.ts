@@ -3,6 +3,7 @@ import * as random from "@pulumi/random";
 import type { BackupStoreSpec, DbGrantSpec, PostgresSpec } from "../provisioning";
 import { CATALOG, SettingsError, defaultOf, validate } from "../settings";
 import type { Network } from "./network";
+import { nodesOf, type Nodes } from "./nodes";
 import { withTransforms, type ChildTransforms } from "./transform";
 
 export interface PostgresDbArgs {
@@ -26,6 +27,8 @@ export interface PostgresDbArgs {
   user?: string;
   /**
    * Roles allowed to connect, on 5432 (self-hosted) or the managed port.
+   * Managed: each role named gets a network identity ({@link Network.role}) that its servers, made after
+   * this, wear; name only roles that have servers (e.g. `["web"]` without workers).
    * @default ["web", "worker"]
    */
   allowRoles?: string[];
@@ -146,6 +149,29 @@ export class PostgresDb extends pulumi.ComponentResource {
    * the bucket to give the server's `backupAccess`.
    */
   readonly backupBucket?: pulumi.Output<string>;
+  /**
+   * What the database made, by cloud and kind of child ({@link Nodes}). Managed: on DigitalOcean the
+   * cluster, database, user, pool and database firewall; on AWS the RDS instance, its parameter group and
+   * security group with its rules. Resources of kinds the tables do not list (passwords, the subnet group)
+   * are in `other`; self-hosted makes only a password there.
+   *
+   * @example
+   * ```ts
+   * import * as aws from "@pulumi/aws";
+   * import { Network, PostgresDb } from "fullstack-pulumi";
+   *
+   * const network = new Network("shop", { cloud: "aws", region: "eu-central-1" });
+   * const db = new PostgresDb("shop-db", { network, allowRoles: ["web"] });
+   * // An alarm when the database has less than 2 GiB of storage left.
+   * const [rds] = db.nodes.aws.dbInstance;
+   * const alarm = new aws.cloudwatch.MetricAlarm("shop-db-storage", {
+   *   namespace: "AWS/RDS", metricName: "FreeStorageSpace", dimensions: { DBInstanceIdentifier: rds.identifier },
+   *   statistic: "Minimum", period: 300, evaluationPeriods: 1, comparisonOperator: "LessThanThreshold", threshold: 2 * 1024 ** 3,
+   * });
+   * export const alarmId = alarm.id;
+   * ```
+   */
+  readonly nodes: Nodes;
 
   constructor(name: string, args: PostgresDbArgs, opts?: pulumi.ComponentResourceOptions) {
     const mode = validate.oneOf("PostgresDb.mode", args.mode ?? "managed", ["managed", "self-hosted"], "a PostgreSQL mode");
@@ -234,6 +260,7 @@ export class PostgresDb extends pulumi.ComponentResource {
       this.database = pulumi.output(database);
       this.user = pulumi.output(user);
     }
+    this.nodes = nodesOf(this);
     this.registerOutputs({ url: this.url, host: this.host, port: this.port, database: this.database, user: this.user });
   }
 }

@@ -3,6 +3,7 @@ import * as random from "@pulumi/random";
 import type { RedisSpec } from "../provisioning";
 import { CATALOG, SettingsError, defaultOf, validate } from "../settings";
 import type { Network } from "./network";
+import { nodesOf, type Nodes } from "./nodes";
 import { withTransforms, type ChildTransforms } from "./transform";
 
 export interface RedisCacheArgs {
@@ -16,6 +17,8 @@ export interface RedisCacheArgs {
   mode?: "managed" | "self-hosted";
   /**
    * Roles allowed to connect.
+   * Managed: each role named gets a network identity ({@link Network.role}) that its servers, made after
+   * this, wear; name only roles that have servers (e.g. `["web"]` without workers).
    * @default ["web", "worker"]
    */
   allowRoles?: string[];
@@ -91,6 +94,13 @@ export class RedisCache extends pulumi.ComponentResource {
   readonly port: pulumi.Output<number>;
   /** Self-hosted only: give this to the LinuxServer that has the redis role. */
   readonly serverSpec?: pulumi.Output<RedisSpec>;
+  /**
+   * What the cache made, by cloud and kind of child ({@link Nodes}). Managed: on DigitalOcean the Valkey
+   * cluster and its database firewall; on AWS the replication group, its parameter group and security group
+   * with its rules. Resources of kinds the tables do not list (the auth token, the subnet group) are in
+   * `other`; self-hosted makes only a password there.
+   */
+  readonly nodes: Nodes;
 
   constructor(name: string, args: RedisCacheArgs, opts?: pulumi.ComponentResourceOptions) {
     const mode = validate.oneOf("RedisCache.mode", args.mode ?? "managed", ["managed", "self-hosted"], "a Redis mode");
@@ -133,6 +143,7 @@ export class RedisCache extends pulumi.ComponentResource {
       this.host = pulumi.output(host);
       this.port = pulumi.output(6379);
     }
+    this.nodes = nodesOf(this);
     this.registerOutputs({ url: this.url, host: this.host, port: this.port });
   }
 }

@@ -4,6 +4,7 @@ import { workerStopSeconds, type AppSpec, type HeartbeatSpec, type Role, type We
 import { CATALOG, SettingsError, validate, type AccessSettings, type OperatingSystem } from "../settings";
 import { checkRoleArgs, machineRequest, physicalName, releaseKeys, releaseRequest, renderServer, serverShape } from "./linuxServer";
 import type { Network } from "./network";
+import { nodesOf, type Nodes } from "./nodes";
 import { withTransforms, type ChildTransforms } from "./transform";
 
 export interface LinuxServerGroupArgs {
@@ -119,6 +120,12 @@ export class LinuxServerGroup extends pulumi.ComponentResource {
   /** The rendered cloud-config every server boots. */
   readonly userData: pulumi.Output<string>;
   readonly handle: ServerGroupHandle;
+  /**
+   * What the group made, by cloud and kind of child ({@link Nodes}): on AWS its launch template, auto
+   * scaling group, security group and rules, and the Parameter Store entry of its secret files. Resources
+   * of kinds the tables do not list (the instance role's profile and policies, the drain hook) are in `other`.
+   */
+  readonly nodes: Nodes;
 
   constructor(name: string, args: LinuxServerGroupArgs, opts?: pulumi.ComponentResourceOptions) {
     const adapter = args.network.adapter;
@@ -139,7 +146,7 @@ export class LinuxServerGroup extends pulumi.ComponentResource {
     const keys = releaseKeys(name, args.network, true, this);
     const { ingress, userData, secretFiles } = renderServer(`LinuxServerGroup "${name}"`, args.network, groupName, { ...args, os, group: groupName, releaseKeys: keys });
     this.handle = adapter.serverGroup(name, {
-      ...machineRequest(args, { size, os }, { userData, secretFiles }),
+      ...machineRequest(groupName, args, { size, os }, { userData, secretFiles }),
       name: groupName,
       count,
       ingress,
@@ -155,6 +162,7 @@ export class LinuxServerGroup extends pulumi.ComponentResource {
     this.id = this.handle.id;
     this.groupName = this.handle.name;
     this.userData = userData;
+    this.nodes = nodesOf(this);
     this.registerOutputs({ id: this.id, groupName: this.groupName });
   }
 }

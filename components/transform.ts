@@ -42,7 +42,8 @@ import { DIGITALOCEAN_CHILDREN } from "../clouds/children/digitalocean";
 export type Transform<Args> = (args: Args, opts: pulumi.CustomResourceOptions, name: string) =>
   void | { args?: Args; opts?: pulumi.CustomResourceOptions };
 
-type ChildClass = abstract new (name: string, args: never, opts?: pulumi.CustomResourceOptions) => pulumi.CustomResource;
+/** A provider's resource class, as the tables in clouds/children/ list them. */
+export type ChildClass = abstract new (name: string, args: never, opts?: pulumi.CustomResourceOptions) => pulumi.CustomResource;
 /** The args type of a resource class (its constructor's second parameter). */
 type ArgsOf<C> = C extends abstract new (name: string, args: infer A, opts?: pulumi.CustomResourceOptions) => pulumi.CustomResource
   ? NonNullable<A> : never;

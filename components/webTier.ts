@@ -8,6 +8,7 @@ import {
 import { LinuxServer } from "./linuxServer";
 import { LinuxServerGroup } from "./serverGroup";
 import { Network } from "./network";
+import { nodesOf, type Nodes } from "./nodes";
 import { withTransforms, type ChildTransforms } from "./transform";
 
 export interface WebTierArgs {
@@ -211,6 +212,34 @@ export class WebTier extends pulumi.ComponentResource {
   readonly servers: LinuxServer[];
   /** The web servers as a group, where the cloud has groups and there are 2 or more. */
   readonly serverGroup?: LinuxServerGroup;
+  /**
+   * What the tier made, its servers' and group's children included, by cloud and kind ({@link Nodes}):
+   * droplets or EC2 instances (or a launch template and auto scaling group), firewalls or security groups,
+   * the load balancer, certificate and DNS records; the network too when the tier made its own. Resources
+   * of kinds the tables do not list (release keys and commands, instance profiles and their policies) are
+   * in `other`.
+   *
+   * @example
+   * ```ts
+   * import * as digitalocean from "@pulumi/digitalocean";
+   * import { WebTier, loadSettings } from "fullstack-pulumi";
+   *
+   * const settings = loadSettings({
+   *   appRepo: "https://github.com/acme/shop.git", adminSshKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHf3c2Q0b1v6m3Y2y0Yk7t4oV3r6q1v9mQ2bA0c1d2e3 me@laptop"], adminCidrs: ["203.0.113.7/32"],
+   * });
+   * const web = new WebTier("shop", { region: "fra1", count: 2, app: settings.app, access: settings.access });
+   * // The tier's droplets and load balancer listed in the team's DigitalOcean project.
+   * const project = new digitalocean.Project("shop", {
+   *   name: "shop", environment: "Production",
+   *   resources: [
+   *     ...web.nodes.digitalocean.droplet.map((d) => d.dropletUrn),
+   *     ...web.nodes.digitalocean.loadBalancer.map((lb) => lb.loadBalancerUrn),
+   *   ],
+   * });
+   * export const projectId = project.id;
+   * ```
+   */
+  readonly nodes: Nodes;
 
   constructor(name: string, args: WebTierArgs, opts?: pulumi.ComponentResourceOptions) {
     const count = validate.bounded("WebTier.count", args.count ?? 1, "webCount");
@@ -318,6 +347,7 @@ export class WebTier extends pulumi.ComponentResource {
     this.url = args.domain
       ? pulumi.output(`https://${args.domain.name}`)
       : pulumi.interpolate`http://${lb ? lb.address : this.servers[0].address}`;
+    this.nodes = nodesOf(this);
     this.registerOutputs({
       url: this.url,
       serverAddresses: this.serverAddresses,

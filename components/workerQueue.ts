@@ -6,6 +6,7 @@ import {
 import { LinuxServer } from "./linuxServer";
 import { LinuxServerGroup } from "./serverGroup";
 import type { Network } from "./network";
+import { nodesOf, type Nodes } from "./nodes";
 import { withTransforms, type ChildTransforms } from "./transform";
 
 export interface WorkerQueueArgs {
@@ -119,6 +120,34 @@ export class WorkerQueue extends pulumi.ComponentResource {
   readonly brokerEnvironment: Record<string, pulumi.Input<string>>;
   /** Queue identifiers the web tier must be allowed to send to (SQS). */
   readonly queueArns: pulumi.Output<string[]>;
+  /**
+   * What the queue made, its servers' and group's children included, by cloud and kind ({@link Nodes}):
+   * droplets or EC2 instances (and a launch template and auto scaling group), their firewalls or security
+   * groups, and the SQS queues with the SQS broker. Resources of kinds the tables do not list (release keys
+   * and commands, instance profiles and their policies) are in `other`.
+   *
+   * @example
+   * ```ts
+   * import * as aws from "@pulumi/aws";
+   * import { Network, WorkerQueue, loadSettings } from "fullstack-pulumi";
+   *
+   * const settings = loadSettings({ cloud: "aws", region: "eu-central-1", appRepo: "https://github.com/acme/shop.git", workerKind: "celery" });
+   * const network = new Network("shop", { cloud: "aws", region: "eu-central-1" });
+   * const queue = new WorkerQueue("shop", {
+   *   network, app: settings.app, access: settings.access, environment: { REDIS_URL: "redis://redis.internal:6379/0" },
+   *   worker: { kind: "celery", app: "shop", queues: ["default"], concurrency: 2, taskTimeLimit: 600 },
+   * });
+   * // The scheduler runs on one server: EC2 recovers it on new hardware when its system status check fails.
+   * const [scheduler] = queue.nodes.aws.instance;
+   * const recover = new aws.cloudwatch.MetricAlarm("shop-scheduler-recover", {
+   *   namespace: "AWS/EC2", metricName: "StatusCheckFailed_System", dimensions: { InstanceId: scheduler.id },
+   *   statistic: "Maximum", period: 60, evaluationPeriods: 2, comparisonOperator: "GreaterThanThreshold", threshold: 0,
+   *   alarmActions: ["arn:aws:automate:eu-central-1:ec2:recover"],
+   * });
+   * export const alarmId = recover.id;
+   * ```
+   */
+  readonly nodes: Nodes;
 
   constructor(name: string, args: WorkerQueueArgs, opts?: pulumi.ComponentResourceOptions) {
     const count = validate.bounded("WorkerQueue.count", args.count ?? 1, "workerCount");
@@ -165,6 +194,7 @@ export class WorkerQueue extends pulumi.ComponentResource {
       }, { parent: this }));
     }
     this.serverIds = pulumi.all([...this.servers.map((s) => s.id), ...(this.serverGroup ? [this.serverGroup.id] : [])]);
+    this.nodes = nodesOf(this);
     this.registerOutputs({ serverIds: this.serverIds });
   }
 }

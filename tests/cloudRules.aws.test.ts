@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import fc from "fast-check";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { awsAdapter } from "../clouds/aws";
+import { Network, RedisCache, WorkerQueue } from "../components";
 import { checkCloudRules, formatViolations } from "../harness/cloudRules";
 import { AWS_TYPES, awsRules, interfaceSecurityGroups } from "../harness/cloudRules/aws";
 import { runStack, type RecordedResource, type RunResult } from "../harness/mockRuntime";
@@ -120,17 +120,18 @@ describe("row 2: at most 5 security groups per network interface (Amazon VPC quo
 
 describe("row 2: a rule that admits a role after its servers were made is an error, not an unreachable server", () => {
   it("throws naming the role and the server", async () => {
+    // The role groups are the component Network's (components/network.ts): a cache made after the workers.
+    const settings = loadSettings({ cloud: "aws", region: "eu-central-1", appRepo: "https://github.com/acme/shop.git", workerKind: "rq" });
     const run = runStack({
       stack: "aws-order", config: { "aws:region": "eu-central-1" },
       program: () => {
-        const network = awsAdapter.network("t-vpc", { region: "eu-central-1", description: "t", natMode: "none" }, {});
-        const worker = awsAdapter.role("t-worker", { network, role: "worker", tagName: "t-worker" }, {});
-        awsAdapter.server("t-worker-1", {
-          region: "eu-central-1", size: "t3.small", os: "debian-12", userData: "#cloud-config\n", network, roles: [worker], sshKeyIds: [],
-          secretFiles: pulumi.output([]), hostname: "t-worker-1",
-        }, {});
+        const network = new Network("t", { cloud: "aws", region: "eu-central-1" });
+        new WorkerQueue("t", {
+          network, app: settings.app, access: settings.access, environment: { REDIS_URL: "redis://redis.internal:6379/0" },
+          worker: { kind: "rq", app: "shop.tasks", queues: ["default"], concurrency: 1, taskTimeLimit: 600 },
+        });
         // Only now does a data store admit the role.
-        void worker.ref;
+        new RedisCache("t-redis", { network, allowRoles: ["worker"] });
         return {};
       },
     });

@@ -16,7 +16,8 @@
  * A second consumer takes the oldest @pulumi/pulumi the library's peer range allows (not the version this
  * repo develops with: the range's floor must be true), which `npm install` gets from the npm registry (CI
  * has it) unless npm's cache has it, and runs the README's compositions of Network, PostgresDb, CdnBucket
- * and WebTier on both clouds under the test's mock runtime on that SDK.
+ * and WebTier on both clouds under the test's mock runtime on that SDK, and a web tier's `nodes` (which read
+ * the children the SDK records on each resource, an internal: components/nodes.ts).
  */
 import { execFile, execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -197,6 +198,25 @@ const RUN_UNDER_MOCKS = `const { runStack } = require("./mockRuntime.js");
 })().catch((err) => { console.error(err); process.exit(1); });
 `;
 
+/**
+ * A web tier's `nodes`, read on the consumer's SDK: the library lists a component's children from where
+ * the SDK records them (components/nodes.ts), which must hold on the oldest @pulumi/pulumi it allows.
+ */
+const NODES = `import { Network, WebTier } from "fullstack-pulumi";
+
+const network = new Network("shop", { region: "fra1" });
+const web = new WebTier("shop", {
+  network, count: 2,
+  app: { name: "shop", repo: "https://github.com/acme/shop.git", ref: "main", framework: "django", wsgiApp: "shop.wsgi:application",
+         djangoSettingsModule: "shop.settings", requirementsFile: "requirements.txt", staticDir: "static", healthCheckPath: "/healthz", env: {} },
+  access: { adminUser: "ops", adminSshKeys: [], adminCidrs: [], sshKeyIds: [] },
+});
+export const droplets = web.nodes.digitalocean.droplet.map((d) => d.urn);
+export const loadBalancers = web.nodes.digitalocean.loadBalancer.map((lb) => lb.urn);
+export const firewalls = web.nodes.digitalocean.firewall.length;
+export const awsKinds = Object.values(web.nodes.aws).filter((list) => list.length > 0).length;
+`;
+
 describe("the packed tarball in a fresh consumer project", () => {
   let work: string;
   let tarball: string;
@@ -258,7 +278,7 @@ describe("the packed tarball in a fresh consumer project", () => {
     });
   });
 
-  it("with the oldest @pulumi/pulumi its peer range allows, the README's compositions (Network, PostgresDb, CdnBucket, WebTier) type-check and run under mocks on both clouds", async () => {
+  it("with the oldest @pulumi/pulumi its peer range allows, the README's compositions (Network, PostgresDb, CdnBucket, WebTier) type-check and run under mocks on both clouds, and a web tier's nodes list its children", async () => {
     // The consumer's own @pulumi/pulumi: the floor of the library's peer range (not the version this repo
     // develops with), from the registry; the providers as this repo locks them (they accept that floor).
     const floor = (manifest.peerDependencies?.["@pulumi/pulumi"] ?? "").replace(/^\^/, "");
@@ -280,9 +300,10 @@ describe("the packed tarball in a fresh consumer project", () => {
     const clouds = blocks.map((code) => (/cloud: "aws"/.test(code) ? "aws" : "digitalocean"));
     expect(clouds.sort()).toEqual(["aws", "digitalocean"]);
     blocks.forEach((code) => writeFileSync(join(dir, `${/cloud: "aws"/.test(code) ? "aws" : "digitalocean"}.ts`), code));
+    writeFileSync(join(dir, "nodes.ts"), NODES);
     writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({
       compilerOptions: { target: "ES2022", module: "commonjs", moduleResolution: "node", strict: true, esModuleInterop: true, skipLibCheck: false, outDir: "out" },
-      files: ["digitalocean.ts", "aws.ts"],
+      files: ["digitalocean.ts", "aws.ts", "nodes.ts"],
     }));
     const tsc = await sh(join(ROOT, "node_modules", ".bin", "tsc"), ["-p", "."], dir);
     expect({ code: tsc.code, out: tsc.out }).toEqual({ code: 0, out: "" });
@@ -291,9 +312,9 @@ describe("the packed tarball in a fresh consumer project", () => {
     }).outputText;
     writeFileSync(join(dir, "out", "mockRuntime.js"), harness);
     writeFileSync(join(dir, "out", "run.js"), RUN_UNDER_MOCKS);
-    const run = await sh("node", ["out/run.js", "digitalocean", "aws"], dir);
+    const run = await sh("node", ["out/run.js", "digitalocean", "aws", "nodes"], dir);
     expect({ code: run.code, out: run.code === 0 ? "" : run.out }).toEqual({ code: 0, out: "" });
-    const result = JSON.parse(run.stdout) as Record<string, { sdk: string; types: Record<string, number>; outputs: Record<string, string> }>;
+    const result = JSON.parse(run.stdout) as Record<string, { sdk: string; types: Record<string, number>; outputs: Record<string, unknown> }>;
     expect(result.digitalocean.sdk).toBe(floor);
     expect(result.digitalocean.types).toEqual(expect.objectContaining({
       "digitalocean:index/vpc:Vpc": 1, "digitalocean:index/databaseCluster:DatabaseCluster": 1, "digitalocean:index/spacesBucket:SpacesBucket": 1,
@@ -308,6 +329,15 @@ describe("the packed tarball in a fresh consumer project", () => {
       expect(result[cloud].outputs.url).toMatch(/^https?:\/\/\S+$/);
       expect(result[cloud].outputs.staticUrl).toMatch(/^https:\/\/\S+$/);
     }
+    // The web tier's children as its nodes list them, on the oldest SDK: the two droplets and the load balancer it registered.
+    expect(result.nodes.sdk).toBe(floor);
+    expect(result.nodes.types).toEqual(expect.objectContaining({ "digitalocean:index/droplet:Droplet": 2, "digitalocean:index/loadBalancer:LoadBalancer": 1 }));
+    expect(result.nodes.outputs).toEqual({
+      droplets: [1, 2].map((i) => expect.stringMatching(new RegExp(`^urn:pulumi:consumer::fullstack::\\S*\\$digitalocean:index/droplet:Droplet::shop-web-${i}$`))),
+      loadBalancers: [expect.stringMatching(/^urn:pulumi:consumer::fullstack::\S*\$digitalocean:index\/loadBalancer:LoadBalancer::shop-lb$/)],
+      firewalls: 2,
+      awsKinds: 0,
+    });
   }, 420_000);
 
   it("control: the library's @pulumi/pulumi peer pinned to another release than the consumer's is what npm ls reports", async () => {

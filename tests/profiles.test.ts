@@ -6,6 +6,7 @@
 import type { RecordedResource, RunResult } from "../harness/mockRuntime";
 import { SECRET } from "../harness/mockRuntime";
 import { T, cloudConfig, inboundRules, ofType, planStack, sourceShell, releasedEnvFile, writtenFile } from "./helpers";
+import { servers } from "./topology/inspect";
 
 const DB_CLUSTER = "digitalocean:index/databaseCluster:DatabaseCluster";
 const DB_FIREWALL = "digitalocean:index/databaseFirewall:DatabaseFirewall";
@@ -18,8 +19,8 @@ beforeAll(async () => {
   for (const stack of ["dev", "staging", "prod"]) runs[stack] = await planStack(stack);
 });
 
-const tagsOf = (d: RecordedResource) => d.inputs.tags as string[];
-const withRole = (r: RunResult, role: string) => ofType(r, T.droplet).filter((d) => tagsOf(d).some((t) => t.endsWith(`-${role}`)));
+/** The droplets that play `role` (a droplet wears only the role tags something selects it by: the topology inspector reads its roles). */
+const withRole = (r: RunResult, role: string): RecordedResource[] => servers(r).filter((s) => s.roles.includes(role)).map((s) => s.resource);
 
 describe.each(["dev", "staging", "prod"])("stack %s", (stack) => {
   const r = () => runs[stack];
@@ -88,7 +89,7 @@ describe.each(["dev", "staging", "prod"])("stack %s", (stack) => {
     const migrating = ofType(r(), T.droplet).filter((d) =>
       sourceShell(writtenFile(d, "/etc/shop/deploy.conf").content, ["APP_RUN_MIGRATIONS"]).APP_RUN_MIGRATIONS === "yes");
     expect(migrating).toHaveLength(1);
-    expect(tagsOf(migrating[0]).some((t) => t.endsWith("-web"))).toBe(true);
+    expect(withRole(r(), "web")).toContain(migrating[0]);
   });
 
   it("protects stateful resources outside dev", () => {
@@ -109,14 +110,16 @@ describe("resource counts per profile", () => {
   };
   it("single: one droplet with a volume, self-hosted data stores", () => {
     expect(count(runs.dev)).toEqual({
-      Vpc: 1, Tag: 5, Droplet: 1, Volume: 1, ReservedIp: 1, ReservedIpAssignment: 1, Firewall: 1, RandomPassword: 3,
+      // No role tags: nothing selects the one box by role (its data stores listen on localhost).
+      Vpc: 1, Droplet: 1, Volume: 1, ReservedIp: 1, ReservedIpAssignment: 1, Firewall: 1, RandomPassword: 3,
       // Releases in place: the release Command, and its key and the droplet's host key.
       Command: 1, PrivateKey: 2,
     });
   });
   it("standard: web and worker droplets, managed PostgreSQL and Valkey, CDN bucket", () => {
     expect(count(runs.staging)).toEqual({
-      Vpc: 1, Tag: 3, Droplet: 2, ReservedIp: 1, ReservedIpAssignment: 1, Firewall: 2, RandomPassword: 1, RandomString: 1,
+      // Tags of the roles the database firewalls admit (web, worker); the scheduler has none.
+      Vpc: 1, Tag: 2, Droplet: 2, ReservedIp: 1, ReservedIpAssignment: 1, Firewall: 2, RandomPassword: 1, RandomString: 1,
       DatabaseCluster: 2, DatabaseDb: 1, DatabaseUser: 1, DatabaseConnectionPool: 1, DatabaseFirewall: 2,
       SpacesBucket: 1, SpacesBucketCorsConfiguration: 1, Cdn: 1, SpacesKey: 2,
       Command: 2, PrivateKey: 4,

@@ -1,9 +1,10 @@
 /**
- * AWS: a VPC with public and private subnets in two availability zones, one security group per role
- * (every rule described), EC2 instances with IMDSv2 and encrypted gp3 disks whose user data carries no
- * secret (servers fetch their secret files from SSM Parameter Store at boot with their instance role),
- * an ALB with TLS from ACM, RDS PostgreSQL forcing TLS, ElastiCache Valkey with encryption and an auth
- * token, a private S3 bucket behind CloudFront with origin access control, Route 53 and SQS.
+ * AWS: a VPC with public and private subnets in two availability zones, a security group per role that
+ * something admits (every rule described), EC2 instances with IMDSv2 and encrypted gp3 disks whose user
+ * data carries no secret (servers fetch their secret files from SSM Parameter Store at boot with their
+ * instance role), an ALB with TLS from ACM, RDS PostgreSQL forcing TLS, ElastiCache Valkey with
+ * encryption and an auth token, a private S3 bucket behind CloudFront with origin access control,
+ * Route 53 and SQS.
  *
  * This file assembles the adapter; each concern is in its own file beside it. What the servers run
  * (the secret fetch script, the group drain watcher, the NAT instance's cloud-config) is rendered in

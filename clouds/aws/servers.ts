@@ -11,7 +11,6 @@ import { instanceRole } from "./iam";
 import { latestAmi } from "./images";
 import { details } from "./network";
 import { ssmRelease } from "./release";
-import { wornRoleGroups } from "./roleGroups";
 import { allEgress, ingressRules, sgName } from "./securityGroups";
 
 export const IMDS_V2 = { httpTokens: "required", httpPutResponseHopLimit: 1, httpEndpoint: "enabled", instanceMetadataTags: "disabled" };
@@ -100,8 +99,11 @@ export function serverBase(name: string, physicalName: string, args: MachineRequ
   }));
   return {
     securityGroup, role, profile, ami, userDataBase64, parameter,
-    securityGroupIds: [securityGroup.id, ...wornRoleGroups(physicalName, args.roles)],
-    rolesTag: args.roles.map((r) => r.role).join(","),
+    // Its role groups: those of the roles something admits (a changed list is an update in place, not a new
+    // instance: terraform-provider-aws internal/service/ec2/ec2_instance.go, `vpc_security_group_ids` is
+    // an optional, computed set without ForceNew).
+    securityGroupIds: [securityGroup.id, ...args.identities.map((r) => r.ref)],
+    rolesTag: args.roleNames.join(","),
   };
 }
 

@@ -1,6 +1,7 @@
 /**
  * The AWS resources the components make that a user can adjust with a typed transform
- * (`transform: { aws: { instance: (args) => { ... } } }`), by the name the transform uses.
+ * (`transform: { aws: { instance: (args) => { ... } } }`), by the name the
+ * transform uses; each component's `nodes` lists its children by the same names (`web.nodes.aws.instance`).
  */
 import * as aws from "@pulumi/aws";
 

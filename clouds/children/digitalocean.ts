@@ -1,6 +1,7 @@
 /**
  * The DigitalOcean resources the components make that a user can adjust with a typed transform
- * (`transform: { digitalocean: { droplet: (args) => { ... } } }`), by the name the transform uses.
+ * (`transform: { digitalocean: { droplet: (args) => { ... } } }`), by the name the
+ * transform uses; each component's `nodes` lists its children by the same names (`web.nodes.digitalocean.droplet`).
  */
 import * as digitalocean from "@pulumi/digitalocean";
 

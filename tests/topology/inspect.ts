@@ -55,7 +55,10 @@ export interface Server {
   count: number;
   /** Set for a group: its bounds (a rolling release may run up to `max` for a while). */
   group?: { min: number; max: number };
-  /** Roles as the cloud records them (tags on DigitalOcean, role security groups on AWS), sorted. */
+  /**
+   * The server's roles, sorted: on AWS its `Roles` tag; on DigitalOcean, whose tags are network identities
+   * a droplet wears only for roles something selects it by, what its cloud-config sets up.
+   */
   roles: string[];
   /** The decoded cloud-config text. */
   userData: string;
@@ -493,12 +496,32 @@ function portRange(range: unknown): [number, number] {
   return [a, b ?? a];
 }
 
+/**
+ * The files each role's part of a cloud-config writes, and only it (provisioning/roles/): the nginx site,
+ * the worker and scheduler units, PostgreSQL's setup script, Redis's configuration.
+ */
+const ROLE_FILES: [string, RegExp][] = [
+  ["web", /^\/etc\/nginx\/sites-available\/[^/]+\.conf$/],
+  ["worker", /^\/etc\/systemd\/system\/[^/]+-worker\.service$/],
+  ["scheduler", /^\/etc\/systemd\/system\/[^/]+-scheduler\.service$/],
+  ["postgres", new RegExp(`^${POSTGRES_SETUP}$`)],
+  ["redis", new RegExp(`^${REDIS_CONF}$`)],
+];
+
+/** A droplet's roles, from the files its cloud-config writes; the role tags it wears must be among them. */
+function rolesFromCloudConfig(ix: Index, droplet: RecordedResource): string[] {
+  const paths = list(obj(parse(String(droplet.plainInputs.userData ?? ""))).write_files).map((f) => String((f as CloudConfigFile).path));
+  const roles = ROLE_FILES.filter(([, re]) => paths.some((p) => re.test(p))).map(([role]) => role);
+  const tagged = strings(droplet.inputs.tags).filter((t) => t.startsWith(`${ix.rolePrefix}-`)).map((t) => t.slice(ix.rolePrefix.length + 1));
+  const stray = tagged.filter((t) => !roles.includes(t));
+  if (stray.length > 0) throw new Error(`${droplet.name} wears the role tags ${stray.join(", ")} but runs none of those roles`);
+  return roles;
+}
+
 const digitalOcean: CloudInspector = {
   servers(ix) {
     return ix.ofType(DO.droplet).filter((d) => isLinuxServer(ix, d)).map((d) => {
-      const roles = strings(d.inputs.tags)
-        .filter((t) => t.startsWith(`${ix.rolePrefix}-`))
-        .map((t) => t.slice(ix.rolePrefix.length + 1));
+      const roles = rolesFromCloudConfig(ix, d);
       const pushed = ix.ofType("command:remote:Command").find((r) => r.name === `${d.name}-release`);
       return makeServer(alone(d), roles, String(d.plainInputs.userData ?? ""), d.inputs.userData === SECRET, undefined, pushed);
     });
