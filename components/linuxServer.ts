@@ -281,7 +281,7 @@ export function renderServer(label: string, network: Network, physicalName: stri
       postgres,
       redis,
       heartbeat,
-    }, delivery);
+    }, delivery, { limit: adapter.userDataLimit, bytes: (text) => adapter.userDataBytes(text) });
     const bytes = adapter.userDataBytes(rendered.userData);
     if (bytes > adapter.userDataLimit) {
       throw new ProvisioningError(`${label}: the rendered cloud-config is ${bytes} bytes, over ${adapter.name}'s ` +

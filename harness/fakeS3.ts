@@ -40,7 +40,8 @@ export class FakeS3 {
   private server?: Server;
   port = 0;
 
-  constructor(private readonly options: FakeS3Options) {}
+  /** The key and region it accepts; may change before the first request. */
+  constructor(readonly options: FakeS3Options) {}
 
   async start(): Promise<void> {
     this.server = createServer((req, res) => {

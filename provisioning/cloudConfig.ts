@@ -1,6 +1,7 @@
 /**
  * Composes roles into one `#cloud-config` document per server, serialised with the `yaml` package.
  */
+import { gunzipSync, gzipSync } from "node:zlib";
 import { baseRole, baseTopLevel } from "./roles/base";
 import { heartbeatPart, type HeartbeatCheck } from "./roles/heartbeat";
 import { postgresRole } from "./roles/postgres";
@@ -28,7 +29,18 @@ export interface ServerFiles {
 }
 
 /** One server's cloud-config, with secret files delivered as the cloud requires. */
-export function renderServerFiles(spec: ServerSpec, delivery: SecretDelivery): ServerFiles {
+/**
+ * How big the user data may be: the cloud's limit and how it counts. When the document would be larger,
+ * its largest files are written compressed (cloud-init's write_files `encoding: gz+b64`, decoded by
+ * cc_write_files before writing), largest first, until it fits; a document within the limit is left as
+ * it is, so servers that fit never see their user data change.
+ */
+export interface UserDataBudget {
+  limit: number;
+  bytes: (userData: string) => number;
+}
+
+export function renderServerFiles(spec: ServerSpec, delivery: SecretDelivery, budget?: UserDataBudget): ServerFiles {
   const has = (role: Role) => spec.roles.includes(role);
   const need = <T>(value: T | undefined, role: Role, what: string): T => {
     if (value === undefined) throw new ProvisioningError(`the ${role} role needs ${what}`);
@@ -92,20 +104,45 @@ export function renderServerFiles(spec: ServerSpec, delivery: SecretDelivery): S
     runcmd.push([p.releaseScript, "--file", p.releaseBundle]);
   }
 
-  const doc = {
+  const render = (compressed: ReadonlySet<string>) => `#cloud-config\n${safeYaml({
     ...baseTopLevel(spec.base),
     users,
     packages,
     write_files: writeFiles.map((f) => ({
       path: f.path,
-      content: f.content,
+      ...(compressed.has(f.path) ? { encoding: "gz+b64", content: gzipSync(f.content, { level: 9 }).toString("base64") } : { content: f.content }),
       permissions: f.permissions,
       owner: f.owner ?? "root:root",
       ...(f.defer ? { defer: true } : {}),
     })),
     runcmd,
-  };
-  return { userData: `#cloud-config\n${safeYaml(doc)}`, secretFiles };
+  })}`;
+  const compressed = new Set<string>();
+  let userData = render(compressed);
+  if (budget) {
+    const bySize = [...writeFiles].sort((a, b) => b.content.length - a.content.length || a.path.localeCompare(b.path));
+    for (const f of bySize) {
+      if (budget.bytes(userData) <= budget.limit) break;
+      compressed.add(f.path);
+      userData = render(compressed);
+    }
+  }
+  return { userData, secretFiles };
+}
+
+/** A write_files entry's content as cloud-init writes it to disk (decoding the gz+b64 this renderer uses). */
+export function writtenContent(entry: { content?: unknown; encoding?: unknown }): string {
+  const content = typeof entry.content === "string" ? entry.content : "";
+  return entry.encoding === "gz+b64" ? gunzipSync(Buffer.from(content, "base64")).toString("utf8") : content;
+}
+
+/** A parsed cloud-config's write_files with every entry's content decoded (see {@link writtenContent}). */
+export function decodedWriteFiles<F extends { content?: unknown; encoding?: unknown }>(files: readonly F[] | undefined): (Omit<F, "encoding"> & { content: string })[] {
+  return (files ?? []).map((f) => {
+    const { encoding: _encoding, ...rest } = f;
+    void _encoding;
+    return { ...rest, content: writtenContent(f) };
+  });
 }
 
 function unique<T>(items: T[]): T[] {

@@ -1,5 +1,5 @@
 /** Pure renderers: settings-shaped data in, server files out. No Pulumi import below this folder. */
-export { renderServerFiles, ProvisioningError, type ServerFiles } from "./cloudConfig";
+export { decodedWriteFiles, renderServerFiles, writtenContent, ProvisioningError, type ServerFiles, type UserDataBudget } from "./cloudConfig";
 export { renderNginxSite, renderNginxHttpsSite, nginxSitePaths, certificatePaths, ACME_WEBROOT, HSTS_MAX_AGE_SECONDS } from "./nginx";
 export { tlsRole, acmeDirectory, certbotArgs, renderIssueScript, renderDeployHook, TLS_ISSUE_SCRIPT, TLS_DEPLOY_HOOK, TLS_ISSUE_UNIT, ISSUE_RETRY_MINUTES } from "./roles/tls";
 export { renderGunicornConfig, renderGunicornService, renderGunicornSocket } from "./gunicorn";

@@ -175,13 +175,21 @@ export interface HeartbeatSpec {
 export interface BackupStoreSpec {
   /** host[:port] of the S3 API, e.g. fra1.digitaloceanspaces.com or s3.eu-central-1.amazonaws.com. */
   host: string;
+  /** The bucket's name. */
   bucket: string;
+  /** The region the bucket is in (s3cmd's bucket_location, and the region requests are signed for). */
   region: string;
   /** Object names start with this, e.g. "postgresql/". */
   prefix: string;
-  /** Secret. Unset: the instance role's credentials. */
+  /**
+   * The access key ID. Secret.
+   * @default none (the instance role's credentials)
+   */
   accessKey?: string;
-  /** Secret. */
+  /**
+   * The secret access key. Secret.
+   * @default none (the instance role's credentials)
+   */
   secretKey?: string;
   /** Ask for server-side encryption (SSE-S3) on each upload (S3; Spaces encrypts at rest by itself). */
   serverSideEncryption: boolean;

@@ -51,6 +51,9 @@ const SAMPLE: Record<string, (c: ApplicabilityContext) => unknown> = {
   spacesAccessId: () => "DO00EXAMPLEKEY1234",
   spacesSecretKey: () => "s3cr3t",
   queueBackend: () => "sqs",
+  offsiteBackups: () => true,
+  restoreDrill: () => "daily",
+  restoreProbeSql: () => "SELECT true",
 };
 /** Keys that only go with another where they apply (a Spaces key pair). */
 const COMPANIONS: Record<string, Record<string, unknown>> = {
@@ -127,25 +130,27 @@ describe("applicability", () => {
   });
 });
 
-describe("keys that only matter with a domain or the bucket", () => {
+describe("keys that only matter with a domain, the bucket or heartbeats", () => {
   const base = baseConfig({ cloud: "digitalocean", profile: "single", framework: "django", workerKind: "none" });
   const VALUE: Record<string, unknown> = {
     dnsZone: "example.com", createDnsZone: true, acmeEmail: "ops@example.com",
     cdnDomain: "static.example.com", corsOrigins: ["https://shop.example.com"], spacesAccessId: "DO00EXAMPLEKEY1234", spacesSecretKey: "s3cr3t",
+    heartbeatMinutes: 10,
   };
   const needing = KEYS.filter((k) => k.needs !== undefined);
 
   it("are declared as such", () => {
     expect(needing.map((k) => `${k.key}:${k.needs}`).sort()).toEqual([
-      "acmeEmail:domain", "cdnDomain:bucket", "corsOrigins:bucket", "createDnsZone:domain", "dnsZone:domain", "spacesAccessId:bucket", "spacesSecretKey:bucket",
+      "acmeEmail:domain", "cdnDomain:bucket", "corsOrigins:bucket", "createDnsZone:domain", "dnsZone:domain", "heartbeatMinutes:heartbeat",
+      "spacesAccessId:bucket", "spacesSecretKey:bucket",
     ]);
   });
 
   it.each(needing.map((k) => [k.key, k] as const))("%s is refused without it, naming what it needs", (key, k) => {
-    // The single profile has no bucket and this config no domain.
+    // The single profile has no bucket, and this config no domain and no heartbeat URL.
     const message = errorOf({ ...base, [key]: VALUE[key] })?.message ?? "";
     expect(message.startsWith(`${fullKey(key)} `)).toBe(true);
-    expect(message).toContain(k.needs === "domain" ? "needs fullstack:domain" : "needs the bucket");
+    expect(message).toContain({ domain: "needs fullstack:domain", bucket: "needs the bucket", heartbeat: "needs fullstack:heartbeatUrl" }[k.needs!]);
     if (k.secret) expect(message).not.toContain(String(VALUE[key]));
   });
 });

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parse } from "yaml";
 import { runStack, type RecordedResource, type RunResult } from "../harness/mockRuntime";
+import { decodedWriteFiles } from "../provisioning/cloudConfig";
 import { program } from "../stacks/program";
 import { readStackConfig } from "../tools/stackConfig";
 
@@ -64,7 +65,9 @@ export interface WriteFile {
 export function cloudConfig(server: RecordedResource): { write_files: WriteFile[]; [key: string]: unknown } {
   const userData = server.plainInputs.userData as string;
   expect(userData.startsWith("#cloud-config\n")).toBe(true);
-  return parse(userData);
+  const doc = parse(userData) as { write_files?: WriteFile[]; [key: string]: unknown };
+  // Files written compressed (to fit the cloud's user data limit) as cloud-init writes them.
+  return { ...doc, write_files: decodedWriteFiles(doc.write_files) };
 }
 
 /**

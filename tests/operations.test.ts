@@ -10,6 +10,8 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { HEARTBEAT_ENV, HEARTBEAT_LIB, renderHeartbeatEnv, renderHeartbeatLib, renderHeartbeatServices } from "../provisioning/roles/heartbeat";
+import { parse } from "yaml";
+import { buildAppSpec, decodedWriteFiles, renderServerFiles, type WebSpec } from "../provisioning";
 import { loadSettings } from "../settings";
 import { cloudConfig, planStack, releasedEnvFile, T, writtenFile } from "./helpers";
 
@@ -161,5 +163,45 @@ describe("the heartbeat scripts, run", () => {
     const job = join(dir, "job");
     writeFileSync(job, [`. ${lib}`, "HEARTBEAT_URL=http://127.0.0.1:9/nowhere", "heartbeat backup start", "echo still-here", ""].join("\n"));
     expect(await run(job)).toContain("still-here");
+  });
+});
+
+describe("the user data budget", () => {
+  const settings = loadSettings(base);
+  const spec = {
+    roles: ["web"] as const,
+    base: { os: "debian-12" as const, adminUser: "ops", adminSshKeys: [], timezone: "UTC", swapMb: 0, firewall: [] },
+    app: buildAppSpec(settings.app, settings.web.gunicorn.version, { hostNames: [], https: false }),
+    web: { serverNames: [], maxUploadMb: 1, gunicorn: settings.web.gunicorn, trustedProxies: [] } satisfies WebSpec,
+  };
+  const bytes = (text: string) => Buffer.byteLength(text, "utf8");
+  const plain = renderServerFiles({ ...spec, roles: [...spec.roles] }, { kind: "inline" });
+
+  it("leaves a document within the limit exactly as it is", () => {
+    const within = renderServerFiles({ ...spec, roles: [...spec.roles] }, { kind: "inline" }, { limit: bytes(plain.userData), bytes });
+    expect(within.userData).toBe(plain.userData);
+  });
+
+  it("writes the largest files compressed (cloud-init's gz+b64) until it fits, and they decode to the same files", () => {
+    const limit = bytes(plain.userData) - 4000;
+    const fitted = renderServerFiles({ ...spec, roles: [...spec.roles] }, { kind: "inline" }, { limit, bytes });
+    expect(bytes(fitted.userData)).toBeLessThanOrEqual(limit);
+    const doc = parse(fitted.userData) as { write_files: { path: string; content: string; encoding?: string }[] };
+    const encoded = doc.write_files.filter((f) => f.encoding === "gz+b64").map((f) => f.path);
+    const largest = [...(parse(plain.userData) as { write_files: { path: string; content: string }[] }).write_files]
+      .sort((a, b) => b.content.length - a.content.length).map((f) => f.path);
+    expect(encoded.length).toBeGreaterThan(0);
+    expect(new Set(encoded)).toEqual(new Set(largest.slice(0, encoded.length)));
+    expect(decodedWriteFiles(doc.write_files)).toEqual((parse(plain.userData) as { write_files: unknown[] }).write_files);
+  });
+
+  it("the single box with everything on (worker, domain, deploy key, heartbeats, backups off the box) fits DigitalOcean's 64 KiB", async () => {
+    const r = await planStack("dev", {
+      environment: "production", offsiteBackups: true, domain: "shop.example.com", heartbeatUrl: "https://hc-ping.com/k", sentryDsn: "https://k@o1.ingest.sentry.io/2",
+      appEnv: Array.from({ length: 40 }, (_, i) => `SETTING_${i}=${"x".repeat(60)}`),
+    });
+    const [box] = r.resources.filter((x) => x.type === T.droplet);
+    expect(bytes(String(box.plainInputs.userData))).toBeLessThanOrEqual(65536);
+    expect(writtenFile(box, "/usr/local/sbin/fullstack-postgres-restore-drill").content).toContain("restore drill: ok");
   });
 });

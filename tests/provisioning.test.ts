@@ -8,6 +8,7 @@
  *
  * Each tool runs once per distinct input (content hash), so many variants stay cheap.
  */
+import { decodedWriteFiles } from "../provisioning/cloudConfig";
 import { renderAppGrantSql } from "../provisioning/postgresGrants";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
@@ -149,7 +150,7 @@ function serversOf(label: string, resources: RecordedResource[]): Server[] {
     const groups = doc.groups;
     if (Array.isArray(groups)) groups.forEach((g) => users.push(...(typeof g === "string" ? [g] : Object.keys(g as object))));
     else if (groups && typeof groups === "object") users.push(...Object.keys(groups));
-    const files = [...(doc.write_files ?? [])];
+    const files = [...decodedWriteFiles(doc.write_files)];
     for (const store of stores) {
       if (typeof store.name === "string" && userData.text.includes(store.name)) {
         files.push(...store.files);

@@ -3,6 +3,7 @@
  * Spaces regions, sizes) and their sources live in settings/limits/digitalocean.ts; OPENAPI and TFDO
  * there name github.com/digitalocean/openapi and github.com/digitalocean/terraform-provider-digitalocean.
  */
+import { writtenContent } from "../../provisioning/cloudConfig";
 import { parse as parseYaml } from "yaml";
 import { renderAppGrantSql } from "../../provisioning/postgresGrants";
 import type { RecordedResource } from "../mockRuntime";
@@ -71,8 +72,8 @@ function writesFile(server: RecordedResource, content: string): boolean {
   const userData = server.plainInputs.userData;
   if (typeof userData !== "string" || !userData.startsWith("#cloud-config")) return false;
   try {
-    const files = (parseYaml(userData) as { write_files?: { content?: string }[] } | null)?.write_files ?? [];
-    return files.some((f) => f.content === content);
+    const files = (parseYaml(userData) as { write_files?: { content?: string; encoding?: string }[] } | null)?.write_files ?? [];
+    return files.some((f) => writtenContent(f) === content);
   } catch {
     return false;
   }

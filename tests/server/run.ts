@@ -33,6 +33,7 @@ import { TestAcme } from "../../harness/acme";
 import { freePort } from "../../harness/local";
 import { HSTS_MAX_AGE_SECONDS, nginxSitePaths, TLS_ISSUE_UNIT } from "../../provisioning";
 import { ensureTools, realHost } from "../../tools/ensureTools";
+import { configureStore, operationsChecks, startOperations } from "./operations";
 import { HOST_FROM_GUEST, renderRelease, renderServer, type ServerUnderTest, type WiringOptions } from "./wiring";
 
 const ROOT = resolve(__dirname, "../..");
@@ -484,6 +485,10 @@ function writeResults(server: ServerUnderTest | undefined, accel: string, ok: bo
     `| Rollback to a kept release: push → done | ${t("rollback")} |`,
     `| HTTPS on the box: retry unit started (DNS now pointing at it) → page served over HTTPS with the new certificate | ${t("https")} |`,
     `| POST /jobs → row marked done by the worker | ${t("jobDone")} |`,
+    `| Nightly backup run on demand: pg_dump, and the copy off the box (S3 server on the host) | ${t("backup")} |`,
+    `| Restore drill: the copy fetched, restored into a throwaway cluster, counted, removed (whole unit) | ${t("drillTotal")} |`,
+    `| Restore drill's own report: restore (cluster made, pg_restore) | ${t("drillRestore")} |`,
+    `| Restore drill's own report: data-loss window (age of the newest backup) | ${t("drillWindow")} |`,
     `| Same after the reboot | ${t("jobDoneAfterReboot")} |`,
     `| Base image build in this run (debootstrap + mkfs; 0 when cached in .cache/vm) | ${t("imageBuild")} |`,
     `| Whole \`npm run test:server\` | ${t("total")} |`,
@@ -543,13 +548,17 @@ async function main(): Promise<number> {
   acme = new TestAcme({ dir: join(RUN_DIR, "acme"), domain: DOMAIN, httpPort, apiAddresses: [HOST_FROM_GUEST], onChild: track });
   await acme.start();
   acme.dns.address = DNS_NOT_YET;
+  // Where the server's heartbeats and off-box dumps go: a ping receiver and an S3 server on the host.
+  const ops = await startOperations();
   currentWiring = {
     stack: STACK, gitPort, sshPublicKey: readFileSync(`${key}.pub`, "utf8").trim(),
     installRecommends: process.env.SERVER_TEST_RECOMMENDS === "1",
     extraConfig: process.env.SERVER_TEST_CONFIG ? (JSON.parse(process.env.SERVER_TEST_CONFIG) as Record<string, unknown>) : undefined,
     acme: { domain: DOMAIN, directoryUrl: acme.directoryUrl(HOST_FROM_GUEST), caPem: acme.apiCa },
+    operations: { heartbeatUrl: `http://${HOST_FROM_GUEST}:${ops.pings.port}/fullstack-test`, s3Host: `${HOST_FROM_GUEST}:${ops.s3.port}` },
   };
   const server = await renderServer(currentWiring);
+  if (server.backupStore) configureStore(ops.s3, server.backupStore);
   writeFileSync(join(RUN_DIR, "rendered-user-data.yaml"), server.rendered);
   const r = server.roles;
   log(`stack ${STACK}: server ${server.serverName}, app ${server.appName}; roles: web=${r.web} postgres=${r.postgres} ` +
@@ -810,6 +819,8 @@ async function main(): Promise<number> {
       return body.trim();
     });
   }
+
+  if (r.postgres && server.backupStore) await operationsChecks(check, ssh, server, ops, timings);
 
   // The page was fetched before and after the reboot: the first lines reached the log when nginx stopped
   // for the reboot (its buffer is written then), the later ones within the buffer's 5 s flush interval.

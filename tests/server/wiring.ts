@@ -19,6 +19,9 @@
  */
 import { parse, stringify } from "yaml";
 import type { RecordedResource } from "../../harness/mockRuntime";
+import { decodedWriteFiles } from "../../provisioning/cloudConfig";
+import { HEARTBEAT_ENV } from "../../provisioning/roles/heartbeat";
+import { BACKUP_STORE_CFG, POSTGRES_ENV } from "../../provisioning/roles/postgres";
 import { LETS_ENCRYPT_DIRECTORY, TLS_ISSUE_SCRIPT } from "../../provisioning/roles/tls";
 import { KEY_NAMES } from "../../settings";
 import { readStackConfig } from "../../tools/stackConfig";
@@ -81,6 +84,8 @@ export interface ServerUnderTest {
   seed: string;
   /** Human-readable list of every test-only change. */
   wiring: string[];
+  /** With `operations`: the backup bucket and key the server uses. */
+  backupStore?: BackupStoreUnderTest;
 }
 
 export interface WiringOptions {
@@ -97,6 +102,21 @@ export interface WiringOptions {
    * that directory's own HTTPS (a private CA's users do the same).
    */
   acme?: { domain: string; directoryUrl: string; caPem: string };
+  /**
+   * Operations on the host: the stack gets a heartbeat URL and backups off the box, and the seed copy
+   * sends the pings to `heartbeatUrl` (a receiver on the host) and the dumps to the S3-compatible server
+   * at `s3Host` (host:port, plain HTTP, path-style), in place of healthchecks.io and Spaces.
+   */
+  operations?: { heartbeatUrl: string; s3Host: string };
+}
+
+/** What the seed's backup store settings say, for the host's S3 server to accept. */
+export interface BackupStoreUnderTest {
+  accessKey: string;
+  secretKey: string;
+  region: string;
+  bucket: string;
+  prefix: string;
 }
 
 export async function renderServer(opts: WiringOptions): Promise<ServerUnderTest> {
@@ -114,6 +134,7 @@ export async function renderServer(opts: WiringOptions): Promise<ServerUnderTest
     // git daemon speaks git://, which nobody authenticates: fine on qemu's private network.
     insecureRepoTransport: true,
     ...(opts.acme ? { domain: opts.acme.domain } : {}),
+    ...(opts.operations ? { heartbeatUrl: "https://hc-ping.invalid/fullstack-test", offsiteBackups: true } : {}),
   };
   if (KEY_NAMES.includes("os")) overrides.os = "debian-12";
   for (const [k, v] of Object.entries(opts.extraConfig ?? {})) {
@@ -141,7 +162,9 @@ export async function renderServer(opts: WiringOptions): Promise<ServerUnderTest
     roles = detectRoles(doc);
   }
 
-  const files = doc.write_files ?? [];
+  // Files the renderer compressed to fit the user data limit, as cloud-init writes them (the seed keeps them plain).
+  const files = decodedWriteFiles(doc.write_files);
+  doc.write_files = files;
   const deployConf = files.find((f) => /^\/etc\/[^/]+\/deploy\.conf$/.test(f.path));
   if (!deployConf) throw new Error("the rendered cloud-config writes no /etc/<app>/deploy.conf: cannot wire VENV_OPTIONS");
   const conf = shellSettings(deployConf.content);
@@ -174,6 +197,29 @@ export async function renderServer(opts: WiringOptions): Promise<ServerUnderTest
     // Before any runcmd entry: the role's first certificate attempt runs from runcmd.
     seedDoc.runcmd = [["update-ca-certificates"], ...(seedDoc.runcmd ?? [])];
     wiring.push(`seed only: the guest trusts the test CA of Pebble's API (${TEST_CA_FILE}, update-ca-certificates first in runcmd)`);
+  }
+  let backupStore: BackupStoreUnderTest | undefined;
+  if (opts.operations) {
+    const ops = opts.operations;
+    const swap = (path: string, change: (content: string) => string, what: string) => {
+      const i = seedDoc.write_files!.findIndex((f) => f.path === path);
+      if (i < 0) throw new Error(`the rendered cloud-config writes no ${path}`);
+      const before = seedDoc.write_files![i].content;
+      const after = change(before);
+      if (after === before) throw new Error(`${path}: ${what} not found`);
+      seedDoc.write_files![i] = { ...seedDoc.write_files![i], content: after };
+    };
+    swap(HEARTBEAT_ENV, (c) => c.replace(/^HEARTBEAT_URL=.*$/m, `HEARTBEAT_URL='${ops.heartbeatUrl}'`), "HEARTBEAT_URL");
+    wiring.push(`heartbeatUrl set; seed only: ${HEARTBEAT_ENV} pings ${ops.heartbeatUrl} (a receiver on the host)`);
+    const cfg = files.find((f) => f.path === BACKUP_STORE_CFG)?.content ?? "";
+    const setting = (name: string) => new RegExp(`^${name} = (.*)$`, "m").exec(cfg)?.[1];
+    const env = shellSettings(files.find((f) => f.path === POSTGRES_ENV)?.content ?? "");
+    const [accessKey, secretKey, region] = [setting("access_key"), setting("secret_key"), setting("bucket_location")];
+    if (!accessKey || !secretKey || !region || !env.PG_OFFSITE_BUCKET) throw new Error(`${BACKUP_STORE_CFG} or ${POSTGRES_ENV} lacks the store's key, region or bucket`);
+    backupStore = { accessKey, secretKey, region, bucket: env.PG_OFFSITE_BUCKET, prefix: env.PG_OFFSITE_PREFIX ?? "" };
+    swap(BACKUP_STORE_CFG, (c) => c.replace(/^host_base = .*$/m, `host_base = ${ops.s3Host}`).replace(/^host_bucket = .*$/m, `host_bucket = ${ops.s3Host}`)
+      .replace(/^use_https = True$/m, "use_https = False"), "host_base");
+    wiring.push(`offsiteBackups=true; seed only: ${BACKUP_STORE_CFG} sends the dumps to ${ops.s3Host} (an S3 server on the host, plain HTTP, path-style)`);
   }
   if (!opts.installRecommends) {
     // Under TCG every package costs seconds; Recommends (graphics libraries via libgd3, gnupg, manpages,
@@ -210,6 +256,7 @@ export async function renderServer(opts: WiringOptions): Promise<ServerUnderTest
     rendered: server.userData,
     seed: `#cloud-config\n${stringify(seedDoc, { lineWidth: 0 })}`,
     wiring,
+    backupStore,
   };
 }
 

@@ -5,6 +5,7 @@
  * stateful, where each secret file lives. Each cloud's mapping is written once, in the table at the
  * bottom; tests ask the neutral questions and never look at a resource type themselves.
  */
+import { decodedWriteFiles } from "../../provisioning/cloudConfig";
 import { gunzipSync } from "node:zlib";
 import { parse } from "yaml";
 import { SECRET, type RecordedResource, type RunResult } from "../../harness/mockRuntime";
@@ -388,7 +389,7 @@ function makeServer(launch: Launch, roles: string[], userData: string, userDataS
   if (!userData.startsWith("#cloud-config\n")) throw new Error(`${resource.name}: user data is not a cloud-config`);
   const cloudConfig = obj(parse(userData));
   const runcmd = list(cloudConfig.runcmd).map((c) => (Array.isArray(c) ? c.join(" ") : String(c)));
-  const inline = list(cloudConfig.write_files).map((f) => f as CloudConfigFile);
+  const inline = decodedWriteFiles(list(cloudConfig.write_files) as CloudConfigFile[]);
   const files: ServerFile[] = [
     ...inline.map((f): ServerFile => ({ path: f.path, content: f.content, permissions: f.permissions, owner: f.owner ?? "root:root", location: "user-data", holder: spec })),
     ...(secretStore?.files ?? []).map((f): ServerFile => ({
@@ -727,8 +728,7 @@ function awsRoleOfGroup(sg: RecordedResource | undefined): string | undefined {
 /** The secret files of a server, from the parameter its boot script fetches. */
 function awsSecretStore(ix: Index, userData: string): { holder: RecordedResource; files: CloudConfigFile[]; readyAfterPath: string } | undefined {
   const cc = obj(parse(userData));
-  for (const raw of list(cc.write_files)) {
-    const f = raw as CloudConfigFile;
+  for (const f of decodedWriteFiles(list(cc.write_files) as CloudConfigFile[])) {
     const m = /^PARAMETER = (".*")$/m.exec(f.content ?? "");
     if (!m) continue;
     const name = JSON.parse(m[1]) as string;
