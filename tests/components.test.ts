@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { CdnBucket, LinuxServer, LinuxServerGroup, Network, PostgresDb, RedisCache, WebTier, WorkerQueue, buildAppSpec } from "../components";
 import { runStack, type RunResult } from "../harness/mockRuntime";
 import { loadSettings } from "../settings";
+import { withDescendants } from "./helpers";
 
 jest.setTimeout(120_000);
 
@@ -26,16 +27,7 @@ function build(make: () => Record<string, pulumi.Input<unknown>>): Promise<RunRe
 function childrenOf(result: RunResult, type: string): Record<string, number> {
   const component = result.resources.find((r) => r.type === type);
   if (!component) throw new Error(`no ${type} was made`);
-  const under = new Set([component.urn]);
-  for (let grew = true; grew;) {
-    grew = false;
-    for (const r of result.resources) {
-      if (r.parent && under.has(r.parent) && !under.has(r.urn)) {
-        under.add(r.urn);
-        grew = true;
-      }
-    }
-  }
+  const under = withDescendants(result, component.urn);
   const counts: Record<string, number> = {};
   for (const r of result.resources) if (r.custom && under.has(r.urn)) counts[r.type] = (counts[r.type] ?? 0) + 1;
   return counts;

@@ -36,6 +36,21 @@ export async function planStack(stack: string, overrides: Record<string, unknown
   return runStack({ project: cfg.project, stack, config, secretKeys: cfg.secretKeys, program });
 }
 
+/** The URN `root` and those of every resource below it (by the parents the mock runtime recorded). */
+export function withDescendants(result: RunResult, root: string): Set<string> {
+  const under = new Set([root]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const r of result.resources) {
+      if (r.parent && under.has(r.parent) && !under.has(r.urn)) {
+        under.add(r.urn);
+        grew = true;
+      }
+    }
+  }
+  return under;
+}
+
 export function ofType(result: RunResult, type: string): RecordedResource[] {
   return result.resources.filter((r) => r.type === type);
 }

@@ -16,7 +16,7 @@ import { runStack, valueOf, type RunResult } from "../harness/mockRuntime";
 import { loadSettings } from "../settings";
 import { program } from "../stacks/program";
 import { readStackConfig } from "../tools/stackConfig";
-import { ROOT } from "./helpers";
+import { ROOT, withDescendants } from "./helpers";
 
 jest.setTimeout(120_000);
 
@@ -61,16 +61,7 @@ async function build(make: () => void | Promise<void>, stack = "nodes", config: 
 
 /** URNs of every resource below `root` (by the parents the mock runtime recorded). */
 function subtree(result: RunResult, root: string): Set<string> {
-  const under = new Set([root]);
-  for (let grew = true; grew;) {
-    grew = false;
-    for (const r of result.resources) {
-      if (r.parent && under.has(r.parent) && !under.has(r.urn)) {
-        under.add(r.urn);
-        grew = true;
-      }
-    }
-  }
+  const under = withDescendants(result, root);
   under.delete(root);
   return under;
 }

@@ -5,16 +5,10 @@
  */
 import * as aws from "@pulumi/aws";
 import type { BackupStoreHandle, CloudAdapter } from "../types";
+import { privateBucket } from "./bucket";
 
 export const backupStore: CloudAdapter["backupStore"] = (name, args, opts): BackupStoreHandle => {
-  const bucket = new aws.s3.Bucket(name, { bucket: args.bucketName, forceDestroy: false }, { ...opts, protect: args.protect });
-  new aws.s3.BucketPublicAccessBlock(`${name}-public-access`, {
-    bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true,
-  }, opts);
-  new aws.s3.BucketOwnershipControls(`${name}-ownership`, { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, opts);
-  new aws.s3.BucketServerSideEncryptionConfiguration(`${name}-encryption`, {
-    bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true }],
-  }, opts);
+  const bucket = privateBucket(name, args.bucketName, args.protect, opts);
   new aws.s3.BucketLifecycleConfiguration(`${name}-expiry`, {
     bucket: bucket.id,
     rules: [{

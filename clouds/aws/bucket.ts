@@ -13,8 +13,12 @@ import { sgName } from "./securityGroups";
 /** The AWS-managed CachingOptimized policy. */
 const CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6";
 
-export const bucket: CloudAdapter["bucket"] = (name, args, opts): BucketHandle => {
-  const bucket = new aws.s3.Bucket(name, { bucket: args.bucketName, forceDestroy: false }, { ...opts, protect: args.protect });
+/**
+ * A private bucket: never force-destroyed, public access blocked, owner-enforced (no ACLs), encrypted
+ * with SSE-S3 by default. The static files' bucket and the backups' bucket both start here.
+ */
+export function privateBucket(name: string, bucketName: pulumi.Input<string>, protect: boolean, opts: pulumi.ComponentResourceOptions): aws.s3.Bucket {
+  const bucket = new aws.s3.Bucket(name, { bucket: bucketName, forceDestroy: false }, { ...opts, protect });
   new aws.s3.BucketPublicAccessBlock(`${name}-public-access`, {
     bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true,
   }, opts);
@@ -22,6 +26,11 @@ export const bucket: CloudAdapter["bucket"] = (name, args, opts): BucketHandle =
   new aws.s3.BucketServerSideEncryptionConfiguration(`${name}-encryption`, {
     bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true }],
   }, opts);
+  return bucket;
+}
+
+export const bucket: CloudAdapter["bucket"] = (name, args, opts): BucketHandle => {
+  const bucket = privateBucket(name, args.bucketName, args.protect, opts);
   new aws.s3.BucketVersioning(`${name}-versioning`, { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } }, opts);
   new aws.s3.BucketCorsConfiguration(`${name}-cors`, {
     bucket: bucket.id,
