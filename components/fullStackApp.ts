@@ -228,6 +228,7 @@ export function resolveFullStackAppArgs(name: string, args: FullStackAppArgs): {
     ...settings,
     app: { ...settings.app, env: { ...settings.app.env } },
     bucket: settings.bucket && { ...settings.bucket, credentials: settings.bucket.credentials && { ...settings.bucket.credentials } },
+    alerts: settings.alerts && { ...settings.alerts, webhook: settings.alerts.webhook && { ...settings.alerts.webhook } },
   };
   for (const pending of flat.pending) {
     // Secret first, then checked: the checked value derives from the secret, so it stays secret.
@@ -235,6 +236,7 @@ export function resolveFullStackAppArgs(name: string, args: FullStackAppArgs): {
     if (pending.key === "appRepoDeployKey") s.app.repoDeployKey = known;
     else if (pending.key === "pipIndexUrl") s.app.pipIndexUrl = known;
     else if (pending.key === "spacesSecretKey") s.bucket!.credentials!.secretKey = known;
+    else if (pending.key === "alertWebhookUrl") s.alerts!.webhook!.url = known;
     else s.app.env[pending.name!] = known;
   }
   return { settings: s, warnings: fromConfig ? settings.warnings : settings.warnings.map((w) => `${component}: ${inArgsTerms(w)}`) };
@@ -253,6 +255,7 @@ function secretFrom(settings: Settings, pending: PendingSecret): string {
     case "appRepoDeployKey": return settings.app.repoDeployKey!;
     case "pipIndexUrl": return settings.app.pipIndexUrl!;
     case "spacesSecretKey": return settings.bucket!.credentials!.secretKey;
+    case "alertWebhookUrl": return settings.alerts!.webhook!.url;
     default: return settings.app.env[pending.name!];
   }
 }

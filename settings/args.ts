@@ -41,6 +41,7 @@ const STAND_INS: Readonly<Record<string, string>> = {
   pipIndexUrl: "https://pending.invalid/simple/",
   spacesSecretKey: "pending",
   appEnv: "pending",
+  alertWebhookUrl: "https://pending.invalid/webhook",
 };
 
 /** A secret handed in as an Output or Promise: which key it is for (and, for appEnv, which variable). */

@@ -176,6 +176,30 @@ export const RDS_POSTGRES_CLASSES: Readonly<Record<string, readonly string[]>> =
   r5: bigSizes(2, 4, 12, 24),
 };
 
+/**
+ * The memory of an RDS class we offer, in GiB [RDS classes, hardware specifications]: the burstable
+ * types by size (micro 1 to 2xlarge 32), the general-purpose m types 4 GiB per vCPU and the memory-
+ * optimized r types 8 GiB per vCPU, with large = 2 vCPUs, xlarge = 4 and <n>xlarge = 4n.
+ */
+export function rdsClassMemoryGib(instanceClass: string): number | undefined {
+  const m = /^db\.([a-z]+)\d+[a-z]*\.(micro|small|medium|large|xlarge|(\d+)xlarge)$/.exec(instanceClass);
+  if (!m || !RDS_POSTGRES_CLASS_LIST.includes(instanceClass)) return undefined;
+  const [, kind, size, n] = m;
+  if (kind === "t") return { micro: 1, small: 2, medium: 4, large: 8, xlarge: 16 }[size] ?? 16 * Number(n);
+  const vcpus = size === "large" ? 2 : size === "xlarge" ? 4 : 4 * Number(n);
+  return kind === "m" ? vcpus * 4 : kind === "r" ? vcpus * 8 : undefined;
+}
+
+/**
+ * The connections RDS for PostgreSQL allows a class by default: `LEAST({DBInstanceClassMemory/9531392},
+ * 5000)` (RDS User Guide, "Maximum number of database connections"), with DBInstanceClassMemory (the
+ * class's memory less what the OS and RDS keep) estimated at three quarters of the class's memory.
+ */
+export function rdsDefaultMaxConnections(instanceClass: string): number | undefined {
+  const gib = rdsClassMemoryGib(instanceClass);
+  return gib === undefined ? undefined : Math.min(Math.floor((0.75 * gib * 2 ** 30) / 9531392), 5000);
+}
+
 /** Every RDS for PostgreSQL class we offer, e.g. `db.t4g.micro`. */
 export const RDS_POSTGRES_CLASS_LIST: readonly string[] = Object.entries(RDS_POSTGRES_CLASSES).flatMap(([type, sizes]) => sizes.map((s) => `db.${type}.${s}`));
 

@@ -162,6 +162,15 @@ export const DROPLET_SIZES: readonly string[] = [
 ];
 
 /**
+ * The vCPUs of a droplet size or a managed database plan, as its slug names them (`s-2vcpu-4gb`,
+ * `db-s-1vcpu-1gb`; the CPU-optimized `c-<n>` plans have n vCPUs); undefined for a slug that does not say.
+ */
+export function slugVcpus(slug: string): number | undefined {
+  const m = /(?:^|-)(\d+)vcpu-/.exec(slug) ?? /^c-(\d+)(-|$)/.exec(slug);
+  return m ? Number(m[1]) : undefined;
+}
+
+/**
  * Managed database plans by engine and node count: OPENAPI databases/responses/options.yml (the
  * `GET /v2/databases/options` answer, `options.<engine>.layouts[].{num_nodes,sizes}`). The smallest
  * plan, db-s-1vcpu-1gb (and its -amd/-intel twins), has a one-node layout only: no standby nodes.
