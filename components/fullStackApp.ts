@@ -6,6 +6,7 @@ import {
 } from "../settings";
 import { CdnBucket } from "./cdnBucket";
 import type { FullStackAppArgs } from "./fullStackAppArgs";
+import { Alerts } from "./monitoring";
 import { Network } from "./network";
 import { PostgresDb } from "./postgresDb";
 import { RedisCache } from "./redisCache";
@@ -184,6 +185,14 @@ export class FullStackApp extends pulumi.ComponentResource {
     this.databaseUrl = db.url;
     this.redisUrl = redis.url;
     this.staticUrl = staticUrl;
+
+    // Alerts to people (README, "Alerts"): with recipients only, on everything made above.
+    if (s.alerts) {
+      new Alerts(name, {
+        network, emails: s.alerts.emails, thresholds: s.alerts.thresholds, web: this.web, workers: queue, postgres: db, redis,
+        webhook: s.alerts.webhook && { url: pulumi.secret(s.alerts.webhook.url), channel: s.alerts.webhook.channel },
+      }, { parent: this });
+    }
     this.registerOutputs({ url: this.url, serverAddresses: this.serverAddresses, databaseUrl: this.databaseUrl, redisUrl: this.redisUrl, staticUrl });
   }
 }

@@ -12,6 +12,7 @@
 import { fetchSecretDelivery } from "../../provisioning";
 import { CATALOG } from "../../settings";
 import type { CloudAdapter } from "../types";
+import { alerts } from "./alerts";
 import { bucket } from "./bucket";
 import { managedPostgres, managedRedis } from "./dataStores";
 import { certificate, dnsRecord, dnsZone } from "./dns";
@@ -59,4 +60,5 @@ export const awsAdapter: CloudAdapter = {
   managedRedis,
   bucket,
   queues,
+  alerts,
 };
