@@ -159,7 +159,7 @@ const COMPONENT_DEFAULTS = { diskPercent: 90, latencyMs: 1500, queueAgeSeconds: 
  * health check). The component never branches on the cloud: the network's adapter makes the cloud's alerts.
  *
  * Cost note: DigitalOcean's alert policies and uptime checks are free; on AWS each alarm is about $0.10 a
- * month (a scaled stack has about 30), the Route 53 health check about $0.75, and the CloudWatch agent's
+ * month (a scaled stack has about 30), the Route 53 health check under $2, and the CloudWatch agent's
  * memory and disk metrics about $0.30 each.
  *
  * @example
