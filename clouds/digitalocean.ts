@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { RELEASE_USER } from "../provisioning";
 import { CATALOG, type OperatingSystem } from "../settings";
 import { doResourceName } from "../settings/limits/digitalocean";
+import { digitaloceanAlerts, rememberCluster } from "./digitaloceanAlerts";
 import type {
   BackupStoreHandle, BucketHandle, BucketRequest, CloudAdapter, IngressRule, LoadBalancerHandle, NetworkHandle, PostgresHandle, RedisHandle, ReleaseRequest, RoleHandle, ServerHandle,
 } from "./types";
@@ -268,7 +269,7 @@ export const digitalOceanAdapter: CloudAdapter = {
     // app's roles only). Proven in tests/postgresGrants.test.ts.
     const adminConnection = pulumi.secret(pulumi.all([cluster.privateHost, cluster.port, cluster.user, cluster.password, db.name])
       .apply(([host, port, adminUser, password, database]) => ({ host, port, user: adminUser, password, database, sslmode: "require" })));
-    return {
+    const handle: PostgresHandle = {
       host: cluster.privateHost,
       port: cluster.port,
       database: db.name,
@@ -277,6 +278,8 @@ export const digitalOceanAdapter: CloudAdapter = {
       directUrl: url(cluster.privateHost, cluster.port, db.name),
       adminConnection,
     };
+    rememberCluster(handle, { id: cluster.id, size: args.size, engine: "pg" });
+    return handle;
   },
 
   managedRedis(name, args, opts): RedisHandle {
@@ -295,11 +298,13 @@ export const digitalOceanAdapter: CloudAdapter = {
       clusterId: cluster.id,
       rules: args.allowRoles.map((r) => ({ type: "tag", value: r.ref })),
     }, opts);
-    return {
+    const handle: RedisHandle = {
       host: cluster.privateHost,
       port: cluster.port,
       url: pulumi.secret(pulumi.interpolate`rediss://default:${cluster.password}@${cluster.privateHost}:${cluster.port}/0`),
     };
+    rememberCluster(handle, { id: cluster.id, size: args.size, engine: "valkey" });
+    return handle;
   },
 
   bucket(name, args, opts): BucketHandle {
@@ -364,6 +369,8 @@ export const digitalOceanAdapter: CloudAdapter = {
       byInstanceRole: false,
     };
   },
+  // Resource alert policies, an uptime check and its alerts (./digitaloceanAlerts.ts).
+  alerts: digitaloceanAlerts,
 };
 
 /**

@@ -4,7 +4,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { AdminConnection, BackupStoreSpec, RolePart, SecretDelivery, WriteFile } from "../provisioning";
-import type { CloudName, NatMode, OperatingSystem } from "../settings";
+import type { AlertThresholds, CloudName, NatMode, OperatingSystem } from "../settings";
 
 /** A private network the servers and data stores share. */
 export interface NetworkHandle {
@@ -318,6 +318,65 @@ export interface QueueHandle {
   readonly environment: Record<string, pulumi.Input<string>>;
 }
 
+/** A server an alert watches: its physical name (host name), roles, handle and size, and its data volume's mount. */
+export interface AlertServer {
+  readonly name: string;
+  /** Every role it runs (the single box's web server runs them all), for descriptions. */
+  readonly roles: readonly string[];
+  readonly handle: ServerHandle;
+  /** The server's size in the cloud's terms (DigitalOcean's load alert counts its vCPUs). */
+  readonly size: string;
+  /** Where its data volume is mounted, when it has one (a disk alert watches it where the cloud can). */
+  readonly dataMount?: string;
+}
+
+/** A server group an alert watches (AWS: an auto scaling group, watched through its group-wide metrics). */
+export interface AlertServerGroup {
+  readonly name: string;
+  readonly roles: readonly string[];
+  readonly handle: ServerGroupHandle;
+  readonly size: string;
+}
+
+/** The servers of one role ("web", "worker"), alone or in groups: every one gets CPU, memory, disk (and load or status) alerts. */
+export interface AlertRole {
+  readonly role: string;
+  readonly servers: readonly AlertServer[];
+  readonly groups: readonly AlertServerGroup[];
+}
+
+/**
+ * Alerts to people: what exists (servers by role, the load balancer, managed data stores, queues, the
+ * public URL) and who is told. The adapter makes the cloud's alerts for each, every one of them sent to
+ * every recipient, and whatever the cloud needs to deliver them.
+ */
+export interface AlertsRequest {
+  /** Prefix of every alert's name, e.g. "shop-prod". */
+  readonly name: string;
+  readonly region: string;
+  readonly emails: readonly string[];
+  /** A Slack-compatible incoming webhook (secret), and the channel named with it where the cloud asks for one. */
+  readonly webhook?: { readonly url: pulumi.Input<string>; readonly channel: string };
+  readonly thresholds: AlertThresholds;
+  readonly roles: readonly AlertRole[];
+  readonly loadBalancer?: LoadBalancerHandle;
+  /** Managed PostgreSQL (a self-hosted one is watched through its server). */
+  readonly postgres?: PostgresHandle;
+  /** Managed Redis/Valkey. */
+  readonly redis?: RedisHandle;
+  /** Task queues the cloud runs (SQS). */
+  readonly queues?: QueueHandle;
+  /** The app's public URL (http:// or https://, no path), checked from outside, and whether it is https://. */
+  readonly publicUrl?: { readonly url: pulumi.Input<string>; readonly https: boolean };
+  /** Path on the public URL that answers 200 when the app is healthy. */
+  readonly healthCheckPath: string;
+}
+
+export interface AlertsHandle {
+  /** The name of every alert made, as the cloud shows it. */
+  readonly names: readonly string[];
+}
+
 export interface CloudAdapter {
   readonly name: CloudName;
   /** Bytes of user data the cloud accepts. */
@@ -374,4 +433,9 @@ export interface CloudAdapter {
   bucket(name: string, args: BucketRequest, opts: pulumi.ComponentResourceOptions): BucketHandle;
   /** A private bucket for backups, written by a key limited to it or by the servers' instance role. */
   backupStore(name: string, args: BackupStoreRequest, opts: pulumi.ComponentResourceOptions): BackupStoreHandle;
+  /**
+   * Alerts to people for everything the request lists, sent to every recipient. Handles in the request must
+   * come from this adapter (it finds the cloud's ids behind them).
+   */
+  alerts(name: string, args: AlertsRequest, opts: pulumi.ComponentResourceOptions): AlertsHandle;
 }

@@ -6,6 +6,7 @@ import {
 } from "../settings";
 import { CdnBucket } from "./cdnBucket";
 import type { FullStackAppArgs } from "./fullStackAppArgs";
+import { Alerts } from "./monitoring";
 import { Network } from "./network";
 import { PostgresDb } from "./postgresDb";
 import { RedisCache } from "./redisCache";
@@ -198,6 +199,14 @@ export class FullStackApp extends pulumi.ComponentResource {
     this.redisUrl = redis.url;
     this.staticUrl = staticUrl;
     this.nodes = nodesOf(this);
+
+    // Alerts to people (README, "Alerts"): with recipients only, on everything made above.
+    if (s.alerts) {
+      new Alerts(name, {
+        network, emails: s.alerts.emails, thresholds: s.alerts.thresholds, web: this.web, workers: queue, postgres: db, redis,
+        webhook: s.alerts.webhook && { url: pulumi.secret(s.alerts.webhook.url), channel: s.alerts.webhook.channel },
+      }, { parent: this });
+    }
     this.registerOutputs({ url: this.url, serverAddresses: this.serverAddresses, databaseUrl: this.databaseUrl, redisUrl: this.redisUrl, staticUrl });
   }
 }
@@ -243,6 +252,7 @@ export function resolveFullStackAppArgs(name: string, args: FullStackAppArgs): {
     app: { ...settings.app, env: { ...settings.app.env } },
     bucket: settings.bucket && { ...settings.bucket, credentials: settings.bucket.credentials && { ...settings.bucket.credentials } },
     operations: { ...settings.operations, heartbeat: settings.operations.heartbeat && { ...settings.operations.heartbeat } },
+    alerts: settings.alerts && { ...settings.alerts, webhook: settings.alerts.webhook && { ...settings.alerts.webhook } },
   };
   for (const pending of flat.pending) {
     // Secret first, then checked: the checked value derives from the secret, so it stays secret.
@@ -252,6 +262,7 @@ export function resolveFullStackAppArgs(name: string, args: FullStackAppArgs): {
     else if (pending.key === "spacesSecretKey") s.bucket!.credentials!.secretKey = known;
     else if (pending.key === "heartbeatUrl") s.operations.heartbeat!.url = known;
     else if (pending.key === "sentryDsn") s.operations.sentryDsn = known;
+    else if (pending.key === "alertWebhookUrl") s.alerts!.webhook!.url = known;
     else s.app.env[pending.name!] = known;
   }
   return { settings: s, warnings: fromConfig ? settings.warnings : settings.warnings.map((w) => `${component}: ${inArgsTerms(w)}`) };
@@ -272,6 +283,7 @@ function secretFrom(settings: Settings, pending: PendingSecret): string {
     case "spacesSecretKey": return settings.bucket!.credentials!.secretKey;
     case "heartbeatUrl": return settings.operations.heartbeat!.url;
     case "sentryDsn": return settings.operations.sentryDsn!;
+    case "alertWebhookUrl": return settings.alerts!.webhook!.url;
     default: return settings.app.env[pending.name!];
   }
 }

@@ -112,6 +112,13 @@ export interface FullStackAppArgs {
    */
   domain?: FullStackDomain;
   /**
+   * Who is told when something breaks (email addresses, a Slack-compatible webhook), and the thresholds of
+   * the alerts on every server, data store, load balancer, queue and the public URL. No recipients: no
+   * alerts.
+   * @default every field's default
+   */
+  alerts?: FullStackAlerts;
+  /**
    * Adjusts any resource the app's components make, with the provider's own argument types (see
    * `ChildTransforms`).
    * @default no transforms
@@ -655,4 +662,111 @@ export interface FullStackDomain {
    * @default unset (off)
    */
   acmeEmail?: string;
+}
+
+/**
+ * Who is told when something breaks (email addresses, a Slack-compatible webhook), and the thresholds of the
+ * alerts on every server, data store, load balancer, queue and the public URL. No recipients: no alerts.
+ */
+export interface FullStackAlerts {
+  /**
+   * Email addresses every alert (and its all-clear) goes to. Empty, and no alertWebhookUrl: no alerts are
+   * made (a production stack warns). DigitalOcean mails only verified members of the team that owns the API
+   * token. AWS mails each address a subscription confirmation (a second one outside us-east-1, where the
+   * public URL's health check alarm lives) and sends nothing until it is confirmed.
+   *
+   * Stack config: `fullstack:alertEmails`.
+   * @default []
+   */
+  emails?: string[];
+  /**
+   * A Slack-compatible incoming webhook (https://hooks.slack.com/services/..., Mattermost, Rocket.Chat) every
+   * alert is posted to. DigitalOcean posts to it itself; on AWS a small Lambda function subscribed to the
+   * alert topic posts each alarm as {"text": ...} (SNS cannot post to a webhook that does not confirm
+   * subscriptions). Set with --secret.
+   *
+   * Stack config: `fullstack:alertWebhookUrl`.
+   * @default unset (off)
+   */
+  webhookUrl?: pulumi.Input<string>;
+  /**
+   * DigitalOcean, with alertWebhookUrl: the channel its alerts name (the API requires one; a Slack app's
+   * webhook posts to its own channel whatever this says).
+   *
+   * Stack config: `fullstack:alertSlackChannel`.
+   * @default "#alerts"
+   */
+  slackChannel?: string;
+  /**
+   * Alert when a server's (or a role's group's, or a managed database's) CPU stays above this percentage for
+   * 10 minutes.
+   *
+   * Stack config: `fullstack:alertCpuPercent`.
+   * @default 90
+   */
+  cpuPercent?: number;
+  /**
+   * Alert when a server's or a managed data store's memory use stays above this percentage (AWS servers:
+   * through the CloudWatch agent).
+   *
+   * Stack config: `fullstack:alertMemoryPercent`.
+   * @default 90
+   */
+  memoryPercent?: number;
+  /**
+   * Alert when a disk is fuller than this percentage: each server's root disk (and the single profile's data
+   * volume on AWS, through the CloudWatch agent; DigitalOcean measures the root disk only) and a DigitalOcean
+   * managed database's disk.
+   *
+   * Stack config: `fullstack:alertDiskPercent`.
+   * @default 80 for single (its data volume holds the database, Redis and the nightly dumps), 90 otherwise
+   */
+  diskPercent?: number;
+  /**
+   * DigitalOcean: alert when a droplet's 5-minute load average (a managed database's 15-minute one) stays
+   * above this many times its vCPUs for 10 minutes.
+   *
+   * Stack config: `fullstack:alertLoadPerCpu`.
+   * @default 2
+   */
+  loadPerCpu?: number;
+  /**
+   * Alert when the app answers slower than this many milliseconds: the public URL's uptime check
+   * (DigitalOcean), the load balancer's 95th percentile response time (AWS).
+   *
+   * Stack config: `fullstack:alertLatencyMs`.
+   * @default single 2000, standard 1500, scaled 1000
+   */
+  latencyMs?: number;
+  /**
+   * With a load balancer: alert when more than this percentage of requests fail with a 5xx over 5 minutes
+   * (DigitalOcean: its increase in the 5xx rate).
+   *
+   * Stack config: `fullstack:alertErrorRatePercent`.
+   * @default 5
+   */
+  errorRatePercent?: number;
+  /**
+   * AWS: alert when the database holds more connections than this for 10 minutes.
+   *
+   * Stack config: `fullstack:alertDbConnections`.
+   * @default 80% of the max_connections RDS gives dbSize by default
+   */
+  dbConnections?: number;
+  /**
+   * AWS: alert when the database has less free storage than this many GiB (RDS grows its storage itself, up
+   * to 200 GB, when less than 10% is free: this says when it could not).
+   *
+   * Stack config: `fullstack:alertDbFreeStorageGb`.
+   * @default 1
+   */
+  dbFreeStorageGb?: number;
+  /**
+   * AWS with queueBackend sqs: alert when a task has waited in a queue longer than this many seconds (no
+   * worker takes it). Any message in a dead-letter queue alerts too.
+   *
+   * Stack config: `fullstack:alertQueueAgeSeconds`.
+   * @default twice taskTimeLimit, at least 600
+   */
+  queueAgeSeconds?: number;
 }

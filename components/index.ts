@@ -10,16 +10,17 @@ export { PostgresDb, type PostgresDbArgs } from "./postgresDb";
 export { RedisCache, type RedisCacheArgs } from "./redisCache";
 export { CdnBucket, type CdnBucketArgs } from "./cdnBucket";
 export { WorkerQueue, type WorkerQueueArgs } from "./workerQueue";
+export { Alerts, type AlertsArgs, type AlertThresholdArgs } from "./monitoring";
 export { FullStackApp } from "./fullStackApp";
 export type {
   FullStackAppArgs, FullStackAccess, FullStackServer, FullStackAppSource, FullStackWeb, FullStackGunicorn, FullStackWorker,
-  FullStackPostgres, FullStackRedis, FullStackBucket, FullStackBucketCredentials, FullStackDomain,
+  FullStackPostgres, FullStackRedis, FullStackBucket, FullStackBucketCredentials, FullStackDomain, FullStackAlerts,
 } from "./fullStackAppArgs";
 export { CHILDREN, typeToken, withTransforms, type ChildTransforms, type Transform, type TransformsOf } from "./transform";
 export { argsFromConfig, loadSettings, SettingsError, isSettingsError, KEYS } from "../settings";
 export type {
   Settings, AppSettings, AccessSettings, DomainSettings, GunicornSettings, WebSettings, WorkerSettings, PostgresSettings,
-  RedisSettings, BucketSettings, AcmeSettings,
+  RedisSettings, BucketSettings, AcmeSettings, AlertSettings, AlertThresholds,
 } from "../settings";
 export type { IngressRule, Source } from "../clouds";
 // What LinuxServer and LinuxServerGroup take: the app as its servers run it, and each role's settings.

@@ -315,6 +315,14 @@ export function renderServer(label: string, network: Network, physicalName: stri
  */
 export class LinuxServer extends pulumi.ComponentResource {
   readonly id: pulumi.Output<string>;
+  /** The server's physical name (its host name). */
+  readonly physicalName: string;
+  /** The server's size in the cloud's terms. */
+  readonly size: string;
+  /** The roles it runs. */
+  readonly roles: readonly Role[];
+  /** Where its data volume is mounted, when it has one. */
+  readonly dataMount?: string;
   readonly publicIp: pulumi.Output<string>;
   readonly privateIp: pulumi.Output<string>;
   /** The reserved address when there is one, else the public address. */
@@ -381,6 +389,10 @@ export class LinuxServer extends pulumi.ComponentResource {
     adapter.serverFirewall(`${name}-fw`, { server: this.handle, ingress }, { parent: this });
 
     this.id = this.handle.id;
+    this.physicalName = hostname;
+    this.size = size;
+    this.roles = [...args.roles];
+    this.dataMount = volumeName ? DATA_MOUNT : undefined;
     this.publicIp = this.handle.publicIp;
     this.privateIp = this.handle.privateIp;
     this.address = this.handle.address;

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { PostgresHandle } from "../clouds";
 import * as random from "@pulumi/random";
 import type { BackupStoreSpec, DbGrantSpec, PostgresSpec } from "../provisioning";
 import { CATALOG, SettingsError, defaultOf, validate } from "../settings";
@@ -137,6 +138,8 @@ export class PostgresDb extends pulumi.ComponentResource {
   readonly port: pulumi.Output<number>;
   readonly database: pulumi.Output<string>;
   readonly user: pulumi.Output<string>;
+  /** Managed only: the database as the cloud adapter made it (alerts watch it). */
+  readonly handle?: PostgresHandle;
   /** Self-hosted only: give this to the LinuxServer that has the postgres role. */
   readonly serverSpec?: pulumi.Output<PostgresSpec>;
   /**
@@ -211,6 +214,7 @@ export class PostgresDb extends pulumi.ComponentResource {
         allowRoles: (args.allowRoles ?? ["web", "worker"]).map((r) => args.network.role(r)),
         protect,
       }, { parent: this });
+      this.handle = handle;
       this.url = handle.url;
       this.directUrl = handle.directUrl;
       this.host = handle.host;

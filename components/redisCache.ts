@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { RedisHandle } from "../clouds";
 import * as random from "@pulumi/random";
 import type { RedisSpec } from "../provisioning";
 import { CATALOG, SettingsError, defaultOf, validate } from "../settings";
@@ -92,6 +93,8 @@ export class RedisCache extends pulumi.ComponentResource {
   readonly url: pulumi.Output<string>;
   readonly host: pulumi.Output<string>;
   readonly port: pulumi.Output<number>;
+  /** Managed only: the cache as the cloud adapter made it (alerts watch it). */
+  readonly handle?: RedisHandle;
   /** Self-hosted only: give this to the LinuxServer that has the redis role. */
   readonly serverSpec?: pulumi.Output<RedisSpec>;
   /**
@@ -125,6 +128,7 @@ export class RedisCache extends pulumi.ComponentResource {
         allowRoles: (args.allowRoles ?? ["web", "worker"]).map((r) => args.network.role(r)),
         protect: args.protect ?? true,
       }, { parent: this });
+      this.handle = handle;
       this.url = handle.url;
       this.host = handle.host;
       this.port = handle.port;

@@ -115,6 +115,12 @@ export interface LinuxServerGroupArgs {
  */
 export class LinuxServerGroup extends pulumi.ComponentResource {
   readonly id: pulumi.Output<string>;
+  /** The group's physical name, as the cloud names it and its servers. */
+  readonly physicalName: string;
+  /** Its servers' size in the cloud's terms. */
+  readonly size: string;
+  /** The roles its servers run. */
+  readonly roles: readonly ("web" | "worker")[];
   /** The group's physical name (the cloud's console lists its servers under it). */
   readonly groupName: pulumi.Output<string>;
   /** The rendered cloud-config every server boots. */
@@ -160,6 +166,9 @@ export class LinuxServerGroup extends pulumi.ComponentResource {
     }, { parent: this });
 
     this.id = this.handle.id;
+    this.physicalName = groupName;
+    this.size = size;
+    this.roles = [...args.roles];
     this.groupName = this.handle.name;
     this.userData = userData;
     this.nodes = nodesOf(this);

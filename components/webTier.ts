@@ -207,6 +207,10 @@ export class WebTier extends pulumi.ComponentResource {
   readonly serverIds: pulumi.Output<string[]>;
   /** The load balancer's address, when there is one. */
   readonly loadBalancerAddress?: pulumi.Output<string>;
+  /** The load balancer as the cloud adapter made it, when there is one (alerts watch it). */
+  readonly loadBalancer?: LoadBalancerHandle;
+  /** Whether clients reach `url` over HTTPS (there is a domain). */
+  readonly https: boolean;
   readonly network: Network;
   /** The individual web servers (none when they are a group). */
   readonly servers: LinuxServer[];
@@ -277,6 +281,7 @@ export class WebTier extends pulumi.ComponentResource {
         adapter.dnsRecord(`${name}-dns`, { zone, domain: args.domain.name, address: lb.address, loadBalancer: lb }, { parent: this });
       }
       this.loadBalancerAddress = lb.address;
+      this.loadBalancer = lb;
     }
     // One server with a domain and no load balancer: nginx terminates TLS with a certificate the server gets itself.
     const tlsOnServer = args.domain !== undefined && lb === undefined;
@@ -293,6 +298,7 @@ export class WebTier extends pulumi.ComponentResource {
     const hostNames = args.domain ? [args.domain.name] : [];
     // Clients reach the app over HTTPS whenever there is a domain: at the load balancer, or at nginx.
     const https = args.domain !== undefined;
+    this.https = https;
     const appFor = (migrate: boolean) => pulumi.all([args.environment ?? {}, migrate ? args.databaseGrant : undefined, args.app]).apply(([extra, dbGrant, app]) => ({
       ...buildAppSpec(app as AppSettings, gunicorn.version, { hostNames, https }, extra as Record<string, string>),
       // One server per release migrates (the first; in a group each new server, one after another under

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { QueueHandle } from "../clouds";
 import { buildAppSpec, type HeartbeatSpec, type WorkerSpec } from "../provisioning";
 import {
   CATALOG, QUEUE_BACKENDS, SettingsError, defaultOf, validate, type AccessSettings, type AppSettings, type OperatingSystem, type QueueBackend,
@@ -112,6 +113,8 @@ export interface WorkerQueueArgs {
 export class WorkerQueue extends pulumi.ComponentResource {
   /** Cloud ids of the worker servers and of the worker group, if any. */
   readonly serverIds: pulumi.Output<string[]>;
+  /** The task queues the cloud runs (SQS), as its adapter made them: none with the Redis broker. */
+  readonly queues?: QueueHandle;
   /** The individual worker servers (the scheduler's, and all of them where the cloud has no groups). */
   readonly servers: LinuxServer[];
   /** The workers without the scheduler, as a group, where the cloud has groups. */
@@ -166,6 +169,7 @@ export class WorkerQueue extends pulumi.ComponentResource {
         names: args.worker.queues, visibilityTimeout: args.worker.taskTimeLimit + 60, protect: args.protect ?? true,
       }, { parent: this });
       this.brokerEnvironment = queues.environment;
+      this.queues = queues;
       this.queueArns = queues.arns;
     }
     const environment = pulumi.all([args.environment, pulumi.all(this.brokerEnvironment)]).apply(([env, brokerEnv]) => ({ ...env, ...brokerEnv }));

@@ -33,6 +33,8 @@ export interface RecordedResource {
   customTimeouts?: { create: string; update: string; pb_delete: string };
   /** URNs of the resources this one waits for (its inputs' resources and `dependsOn`), as the engine gets them. */
   dependencies?: string[];
+  /** The provider reference (`<provider urn>::<provider id>`) of a resource given an explicit provider; unset for the default one. */
+  provider?: string;
   /** The resource's aliases (old identities it keeps), as the engine gets them: `{ urn }` or `{ name, type, parentUrn, noParent }`. */
   aliases?: Record<string, unknown>[];
   /** Inputs with every secret replaced by {@link SECRET}. */
@@ -80,6 +82,7 @@ interface RegisterRequest {
   getCustomtimeouts(): { toObject(): { create: string; update: string; pb_delete: string } } | undefined;
   getDependenciesList(): string[];
   getAliasesList(): { toObject(): Record<string, unknown> }[];
+  getProvider(): string;
   getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
 }
 
@@ -111,6 +114,7 @@ MockMonitor.prototype.registerResource = async function (this: MockMonitor, req:
       customTimeouts: req.getCustomtimeouts()?.toObject(),
       dependencies: req.getDependenciesList(),
       aliases: req.getAliasesList().map((a) => a.toObject()),
+      provider: req.getProvider() || undefined,
       inputs: masked,
       plainInputs: plain,
       secretValues,
@@ -191,7 +195,7 @@ function stable(type: string, name: string): number {
 }
 
 /** Plausible provider outputs, so programs that read them (addresses, ids) behave as in a real run. */
-function fakeOutputs(type: string, name: string, inputs: Record<string, unknown>, id: number): Record<string, unknown> {
+function fakeOutputs(type: string, name: string, inputs: Record<string, unknown>, id: number, region = "eu-central-1"): Record<string, unknown> {
   // Stable per resource, so two builds of one program give a server the same address.
   const octet = (stable(type, name) % 250) + 2;
   switch (type) {
@@ -237,9 +241,16 @@ function fakeOutputs(type: string, name: string, inputs: Record<string, unknown>
     case "aws:ec2/eip:Eip":
       return { publicIp: `192.0.2.${octet}` };
     case "aws:lb/loadBalancer:LoadBalancer":
-      return { arn: `arn:aws:elasticloadbalancing:eu-central-1:123456789012:loadbalancer/app/${inputs.name}/${id}`, dnsName: `${inputs.name}-${id}.eu-central-1.elb.amazonaws.com`, zoneId: "Z215JYRZR1TBD5" };
+      return {
+        arn: `arn:aws:elasticloadbalancing:eu-central-1:123456789012:loadbalancer/app/${inputs.name}/${id}`, arnSuffix: `app/${inputs.name}/${id}`,
+        dnsName: `${inputs.name}-${id}.eu-central-1.elb.amazonaws.com`, zoneId: "Z215JYRZR1TBD5",
+      };
     case "aws:lb/targetGroup:TargetGroup":
-      return { arn: `arn:aws:elasticloadbalancing:eu-central-1:123456789012:targetgroup/${name}/${id}` };
+      return { arn: `arn:aws:elasticloadbalancing:eu-central-1:123456789012:targetgroup/${name}/${id}`, arnSuffix: `targetgroup/${name}/${id}` };
+    case "aws:sns/topic:Topic":
+      return { arn: `arn:aws:sns:${region}:123456789012:${inputs.name ?? name}` };
+    case "aws:lambda/function:Function":
+      return { arn: `arn:aws:lambda:${region}:123456789012:function:${name}`, name: inputs.name ?? name };
     case "aws:acm/certificate:Certificate":
       return {
         arn: `arn:aws:acm:eu-central-1:123456789012:certificate/${id}`,
@@ -298,8 +309,15 @@ function fakeInvoke(token: string, inputs: Record<string, unknown>): Record<stri
 export async function runStack(options: RunOptions): Promise<RunResult> {
   const project = options.project ?? "fullstack";
   pulumi.runtime.setAllConfig(options.config, options.secretKeys ?? []);
+  // The region of each explicit provider (by its id, the last part of a provider reference), so ARNs name
+  // the region a resource is made in.
+  const providerRegions = new Map<string, string>();
+  const regionOf = (provider: string | undefined) => (provider ? providerRegions.get(provider.split("::").pop()!) : undefined);
   await pulumi.runtime.setMocks({
     newResource(args) {
+      if (args.type.startsWith("pulumi:providers:") && typeof (args.inputs as Record<string, unknown>).region === "string") {
+        providerRegions.set(`${100000 + stable(args.type, args.name)}`, (args.inputs as Record<string, string>).region);
+      }
       // Stable per resource, as a real engine keeps a resource's id from one update to the next: two
       // builds of one program then differ only where the program's inputs do.
       const id = stable(args.type, args.name);
@@ -307,7 +325,7 @@ export async function runStack(options: RunOptions): Promise<RunResult> {
       return {
         // EBS volume IDs have a shape the AWS adapter reads (vol-<hex>); other IDs are opaque.
         id: args.type === "aws:ebs/volume:Volume" ? `vol-0${id.toString(16).padStart(16, "0")}` : `${100000 + id}`,
-        state: { name: args.name, ...inputs, ...fakeOutputs(args.type, args.name, inputs, id) },
+        state: { name: args.name, ...inputs, ...fakeOutputs(args.type, args.name, inputs, id, regionOf(args.provider)) },
       };
     },
     call(args) {

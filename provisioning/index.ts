@@ -15,3 +15,8 @@ export { renderRedisConf } from "./roles/redis";
 export { fetchSecretDelivery, SECRET_FETCH_SCRIPT } from "./aws/secretFetch";
 export { groupDrainPart, renderDrainScript, DRAIN_HEARTBEAT_SECONDS, DRAIN_HOOK, DRAIN_SCRIPT, DRAIN_UNIT } from "./aws/groupDrain";
 export { renderNatInstanceConfig } from "./aws/natInstance";
+export { renderAlertWebhookSource, ALERT_WEBHOOK_HANDLER, ALERT_WEBHOOK_PARAMETER_ENV, ALERT_WEBHOOK_RUNTIME } from "./aws/alertWebhook";
+export {
+  renderCloudWatchAgentConfig, publishedDimensionSets, CW_AGENT_CTL, CW_AGENT_NAMESPACE, CW_AGENT_PARAMETER_PREFIX, CW_AGGREGATION_DIMENSIONS, CW_APPEND_DIMENSIONS,
+  CW_DISK_METRIC, CW_MEMORY_METRIC,
+} from "./aws/cloudwatchAgent";

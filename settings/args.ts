@@ -43,6 +43,7 @@ const STAND_INS: Readonly<Record<string, string>> = {
   heartbeatUrl: "https://pending.invalid/ping",
   sentryDsn: "https://pending@pending.invalid/1",
   appEnv: "pending",
+  alertWebhookUrl: "https://pending.invalid/webhook",
 };
 
 /** A secret handed in as an Output or Promise: which key it is for (and, for appEnv, which variable). */

@@ -2,7 +2,7 @@
  * Facts about each cloud that settings validate against. Pure data: adding a cloud adds an entry here
  * and an adapter in `clouds/`, nothing else in the settings layer.
  */
-import { EC2_SIZE_PATTERN, ELASTICACHE_NODE_TYPE_PATTERN, RDS_POSTGRES_CLASS_PATTERN, awsNamePrefixProblems } from "./limits/aws";
+import { EC2_SIZE_PATTERN, ELASTICACHE_NODE_TYPE_PATTERN, RDS_POSTGRES_CLASS_PATTERN, awsNamePrefixProblems, rdsDefaultMaxConnections } from "./limits/aws";
 import {
   DB_PLANS, DROPLET_SIZES, SPACES_REGIONS, dbPlanProblem, digitaloceanNamePrefixProblems, maxPoolConnections,
 } from "./limits/digitalocean";
@@ -62,6 +62,8 @@ export interface CloudCatalog {
   readonly clusterPlanProblem?: (engine: "pg" | "valkey", size: string, nodes: number) => string | undefined;
   /** Most connections a managed PostgreSQL plan's pools may hold. */
   readonly maxPoolConnections?: (size: string) => number | undefined;
+  /** Connections a managed PostgreSQL plan allows by default, where its connections are alerted on (RDS). */
+  readonly defaultDbConnections?: (size: string) => number | undefined;
 }
 
 export const CATALOG: Record<CloudName, CloudCatalog> = {
@@ -125,6 +127,7 @@ export const CATALOG: Record<CloudName, CloudCatalog> = {
     requiresSshKey: false,
     releaseDelivery: "file",
     namePrefixProblems: awsNamePrefixProblems,
+    defaultDbConnections: rdsDefaultMaxConnections,
   },
 };
 

@@ -11,6 +11,7 @@ import { SettingsError } from "./errors";
 import { sqsQueueNameProblems } from "./limits/aws";
 import { configReader, type RawConfig } from "./reader";
 import { readAccess, readServer } from "./read/access";
+import { readAlerts } from "./read/alerts";
 import { readApp } from "./read/app";
 import { readBucket } from "./read/bucket";
 import { readDataStores } from "./read/dataStores";
@@ -22,6 +23,7 @@ import { fullKey } from "./schema";
 import type { AppSettings, Settings } from "./types";
 
 export { SettingsError, isSettingsError } from "./errors";
+export { MAX_ALERT_EMAILS, alertEmails, alertWebhookUrl } from "./read/alerts";
 export * from "./catalog";
 export { isOpenToWorld, parseCidr, WORLD_PREFIX, type Cidr } from "./cidr";
 export { ARG_GROUPS, CONTEXT_KEYS, KEYS, KEY_NAMES, NAMESPACE, boundsOf, defaultOf, fullKey, valuesOf, whereItApplies } from "./schema";
@@ -53,15 +55,16 @@ export function loadSettings(raw: RawConfig): Settings {
   if (operations.sentryDsn !== undefined && "SENTRY_DSN" in app.env) {
     throw new SettingsError(fullKey("appEnv"), "SENTRY_DSN=[...]", `sets SENTRY_DSN, which ${fullKey("sentryDsn")} sets`, `keep it in ${fullKey("sentryDsn")} (a secret) and remove it from appEnv`);
   }
+  const alerts = readAlerts(r, stack, web, postgres, worker);
   const { profile, cloud, region, environment, protect, os, natMode } = stack;
   return {
-    warnings: warnings(stack, app), profile, cloud, region, environment, protect, os, access, server, app, web, domain, acme, worker,
-    postgres, redis, volumeSizeGb, bucket, natMode, operations,
+    warnings: warnings(stack, app, alerts), profile, cloud, region, environment, protect, os, access, server, app, web, domain, acme, worker,
+    postgres, redis, volumeSizeGb, bucket, natMode, operations, alerts,
   };
 }
 
 /** Things allowed but worth a second look. */
-function warnings({ environment, protect }: Pick<Settings, "environment" | "protect">, app: AppSettings): string[] {
+function warnings({ environment, protect }: Pick<Settings, "environment" | "protect">, app: AppSettings, alerts: Settings["alerts"]): string[] {
   const k = fullKey;
   const found: string[] = [];
   if (environment === "production" && !protect) {
@@ -69,6 +72,10 @@ function warnings({ environment, protect }: Pick<Settings, "environment" | "prot
   }
   if (/^(http|git):\/\//i.test(app.repo)) {
     found.push(`${k("appRepo")} uses ${app.repo.split(":")[0]}://, which nobody authenticates (${k("insecureRepoTransport")} is true): anyone on the path can change the code you deploy`);
+  }
+  if (environment === "production" && !alerts) {
+    found.push(`${k("alertEmails")} is empty and ${k("alertWebhookUrl")} unset on a production environment: nobody is told when a server, a data store or the app goes down; ` +
+      `list who to tell with \`pulumi config set --path 'alertEmails[0]' ops@example.com\` (README, "Alerts")`);
   }
   return found;
 }

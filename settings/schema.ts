@@ -21,8 +21,8 @@ export interface Applicability {
   readonly workerKind?: readonly WorkerKind[];
 }
 
-/** Features that other keys only matter with. */
-export type Feature = "domain" | "bucket" | "heartbeat";
+/** Features that other keys only matter with: a domain, the bucket, alert recipients (emails or a webhook), a heartbeat URL. */
+export type Feature = "domain" | "bucket" | "alerts" | "heartbeat";
 
 /** The settings applicability depends on, in the order an error names them. */
 export const CONTEXT_KEYS = ["cloud", "profile", "framework", "workerKind"] as const;
@@ -49,7 +49,7 @@ export interface KeyDecl {
   readonly optional?: boolean;
   /** Where the key has an effect; unset: everywhere. */
   readonly appliesTo?: Applicability;
-  /** A feature the key only matters with: fullstack:domain set, or the bucket made. */
+  /** A feature the key only matters with: fullstack:domain set, the bucket made, or alert recipients given. */
   readonly needs?: Feature;
   /** Integer keys: the smallest and largest value accepted. */
   readonly min?: number;
@@ -82,6 +82,10 @@ export const ARG_GROUPS: Readonly<Record<string, {
   heartbeats: { type: "FullStackHeartbeats", description: "Dead man's switches: jobs and long-running services check in with a ping URL; unset: none.", required: ["url"] },
   "bucket.credentials": { type: "FullStackBucketCredentials", description: "DigitalOcean: your own Spaces key (both fields, or neither).", required: ["accessId", "secretKey"] },
   domain: { type: "FullStackDomain", description: "The app's public name: a DNS record and HTTPS. Unset: the server's address, HTTP only.", required: ["name"] },
+  alerts: {
+    type: "FullStackAlerts",
+    description: "Who is told when something breaks (email addresses, a Slack-compatible webhook), and the thresholds of the alerts on every server, data store, load balancer, queue and the public URL. No recipients: no alerts.",
+  },
 };
 
 /** How many web or worker servers (and so servers in one group) a stack may have. */
@@ -276,6 +280,50 @@ const DECLS = [
   {
     key: "acmeEmail", arg: "domain.acmeEmail", type: "string", needs: "domain", optional: true,
     description: "Contact address of the Let's Encrypt account when the web server gets its certificate itself (a domain and no load balancer), e.g. ops@example.com. Unset: the account is registered without one.",
+  },
+  {
+    key: "alertEmails", arg: "alerts.emails", type: "array", default: [],
+    description: "Email addresses every alert (and its all-clear) goes to. Empty, and no alertWebhookUrl: no alerts are made (a production stack warns). DigitalOcean mails only verified members of the team that owns the API token. AWS mails each address a subscription confirmation (a second one outside us-east-1, where the public URL's health check alarm lives) and sends nothing until it is confirmed.",
+  },
+  {
+    key: "alertWebhookUrl", arg: "alerts.webhookUrl", type: "string", optional: true, secret: true,
+    description: "A Slack-compatible incoming webhook (https://hooks.slack.com/services/..., Mattermost, Rocket.Chat) every alert is posted to. DigitalOcean posts to it itself; on AWS a small Lambda function subscribed to the alert topic posts each alarm as {\"text\": ...} (SNS cannot post to a webhook that does not confirm subscriptions). Set with --secret.",
+  },
+  {
+    key: "alertSlackChannel", arg: "alerts.slackChannel", type: "string", appliesTo: { cloud: ["digitalocean"] }, needs: "alerts", default: "#alerts",
+    description: "DigitalOcean, with alertWebhookUrl: the channel its alerts name (the API requires one; a Slack app's webhook posts to its own channel whatever this says).",
+  },
+  { key: "alertCpuPercent", arg: "alerts.cpuPercent", type: "integer", min: 1, max: 100, needs: "alerts", default: 90, description: "Alert when a server's (or a role's group's, or a managed database's) CPU stays above this percentage for 10 minutes." },
+  { key: "alertMemoryPercent", arg: "alerts.memoryPercent", type: "integer", min: 1, max: 100, needs: "alerts", default: 90, description: "Alert when a server's or a managed data store's memory use stays above this percentage (AWS servers: through the CloudWatch agent)." },
+  {
+    key: "alertDiskPercent", arg: "alerts.diskPercent", type: "integer", min: 1, max: 100, needs: "alerts", derived: "80 for single (its data volume holds the database, Redis and the nightly dumps), 90 otherwise",
+    description: "Alert when a disk is fuller than this percentage: each server's root disk (and the single profile's data volume on AWS, through the CloudWatch agent; DigitalOcean measures the root disk only) and a DigitalOcean managed database's disk.",
+  },
+  {
+    key: "alertLoadPerCpu", arg: "alerts.loadPerCpu", type: "integer", min: 1, max: 64, appliesTo: { cloud: ["digitalocean"] }, needs: "alerts", default: 2,
+    description: "DigitalOcean: alert when a droplet's 5-minute load average (a managed database's 15-minute one) stays above this many times its vCPUs for 10 minutes.",
+  },
+  {
+    key: "alertLatencyMs", arg: "alerts.latencyMs", type: "integer", min: 100, max: 30000, needs: "alerts", derived: "single 2000, standard 1500, scaled 1000",
+    description: "Alert when the app answers slower than this many milliseconds: the public URL's uptime check (DigitalOcean), the load balancer's 95th percentile response time (AWS).",
+  },
+  {
+    key: "alertErrorRatePercent", arg: "alerts.errorRatePercent", type: "integer", min: 1, max: 100, needs: "alerts", default: 5,
+    description: "With a load balancer: alert when more than this percentage of requests fail with a 5xx over 5 minutes (DigitalOcean: its increase in the 5xx rate).",
+  },
+  {
+    key: "alertDbConnections", arg: "alerts.dbConnections", type: "integer", min: 1, max: 5000, appliesTo: { cloud: ["aws"], profile: ["standard", "scaled"] }, needs: "alerts",
+    derived: "80% of the max_connections RDS gives dbSize by default",
+    description: "AWS: alert when the database holds more connections than this for 10 minutes.",
+  },
+  {
+    key: "alertDbFreeStorageGb", arg: "alerts.dbFreeStorageGb", type: "integer", min: 1, max: 1000, appliesTo: { cloud: ["aws"], profile: ["standard", "scaled"] }, needs: "alerts", default: 1,
+    description: "AWS: alert when the database has less free storage than this many GiB (RDS grows its storage itself, up to 200 GB, when less than 10% is free: this says when it could not).",
+  },
+  {
+    key: "alertQueueAgeSeconds", arg: "alerts.queueAgeSeconds", type: "integer", min: 60, max: 1209600, appliesTo: { cloud: ["aws"], profile: ["standard", "scaled"], workerKind: ["celery"] }, needs: "alerts",
+    derived: "twice taskTimeLimit, at least 600",
+    description: "AWS with queueBackend sqs: alert when a task has waited in a queue longer than this many seconds (no worker takes it). Any message in a dead-letter queue alerts too.",
   },
 ] as const satisfies readonly KeyDecl[];
 

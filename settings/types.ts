@@ -194,6 +194,46 @@ export interface OperationsSettings<Secret = string> {
   sentryDsn?: Secret;
 }
 
+/**
+ * When an alert fires: thresholds shared by both clouds (each cloud uses those its monitoring has). Read from
+ * stack config by settings/read/alerts.ts; the `Alerts` component takes them too.
+ */
+export interface AlertThresholds {
+  /** CPU use, percent, sustained for 10 minutes (servers, managed databases). */
+  cpuPercent: number;
+  /** Memory use, percent (servers, managed data stores). */
+  memoryPercent: number;
+  /** Disk use, percent (servers' disks, managed database disks). */
+  diskPercent: number;
+  /** DigitalOcean: load average per vCPU. */
+  loadPerCpu: number;
+  /** Response time of the public URL (uptime check) or the load balancer's 95th percentile, in milliseconds. */
+  latencyMs: number;
+  /** Requests failing with a 5xx at the load balancer, percent over 5 minutes. */
+  errorRatePercent: number;
+  /**
+   * AWS: connections the managed database may hold before it alerts.
+   * @default 80% of the default max_connections of the database's class
+   */
+  dbConnections?: number;
+  /** AWS: free database storage, GiB, below which it alerts. */
+  dbFreeStorageGb: number;
+  /** AWS SQS: age of the oldest message in a task queue, seconds, above which it alerts. */
+  queueAgeSeconds: number;
+}
+
+/** Who hears about trouble, and when; `Secret` as in {@link AppSettings}. */
+export interface AlertSettings<Secret = string> {
+  /** Email addresses every alert goes to. */
+  emails: string[];
+  /**
+   * A Slack-compatible incoming webhook every alert is posted to (secret), and the channel DigitalOcean names.
+   * @default none
+   */
+  webhook?: { url: Secret; channel: string };
+  thresholds: AlertThresholds;
+}
+
 /** Validated, defaulted settings; `Secret` as in {@link AppSettings}. */
 export interface Settings<Secret = string> {
   /**
@@ -224,4 +264,6 @@ export interface Settings<Secret = string> {
   operations: OperationsSettings<Secret>;
   /** AWS: how private subnets reach the internet. */
   natMode?: NatMode;
+  /** Alerts to people; undefined without recipients (no alertEmails, no alertWebhookUrl). */
+  alerts?: AlertSettings<Secret>;
 }

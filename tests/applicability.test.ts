@@ -54,11 +54,22 @@ const SAMPLE: Record<string, (c: ApplicabilityContext) => unknown> = {
   offsiteBackups: () => true,
   restoreDrill: () => "daily",
   restoreProbeSql: () => "SELECT true",
+  alertSlackChannel: () => "#ops",
+  alertLoadPerCpu: () => 4,
+  alertDbConnections: () => 50,
+  alertDbFreeStorageGb: () => 5,
+  alertQueueAgeSeconds: () => 1200,
 };
 /** Keys that only go with another where they apply (a Spaces key pair). */
 const COMPANIONS: Record<string, Record<string, unknown>> = {
   spacesAccessId: { spacesSecretKey: "s3cr3t", bucket: true },
   spacesSecretKey: { spacesAccessId: "DO00EXAMPLEKEY1234", bucket: true },
+  // Alert thresholds need someone to alert; the channel goes with a webhook; queue age with SQS queues.
+  alertSlackChannel: { alertWebhookUrl: "https://hooks.slack.com/services/T000/B000/XXXX" },
+  alertLoadPerCpu: { alertEmails: ["ops@example.com"] },
+  alertDbConnections: { alertEmails: ["ops@example.com"] },
+  alertDbFreeStorageGb: { alertEmails: ["ops@example.com"] },
+  alertQueueAgeSeconds: { alertEmails: ["ops@example.com"], queueBackend: "sqs" },
 };
 
 const DECLARING = KEYS.filter((k): k is KeyDecl & { appliesTo: NonNullable<KeyDecl["appliesTo"]> } => k.appliesTo !== undefined);
@@ -130,27 +141,36 @@ describe("applicability", () => {
   });
 });
 
-describe("keys that only matter with a domain, the bucket or heartbeats", () => {
-  const base = baseConfig({ cloud: "digitalocean", profile: "single", framework: "django", workerKind: "none" });
+describe("keys that only matter with a domain, the bucket, alert recipients or heartbeats", () => {
+  const baseContext: ApplicabilityContext = { cloud: "digitalocean", profile: "single", framework: "django", workerKind: "none" };
   const VALUE: Record<string, unknown> = {
     dnsZone: "example.com", createDnsZone: true, acmeEmail: "ops@example.com",
     cdnDomain: "static.example.com", corsOrigins: ["https://shop.example.com"], spacesAccessId: "DO00EXAMPLEKEY1234", spacesSecretKey: "s3cr3t",
     heartbeatMinutes: 10,
+    alertSlackChannel: "#ops", alertCpuPercent: 80, alertMemoryPercent: 80, alertDiskPercent: 70, alertLoadPerCpu: 4, alertLatencyMs: 500,
+    alertErrorRatePercent: 2, alertDbConnections: 50, alertDbFreeStorageGb: 5, alertQueueAgeSeconds: 1200,
+  };
+  const NEEDS: Record<string, string> = {
+    domain: "needs fullstack:domain", bucket: "needs the bucket", alerts: "needs alert recipients", heartbeat: "needs fullstack:heartbeatUrl",
   };
   const needing = KEYS.filter((k) => k.needs !== undefined);
 
   it("are declared as such", () => {
     expect(needing.map((k) => `${k.key}:${k.needs}`).sort()).toEqual([
-      "acmeEmail:domain", "cdnDomain:bucket", "corsOrigins:bucket", "createDnsZone:domain", "dnsZone:domain", "heartbeatMinutes:heartbeat",
+      "acmeEmail:domain", "alertCpuPercent:alerts", "alertDbConnections:alerts", "alertDbFreeStorageGb:alerts", "alertDiskPercent:alerts",
+      "alertErrorRatePercent:alerts", "alertLatencyMs:alerts", "alertLoadPerCpu:alerts", "alertMemoryPercent:alerts", "alertQueueAgeSeconds:alerts",
+      "alertSlackChannel:alerts", "cdnDomain:bucket", "corsOrigins:bucket", "createDnsZone:domain", "dnsZone:domain", "heartbeatMinutes:heartbeat",
       "spacesAccessId:bucket", "spacesSecretKey:bucket",
     ]);
   });
 
   it.each(needing.map((k) => [k.key, k] as const))("%s is refused without it, naming what it needs", (key, k) => {
-    // The single profile has no bucket, and this config no domain and no heartbeat URL.
-    const message = errorOf({ ...base, [key]: VALUE[key] })?.message ?? "";
+    // The single profile has no bucket and this config no domain, heartbeat URL or alert recipients; a key that
+    // applies only elsewhere is tried where it applies.
+    const context = applies(k, baseContext) ? baseContext : CONTEXTS.find((c) => applies(k, c))!;
+    const message = errorOf({ ...baseConfig(context), [key]: VALUE[key] })?.message ?? "";
     expect(message.startsWith(`${fullKey(key)} `)).toBe(true);
-    expect(message).toContain({ domain: "needs fullstack:domain", bucket: "needs the bucket", heartbeat: "needs fullstack:heartbeatUrl" }[k.needs!]);
+    expect(message).toContain(NEEDS[k.needs!]);
     if (k.secret) expect(message).not.toContain(String(VALUE[key]));
   });
 });

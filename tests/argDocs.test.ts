@@ -73,7 +73,7 @@ describe("component args are documented for a reader", () => {
   it("reaches every component's args and the types inside them", () => {
     const roots = new Set(fields.map((f) => f.path.split(".")[0]));
     expect([...roots].sort()).toEqual([
-      "CdnBucketArgs", "FullStackAppArgs", "LinuxServerArgs", "LinuxServerGroupArgs", "NetworkArgs", "PostgresDbArgs", "RedisCacheArgs",
+      "AlertsArgs", "CdnBucketArgs", "FullStackAppArgs", "LinuxServerArgs", "LinuxServerGroupArgs", "NetworkArgs", "PostgresDbArgs", "RedisCacheArgs",
       "WebTierArgs", "WorkerQueueArgs",
     ]);
     // Into nested types (each type once, under the first path that reaches it): FullStackApp's groups,

@@ -563,3 +563,75 @@ describe("generated AWS configs: every one the settings accept builds a stack AW
   }, 300_000);
 });
 
+
+describe("row alerts (issue 15): CloudWatch alarms, SNS, Route 53 health checks, SSM parameters and targets, Lambda names", () => {
+  const alarm = (p: Record<string, unknown>) => res(AWS_TYPES.metricAlarm, {
+    name: "shop-web-1-cpu", namespace: "AWS/EC2", metricName: "CPUUtilization", dimensions: { InstanceId: "i-1" }, statistic: "Average",
+    period: 300, evaluationPeriods: 2, threshold: 90, comparisonOperator: "GreaterThanThreshold", treatMissingData: "missing", alarmActions: ["arn:aws:sns:eu-central-1:1:t"], ...p,
+  });
+  it("aws-cloudwatch-alarm accepts a well-formed alarm and fires on what PutMetricAlarm refuses", () => {
+    expect(fired("aws-cloudwatch-alarm", [alarm({})])).toEqual([]);
+    expect(fired("aws-cloudwatch-alarm", [alarm({ comparisonOperator: "GreaterThan", treatMissingData: "zero", period: 90, extendedStatistic: "p95" })])).toEqual([
+      'comparison operator "GreaterThan" is not one of GreaterThanOrEqualToThreshold, GreaterThanThreshold, LessThanThreshold, LessThanOrEqualToThreshold, LessThanLowerOrGreaterThanUpperThreshold, LessThanLowerThreshold, GreaterThanUpperThreshold',
+      'treatMissingData "zero" is not one of breaching, notBreaching, ignore, missing',
+      "sets both or neither of statistic and extendedStatistic",
+      "period 90 is not 10, 30 or a multiple of 60",
+    ]);
+    expect(fired("aws-cloudwatch-alarm", [alarm({ period: 3600, evaluationPeriods: 25, datapointsToAlarm: 26, name: "x".repeat(256) })])).toEqual([
+      "alarm name is 256 characters, not 1 to 255", "datapointsToAlarm is more than evaluationPeriods", "period x evaluationPeriods is 90000 s, over 86400",
+    ]);
+    expect(fired("aws-cloudwatch-alarm", [alarm({ statistic: undefined, extendedStatistic: "p95.123" })])).toEqual(['extended statistic "p95.123" is not a percentile such as p95']);
+  });
+  it("aws-cloudwatch-alarm fires on a metric math alarm with no query returning data, an id PutMetricAlarm refuses, or a metric beside the queries", () => {
+    const math = (queries: unknown[], p: Record<string, unknown> = {}) => alarm({ namespace: undefined, metricName: undefined, statistic: undefined, period: undefined, dimensions: undefined, metricQueries: queries, ...p });
+    const m = { id: "requests", returnData: false, metric: { namespace: "AWS/ApplicationELB", metricName: "RequestCount", period: 300, stat: "Sum" } };
+    expect(fired("aws-cloudwatch-alarm", [math([m, { id: "rate", expression: "m1", returnData: true }])])).toEqual([]);
+    expect(fired("aws-cloudwatch-alarm", [math([{ ...m, id: "Requests" }], { metricName: "RequestCount" })])).toEqual([
+      "a metric math alarm (metricQueries) also sets metricName, namespace, statistic or period", "metricQueries: exactly one query must return data",
+      'metric query id "Requests" does not start with a lowercase letter, or holds characters other than letters, digits and _',
+    ]);
+  });
+  it("aws-route53-alarm-region fires on a health check alarm outside us-east-1 (Route 53 publishes its metrics there only)", () => {
+    const east = res(AWS_TYPES.provider, { region: "us-east-1" }, { id: "p1" });
+    const west = res(AWS_TYPES.provider, { region: "eu-central-1" }, { id: "p2" });
+    const r53 = (provider?: string) => ({ ...alarm({ namespace: "AWS/Route53", metricName: "HealthCheckStatus" }), provider });
+    expect(fired("aws-route53-alarm-region", [east, r53(`${east.urn}::p1`)])).toEqual([]);
+    expect(fired("aws-route53-alarm-region", [west, r53(`${west.urn}::p2`)])).toEqual([expect.stringContaining("from eu-central-1; Route 53 publishes its metrics in us-east-1 only")]);
+    expect(fired("aws-route53-alarm-region", [r53()])).toEqual([expect.stringContaining("from the stack's default provider")]);
+  });
+  it("aws-sns fires on a topic name SNS refuses and on a protocol or email endpoint it does not know", () => {
+    expect(fired("aws-sns", [res(AWS_TYPES.topic, { name: "shop alerts" }), res(AWS_TYPES.topic, { name: "x".repeat(257) }), res(AWS_TYPES.topic, { name: "shop-alerts" })])).toHaveLength(2);
+    expect(fired("aws-sns", [res(AWS_TYPES.subscription, { protocol: "slack", endpoint: "https://hooks.slack.com/x" }), res(AWS_TYPES.subscription, { protocol: "email", endpoint: "ops" })])).toEqual([
+      'protocol "slack" is not one of http, https, email, email-json, sms, sqs, application, lambda, firehose', 'email endpoint "ops" is not an address',
+    ]);
+  });
+  it("aws-route53-health-check fires on an interval, threshold, path or address Route 53 refuses, and on a check that names no endpoint", () => {
+    const check = (p: Record<string, unknown>) => res(AWS_TYPES.healthCheck, { type: "HTTPS", fqdn: "shop.example.com", port: 443, resourcePath: "/healthz", requestInterval: 30, failureThreshold: 3, ...p });
+    expect(fired("aws-route53-health-check", [check({})])).toEqual([]);
+    expect(fired("aws-route53-health-check", [check({ requestInterval: 60, failureThreshold: 11, resourcePath: `/${"x".repeat(255)}`, regions: ["us-east-1"] })])).toEqual([
+      "request interval 60 is not 10 or 30", "failure threshold 11 is not 1 to 10", "resource path is over 255 characters", "names 1 checker regions; at least 3",
+    ]);
+    expect(fired("aws-route53-health-check", [check({ fqdn: undefined, type: "HTTP" })])).toEqual(["a HTTP check names neither an IP address nor a domain name"]);
+    expect(fired("aws-route53-health-check", [check({ fqdn: undefined, ipAddress: "10.0.0.7" })])).toEqual([expect.stringContaining("private, non-routable or multicast range")]);
+    expect(fired("aws-route53-health-check", [check({ fqdn: undefined, ipAddress: "192.0.2.10" })])).toEqual([]);
+  });
+  it("aws-ssm-parameters-and-targets fires on a reserved parameter prefix and on a target of more than 50 values", () => {
+    expect(fired("aws-ssm-parameters-and-targets", [res(AWS_TYPES.ssmParameter, { name: "/ssm/x" }), res(AWS_TYPES.ssmParameter, { name: "AmazonCloudWatch-shop" })]))
+      .toEqual(['parameter name "/ssm/x" starts with aws or ssm, which SSM reserves']);
+    const names = Array.from({ length: 51 }, (_, i) => `shop-web-${i}`);
+    expect(fired("aws-ssm-parameters-and-targets", [res(AWS_TYPES.ssmAssociation, { targets: [{ key: "tag:Name", values: names }] })])).toEqual(["target tag:Name lists 51 values, more than 50"]);
+  });
+  it("aws-lambda-name fires on a function name over 64 characters once Pulumi adds its 8", () => {
+    expect(fired("aws-lambda-name", [res(AWS_TYPES.lambda, {}, { name: `${"a".repeat(57)}` })])).toHaveLength(1);
+    expect(fired("aws-lambda-name", [res(AWS_TYPES.lambda, {}, { name: "shop-prod-webhook" })])).toEqual([]);
+  });
+  it("the longest app prefix the settings accept (29: the load balancer's 32) makes alert names AWS accepts", async () => {
+    const prefix = "a".repeat(29);
+    expect(awsNamePrefixProblems(prefix)).toEqual([]);
+    const config = Object.fromEntries(Object.entries(readStackConfig(ROOT, "aws-prod").config).map(([k, v]) => [k, k === "fullstack:appName" ? prefix.slice(0, -"-aws-prod".length) : v]));
+    const result = await runStack({ stack: "aws-prod", config, program });
+    const names = result.resources.filter((r) => [AWS_TYPES.metricAlarm, AWS_TYPES.topic, AWS_TYPES.lambda, AWS_TYPES.ssmParameter, AWS_TYPES.ssmAssociation].includes(r.type as never));
+    expect(names.length).toBeGreaterThan(20);
+    expect(formatViolations(checkCloudRules(result.resources))).toBe("");
+  });
+});

@@ -323,3 +323,49 @@ describe("row createDnsZone: what lives in a zone this stack creates waits for i
     expect(cdnCert.dependencies).toContain(zone.urn);
   });
 });
+
+describe("row alerts (issue 15): alert policies and uptime checks as the API and the provider validate them", () => {
+  const droplet = res(T.droplet, { name: "shop-web-1", monitoring: true }, { id: "101" });
+  const bare = res(T.droplet, { name: "shop-web-2" }, { id: "102" });
+  const alert = (p: Record<string, unknown>) => res(T.monitorAlert, {
+    type: "v1/insights/droplet/cpu", compare: "GreaterThan", value: 90, window: "10m", description: "shop: CPU", entities: ["101"],
+    alerts: { emails: ["ops@example.com"] }, ...p,
+  });
+  const messages = (ruleId: string, resources: RecordedResource[]) => fired(ruleId, resources).map((v) => v.message);
+
+  it("do-monitor-alert accepts a well-formed policy", () => {
+    expect(messages("do-monitor-alert", [droplet, alert({})])).toEqual([]);
+  });
+  it("do-monitor-alert fires on a type, compare or window the API does not list, a negative value, no description, and nobody to tell", () => {
+    expect(messages("do-monitor-alert", [droplet, alert({ type: "v1/insights/droplet/swap", compare: "greater_than", window: "15m", value: -1, description: "", alerts: {} })])).toEqual([
+      'type "v1/insights/droplet/swap" is not an alert policy type', 'compare "greater_than" is not one of GreaterThan, LessThan',
+      'window "15m" is not one of 5m, 10m, 30m, 1h', "value -1 is not a number of at least 0", "has no description",
+      "the alert names nobody (no email, no Slack webhook)",
+    ]);
+    expect(messages("do-monitor-alert", [droplet, alert({ alerts: { slacks: [{ url: "https://hooks.slack.com/services/x" }] } })]))
+      .toEqual(["the alert: a Slack notification needs a url and a channel"]);
+  });
+  it("do-monitor-alert fires on a policy with neither entities nor tags (it would watch every droplet of the account) and on an entity of the wrong kind", () => {
+    expect(messages("do-monitor-alert", [droplet, alert({ entities: [] })])).toEqual([expect.stringContaining("would watch every one of its kind in the account")]);
+    expect(messages("do-monitor-alert", [droplet, alert({ type: "v1/dbaas/alerts/cpu_alerts" })])).toEqual(["entity 101 is not a databaseCluster of this stack (a v1/dbaas/alerts/cpu_alerts alert watches databaseClusters)"]);
+  });
+  it("do-monitor-alert fires on memory, disk or load of a droplet without the metrics agent", () => {
+    expect(messages("do-monitor-alert", [bare, alert({ type: "v1/insights/droplet/memory_utilization_percent", entities: ["102"] })]))
+      .toEqual([expect.stringContaining("droplet shop-web-2 has no metrics agent (monitoring: true)")]);
+    // CPU comes from the hypervisor: no agent needed.
+    expect(messages("do-monitor-alert", [bare, alert({ entities: ["102"] })])).toEqual([]);
+  });
+  it("do-uptime fires on the camel-cased values @pulumi/digitalocean's docs show (the API takes snake_case), a period it does not list, a latency alert without a threshold, and a check of another stack", () => {
+    const check = res(T.uptimeCheck, { name: "shop /healthz", type: "https", target: "https://shop.example.com/healthz", regions: ["eu_west", "usEast"] }, { id: "c1" });
+    const up = (p: Record<string, unknown>) => res(T.uptimeAlert, { name: "shop is down", checkId: "c1", type: "down_global", period: "2m", notifications: [{ emails: ["ops@example.com"] }], ...p });
+    expect(messages("do-uptime", [check, up({})])).toEqual(['region "usEast" is not one of us_east, us_west, eu_west, se_asia']);
+    expect(messages("do-uptime", [up({ type: "downGlobal", comparison: "greaterThan", period: "4m", checkId: "other" })])).toEqual([
+      'type "downGlobal" is not one of latency, down, down_global, ssl_expiry', 'comparison "greaterThan" is not one of greater_than, less_than',
+      'period "4m" is not one of 2m, 3m, 5m, 10m, 15m, 30m, 1h', 'checkId "other" is no uptime check of this stack',
+    ]);
+    expect(messages("do-uptime", [check, up({ type: "latency", notifications: [] })]).slice(-2)).toEqual(["a latency alert needs a threshold and a comparison", "has no notifications"]);
+    expect(messages("do-uptime", [res(T.uptimeCheck, { name: "x", type: "https", target: "http://shop.example.com/healthz" })])).toEqual(['target "http://shop.example.com/healthz" is not a https:// URL']);
+  });
+  ok("do-monitor-alert");
+  ok("do-uptime");
+});

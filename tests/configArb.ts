@@ -46,6 +46,11 @@ const POOLS: Record<string, unknown[]> = {
   // hide a change from a reviewer.
   timezone: ["UTC", "Europe/Berlin", "UTC\u2028bootcmd: [[id]]"],
   gunicornVersion: ["23.0.0", "23.0.0\u0085x"],
+  alertEmails: [["ops@example.com"], ["ops@example.com", "oncall@example.com"], [], ["ops"], ["a@example.com", "A@example.com"]],
+  alertWebhookUrl: ["https://hooks.slack.com/services/T000/B000/XXXX", "http://hooks.example.com/x", "hooks"],
+  alertCpuPercent: [80, 0, 101],
+  alertErrorRatePercent: [2, 100],
+  alertQueueAgeSeconds: [900, 30],
 };
 
 /** Values with the characters YAML 1.1 and 1.2 read differently, or that PyYAML refuses. */

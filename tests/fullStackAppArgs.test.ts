@@ -120,7 +120,7 @@ describe("FullStackApp refuses bad args before registering anything, naming the 
   it("logs the settings' warnings on the component, in the args' terms", async () => {
     const warn = jest.spyOn(pulumi.log, "warn").mockImplementation(() => Promise.resolve());
     try {
-      await build({ ...base, environment: "production", protect: false });
+      await build({ ...base, environment: "production", protect: false, alerts: { emails: ["ops@example.com"] } });
       expect(warn.mock.calls.map((c) => c[0])).toEqual([
         expect.stringMatching(/^FullStackApp "shop": protect is false on a production environment: .*; set environment to staging or dev if/),
       ]);

@@ -28,8 +28,10 @@ describe("settings", () => {
     expect(loadSettings({ ...base, profile: "scaled", bucket: "false" }).web.count).toBe(2);
   });
 
-  it("warns, without refusing, about unprotected production data and an unauthenticated repository", () => {
-    expect(loadSettings(base).warnings).toEqual([]);
+  it("warns, without refusing, about unprotected production data, an unauthenticated repository and nobody to alert", () => {
+    expect(loadSettings({ ...base, alertEmails: ["ops@example.com"] }).warnings).toEqual([]);
+    expect(loadSettings(base).warnings).toEqual([expect.stringMatching(/^fullstack:alertEmails is empty and fullstack:alertWebhookUrl unset on a production environment: nobody is told/)]);
+    expect(loadSettings({ ...base, environment: "staging" }).warnings).toEqual([]);
     expect(loadSettings({ ...base, protect: false }).warnings.join("\n")).toMatch(/^fullstack:protect is false on a production environment/);
     expect(loadSettings({ ...base, environment: "dev", protect: false }).warnings).toEqual([]);
     const insecure = loadSettings({ ...base, appRepo: "git://10.0.2.2/app.git", insecureRepoTransport: true });

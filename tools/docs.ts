@@ -69,7 +69,7 @@ function typeCell(k: KeyDecl): string {
 export function appliesToCell(applies: Applicability | undefined, needs?: KeyDecl["needs"]): string {
   const parts = CONTEXT_KEYS.filter((d) => applies?.[d] !== undefined)
     .map((d) => `${d} ${(applies![d] as readonly string[]).join(" or ")}`);
-  if (needs) parts.push({ domain: "with a domain", bucket: "with the bucket", heartbeat: "with heartbeatUrl" }[needs]);
+  if (needs) parts.push({ domain: "with a domain", bucket: "with the bucket", alerts: "with alert recipients", heartbeat: "with heartbeatUrl" }[needs]);
   return parts.length > 0 ? parts.join("; ") : "all";
 }
 

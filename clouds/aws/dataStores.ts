@@ -11,6 +11,28 @@ import type { CloudAdapter, PostgresHandle, RedisHandle } from "../types";
 import { details } from "./network";
 import { dataStoreGroup } from "./securityGroups";
 
+/** The managed data stores this adapter made, behind their neutral handles, as CloudWatch names them. */
+const databases = new WeakMap<PostgresHandle, { identifier: string; instanceClass: string }>();
+const caches = new WeakMap<RedisHandle, { groupId: string; nodes: number }>();
+
+/** The RDS instance identifier (dimension DBInstanceIdentifier) and class of a database this adapter made. */
+export function databaseOf(handle: PostgresHandle): { identifier: string; instanceClass: string } {
+  const db = databases.get(handle);
+  if (!db) throw new Error("this database was not made by the AWS adapter");
+  return db;
+}
+
+/**
+ * The cache clusters (dimension CacheClusterId) of a replication group this adapter made. In a replication
+ * group with cluster mode disabled, ElastiCache names node n `<replication group id>-00n`
+ * (widdix/aws-cf-templates issue 571 quotes the naming; ReplicationGroup.MemberClusters lists them).
+ */
+export function cacheNodesOf(handle: RedisHandle): string[] {
+  const cache = caches.get(handle);
+  if (!cache) throw new Error("this cache was not made by the AWS adapter");
+  return Array.from({ length: cache.nodes }, (_, i) => `${cache.groupId}-${String(i + 1).padStart(3, "0")}`);
+}
+
 export const managedPostgres: CloudAdapter["managedPostgres"] = (name, args, opts): PostgresHandle => {
   const net = details(args.network);
   const subnets = new aws.rds.SubnetGroup(`${name}-subnets`, { subnetIds: net.privateSubnetIds, description: `Private subnets of ${args.clusterName}` }, opts);
@@ -54,7 +76,9 @@ export const managedPostgres: CloudAdapter["managedPostgres"] = (name, args, opt
     applyImmediately: false,
   }, { ...opts, protect: args.protect });
   const url = pulumi.secret(pulumi.interpolate`postgresql://${args.user}:${password.result}@${db.address}:${db.port}/${args.database}?sslmode=require`);
-  return { host: db.address, port: db.port, database: pulumi.output(args.database), user: pulumi.output(args.user), url, directUrl: url };
+  const handle: PostgresHandle = { host: db.address, port: db.port, database: pulumi.output(args.database), user: pulumi.output(args.user), url, directUrl: url };
+  databases.set(handle, { identifier, instanceClass: args.size });
+  return handle;
 };
 
 export const managedRedis: CloudAdapter["managedRedis"] = (name, args, opts): RedisHandle => {
@@ -89,9 +113,11 @@ export const managedRedis: CloudAdapter["managedRedis"] = (name, args, opts): Re
     finalSnapshotIdentifier: args.protect ? `${groupId}-final` : undefined,
     autoMinorVersionUpgrade: true,
   }, { ...opts, protect: args.protect });
-  return {
+  const handle: RedisHandle = {
     host: group.primaryEndpointAddress,
     port: pulumi.output(6379),
     url: pulumi.secret(pulumi.interpolate`rediss://:${token.result}@${group.primaryEndpointAddress}:6379/0`),
   };
+  caches.set(handle, { groupId, nodes: args.nodes });
+  return handle;
 };

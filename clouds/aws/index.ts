@@ -14,6 +14,7 @@ import { fetchSecretDelivery } from "../../provisioning";
 import { CATALOG } from "../../settings";
 import type { CloudAdapter } from "../types";
 import { backupStore } from "./backups";
+import { alerts } from "./alerts";
 import { bucket } from "./bucket";
 import { managedPostgres, managedRedis } from "./dataStores";
 import { certificate, dnsRecord, dnsZone } from "./dns";
@@ -62,4 +63,5 @@ export const awsAdapter: CloudAdapter = {
   bucket,
   backupStore,
   queues,
+  alerts,
 };

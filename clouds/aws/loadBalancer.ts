@@ -11,6 +11,16 @@ const ALB_TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
 
 const targetGroups = new WeakMap<LoadBalancerHandle, pulumi.Output<string>>();
 
+/** The CloudWatch dimensions of a load balancer this adapter made: `LoadBalancer` and `TargetGroup` (their ARN suffixes). */
+const metricDimensions = new WeakMap<LoadBalancerHandle, { loadBalancer: pulumi.Output<string>; targetGroup: pulumi.Output<string> }>();
+
+/** The CloudWatch dimensions (AWS/ApplicationELB) of a load balancer this adapter made. */
+export function loadBalancerMetrics(loadBalancer: LoadBalancerHandle): { loadBalancer: pulumi.Output<string>; targetGroup: pulumi.Output<string> } {
+  const dims = metricDimensions.get(loadBalancer);
+  if (!dims) throw new Error("this load balancer was not made by the AWS adapter");
+  return dims;
+}
+
 /** The ARN of the target group of a load balancer this adapter made. */
 export function targetGroupOf(loadBalancer: LoadBalancerHandle): pulumi.Output<string> {
   const tg = targetGroups.get(loadBalancer);
@@ -68,6 +78,7 @@ export const loadBalancer: CloudAdapter["loadBalancer"] = (name, args, opts): Lo
   }
   const handle: LoadBalancerHandle = { id: lb.arn, address: lb.dnsName, securityRef: sg.id, zoneId: lb.zoneId };
   targetGroups.set(handle, tg.arn);
+  metricDimensions.set(handle, { loadBalancer: lb.arnSuffix, targetGroup: tg.arnSuffix });
   return handle;
 };
 

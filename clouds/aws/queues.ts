@@ -4,6 +4,16 @@ import * as pulumi from "@pulumi/pulumi";
 import { sqsQueuePart } from "../../settings/limits/aws";
 import type { CloudAdapter, QueueHandle } from "../types";
 
+/** The queues this adapter made, behind their neutral handle: each task queue's SQS name and its dead-letter queue's. */
+const queueNames = new WeakMap<QueueHandle, { queue: string; name: pulumi.Output<string>; deadLetter: pulumi.Output<string> }[]>();
+
+/** The SQS queue names (dimension QueueName) behind a queue handle this adapter made. */
+export function queueNamesOf(handle: QueueHandle): { queue: string; name: pulumi.Output<string>; deadLetter: pulumi.Output<string> }[] {
+  const names = queueNames.get(handle);
+  if (!names) throw new Error("these queues were not made by the AWS adapter");
+  return names;
+}
+
 export const queues: NonNullable<CloudAdapter["queues"]> = (name, args, opts): QueueHandle => {
   const queues = args.names.map((q) => {
     const safe = sqsQueuePart(q);
@@ -19,7 +29,7 @@ export const queues: NonNullable<CloudAdapter["queues"]> = (name, args, opts): Q
     return { name: q, queue, dlq };
   });
   const predefined = pulumi.all(queues.map((q) => pulumi.all([q.queue.url]).apply(([url]) => [q.name, { url }] as const)));
-  return {
+  const handle: QueueHandle = {
     arns: pulumi.all(queues.flatMap((q) => [q.queue.arn, q.dlq.arn])),
     environment: {
       CELERY_BROKER_URL: "sqs://",
@@ -28,4 +38,6 @@ export const queues: NonNullable<CloudAdapter["queues"]> = (name, args, opts): Q
       })),
     },
   };
+  queueNames.set(handle, queues.map((q) => ({ queue: q.name, name: q.queue.name, deadLetter: q.dlq.name })));
+  return handle;
 };

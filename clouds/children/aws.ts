@@ -32,4 +32,8 @@ export const AWS_CHILDREN = {
   ssmAssociation: aws.ssm.Association,
   certificate: aws.acm.Certificate,
   record: aws.route53.Record,
+  metricAlarm: aws.cloudwatch.MetricAlarm,
+  snsTopic: aws.sns.Topic,
+  snsSubscription: aws.sns.TopicSubscription,
+  healthCheck: aws.route53.HealthCheck,
 } as const;

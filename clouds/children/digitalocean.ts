@@ -26,4 +26,7 @@ export const DIGITALOCEAN_CHILDREN = {
   certificate: digitalocean.Certificate,
   domain: digitalocean.Domain,
   dnsRecord: digitalocean.DnsRecord,
+  monitorAlert: digitalocean.MonitorAlert,
+  uptimeCheck: digitalocean.UptimeCheck,
+  uptimeAlert: digitalocean.UptimeAlert,
 } as const;

@@ -5,6 +5,9 @@
 import type { RecordedResource } from "../mockRuntime";
 import { nameSentToCloud, type CloudRule } from "./rule";
 import {
+  ALARM, HEALTH_CHECK, LAMBDA_FUNCTION_NAME, SNS_PROTOCOLS, SNS_TOPIC_NAME, SSM_PARAMETER_NAME, SSM_TARGETS, healthCheckAddressProblem,
+} from "../../settings/limits/aws";
+import {
   CLOUDFRONT_COMMENT_MAX, CORS_S3_ORIGIN_REQUEST_POLICY, ELASTICACHE_NODE_TYPE_LIST, IAM_PROFILE_NAME_MAX, IAM_ROLE_NAME_MAX, LAUNCH_TEMPLATE_NAME, OAC_NAME_MAX,
   RDS_IDENTIFIER_MAX, RDS_POSTGRES_CLASS_LIST, RDS_SNAPSHOT_MAX, SECURITY_GROUPS_PER_INTERFACE, SQS_MAX_VISIBILITY_SECONDS, SQS_QUEUE_NAME, albNameProblems,
   bucketNameProblems, ec2TextProblems, iamNameProblems, ssmNameProblems, rdsNameProblems, rdsSubnetGroupNameProblems, replicationGroupIdProblems,
@@ -33,7 +36,25 @@ export const AWS_TYPES = {
   oac: "aws:cloudfront/originAccessControl:OriginAccessControl",
   ssmDocument: "aws:ssm/document:Document",
   ssmAssociation: "aws:ssm/association:Association",
+  ssmParameter: "aws:ssm/parameter:Parameter",
+  metricAlarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
+  topic: "aws:sns/topic:Topic",
+  subscription: "aws:sns/topicSubscription:TopicSubscription",
+  healthCheck: "aws:route53/healthCheck:HealthCheck",
+  lambda: "aws:lambda/function:Function",
+  provider: "pulumi:providers:aws",
 } as const;
+
+/** Where Route 53 publishes health check metrics (Route 53 Developer Guide, "Monitoring health checks using CloudWatch"). */
+const ROUTE53_METRICS_REGION = "us-east-1";
+
+/** The region an AWS resource is made in: its explicit provider's, else the stack's `aws:region` (undefined when unknown). */
+export function regionOf(r: RecordedResource, all: readonly RecordedResource[]): string | undefined {
+  if (!r.provider) return undefined;
+  const id = r.provider.split("::").pop();
+  const provider = all.find((p) => p.type === AWS_TYPES.provider && p.id === id);
+  return str(provider?.plainInputs.region);
+}
 
 const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
@@ -48,7 +69,143 @@ export function interfaceSecurityGroups(r: RecordedResource): string[] {
   ])];
 }
 
+/** What PutMetricAlarm would refuse about an alarm's inputs [ALARM in settings/limits/aws.ts]. */
+function alarmProblems(i: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  const name = str(i.name) ?? "";
+  if (name.length < 1 || name.length > ALARM.nameMax) out.push(`alarm name is ${name.length} characters, not 1 to ${ALARM.nameMax}`);
+  if ((str(i.alarmDescription) ?? "").length > ALARM.descriptionMax) out.push(`description is over ${ALARM.descriptionMax} characters`);
+  if (!(ALARM.comparisons as readonly string[]).includes(String(i.comparisonOperator))) out.push(`comparison operator ${JSON.stringify(i.comparisonOperator)} is not one of ${ALARM.comparisons.join(", ")}`);
+  if (i.treatMissingData !== undefined && !(ALARM.missingData as readonly string[]).includes(String(i.treatMissingData))) {
+    out.push(`treatMissingData ${JSON.stringify(i.treatMissingData)} is not one of ${ALARM.missingData.join(", ")}`);
+  }
+  const queries = list(i.metricQueries).map(obj);
+  const evaluations = Number(i.evaluationPeriods);
+  if (!Number.isInteger(evaluations) || evaluations < 1) out.push(`evaluationPeriods ${JSON.stringify(i.evaluationPeriods)} is not a whole number of at least 1`);
+  if (i.datapointsToAlarm !== undefined && Number(i.datapointsToAlarm) > evaluations) out.push("datapointsToAlarm is more than evaluationPeriods");
+  const periodProblem = (period: number) => (period === 10 || period === 30 || (Number.isInteger(period) && period > 0 && period % 60 === 0)
+    ? (period * evaluations > ALARM.maxEvaluationSeconds ? [`period x evaluationPeriods is ${period * evaluations} s, over ${ALARM.maxEvaluationSeconds}`] : [])
+    : [`period ${period} is not 10, 30 or a multiple of 60`]);
+  if (queries.length > 0) {
+    if (i.metricName !== undefined || i.namespace !== undefined || i.statistic !== undefined || i.extendedStatistic !== undefined || i.period !== undefined) {
+      out.push("a metric math alarm (metricQueries) also sets metricName, namespace, statistic or period");
+    }
+    if (queries.filter((q) => q.returnData === true).length !== 1) out.push("metricQueries: exactly one query must return data");
+    for (const q of queries) {
+      if (!ALARM.queryId.test(String(q.id))) out.push(`metric query id ${JSON.stringify(q.id)} does not start with a lowercase letter, or holds characters other than letters, digits and _`);
+      const metric = obj(q.metric);
+      if (q.metric !== undefined) {
+        if (!(ALARM.statistics as readonly string[]).includes(String(metric.stat)) && !ALARM.extendedStatistic.test(String(metric.stat))) out.push(`metric query ${String(q.id)}: stat ${JSON.stringify(metric.stat)} is no statistic`);
+        out.push(...periodProblem(Number(metric.period)));
+      } else if (!str(q.expression)) out.push(`metric query ${String(q.id)} has neither a metric nor an expression`);
+    }
+  } else {
+    if (!str(i.metricName) || !str(i.namespace)) out.push("names no metric (metricName and namespace) and no metricQueries");
+    const stat = i.statistic !== undefined;
+    const extended = i.extendedStatistic !== undefined;
+    if (stat === extended) out.push("sets both or neither of statistic and extendedStatistic");
+    if (stat && !(ALARM.statistics as readonly string[]).includes(String(i.statistic))) out.push(`statistic ${JSON.stringify(i.statistic)} is not one of ${ALARM.statistics.join(", ")}`);
+    if (extended && !ALARM.extendedStatistic.test(String(i.extendedStatistic))) out.push(`extended statistic ${JSON.stringify(i.extendedStatistic)} is not a percentile such as p95`);
+    out.push(...periodProblem(Number(i.period)));
+    if (Object.keys(obj(i.dimensions)).length > ALARM.maxDimensions) out.push(`more than ${ALARM.maxDimensions} dimensions`);
+  }
+  for (const key of ["alarmActions", "okActions", "insufficientDataActions"]) {
+    if (list(i[key]).length > ALARM.maxActions) out.push(`${key}: more than ${ALARM.maxActions} actions`);
+  }
+  return out;
+}
+
 export const awsRules: readonly CloudRule[] = [
+  {
+    id: "aws-cloudwatch-alarm",
+    source: "CloudWatch API Reference, PutMetricAlarm (AlarmName, AlarmDescription, ComparisonOperator, Statistic / ExtendedStatistic, Period, EvaluationPeriods x Period up to 86,400 s, DatapointsToAlarm, TreatMissingData, Dimensions, actions) and MetricDataQuery (Id, ReturnData)",
+    types: [AWS_TYPES.metricAlarm],
+    check: (r) => alarmProblems(r!.plainInputs),
+  },
+  {
+    // The metric exists only in us-east-1: an alarm anywhere else watches nothing and never fires.
+    id: "aws-route53-alarm-region",
+    source: "Route 53 Developer Guide, \"Monitoring health checks using CloudWatch\" (health check metrics are published in US East (N. Virginia) only)",
+    types: [AWS_TYPES.metricAlarm],
+    check: (r, all) => {
+      if (r!.plainInputs.namespace !== "AWS/Route53") return undefined;
+      const region = regionOf(r!, all);
+      return region === ROUTE53_METRICS_REGION ? undefined
+        : `watches a Route 53 health check from ${region ?? "the stack's default provider"}; Route 53 publishes its metrics in ${ROUTE53_METRICS_REGION} only`;
+    },
+  },
+  {
+    id: "aws-sns",
+    source: "SNS API Reference, CreateTopic (Name: 1 to 256 letters, digits, - and _; .fifo for FIFO topics) and Subscribe (Protocol)",
+    types: [AWS_TYPES.topic, AWS_TYPES.subscription],
+    check: (r) => {
+      const i = r!.plainInputs;
+      if (r!.type === AWS_TYPES.topic) {
+        const name = nameSentToCloud(r!);
+        return SNS_TOPIC_NAME.test(name) ? undefined : `topic name ${JSON.stringify(name)} is not 1 to 256 letters, digits, - and _`;
+      }
+      const out: string[] = [];
+      if (!SNS_PROTOCOLS.includes(String(i.protocol))) out.push(`protocol ${JSON.stringify(i.protocol)} is not one of ${SNS_PROTOCOLS.join(", ")}`);
+      if (i.protocol === "email" && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(String(i.endpoint))) out.push(`email endpoint ${JSON.stringify(i.endpoint)} is not an address`);
+      return out;
+    },
+  },
+  {
+    id: "aws-route53-health-check",
+    source: "Route 53 API Reference, CreateHealthCheck / HealthCheckConfig (Type, RequestInterval 10 or 30, FailureThreshold 1 to 10, ResourcePath and FullyQualifiedDomainName up to 255, Port, Regions at least 3, IPAddress not private)",
+    types: [AWS_TYPES.healthCheck],
+    check: (r) => {
+      const i = r!.plainInputs;
+      const out: string[] = [];
+      const type = String(i.type);
+      if (!(HEALTH_CHECK.types as readonly string[]).includes(type)) out.push(`type ${JSON.stringify(type)} is not one of ${HEALTH_CHECK.types.join(", ")}`);
+      if (i.requestInterval !== undefined && !(HEALTH_CHECK.intervals as readonly number[]).includes(Number(i.requestInterval))) out.push(`request interval ${String(i.requestInterval)} is not 10 or 30`);
+      const threshold = Number(i.failureThreshold ?? 3);
+      if (!Number.isInteger(threshold) || threshold < HEALTH_CHECK.failureThreshold.min || threshold > HEALTH_CHECK.failureThreshold.max) out.push(`failure threshold ${threshold} is not 1 to 10`);
+      if ((str(i.resourcePath) ?? "").length > HEALTH_CHECK.pathMax) out.push(`resource path is over ${HEALTH_CHECK.pathMax} characters`);
+      if ((str(i.fqdn) ?? "").length > HEALTH_CHECK.fqdnMax) out.push(`domain name is over ${HEALTH_CHECK.fqdnMax} characters`);
+      if (i.port !== undefined && !(Number.isInteger(Number(i.port)) && Number(i.port) >= 1 && Number(i.port) <= 65535)) out.push(`port ${String(i.port)} is not 1 to 65535`);
+      if (i.regions !== undefined && list(i.regions).length < HEALTH_CHECK.minRegions) out.push(`names ${list(i.regions).length} checker regions; at least ${HEALTH_CHECK.minRegions}`);
+      if (/^HTTPS?(_STR_MATCH)?$|^TCP$/.test(type)) {
+        if (!str(i.fqdn) && !str(i.ipAddress)) out.push(`a ${type} check names neither an IP address nor a domain name`);
+        if (str(i.ipAddress)) {
+          const problem = healthCheckAddressProblem(str(i.ipAddress)!);
+          if (problem) out.push(problem);
+        }
+      }
+      return out;
+    },
+  },
+  {
+    id: "aws-ssm-parameters-and-targets",
+    source: "SSM API Reference, PutParameter (Name: up to 1011 of a-zA-Z0-9_.-/, no aws or ssm prefix) and Target (at most 5 targets of at most 50 values)",
+    types: [AWS_TYPES.ssmParameter, AWS_TYPES.ssmAssociation],
+    check: (r) => {
+      const i = r!.plainInputs;
+      if (r!.type === AWS_TYPES.ssmParameter) {
+        const name = nameSentToCloud(r!);
+        const bare = name.replace(/^\//, "").toLowerCase();
+        const out: string[] = [];
+        if (!SSM_PARAMETER_NAME.test(name)) out.push(`parameter name ${JSON.stringify(name)} is not up to 1011 of a-z A-Z 0-9 _ . - /`);
+        if (bare.startsWith("aws") || bare.startsWith("ssm")) out.push(`parameter name ${JSON.stringify(name)} starts with aws or ssm, which SSM reserves`);
+        return out;
+      }
+      const targets = list(i.targets).map(obj);
+      const out: string[] = [];
+      if (targets.length > SSM_TARGETS.max) out.push(`${targets.length} targets, more than ${SSM_TARGETS.max}`);
+      for (const t of targets) if (list(t.values).length > SSM_TARGETS.maxValues) out.push(`target ${String(t.key)} lists ${list(t.values).length} values, more than ${SSM_TARGETS.maxValues}`);
+      return out;
+    },
+  },
+  {
+    id: "aws-lambda-name",
+    source: "Lambda API Reference, CreateFunction (FunctionName: 1 to 64 letters, digits, - and _)",
+    types: [AWS_TYPES.lambda],
+    check: (r) => {
+      const name = nameSentToCloud(r!);
+      return LAMBDA_FUNCTION_NAME.test(name) ? undefined : `function name ${JSON.stringify(name)} is not 1 to 64 letters, digits, - and _`;
+    },
+  },
   {
     id: "aws-sg-text",
     source: "EC2 API Reference: CreateSecurityGroup GroupName/GroupDescription; IpRange, Ipv6Range, UserIdGroupPair Description",

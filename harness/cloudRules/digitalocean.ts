@@ -8,7 +8,8 @@ import { parse as parseYaml } from "yaml";
 import { renderAppGrantSql } from "../../provisioning/postgresGrants";
 import type { RecordedResource } from "../mockRuntime";
 import {
-  DB_PLANS_SOURCE, DO_NAME_RULES, DROPLET_SIZES, SPACES_REGIONS, dbPlanProblem, nameProblem, type NameRule,
+  AGENT_ALERT_TYPES, DB_PLANS_SOURCE, DO_NAME_RULES, DROPLET_SIZES, MONITOR_ALERT_COMPARES, MONITOR_ALERT_TYPES, MONITOR_ALERT_WINDOWS, SPACES_REGIONS,
+  UPTIME_ALERT_COMPARISONS, UPTIME_ALERT_PERIODS, UPTIME_ALERT_TYPES, UPTIME_CHECK_REGIONS, UPTIME_CHECK_TYPES, dbPlanProblem, nameProblem, type NameRule,
 } from "../../settings/limits/digitalocean";
 import { nameSentToCloud, type CloudRule } from "./rule";
 
@@ -30,6 +31,9 @@ export const DO_TYPES = {
   database: DO("databaseDb:DatabaseDb"),
   databaseUser: DO("databaseUser:DatabaseUser"),
   bucket: DO("spacesBucket:SpacesBucket"),
+  monitorAlert: DO("monitorAlert:MonitorAlert"),
+  uptimeCheck: DO("uptimeCheck:UptimeCheck"),
+  uptimeAlert: DO("uptimeAlert:UptimeAlert"),
 } as const;
 const T = DO_TYPES;
 
@@ -79,7 +83,89 @@ function writesFile(server: RecordedResource, content: string): boolean {
   }
 }
 
+const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+
+/** What is wrong with an alert's recipients (`alerts` of a MonitorAlert, one `notifications` entry of an UptimeAlert). */
+function recipientProblems(what: string, recipients: unknown): string[] {
+  const r = (recipients && typeof recipients === "object" ? recipients : {}) as { emails?: unknown; slacks?: unknown };
+  const emails = list(r.emails);
+  const slacks = list(r.slacks) as { url?: unknown; channel?: unknown }[];
+  const out: string[] = [];
+  if (emails.length === 0 && slacks.length === 0) out.push(`${what} names nobody (no email, no Slack webhook)`);
+  for (const slack of slacks) {
+    if (!str(slack.url) || !str(slack.channel)) out.push(`${what}: a Slack notification needs a url and a channel`);
+  }
+  return out;
+}
+
+/** The resource types each kind of alert policy may watch, by the ids they get. */
+const ENTITY_TYPES: Record<keyof typeof MONITOR_ALERT_TYPES, string> = { droplet: DO_TYPES.droplet, loadBalancer: DO_TYPES.loadBalancer, databaseCluster: DO_TYPES.cluster };
+
 export const digitaloceanRules: readonly CloudRule[] = [
+  {
+    id: "do-monitor-alert",
+    source: "OPENAPI monitoring/models/alert_policy_request.yml (type, compare, window) and monitoring_create_alertPolicy.yml (valid entities; empty tags and entities watch every entity of the account); TFDO monitoring/resource_monitor_alert.go (value at least 0, description required)",
+    types: [T.monitorAlert],
+    check: (r, all) => {
+      const p = r!.plainInputs;
+      const out: string[] = [];
+      const type = String(p.type);
+      const kind = (Object.keys(MONITOR_ALERT_TYPES) as (keyof typeof MONITOR_ALERT_TYPES)[]).find((k) => (MONITOR_ALERT_TYPES[k] as readonly string[]).includes(type));
+      if (!kind) out.push(`type ${JSON.stringify(type)} is not an alert policy type`);
+      if (!MONITOR_ALERT_COMPARES.includes(String(p.compare))) out.push(`compare ${JSON.stringify(p.compare)} is not one of ${MONITOR_ALERT_COMPARES.join(", ")}`);
+      if (!MONITOR_ALERT_WINDOWS.includes(String(p.window))) out.push(`window ${JSON.stringify(p.window)} is not one of ${MONITOR_ALERT_WINDOWS.join(", ")}`);
+      if (typeof p.value !== "number" || p.value < 0) out.push(`value ${JSON.stringify(p.value)} is not a number of at least 0`);
+      if (!str(p.description)) out.push("has no description");
+      const entities = list(p.entities).map(String);
+      if (entities.length === 0 && list(p.tags).length === 0) out.push("names no entities and no tags: it would watch every one of its kind in the account");
+      if (kind) {
+        const watched = all.filter((x) => x.type === ENTITY_TYPES[kind]);
+        for (const e of entities) {
+          const found = watched.find((x) => x.id === e);
+          if (!found) out.push(`entity ${e} is not a ${kind} of this stack (a ${type} alert watches ${kind}s)`);
+          else if (AGENT_ALERT_TYPES.includes(type) && found.plainInputs.monitoring !== true) {
+            out.push(`droplet ${nameSentToCloud(found)} has no metrics agent (monitoring: true): ${type} would never have data`);
+          }
+        }
+      }
+      out.push(...recipientProblems("the alert", p.alerts));
+      return out;
+    },
+  },
+  {
+    id: "do-uptime",
+    source: "OPENAPI uptime/models/check.yml (type, regions, target), uptime/models/alert.yml (type, comparison, period), uptime/models/notification.yml; TFDO uptime/resource_uptime_check.go, resource_uptime_alert.go (name and check_id required)",
+    types: [T.uptimeCheck, T.uptimeAlert],
+    check: (r, all) => {
+      const p = r!.plainInputs;
+      const out: string[] = [];
+      if (!str(p.name)) out.push("has no name");
+      if (r!.type === T.uptimeCheck) {
+        const type = String(p.type ?? "https");
+        if (!UPTIME_CHECK_TYPES.includes(type)) out.push(`type ${JSON.stringify(type)} is not one of ${UPTIME_CHECK_TYPES.join(", ")}`);
+        for (const region of list(p.regions).map(String)) {
+          if (!UPTIME_CHECK_REGIONS.includes(region)) out.push(`region ${JSON.stringify(region)} is not one of ${UPTIME_CHECK_REGIONS.join(", ")}`);
+        }
+        const target = str(p.target) ?? "";
+        if (type !== "ping" && !target.startsWith(`${type}://`)) out.push(`target ${JSON.stringify(target)} is not a ${type}:// URL`);
+        return out;
+      }
+      const type = String(p.type);
+      if (!UPTIME_ALERT_TYPES.includes(type)) out.push(`type ${JSON.stringify(type)} is not one of ${UPTIME_ALERT_TYPES.join(", ")}`);
+      if (p.comparison !== undefined && !UPTIME_ALERT_COMPARISONS.includes(String(p.comparison))) {
+        out.push(`comparison ${JSON.stringify(p.comparison)} is not one of ${UPTIME_ALERT_COMPARISONS.join(", ")}`);
+      }
+      if (p.period !== undefined && !UPTIME_ALERT_PERIODS.includes(String(p.period))) out.push(`period ${JSON.stringify(p.period)} is not one of ${UPTIME_ALERT_PERIODS.join(", ")}`);
+      if ((type === "latency" || type === "ssl_expiry") && (typeof p.threshold !== "number" || p.comparison === undefined)) {
+        out.push(`a ${type} alert needs a threshold and a comparison`);
+      }
+      if (!all.some((c) => c.type === T.uptimeCheck && c.id !== undefined && c.id === p.checkId)) out.push(`checkId ${JSON.stringify(p.checkId)} is no uptime check of this stack`);
+      const notifications = list(p.notifications);
+      if (notifications.length === 0) out.push("has no notifications");
+      notifications.forEach((n, i) => out.push(...recipientProblems(`notifications[${i}]`, n)));
+      return out;
+    },
+  },
   {
     // Issue 11, row SshKey: the API answers 422 for a public key the account already holds, so the second
     // stack (or any account with the admin's key) fails. Keys go to the admin user through cloud-init.

@@ -176,6 +176,30 @@ export const RDS_POSTGRES_CLASSES: Readonly<Record<string, readonly string[]>> =
   r5: bigSizes(2, 4, 12, 24),
 };
 
+/**
+ * The memory of an RDS class we offer, in GiB [RDS classes, hardware specifications]: the burstable
+ * types by size (micro 1 to 2xlarge 32), the general-purpose m types 4 GiB per vCPU and the memory-
+ * optimized r types 8 GiB per vCPU, with large = 2 vCPUs, xlarge = 4 and <n>xlarge = 4n.
+ */
+export function rdsClassMemoryGib(instanceClass: string): number | undefined {
+  const m = /^db\.([a-z]+)\d+[a-z]*\.(micro|small|medium|large|xlarge|(\d+)xlarge)$/.exec(instanceClass);
+  if (!m || !RDS_POSTGRES_CLASS_LIST.includes(instanceClass)) return undefined;
+  const [, kind, size, n] = m;
+  if (kind === "t") return { micro: 1, small: 2, medium: 4, large: 8, xlarge: 16 }[size] ?? 16 * Number(n);
+  const vcpus = size === "large" ? 2 : size === "xlarge" ? 4 : 4 * Number(n);
+  return kind === "m" ? vcpus * 4 : kind === "r" ? vcpus * 8 : undefined;
+}
+
+/**
+ * The connections RDS for PostgreSQL allows a class by default: `LEAST({DBInstanceClassMemory/9531392},
+ * 5000)` (RDS User Guide, "Maximum number of database connections"), with DBInstanceClassMemory (the
+ * class's memory less what the OS and RDS keep) estimated at three quarters of the class's memory.
+ */
+export function rdsDefaultMaxConnections(instanceClass: string): number | undefined {
+  const gib = rdsClassMemoryGib(instanceClass);
+  return gib === undefined ? undefined : Math.min(Math.floor((0.75 * gib * 2 ** 30) / 9531392), 5000);
+}
+
 /** Every RDS for PostgreSQL class we offer, e.g. `db.t4g.micro`. */
 export const RDS_POSTGRES_CLASS_LIST: readonly string[] = Object.entries(RDS_POSTGRES_CLASSES).flatMap(([type, sizes]) => sizes.map((s) => `db.${type}.${s}`));
 
@@ -362,6 +386,13 @@ export function awsNamePrefixProblems(prefix: string): string[] {
   const comment = `Static files of ${prefix}-static`;
   if (comment.length > CLOUDFRONT_COMMENT_MAX) out.push(`CloudFront comment is over ${CLOUDFRONT_COMMENT_MAX} characters`);
   out.push(...bucketNameProblems(`${bucketStem(`${prefix}-static`)}-a1b2c3`));
+  // Alerts (clouds/aws/alerts.ts): the topics, alarms named after the servers, the webhook relay and its
+  // role, the CloudWatch agent's document and association.
+  if (!SNS_TOPIC_NAME.test(`${prefix}-alerts-us-east-1`)) out.push(`SNS topic name "${prefix}-alerts-us-east-1" is not 1 to 256 letters, digits, - and _`);
+  if (`${prefix}-worker-${MAX_INDEX}-disk-root`.length > ALARM.nameMax) out.push(`alarm name "${prefix}-worker-${MAX_INDEX}-disk-root" is over ${ALARM.nameMax} characters`);
+  if (!LAMBDA_FUNCTION_NAME.test(auto(`${prefix}-webhook`))) out.push(`Lambda function name "${auto(`${prefix}-webhook`)}" is not 1 to 64 letters, digits, - and _`);
+  out.push(...iamNameProblems("IAM role name", auto(`${prefix}-webhook-role`), IAM_ROLE_NAME_MAX));
+  out.push(...ssmNameProblems("document", `${prefix}-cloudwatch-agent`), ...ssmNameProblems("association", `${prefix}-cloudwatch-agent`));
   return [...new Set(out)];
 }
 
@@ -395,3 +426,68 @@ export function sqsVisibilityProblems(taskTimeLimit: number): string[] {
     ? [`the queue's visibility timeout (task limit + ${SQS_VISIBILITY_MARGIN_SECONDS} s = ${visibility} s) is over SQS's ${SQS_MAX_VISIBILITY_SECONDS} s`]
     : [];
 }
+
+// ---- alerts: CloudWatch alarms, SNS, Route 53 health checks --------------------------------------------
+
+/**
+ * CloudWatch PutMetricAlarm [CloudWatch API Reference, PutMetricAlarm]: AlarmName 1-255, AlarmDescription
+ * 0-1024, ComparisonOperator and Statistic enums, ExtendedStatistic `p(\d{1,2}(\.\d{0,2})?|100)` and not
+ * with Statistic, Period 10, 30 or a multiple of 60, "this number [EvaluationPeriods] multiplied by Period
+ * cannot be more than 86,400 seconds", DatapointsToAlarm at most EvaluationPeriods, TreatMissingData
+ * breaching|notBreaching|ignore|missing, up to 30 Dimensions and 5 AlarmActions; a metric math alarm's
+ * MetricDataQuery: Id `^[a-z][a-zA-Z0-9_]*$`, exactly one with ReturnData true.
+ */
+export const ALARM = {
+  nameMax: 255,
+  descriptionMax: 1024,
+  comparisons: ["GreaterThanOrEqualToThreshold", "GreaterThanThreshold", "LessThanThreshold", "LessThanOrEqualToThreshold",
+    "LessThanLowerOrGreaterThanUpperThreshold", "LessThanLowerThreshold", "GreaterThanUpperThreshold"],
+  statistics: ["SampleCount", "Average", "Sum", "Minimum", "Maximum"],
+  extendedStatistic: /^p(\d{1,2}(\.\d{0,2})?|100)$/,
+  missingData: ["breaching", "notBreaching", "ignore", "missing"],
+  maxEvaluationSeconds: 86_400,
+  maxDimensions: 30,
+  maxActions: 5,
+  queryId: /^[a-z][a-zA-Z0-9_]*$/,
+} as const;
+
+/** SNS CreateTopic Name: 1-256 letters, digits, hyphens and underscores (a FIFO topic ends in .fifo) [SNS API Reference, CreateTopic]. */
+export const SNS_TOPIC_NAME = /^[A-Za-z0-9_-]{1,256}$|^[A-Za-z0-9_-]{1,251}\.fifo$/;
+/** SNS Subscribe Protocol [SNS API Reference, Subscribe]. */
+export const SNS_PROTOCOLS: readonly string[] = ["http", "https", "email", "email-json", "sms", "sqs", "application", "lambda", "firehose"];
+
+/**
+ * Route 53 CreateHealthCheck's HealthCheckConfig [Route 53 API Reference, HealthCheckConfig]: Type enum,
+ * RequestInterval 10 or 30, FailureThreshold 1-10, ResourcePath and FullyQualifiedDomainName up to 255,
+ * Port 1-65535, Regions (when given) at least 3; an IPAddress may not be in a local, private,
+ * non-routable or multicast range; an HTTP(S) check names an IPAddress or a FullyQualifiedDomainName.
+ */
+export const HEALTH_CHECK = {
+  types: ["HTTP", "HTTPS", "HTTP_STR_MATCH", "HTTPS_STR_MATCH", "TCP", "CALCULATED", "CLOUDWATCH_METRIC", "RECOVERY_CONTROL"],
+  intervals: [10, 30],
+  failureThreshold: { min: 1, max: 10 },
+  pathMax: 255,
+  fqdnMax: 255,
+  minRegions: 3,
+} as const;
+
+/**
+ * Route 53 health checkers are outside every VPC: private and reserved IPv4 ranges (RFC 1918, loopback,
+ * link-local, CGNAT, multicast, reserved), which CreateHealthCheck refuses [Route 53 API Reference,
+ * HealthCheckConfig IPAddress].
+ */
+export function healthCheckAddressProblem(ip: string): string | undefined {
+  const o = ip.split(".").map(Number);
+  if (o.length !== 4 || o.some((x) => !Number.isInteger(x) || x < 0 || x > 255)) return `${JSON.stringify(ip)} is not an IPv4 address`;
+  const [a, b] = o;
+  const refused = a === 10 || a === 127 || a === 0 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 169 && b === 254)
+    || (a === 100 && b >= 64 && b <= 127) || a >= 224;
+  return refused ? `${ip} is in a local, private, non-routable or multicast range, which Route 53's health checkers cannot reach` : undefined;
+}
+
+/** SSM PutParameter Name: up to 1011 characters of a-zA-Z0-9_.-/, not starting with aws or ssm in any case [SSM API Reference, PutParameter]. */
+export const SSM_PARAMETER_NAME = /^[a-zA-Z0-9_.\-/]{1,1011}$/;
+/** A State Manager association's targets: at most 5, each with at most 50 values [SSM API Reference, Target]. */
+export const SSM_TARGETS = { max: 5, maxValues: 50 } as const;
+/** Lambda function names: 1-64 letters, digits, hyphens and underscores [Lambda API Reference, CreateFunction FunctionName]. */
+export const LAMBDA_FUNCTION_NAME = /^[a-zA-Z0-9_-]{1,64}$/;

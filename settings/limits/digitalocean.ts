@@ -162,6 +162,15 @@ export const DROPLET_SIZES: readonly string[] = [
 ];
 
 /**
+ * The vCPUs of a droplet size or a managed database plan, as its slug names them (`s-2vcpu-4gb`,
+ * `db-s-1vcpu-1gb`; the CPU-optimized `c-<n>` plans have n vCPUs); undefined for a slug that does not say.
+ */
+export function slugVcpus(slug: string): number | undefined {
+  const m = /(?:^|-)(\d+)vcpu-/.exec(slug) ?? /^c-(\d+)(-|$)/.exec(slug);
+  return m ? Number(m[1]) : undefined;
+}
+
+/**
  * Managed database plans by engine and node count: OPENAPI databases/responses/options.yml (the
  * `GET /v2/databases/options` answer, `options.<engine>.layouts[].{num_nodes,sizes}`). The smallest
  * plan, db-s-1vcpu-1gb (and its -amd/-intel twins), has a one-node layout only: no standby nodes.
@@ -211,3 +220,47 @@ export function maxPoolConnections(size: string): number | undefined {
   const m = /-(\d+)gb(-|$)/.exec(size);
   return m ? Number(m[1]) * 25 - 3 : undefined;
 }
+
+// ---- monitoring: alert policies and uptime checks ------------------------------------------------------
+
+/**
+ * Alert policy types by the entity they watch [OPENAPI monitoring/models/alert_policy_request.yml `type`;
+ * monitoring/monitoring_create_alertPolicy.yml's table of valid entities: droplet IDs, load balancer IDs,
+ * database cluster UUIDs, autoscale pool IDs]. TFDO monitoring/resource_monitor_alert.go validates `type`
+ * against the droplet, lbaas and dbaas types.
+ */
+export const MONITOR_ALERT_TYPES = {
+  droplet: [
+    "v1/insights/droplet/load_1", "v1/insights/droplet/load_5", "v1/insights/droplet/load_15",
+    "v1/insights/droplet/memory_utilization_percent", "v1/insights/droplet/disk_utilization_percent", "v1/insights/droplet/cpu",
+    "v1/insights/droplet/disk_read", "v1/insights/droplet/disk_write",
+    "v1/insights/droplet/public_outbound_bandwidth", "v1/insights/droplet/public_inbound_bandwidth",
+    "v1/insights/droplet/private_outbound_bandwidth", "v1/insights/droplet/private_inbound_bandwidth",
+  ],
+  loadBalancer: [
+    "v1/insights/lbaas/avg_cpu_utilization_percent", "v1/insights/lbaas/connection_utilization_percent", "v1/insights/lbaas/droplet_health",
+    "v1/insights/lbaas/tls_connections_per_second_utilization_percent",
+    "v1/insights/lbaas/increase_in_http_error_rate_percentage_5xx", "v1/insights/lbaas/increase_in_http_error_rate_percentage_4xx",
+    "v1/insights/lbaas/increase_in_http_error_rate_count_5xx", "v1/insights/lbaas/increase_in_http_error_rate_count_4xx",
+    "v1/insights/lbaas/high_http_request_response_time", "v1/insights/lbaas/high_http_request_response_time_50p",
+    "v1/insights/lbaas/high_http_request_response_time_95p", "v1/insights/lbaas/high_http_request_response_time_99p",
+  ],
+  databaseCluster: [
+    "v1/dbaas/alerts/load_15_alerts", "v1/dbaas/alerts/memory_utilization_alerts", "v1/dbaas/alerts/disk_utilization_alerts", "v1/dbaas/alerts/cpu_alerts",
+  ],
+} as const;
+/** Droplet alert types whose numbers come from the droplet's metrics agent (`monitoring: true`), not the hypervisor. */
+export const AGENT_ALERT_TYPES: readonly string[] = [
+  "v1/insights/droplet/load_1", "v1/insights/droplet/load_5", "v1/insights/droplet/load_15",
+  "v1/insights/droplet/memory_utilization_percent", "v1/insights/droplet/disk_utilization_percent",
+];
+/** Alert policy `compare` and `window` [OPENAPI alert_policy_request.yml; TFDO resource_monitor_alert.go]. */
+export const MONITOR_ALERT_COMPARES: readonly string[] = ["GreaterThan", "LessThan"];
+export const MONITOR_ALERT_WINDOWS: readonly string[] = ["5m", "10m", "30m", "1h"];
+/** Uptime check `type` and `regions` [OPENAPI uptime/models/check.yml; TFDO uptime/resource_uptime_check.go]. */
+export const UPTIME_CHECK_TYPES: readonly string[] = ["ping", "http", "https"];
+export const UPTIME_CHECK_REGIONS: readonly string[] = ["us_east", "us_west", "eu_west", "se_asia"];
+/** Uptime alert `type`, `comparison` and `period` [OPENAPI uptime/models/alert.yml; TFDO uptime/resource_uptime_alert.go]. */
+export const UPTIME_ALERT_TYPES: readonly string[] = ["latency", "down", "down_global", "ssl_expiry"];
+export const UPTIME_ALERT_COMPARISONS: readonly string[] = ["greater_than", "less_than"];
+export const UPTIME_ALERT_PERIODS: readonly string[] = ["2m", "3m", "5m", "10m", "15m", "30m", "1h"];

@@ -1,0 +1,264 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { AlertRole, AlertServer, AlertServerGroup } from "../clouds";
+import { SettingsError, alertEmails, alertWebhookUrl, defaultOf, validate, type AlertThresholds, type KeyName } from "../settings";
+import type { LinuxServer } from "./linuxServer";
+import type { Network } from "./network";
+import type { PostgresDb } from "./postgresDb";
+import type { RedisCache } from "./redisCache";
+import type { LinuxServerGroup } from "./serverGroup";
+import { withTransforms, type ChildTransforms } from "./transform";
+import type { WebTier } from "./webTier";
+import type { WorkerQueue } from "./workerQueue";
+
+/** When each alert fires. Unset fields take the stack config keys' defaults (README, "Config keys"). */
+export interface AlertThresholdArgs {
+  /**
+   * CPU use, percent, sustained for 10 minutes (servers, managed databases).
+   * @default 90
+   */
+  cpuPercent?: number;
+  /**
+   * Memory use, percent (servers, managed data stores).
+   * @default 90
+   */
+  memoryPercent?: number;
+  /**
+   * Disk use, percent (servers' disks, DigitalOcean managed databases' disks).
+   * @default 90
+   */
+  diskPercent?: number;
+  /**
+   * DigitalOcean: load average per vCPU.
+   * @default 2
+   */
+  loadPerCpu?: number;
+  /**
+   * Response time in milliseconds: the public URL's uptime check (DigitalOcean), the load balancer's 95th
+   * percentile (AWS).
+   * @default 1500
+   */
+  latencyMs?: number;
+  /**
+   * Requests failing with a 5xx at the load balancer, percent over 5 minutes.
+   * @default 5
+   */
+  errorRatePercent?: number;
+  /**
+   * AWS: database connections held for 10 minutes.
+   * @default 80% of the default max_connections of the database's class
+   */
+  dbConnections?: number;
+  /**
+   * AWS: free database storage in GiB.
+   * @default 1
+   */
+  dbFreeStorageGb?: number;
+  /**
+   * AWS SQS: age in seconds of the oldest task in a queue.
+   * @default 600
+   */
+  queueAgeSeconds?: number;
+}
+
+export interface AlertsArgs {
+  /** The app's network: decides the cloud and the region. */
+  network: Network;
+  /**
+   * Email addresses every alert (and its all-clear) goes to. DigitalOcean mails only verified members of
+   * the team that owns the API token; AWS mails each address a subscription confirmation first.
+   * @default [] (give emails, a webhook, or both)
+   */
+  emails?: string[];
+  /**
+   * A Slack-compatible incoming webhook every alert is posted to (the URL is a secret: pass a secret Output).
+   * On AWS a small Lambda function relays the alert topic to it.
+   * @default none
+   */
+  webhook?: {
+    /** The webhook's https:// URL. */
+    url: pulumi.Input<string>;
+    /**
+     * DigitalOcean: the channel its alerts name (its API requires one).
+     * @default "#alerts"
+     */
+    channel?: string;
+  };
+  /**
+   * The web tier: each web server (or its group) gets CPU, memory, disk and load or status alerts, its load
+   * balancer 5xx, unhealthy-server and latency alerts, and its URL an uptime check from outside.
+   * @default none
+   */
+  web?: WebTier;
+  /**
+   * The task queue's workers: each server (or group) gets the same alerts as a web server; SQS queues get
+   * oldest-task and dead-letter alerts.
+   * @default none
+   */
+  workers?: WorkerQueue;
+  /**
+   * More servers to watch (e.g. a database server of your own), by their first role.
+   * @default []
+   */
+  servers?: LinuxServer[];
+  /**
+   * The database: a managed one gets CPU, memory, disk and load alerts (DigitalOcean) or CPU, free storage
+   * and connections alarms (AWS); a self-hosted one is watched through its server.
+   * @default none
+   */
+  postgres?: PostgresDb;
+  /**
+   * The cache and broker: a managed one gets memory alerts (and evictions on AWS, load and disk on
+   * DigitalOcean); a self-hosted one is watched through its server.
+   * @default none
+   */
+  redis?: RedisCache;
+  /**
+   * The public URL checked from outside (no path) and whether it is https://.
+   * @default the web tier's `url` and `https`
+   */
+  publicUrl?: {
+    /** e.g. https://shop.example.com */
+    url: pulumi.Input<string>;
+    /** Whether `url` is https:// (an https check also alerts before the certificate expires, on DigitalOcean). */
+    https: boolean;
+  };
+  /**
+   * The path of the public URL that answers 200 when the app is healthy.
+   * @default "/healthz"
+   */
+  healthCheckPath?: string;
+  /**
+   * When each alert fires.
+   * @default the config keys' defaults (cpu 90%, memory 90%, disk 90%, ...)
+   */
+  thresholds?: AlertThresholdArgs;
+  /**
+   * Adjusts the resources this component makes (an alert's window, a topic's policy, ...) with the
+   * provider's own argument types: `{ aws: { metricAlarm: (args) => { ... } } }`.
+   * Reaches children of nested components too. See `ChildTransforms` for the kinds each cloud has.
+   * @default no transforms
+   */
+  transform?: ChildTransforms;
+}
+
+/** Each threshold's config key: its bounds and default live in settings/schema.ts. */
+const THRESHOLD_KEYS: Readonly<Record<keyof AlertThresholdArgs, KeyName>> = {
+  cpuPercent: "alertCpuPercent", memoryPercent: "alertMemoryPercent", diskPercent: "alertDiskPercent", loadPerCpu: "alertLoadPerCpu",
+  latencyMs: "alertLatencyMs", errorRatePercent: "alertErrorRatePercent", dbConnections: "alertDbConnections",
+  dbFreeStorageGb: "alertDbFreeStorageGb", queueAgeSeconds: "alertQueueAgeSeconds",
+};
+
+/** The component's defaults where the config key's depends on the profile (the standard profile's). */
+const COMPONENT_DEFAULTS = { diskPercent: 90, latencyMs: 1500, queueAgeSeconds: 600 } as const;
+
+/**
+ * Alerts to people: everything the app runs on is watched, and every alert reaches the same recipients
+ * (emails, a Slack-compatible webhook). Each server of each role (or its group) gets CPU, memory and disk
+ * alerts (and load on DigitalOcean, status checks on AWS); the load balancer, managed data stores and SQS
+ * queues get theirs; the public URL is checked from outside (a DigitalOcean uptime check, a Route 53
+ * health check). The component never branches on the cloud: the network's adapter makes the cloud's alerts.
+ *
+ * Cost note: DigitalOcean's alert policies and uptime checks are free; on AWS each alarm is about $0.10 a
+ * month (a scaled stack has about 30), the Route 53 health check under $2, and the CloudWatch agent's
+ * memory and disk metrics about $0.30 each.
+ *
+ * @example
+ * ```ts
+ * import { Alerts, Network, RedisCache, WebTier, loadSettings } from "fullstack-pulumi";
+ *
+ * const settings = loadSettings({
+ *   appRepo: "https://github.com/acme/shop.git", adminSshKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHf3c2Q0b1v6m3Y2y0Yk7t4oV3r6q1v9mQ2bA0c1d2e3 me@laptop"], adminCidrs: ["203.0.113.7/32"],
+ * });
+ * const network = new Network("shop", { region: "fra1" });
+ * const redis = new RedisCache("shop-redis", { network, allowRoles: ["web"] });
+ * const web = new WebTier("shop", { network, count: 2, app: settings.app, access: settings.access, environment: { REDIS_URL: redis.url } });
+ * const alerts = new Alerts("shop", { network, web, redis, emails: ["ops@example.com"], thresholds: { cpuPercent: 80 } });
+ * export const alertNames = alerts.names;
+ * ```
+ */
+export class Alerts extends pulumi.ComponentResource {
+  /** Every alert made, as the cloud shows it (its description or name). */
+  readonly names: string[];
+  /** The thresholds in force. */
+  readonly thresholds: AlertThresholds;
+
+  constructor(name: string, args: AlertsArgs, opts?: pulumi.ComponentResourceOptions) {
+    const emails = alertEmails("Alerts.emails", args.emails ?? []);
+    if (emails.length === 0 && !args.webhook) {
+      throw new SettingsError("Alerts.emails", [], "is empty and there is no webhook: nobody would be told", 'give emails, e.g. ["ops@example.com"], or a webhook');
+    }
+    const channel = args.webhook ? validate.matches("Alerts.webhook.channel", args.webhook.channel ?? defaultOf("alertSlackChannel"),
+      /^[#@]?[A-Za-z0-9][A-Za-z0-9._-]{0,79}$/, "a Slack channel name", `use a channel name such as "${defaultOf("alertSlackChannel")}"`) : undefined;
+    const thresholds = thresholdsOf(args.thresholds ?? {});
+    const path = validate.matches("Alerts.healthCheckPath", args.healthCheckPath ?? "/healthz", /^\/[A-Za-z0-9._~/-]{0,254}$/, "a URL path", 'use a path such as "/healthz"');
+    super("fullstack:monitoring:Alerts", name, {}, withTransforms(opts, args.transform));
+
+    // The webhook URL is the credential: secret, and checked as soon as it is known.
+    const webhook = args.webhook && channel ? {
+      url: typeof args.webhook.url === "string"
+        ? pulumi.secret(alertWebhookUrl("Alerts.webhook.url", args.webhook.url))
+        : pulumi.secret(pulumi.output(args.webhook.url).apply((u) => alertWebhookUrl("Alerts.webhook.url", u))),
+      channel,
+    } : undefined;
+
+    const handle = args.network.adapter.alerts(name, {
+      name,
+      region: args.network.handle.region,
+      emails,
+      webhook,
+      thresholds,
+      roles: rolesOf(args),
+      loadBalancer: args.web?.loadBalancer,
+      postgres: args.postgres?.handle,
+      redis: args.redis?.handle,
+      queues: args.workers?.queues,
+      publicUrl: args.publicUrl ?? (args.web ? { url: args.web.url, https: args.web.https } : undefined),
+      healthCheckPath: path,
+    }, { parent: this });
+    this.names = [...handle.names];
+    this.thresholds = thresholds;
+    this.registerOutputs({ names: this.names });
+  }
+}
+
+/** The thresholds given, each within its config key's bounds, the rest defaulted. */
+function thresholdsOf(given: AlertThresholdArgs): AlertThresholds {
+  const pick = (field: keyof AlertThresholdArgs, fallback: number) =>
+    validate.bounded(`Alerts.thresholds.${field}`, given[field] ?? fallback, THRESHOLD_KEYS[field]);
+  return {
+    cpuPercent: pick("cpuPercent", defaultOf("alertCpuPercent")),
+    memoryPercent: pick("memoryPercent", defaultOf("alertMemoryPercent")),
+    diskPercent: pick("diskPercent", COMPONENT_DEFAULTS.diskPercent),
+    loadPerCpu: pick("loadPerCpu", defaultOf("alertLoadPerCpu")),
+    latencyMs: pick("latencyMs", COMPONENT_DEFAULTS.latencyMs),
+    errorRatePercent: pick("errorRatePercent", defaultOf("alertErrorRatePercent")),
+    dbFreeStorageGb: pick("dbFreeStorageGb", defaultOf("alertDbFreeStorageGb")),
+    queueAgeSeconds: pick("queueAgeSeconds", COMPONENT_DEFAULTS.queueAgeSeconds),
+    ...(given.dbConnections !== undefined ? { dbConnections: validate.bounded("Alerts.thresholds.dbConnections", given.dbConnections, "alertDbConnections") } : {}),
+  };
+}
+
+/** The servers to watch, by role: the web tier's, the workers', then any others by their first role. */
+function rolesOf(args: AlertsArgs): AlertRole[] {
+  const byRole = new Map<string, { servers: AlertServer[]; groups: AlertServerGroup[] }>();
+  const entry = (role: string) => {
+    if (!byRole.has(role)) byRole.set(role, { servers: [], groups: [] });
+    return byRole.get(role)!;
+  };
+  const server = (s: LinuxServer): AlertServer => ({ name: s.physicalName, roles: s.roles, handle: s.handle, size: s.size, dataMount: s.dataMount });
+  const group = (g: LinuxServerGroup): AlertServerGroup => ({ name: g.physicalName, roles: g.roles, handle: g.handle, size: g.size });
+  for (const [role, tier] of [["web", args.web], ["worker", args.workers]] as const) {
+    if (!tier) continue;
+    entry(role).servers.push(...tier.servers.map(server));
+    if (tier.serverGroup) entry(role).groups.push(group(tier.serverGroup));
+  }
+  for (const s of args.servers ?? []) entry(s.roles[0] ?? "server").servers.push(server(s));
+  const seen = new Set<string>();
+  for (const { servers } of byRole.values()) {
+    for (const s of servers) {
+      if (seen.has(s.name)) throw new SettingsError("Alerts.servers", s.name, "is watched twice", "list each server once (the web tier's and workers' servers are in already)");
+      seen.add(s.name);
+    }
+  }
+  return [...byRole.entries()].map(([role, { servers, groups }]) => ({ role, servers, groups }));
+}
