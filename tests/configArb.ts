@@ -46,6 +46,12 @@ const POOLS: Record<string, unknown[]> = {
   // hide a change from a reviewer.
   timezone: ["UTC", "Europe/Berlin", "UTC\u2028bootcmd: [[id]]"],
   gunicornVersion: ["23.0.0", "23.0.0\u0085x"],
+  offsiteBackups: [true, false, "true"],
+  restoreDrill: ["daily", "weekly", "off", "hourly"],
+  restoreProbeSql: ["SELECT true", "SELECT count(*) > 0 FROM jobs", "DROP TABLE jobs"],
+  heartbeatUrl: ["https://hc-ping.com/ping-key", "https://hc-ping.com/ping-key/", "http://hc-ping.com/x"],
+  heartbeatMinutes: [5, 1, 0],
+  sentryDsn: ["https://k@o1.ingest.sentry.io/2", "sentry"],
   alertEmails: [["ops@example.com"], ["ops@example.com", "oncall@example.com"], [], ["ops"], ["a@example.com", "A@example.com"]],
   alertWebhookUrl: ["https://hooks.slack.com/services/T000/B000/XXXX", "http://hooks.example.com/x", "hooks"],
   alertCpuPercent: [80, 0, 101],

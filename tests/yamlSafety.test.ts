@@ -60,7 +60,7 @@ describe("YAML that PyYAML (cloud-init) and the yaml package read alike", () => 
     expect(() => safeYaml({ key: "a\ud800b" })).toThrow(YamlTextError);
   });
 
-  it("renders every server's user data from 700 generated configs so that PyYAML reads exactly what the yaml package reads", async () => {
+  it("renders every server's user data from 1000 generated configs so that PyYAML reads exactly what the yaml package reads", async () => {
     const project = readProject(ROOT);
     const userData: string[] = [];
     await fc.assert(fc.asyncProperty(configArb, async (config) => {
@@ -78,7 +78,7 @@ describe("YAML that PyYAML (cloud-init) and the yaml package read alike", () => 
         if (isSettingsError(err) || (err as Error).name === "RunError" || /^fullstack:/.test((err as Error).message)) return;
         throw err;
       }
-    }), { numRuns: 700, seed: 20261129 });
+    }), { numRuns: 1000, seed: 20261129 });
     expect(userData.length).toBeGreaterThan(40);
     const read = pyyaml(userData);
     userData.forEach((t, i) => expect(read[i]).toEqual(parse(t)));
