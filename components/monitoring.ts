@@ -6,59 +6,16 @@ import type { Network } from "./network";
 import type { PostgresDb } from "./postgresDb";
 import type { RedisCache } from "./redisCache";
 import type { LinuxServerGroup } from "./serverGroup";
+import type { FullStackAlerts } from "./fullStackAppArgs";
 import { withTransforms, type ChildTransforms } from "./transform";
 import type { WebTier } from "./webTier";
 import type { WorkerQueue } from "./workerQueue";
 
-/** When each alert fires. Unset fields take the stack config keys' defaults (README, "Config keys"). */
-export interface AlertThresholdArgs {
-  /**
-   * CPU use, percent, sustained for 10 minutes (servers, managed databases).
-   * @default 90
-   */
-  cpuPercent?: number;
-  /**
-   * Memory use, percent (servers, managed data stores).
-   * @default 90
-   */
-  memoryPercent?: number;
-  /**
-   * Disk use, percent (servers' disks, DigitalOcean managed databases' disks).
-   * @default 90
-   */
-  diskPercent?: number;
-  /**
-   * DigitalOcean: load average per vCPU.
-   * @default 2
-   */
-  loadPerCpu?: number;
-  /**
-   * Response time in milliseconds: the public URL's uptime check (DigitalOcean), the load balancer's 95th
-   * percentile (AWS).
-   * @default 1500
-   */
-  latencyMs?: number;
-  /**
-   * Requests failing with a 5xx at the load balancer, percent over 5 minutes.
-   * @default 5
-   */
-  errorRatePercent?: number;
-  /**
-   * AWS: database connections held for 10 minutes.
-   * @default 80% of the default max_connections of the database's class
-   */
-  dbConnections?: number;
-  /**
-   * AWS: free database storage in GiB.
-   * @default 1
-   */
-  dbFreeStorageGb?: number;
-  /**
-   * AWS SQS: age in seconds of the oldest task in a queue.
-   * @default 600
-   */
-  queueAgeSeconds?: number;
-}
+/**
+ * When each alert fires: the threshold fields of FullStackApp's `alerts` (generated from the config keys,
+ * so each field documents its key and default once). Unset fields take those defaults.
+ */
+export type AlertThresholdArgs = Omit<FullStackAlerts, "emails" | "webhookUrl" | "slackChannel">;
 
 export interface AlertsArgs {
   /** The app's network: decides the cloud and the region. */
