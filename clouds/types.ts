@@ -93,7 +93,7 @@ export interface MachineRequest {
   /** IDs/fingerprints of SSH keys stored in the cloud account. */
   readonly sshKeyIds: readonly string[];
   /** Secret files the user data leaves out (adapters with `fetch` delivery store them for the server). */
-  readonly secretFiles: pulumi.Output<WriteFile[]>;
+  readonly fetchedFiles: pulumi.Output<WriteFile[]>;
   /** Buckets the server reads and writes (static files); granted by identity where the cloud can. */
   readonly bucketAccess?: pulumi.Input<pulumi.Input<string>[]>;
   /** Queues the server sends to and receives from (SQS). */

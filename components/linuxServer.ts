@@ -198,7 +198,7 @@ export function machineRequest(
   server: string,
   args: Pick<LinuxServerArgs, "network" | "roles" | "access" | "bucketAccess" | "queueAccess" | "backupAccess">,
   shape: { size: string; os: OperatingSystem },
-  rendered: Pick<MachineRequest, "userData" | "secretFiles">,
+  rendered: Pick<MachineRequest, "userData" | "fetchedFiles">,
 ): MachineRequest {
   return {
     region: args.network.handle.region,
@@ -209,7 +209,7 @@ export function machineRequest(
     roleNames: args.roles,
     identities: args.network.identitiesFor(server, args.roles),
     sshKeyIds: args.access.sshKeyIds,
-    secretFiles: rendered.secretFiles,
+    fetchedFiles: rendered.fetchedFiles,
     bucketAccess: args.bucketAccess,
     queueAccess: args.queueAccess,
     backupAccess: args.backupAccess,
@@ -289,7 +289,7 @@ export function renderServer(label: string, network: Network, physicalName: stri
     }
     return rendered;
   });
-  return { ingress, userData: files.apply((f) => f.userData), secretFiles: files.apply((f) => f.secretFiles) };
+  return { ingress, userData: files.apply((f) => f.userData), fetchedFiles: files.apply((f) => f.fetchedFiles) };
 }
 
 /**
@@ -370,7 +370,7 @@ export class LinuxServer extends pulumi.ComponentResource {
     const volumeName = args.volume ? `${hostname}-data` : undefined;
     const runsApp = args.roles.includes("web") || args.roles.includes("worker");
     const keys = releaseKeys(name, args.network, runsApp, this);
-    const { ingress, userData, secretFiles } = renderServer(`LinuxServer "${name}"`, args.network, hostname, {
+    const { ingress, userData, fetchedFiles } = renderServer(`LinuxServer "${name}"`, args.network, hostname, {
       ...args, os, dataVolume: volumeName, releaseKeys: keys,
     });
     // A worker's warm stop, when its settings are known here (a plain object, not an output).
@@ -379,7 +379,7 @@ export class LinuxServer extends pulumi.ComponentResource {
     const drainSeconds = worker && typeof worker.taskTimeLimit === "number" ? workerStopSeconds(worker) : undefined;
 
     this.handle = adapter.server(name, {
-      ...machineRequest(hostname, args, { size, os }, { userData, secretFiles }),
+      ...machineRequest(hostname, args, { size, os }, { userData, fetchedFiles }),
       hostname,
       volume: volumeName ? { name: volumeName, sizeGb: args.volume!.sizeGb, protect: args.protect ?? true } : undefined,
       reservedIp: args.reservedIp,

@@ -150,9 +150,9 @@ export class LinuxServerGroup extends pulumi.ComponentResource {
     super("fullstack:compute:LinuxServerGroup", name, {}, withTransforms(opts, args.transform));
 
     const keys = releaseKeys(name, args.network, true, this);
-    const { ingress, userData, secretFiles } = renderServer(`LinuxServerGroup "${name}"`, args.network, groupName, { ...args, os, group: groupName, releaseKeys: keys });
+    const { ingress, userData, fetchedFiles } = renderServer(`LinuxServerGroup "${name}"`, args.network, groupName, { ...args, os, group: groupName, releaseKeys: keys });
     this.handle = adapter.serverGroup(name, {
-      ...machineRequest(groupName, args, { size, os }, { userData, secretFiles }),
+      ...machineRequest(groupName, args, { size, os }, { userData, fetchedFiles }),
       name: groupName,
       count,
       ingress,

@@ -24,16 +24,22 @@ export class ProvisioningError extends Error {
 export interface ServerFiles {
   /** The `#cloud-config` document. */
   userData: string;
-  /** Secret files left out of the user data, for the cloud to store and the server to fetch. */
-  secretFiles: WriteFile[];
+  /**
+   * Files left out of the user data, for the cloud to store and the server to fetch first thing in runcmd
+   * (`fetch` delivery only): every secret file, and the scripts that did not fit the user data (see
+   * {@link UserDataBudget}); each keeps its `secret` flag.
+   */
+  fetchedFiles: WriteFile[];
 }
 
-/** One server's cloud-config, with secret files delivered as the cloud requires. */
 /**
- * How big the user data may be: the cloud's limit and how it counts. When the document would be larger,
- * its largest files are written compressed (cloud-init's write_files `encoding: gz+b64`, decoded by
- * cc_write_files before writing), largest first, until it fits; a document within the limit is left as
- * it is, so servers that fit never see their user data change.
+ * How big the user data may be: the cloud's limit and how it counts. When the document would be larger:
+ * 1. its largest files are written compressed (cloud-init's write_files `encoding: gz+b64`, decoded by
+ *    cc_write_files before writing), largest first, each only if that shrinks the counted size (where the
+ *    cloud gzips the whole document, as on EC2, it never does);
+ * 2. with `fetch` delivery, if still too big, its largest scripts (executables under /usr/local, which only
+ *    runcmd and units started later run) move to the fetched files, largest first, until it fits.
+ * A document within the limit is left as it is, so servers that fit never see their user data change.
  */
 export interface UserDataBudget {
   limit: number;
@@ -89,7 +95,6 @@ export function renderServerFiles(spec: ServerSpec, delivery: SecretDelivery, bu
     ...parts.flatMap((p) => p.writeFiles ?? []),
     ...(startsItself.length > 0 ? [{ path: POLICY_RC_D, permissions: "0755", content: renderPolicyRcD(startsItself) }] : []),
   ];
-  const secretFiles = delivery.kind === "fetch" ? allFiles.filter((f) => f.secret) : [];
   const writeFiles = delivery.kind === "fetch" ? allFiles.filter((f) => !f.secret) : allFiles;
   const seen = new Set<string>();
   for (const f of allFiles) {
@@ -119,15 +124,38 @@ export function renderServerFiles(spec: ServerSpec, delivery: SecretDelivery, bu
   })}`;
   const compressed = new Set<string>();
   let userData = render(compressed);
+  const fetchedFiles = delivery.kind === "fetch" ? allFiles.filter((f) => f.secret) : [];
   if (budget) {
+    // A file is kept compressed only if that makes the counted size smaller: where the cloud gzips the
+    // whole document itself (EC2), base64 of gzip is nearly incompressible and only grows it.
+    let size = budget.bytes(userData);
     const bySize = [...writeFiles].sort((a, b) => b.content.length - a.content.length || a.path.localeCompare(b.path));
     for (const f of bySize) {
-      if (budget.bytes(userData) <= budget.limit) break;
+      if (size <= budget.limit) break;
       compressed.add(f.path);
-      userData = render(compressed);
+      const candidate = render(compressed);
+      const candidateSize = budget.bytes(candidate);
+      if (candidateSize < size) {
+        userData = candidate;
+        size = candidateSize;
+      } else {
+        compressed.delete(f.path);
+      }
+    }
+    if (size > budget.limit && delivery.kind === "fetch") {
+      const own = new Set(delivery.files.map((f) => f.path));
+      const movable = bySize.filter((f) => isLateScript(f) && !own.has(f.path));
+      for (const f of movable) {
+        if (size <= budget.limit) break;
+        writeFiles.splice(writeFiles.indexOf(f), 1);
+        compressed.delete(f.path);
+        fetchedFiles.push(f);
+        userData = render(compressed);
+        size = budget.bytes(userData);
+      }
     }
   }
-  return { userData, secretFiles };
+  return { userData, fetchedFiles };
 }
 
 /** A write_files entry's content as cloud-init writes it to disk (decoding the gz+b64 this renderer uses). */
@@ -143,6 +171,15 @@ export function decodedWriteFiles<F extends { content?: unknown; encoding?: unkn
     void _encoding;
     return { ...rest, content: writtenContent(f) };
   });
+}
+
+/**
+ * A script that nothing runs before runcmd: an executable under /usr/local, run by runcmd's commands or by
+ * units they start. cloud-init's write_files runs in the init stage and runcmd in the final one, after the
+ * packages are installed; the fetch command is runcmd's first, so such a file can arrive with it.
+ */
+function isLateScript(f: WriteFile): boolean {
+  return f.path.startsWith("/usr/local/") && (parseInt(f.permissions, 8) & 0o100) !== 0;
 }
 
 function unique<T>(items: T[]): T[] {

@@ -12,7 +12,7 @@ export { libraryEnvironment, buildAppSpec, type EnvironmentContext } from "./env
 export { renderWorkerService, renderSchedulerService, workerStopSeconds, workerUnits } from "./roles/worker";
 export { renderPostgresSetup, renderPostgresBackup, renderPostgresEnv } from "./roles/postgres";
 export { renderRedisConf } from "./roles/redis";
-export { fetchSecretDelivery, SECRET_FETCH_SCRIPT } from "./aws/secretFetch";
+export { decodeFetchedFiles, encodeFetchedFiles, fetchSecretDelivery, SECRET_FETCH_SCRIPT, type FetchedFile } from "./aws/secretFetch";
 export { groupDrainPart, renderDrainScript, DRAIN_HEARTBEAT_SECONDS, DRAIN_HOOK, DRAIN_SCRIPT, DRAIN_UNIT } from "./aws/groupDrain";
 export { renderNatInstanceConfig } from "./aws/natInstance";
 export { renderAlertWebhookSource, ALERT_WEBHOOK_HANDLER, ALERT_WEBHOOK_PARAMETER_ENV, ALERT_WEBHOOK_RUNTIME } from "./aws/alertWebhook";

@@ -8,8 +8,11 @@ import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { checkCloudRules, formatViolations } from "../harness/cloudRules";
 import { FakeS3 } from "../harness/fakeS3";
+import { SECRET } from "../harness/mockRuntime";
 import { BACKUP_STORE_CFG, renderBackupStoreConfig, renderPostgresBackup, renderRestoreDrill } from "../provisioning/roles/postgres";
+import { decodeFetchedFiles } from "../provisioning/aws/secretFetch";
 import { cloudConfig, ofType, planStack, T, writtenFile } from "./helpers";
 
 jest.setTimeout(120_000);
@@ -30,8 +33,13 @@ describe("the backup bucket of the single box, under mocks", () => {
     expect(cfg.content).toMatch(/^access_key = \S+$/m);
     expect(cloudConfig(box).packages).toContain("s3cmd");
     expect(writtenFile(box, "/etc/fullstack/postgres.env").content).toMatch(/^PG_OFFSITE_OPTIONS=''$/m);
-    // The key's secret stays secret wherever it goes.
-    expect(JSON.stringify(box.inputs)).not.toMatch(/secret_key = (?!\[secret\])/);
+    // The key's secret reaches the server only inside its secret user data.
+    const secret = /^secret_key = (\S+)$/m.exec(cfg.content)![1];
+    expect(box.inputs.userData).toBe(SECRET);
+    expect(box.secretValues.some((v) => v.includes(`secret_key = ${secret}`))).toBe(true);
+    expect(r.resources.filter((x) => JSON.stringify(x.inputs).includes(secret))).toEqual([]);
+    // What Spaces would refuse (names, regions, lifecycle), the plan must not hold.
+    expect(formatViolations(checkCloudRules(r.resources))).toBe("");
   });
 
   it("AWS: an encrypted, private S3 bucket with an expiry rule, written through the instance role that cannot delete", async () => {
@@ -46,10 +54,12 @@ describe("the backup bucket of the single box, under mocks", () => {
     expect(backupGrants.map((st) => [st.Sid, st.Action])).toEqual([["BackupList", ["s3:ListBucket"]], ["BackupObjects", ["s3:GetObject", "s3:PutObject"]]]);
     expect(backupGrants[1].Resource).toEqual([`arn:aws:s3:::${String(bucket.plainInputs.bucket)}/*`]);
     const [server] = ofType(r, "aws:ec2/instance:Instance");
-    const files = JSON.stringify(server.plainInputs) + JSON.stringify(ofType(r, "aws:ssm/parameter:Parameter").map((p) => p.plainInputs));
+    const files = JSON.stringify(server.plainInputs) + JSON.stringify(ofType(r, "aws:ssm/parameter:Parameter")
+      .filter((p) => String(p.plainInputs.name).endsWith("/secret-files")).map((p) => decodeFetchedFiles(String(p.plainInputs.value))));
     expect(files).toContain("host_base = s3.eu-central-1.amazonaws.com");
     expect(files).not.toContain("access_key");
     expect(files).toContain("PG_OFFSITE_OPTIONS='--server-side-encryption'");
+    expect(formatViolations(checkCloudRules(r.resources))).toBe("");
   });
 
   it("is off for dev stacks by default, and refused where there is no self-hosted database", async () => {

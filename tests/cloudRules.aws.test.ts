@@ -621,6 +621,12 @@ describe("row alerts (issue 15): CloudWatch alarms, SNS, Route 53 health checks,
     const names = Array.from({ length: 51 }, (_, i) => `shop-web-${i}`);
     expect(fired("aws-ssm-parameters-and-targets", [res(AWS_TYPES.ssmAssociation, { targets: [{ key: "tag:Name", values: names }] })])).toEqual(["target tag:Name lists 51 values, more than 50"]);
   });
+  it("aws-ssm-parameters-and-targets fires on a value over its tier's limit (4096 standard, 8192 advanced or intelligent-tiering)", () => {
+    const param = (tier: string | undefined, length: number) => res(AWS_TYPES.ssmParameter, { name: "/fullstack/x", value: "v".repeat(length), ...(tier ? { tier } : {}) });
+    expect(fired("aws-ssm-parameters-and-targets", [param(undefined, 4096), param("Advanced", 8192), param("Intelligent-Tiering", 8192)])).toEqual([]);
+    expect(fired("aws-ssm-parameters-and-targets", [param(undefined, 4097)])).toEqual(['parameter "/fullstack/x" holds 4097 characters, more than the 4096 of a Standard parameter']);
+    expect(fired("aws-ssm-parameters-and-targets", [param("Intelligent-Tiering", 8193)])).toEqual(['parameter "/fullstack/x" holds 8193 characters, more than the 8192 of a Intelligent-Tiering parameter']);
+  });
   it("aws-lambda-name fires on a function name over 64 characters once Pulumi adds its 8", () => {
     expect(fired("aws-lambda-name", [res(AWS_TYPES.lambda, {}, { name: `${"a".repeat(57)}` })])).toHaveLength(1);
     expect(fired("aws-lambda-name", [res(AWS_TYPES.lambda, {}, { name: "shop-prod-webhook" })])).toEqual([]);

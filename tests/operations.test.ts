@@ -3,15 +3,19 @@
  * heartbeat scripts run for real here (sh, curl) against a ping receiver on loopback, with systemctl
  * stood in by a script that answers for the units; the drill itself restores for real in the VM test.
  */
-import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { execFile, execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
+import { randomBytes } from "node:crypto";
+import { tmpdir, userInfo } from "node:os";
+import { gzipSync } from "node:zlib";
+import { checkCloudRules, formatViolations } from "../harness/cloudRules";
+import { decodeFetchedFiles, encodeFetchedFiles, renderSecretFetchScript } from "../provisioning/aws/secretFetch";
 import { join } from "node:path";
 import { HEARTBEAT_ENV, HEARTBEAT_LIB, renderHeartbeatEnv, renderHeartbeatLib, renderHeartbeatServices } from "../provisioning/roles/heartbeat";
 import { parse } from "yaml";
-import { buildAppSpec, decodedWriteFiles, renderServerFiles, type WebSpec } from "../provisioning";
+import { buildAppSpec, decodedWriteFiles, fetchSecretDelivery, renderServerFiles, SECRET_FETCH_SCRIPT, type WebSpec } from "../provisioning";
 import { loadSettings } from "../settings";
 import { cloudConfig, planStack, releasedEnvFile, T, writtenFile } from "./helpers";
 
@@ -193,6 +197,83 @@ describe("the user data budget", () => {
     expect(encoded.length).toBeGreaterThan(0);
     expect(new Set(encoded)).toEqual(new Set(largest.slice(0, encoded.length)));
     expect(decodedWriteFiles(doc.write_files)).toEqual((parse(plain.userData) as { write_files: unknown[] }).write_files);
+  });
+
+  it("where the cloud gzips the whole document (EC2), files stay plain and the largest scripts move to the fetched files", () => {
+    const gzipped = (text: string) => gzipSync(text, { level: 9 }).length;
+    const delivery = fetchSecretDelivery("/fullstack/shop-web-1/secret-files", "eu-central-1");
+    const whole = renderServerFiles({ ...spec, roles: [...spec.roles] }, delivery);
+    const limit = gzipped(whole.userData) - 1500;
+    const fitted = renderServerFiles({ ...spec, roles: [...spec.roles] }, delivery, { limit, bytes: gzipped });
+    expect(gzipped(fitted.userData)).toBeLessThanOrEqual(limit);
+    const doc = parse(fitted.userData) as { write_files: { path: string; content: string; encoding?: string; permissions: string }[]; runcmd: unknown[] };
+    expect(doc.write_files.filter((f) => f.encoding !== undefined)).toEqual([]);
+    const moved = fitted.fetchedFiles.filter((f) => !f.secret);
+    expect(moved.map((f) => f.path)).toContain(`/usr/local/sbin/${spec.app.name}-deploy`);
+    for (const f of moved) expect(`${f.path} ${f.permissions}`).toMatch(/^\/usr\/local\/\S+ 07[0-7][0-7]$/);
+    // Each moved file left the user data, the fetch script stayed, and it runs first.
+    const left = new Set(doc.write_files.map((f) => f.path));
+    for (const f of moved) expect(left.has(f.path)).toBe(false);
+    expect(left.has(SECRET_FETCH_SCRIPT)).toBe(true);
+    expect(doc.runcmd[0]).toEqual([SECRET_FETCH_SCRIPT]);
+    // Nothing else changed: together they are the files of the unbudgeted rendering.
+    const all = (parse(whole.userData) as { write_files: { path: string }[] }).write_files.map((f) => f.path).sort();
+    expect([...left, ...moved.map((f) => f.path)].sort()).toEqual(all);
+  });
+
+  it("the fetch script writes what the parameter holds, decoded, with its modes and owner (python3 and a stand-in boto3)", async () => {
+    const tmp = mkdtempSync(join(tmpdir(), "fetch-"));
+    try {
+      const user = userInfo().username;
+      const group = execFileSync("id", ["-gn"]).toString().trim();
+      const files = [
+        { path: join(tmp, "etc/app/app.env"), content: "SECRET_KEY=s3cr3t\n", permissions: "0600", owner: `${user}:${group}`, secret: true },
+        { path: join(tmp, "usr/local/sbin/shop-deploy"), content: "#!/bin/sh\necho deployed\n", permissions: "0755", owner: `${user}:${group}` },
+      ];
+      const value = encodeFetchedFiles(files);
+      expect(decodeFetchedFiles(value).map((f) => [f.path, f.secret])).toEqual([[files[0].path, true], [files[1].path, false]]);
+      mkdirSync(join(tmp, "py/boto3"), { recursive: true });
+      writeFileSync(join(tmp, "py/boto3/__init__.py"), [
+        "import json",
+        "class _Ssm:",
+        "    def get_parameter(self, Name, WithDecryption):",
+        `        assert Name == "/fullstack/shop-web-1/secret-files" and WithDecryption`,
+        `        return {"Parameter": {"Value": ${JSON.stringify(value)}}}`,
+        "def client(service, region_name):",
+        `    assert service == "ssm" and region_name == "eu-central-1"`,
+        "    return _Ssm()",
+        "",
+      ].join("\n"));
+      const script = join(tmp, "fetch");
+      writeFileSync(script, renderSecretFetchScript("/fullstack/shop-web-1/secret-files", "eu-central-1"), { mode: 0o755 });
+      const out = await new Promise<string>((resolve, reject) => execFile("python3", [script], { env: { ...process.env, PYTHONPATH: join(tmp, "py") } },
+        (err, stdout, stderr) => (err ? reject(new Error(stderr)) : resolve(stdout))));
+      expect(out).toContain(`wrote ${files[1].path}`);
+      expect(readFileSync(files[0].path, "utf8")).toBe("SECRET_KEY=s3cr3t\n");
+      expect(statSync(files[0].path).mode & 0o777).toBe(0o600);
+      expect(statSync(files[1].path).mode & 0o777).toBe(0o755);
+      expect(execFileSync(files[1].path).toString()).toBe("deployed\n");
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
+  it("the AWS single box with everything on fits EC2's 16 KiB, its parameter Parameter Store's 8 KB, and every file reaches the server", async () => {
+    const r = await planStack("aws-dev", {
+      profile: "single", environment: "production", offsiteBackups: true, domain: "shop.example.com", dnsZone: "example.com", workerKind: "celery",
+      heartbeatUrl: "https://hc-ping.com/k", sentryDsn: "https://k@o1.ingest.sentry.io/2", appName: "abcdefghijklmnopqrst",
+      // Five admins: their keys (random, so incompressible) push the user data over the limit.
+      adminSshKeys: Array.from({ length: 5 }, (_, i) => `ssh-ed25519 ${randomBytes(51).toString("base64")} admin${i}@example.com`),
+    });
+    const [box] = r.resources.filter((x) => x.type === "aws:ec2/instance:Instance");
+    expect(Buffer.from(String(box.plainInputs.userDataBase64), "base64").length).toBeLessThanOrEqual(16384);
+    const [parameter] = r.resources.filter((x) => x.type === "aws:ssm/parameter:Parameter" && String(x.plainInputs.name).endsWith("/secret-files"));
+    expect(String(parameter.plainInputs.value).length).toBeLessThanOrEqual(8192);
+    const fetched = decodeFetchedFiles(String(parameter.plainInputs.value));
+    const deploy = fetched.find((f) => f.path === "/usr/local/sbin/abcdefghijklmnopqrst-deploy");
+    expect(deploy).toMatchObject({ secret: false, permissions: "0755" });
+    expect(fetched.find((f) => f.path === "/etc/abcdefghijklmnopqrst/release.json")?.secret).toBe(true);
+    expect(formatViolations(checkCloudRules(r.resources))).toBe("");
   });
 
   it("the single box with everything on (worker, domain, deploy key, heartbeats, backups off the box) fits DigitalOcean's 64 KiB", async () => {

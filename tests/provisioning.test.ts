@@ -14,6 +14,7 @@ import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { parse } from "yaml";
+import { decodeFetchedFiles } from "../provisioning/aws/secretFetch";
 import type { RecordedResource } from "../harness/mockRuntime";
 import {
   checkAptConf, checkCloudConfig, checkCreateclusterConf, isCreateclusterConf, checkCloudConfigs, checkEnvironmentFile, checkGunicornConfig, checkJournaldConf,
@@ -118,11 +119,12 @@ function userDataOf(r: RecordedResource): { text: string; bytes: number } | unde
   return undefined;
 }
 
-/** A list of files as some resource stores them for a server to fetch at boot (JSON of {path, content, ...}). */
+/** A list of files as some resource stores them for a server to fetch at boot (Parameter Store's value: encodeFetchedFiles). */
 function storedFiles(value: unknown): ServerFile[] | undefined {
-  if (typeof value !== "string" || !value.startsWith("[")) return undefined;
+  // base64 of gzip begins with the gzip magic bytes 1f 8b 08: "H4sI".
+  if (typeof value !== "string" || !value.startsWith("H4sI")) return undefined;
   try {
-    const list = JSON.parse(value) as unknown;
+    const list = decodeFetchedFiles(value) as unknown;
     const isFile = (f: unknown) => !!f && typeof f === "object" && typeof (f as ServerFile).path === "string" && typeof (f as ServerFile).content === "string";
     return Array.isArray(list) && list.length > 0 && list.every(isFile) ? (list as ServerFile[]) : undefined;
   } catch {

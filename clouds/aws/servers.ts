@@ -6,6 +6,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { gzipSync } from "node:zlib";
+import { encodeFetchedFiles, ProvisioningError } from "../../provisioning";
+import { SSM_PARAMETER_VALUE_MAX } from "../../settings/limits/aws";
 import type { CloudAdapter, MachineRequest, ServerHandle } from "../types";
 import { instanceRole } from "./iam";
 import { latestAmi } from "./images";
@@ -81,9 +83,15 @@ export function serverBase(name: string, physicalName: string, args: MachineRequ
     type: "SecureString",
     tier: "Intelligent-Tiering",
     description: `Secret files of ${physicalName}, fetched at boot`,
-    value: pulumi.secret(args.secretFiles.apply((files) => JSON.stringify(files.map((f) => ({
-      path: f.path, content: f.content, permissions: f.permissions, owner: f.owner ?? "root:root",
-    }))))),
+    value: pulumi.secret(args.fetchedFiles.apply((files) => {
+      const value = encodeFetchedFiles(files);
+      const max = SSM_PARAMETER_VALUE_MAX["Intelligent-Tiering"];
+      if (value.length > max) {
+        throw new ProvisioningError(`${physicalName}: its fetched files (${files.map((f) => f.path).join(", ")}) encode to ` +
+          `${value.length} characters, over Parameter Store's ${max}; shorten fullstack:appEnv or split roles across servers`);
+      }
+      return value;
+    })),
   }, opts);
 
   const { role, profile } = instanceRole(name, physicalName, { ...args, parameterArn: parameter.arn }, opts);
@@ -92,8 +100,8 @@ export function serverBase(name: string, physicalName: string, args: MachineRequ
 
   // The rendered cloud-config is secret by inheritance (it is rendered from the app's environment), yet
   // with fetch delivery it holds no secret file: keep it visible so previews show what changes.
-  const userDataBase64 = pulumi.unsecret(pulumi.all([args.userData, args.secretFiles]).apply(([u, secretFiles]) => {
-    const leaked = secretFiles.filter((f) => f.content.length > 0 && u.includes(f.content));
+  const userDataBase64 = pulumi.unsecret(pulumi.all([args.userData, args.fetchedFiles]).apply(([u, fetchedFiles]) => {
+    const leaked = fetchedFiles.filter((f) => f.secret && f.content.length > 0 && u.includes(f.content));
     if (leaked.length > 0) throw new Error(`${physicalName}: user data would carry the secret file(s) ${leaked.map((f) => f.path).join(", ")}`);
     return gzipUserData(u).toString("base64");
   }));

@@ -5,7 +5,7 @@
 import type { RecordedResource } from "../mockRuntime";
 import { nameSentToCloud, type CloudRule } from "./rule";
 import {
-  ALARM, HEALTH_CHECK, LAMBDA_FUNCTION_NAME, SNS_PROTOCOLS, SNS_TOPIC_NAME, SSM_PARAMETER_NAME, SSM_TARGETS, healthCheckAddressProblem,
+  ALARM, HEALTH_CHECK, LAMBDA_FUNCTION_NAME, SNS_PROTOCOLS, SNS_TOPIC_NAME, SSM_PARAMETER_NAME, SSM_PARAMETER_VALUE_MAX, SSM_TARGETS, healthCheckAddressProblem,
 } from "../../settings/limits/aws";
 import {
   CLOUDFRONT_COMMENT_MAX, CORS_S3_ORIGIN_REQUEST_POLICY, ELASTICACHE_NODE_TYPE_LIST, IAM_PROFILE_NAME_MAX, IAM_ROLE_NAME_MAX, LAUNCH_TEMPLATE_NAME, OAC_NAME_MAX,
@@ -178,7 +178,7 @@ export const awsRules: readonly CloudRule[] = [
   },
   {
     id: "aws-ssm-parameters-and-targets",
-    source: "SSM API Reference, PutParameter (Name: up to 1011 of a-zA-Z0-9_.-/, no aws or ssm prefix) and Target (at most 5 targets of at most 50 values)",
+    source: "SSM API Reference, PutParameter (Name: up to 1011 of a-zA-Z0-9_.-/, no aws or ssm prefix; Value: 4 KB standard, 8 KB advanced) and Target (at most 5 targets of at most 50 values)",
     types: [AWS_TYPES.ssmParameter, AWS_TYPES.ssmAssociation],
     check: (r) => {
       const i = r!.plainInputs;
@@ -188,6 +188,11 @@ export const awsRules: readonly CloudRule[] = [
         const out: string[] = [];
         if (!SSM_PARAMETER_NAME.test(name)) out.push(`parameter name ${JSON.stringify(name)} is not up to 1011 of a-z A-Z 0-9 _ . - /`);
         if (bare.startsWith("aws") || bare.startsWith("ssm")) out.push(`parameter name ${JSON.stringify(name)} starts with aws or ssm, which SSM reserves`);
+        const tier = (str(i.tier) ?? "Standard") as keyof typeof SSM_PARAMETER_VALUE_MAX;
+        const max = SSM_PARAMETER_VALUE_MAX[tier];
+        const length = [...String(i.value ?? "")].length;
+        if (max === undefined) out.push(`tier ${JSON.stringify(tier)} is not one of ${Object.keys(SSM_PARAMETER_VALUE_MAX).join(", ")}`);
+        else if (length > max) out.push(`parameter ${JSON.stringify(name)} holds ${length} characters, more than the ${max} of a ${tier} parameter`);
         return out;
       }
       const targets = list(i.targets).map(obj);

@@ -1,9 +1,11 @@
 /**
  * How an AWS server gets its secret files: EC2 user data is readable by anyone who may describe the
  * instance, so secret files stay out of it and the server fetches them at boot from SSM Parameter Store
- * with its instance role (clouds/aws stores them there).
+ * with its instance role (clouds/aws stores them there). Scripts that do not fit EC2's 16 KiB of user data
+ * travel the same way (provisioning/cloudConfig.ts).
  */
-import type { SecretDelivery } from "../types";
+import { gunzipSync, gzipSync } from "node:zlib";
+import type { SecretDelivery, WriteFile } from "../types";
 
 export const SECRET_FETCH_SCRIPT = "/usr/local/sbin/fullstack-fetch-secrets";
 
@@ -22,7 +24,7 @@ export function renderSecretFetchScript(parameter: string, region: string): stri
   return [
     "#!/usr/bin/python3",
     "# Rendered by fullstack-pulumi: writes this server's secret files from SSM Parameter Store.",
-    "import grp, json, os, pwd, time",
+    "import base64, grp, gzip, json, os, pwd, time",
     "import boto3",
     "",
     `PARAMETER = ${JSON.stringify(parameter)}`,
@@ -38,7 +40,8 @@ export function renderSecretFetchScript(parameter: string, region: string): stri
     "            time.sleep(min(2 ** attempt, 20))",
     "    raise SystemExit('fetch-secrets: could not read ' + PARAMETER)",
     "",
-    "for f in json.loads(fetch()):",
+    "# The value is base64 of the gzip'd JSON list of files (encodeFetchedFiles).",
+    "for f in json.loads(gzip.decompress(base64.b64decode(fetch()))):",
     "    os.makedirs(os.path.dirname(f['path']), exist_ok=True)",
     "    user, _, group = f.get('owner', 'root:root').partition(':')",
     "    fd = os.open(f['path'], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)",
@@ -49,4 +52,27 @@ export function renderSecretFetchScript(parameter: string, region: string): stri
     "    print('fetch-secrets: wrote ' + f['path'])",
     "",
   ].join("\n");
+}
+
+/** One file in the parameter: where it goes, and whether it holds secrets or only did not fit the user data. */
+export interface FetchedFile {
+  path: string;
+  content: string;
+  permissions: string;
+  owner: string;
+  secret: boolean;
+}
+
+/**
+ * The parameter value the fetch script reads: base64 of the gzip'd JSON list, so the files fit
+ * SSM_PARAMETER_VALUE_MAX (settings/limits/aws.ts) about three times over what they would as plain JSON.
+ */
+export function encodeFetchedFiles(files: readonly WriteFile[]): string {
+  const list: FetchedFile[] = files.map((f) => ({ path: f.path, content: f.content, permissions: f.permissions, owner: f.owner ?? "root:root", secret: f.secret === true }));
+  return gzipSync(JSON.stringify(list), { level: 9 }).toString("base64");
+}
+
+/** The files of a parameter value made by {@link encodeFetchedFiles}. */
+export function decodeFetchedFiles(value: string): FetchedFile[] {
+  return JSON.parse(gunzipSync(Buffer.from(value, "base64")).toString("utf8")) as FetchedFile[];
 }

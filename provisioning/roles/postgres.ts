@@ -5,7 +5,7 @@
  * `backupRetentionDays` days.
  */
 import { lines, shQuote } from "../text";
-import type { BackupStoreSpec, PostgresSpec, RolePart } from "../types";
+import type { BackupStoreSpec, PostgresSpec, RolePart, WriteFile } from "../types";
 import { HEARTBEAT_LIB } from "./heartbeat";
 
 export const POSTGRES_SETUP = "/usr/local/sbin/fullstack-postgres-setup";
@@ -190,6 +190,14 @@ export function renderRestoreDrill(): string {
     "work=$(mktemp -d)",
     "trap cleanup EXIT",
     "",
+    "# The throwaway cluster lives on the data volume beside the real one: it must never fill the volume.",
+    `need=$(runuser -u postgres -- psql --no-psqlrc -At -c "SELECT pg_database_size(current_database())" "$PG_DATABASE")`,
+    `avail=$(df --output=avail -B1 "$PG_DATA_ROOT" | tail -n 1)`,
+    'if [ "$avail" -lt $(( need * 2 + 1073741824 )) ]; then',
+    '  echo "restore drill: $PG_DATA_ROOT has $avail bytes free; restoring a database of $need bytes needs twice that and 1 GiB more, so the drill does not run (grow volumeSizeGb)" >&2',
+    "  exit 1",
+    "fi",
+    "",
     "# The newest dump: from the bucket when one is set up (what a lost volume leaves), else from the volume.",
     'if [ -n "$PG_OFFSITE_BUCKET" ]; then',
     `  source=$(s3cmd --config=${BACKUP_STORE_CFG} ls "s3://$PG_OFFSITE_BUCKET/$PG_OFFSITE_PREFIX" | awk '{ print $4 }' | grep -E "/$PG_DATABASE-[0-9]{8}T[0-9]{6}Z\\.dump$" | sort | tail -n 1 || true)`,
@@ -247,6 +255,28 @@ export function renderRestoreDrill(): string {
   );
 }
 
+/** A oneshot service and the timer that starts it (persistent: a run missed while powered off runs at boot). */
+function scheduledJob(unit: string, job: { description: string; timerDescription?: string; after: string; mountsFor: string; exec: string; calendar: string }): WriteFile[] {
+  return [
+    {
+      path: `/etc/systemd/system/${unit}.service`,
+      permissions: "0644",
+      content: lines(
+        "# Rendered by fullstack-pulumi.", "[Unit]", `Description=${job.description}`, `After=${job.after}`, `RequiresMountsFor=${job.mountsFor}`,
+        "", "[Service]", "Type=oneshot", `ExecStart=${job.exec}`,
+      ),
+    },
+    {
+      path: `/etc/systemd/system/${unit}.timer`,
+      permissions: "0644",
+      content: lines(
+        "# Rendered by fullstack-pulumi.", "[Unit]", `Description=${job.timerDescription ?? job.description}`, "", "[Timer]",
+        `OnCalendar=${job.calendar}`, "RandomizedDelaySec=30min", "Persistent=true", "", "[Install]", "WantedBy=timers.target",
+      ),
+    },
+  ];
+}
+
 export function postgresRole(pg: PostgresSpec): RolePart {
   const drill = pg.restoreDrill !== undefined && pg.restoreDrill !== "off" ? DRILL_CALENDAR[pg.restoreDrill] : undefined;
   return {
@@ -262,73 +292,18 @@ export function postgresRole(pg: PostgresSpec): RolePart {
       { path: POSTGRES_ENV, permissions: "0600", content: renderPostgresEnv(pg), secret: true },
       { path: POSTGRES_SETUP, permissions: "0755", content: renderPostgresSetup() },
       { path: POSTGRES_BACKUP, permissions: "0755", content: renderPostgresBackup() },
-      {
-        path: "/etc/systemd/system/fullstack-postgres-backup.service",
-        permissions: "0644",
-        content: lines(
-          "# Rendered by fullstack-pulumi.",
-          "[Unit]",
-          "Description=Nightly pg_dump of the app's database",
-          "After=postgresql.service",
-          `RequiresMountsFor=${pg.backupDir}`,
-          "",
-          "[Service]",
-          "Type=oneshot",
-          `ExecStart=${POSTGRES_BACKUP}`,
-        ),
-      },
-      {
-        path: "/etc/systemd/system/fullstack-postgres-backup.timer",
-        permissions: "0644",
-        content: lines(
-          "# Rendered by fullstack-pulumi.",
-          "[Unit]",
-          "Description=Nightly pg_dump of the app's database",
-          "",
-          "[Timer]",
-          "OnCalendar=*-*-* 03:15:00",
-          "RandomizedDelaySec=30min",
-          "Persistent=true",
-          "",
-          "[Install]",
-          "WantedBy=timers.target",
-        ),
-      },
+      ...scheduledJob("fullstack-postgres-backup", {
+        description: "Nightly pg_dump of the app's database", after: "postgresql.service", mountsFor: pg.backupDir,
+        exec: POSTGRES_BACKUP, calendar: "*-*-* 03:15:00",
+      }),
       ...(pg.offsite ? [{ path: BACKUP_STORE_CFG, permissions: "0600", content: renderBackupStoreConfig(pg.offsite), secret: true }] : []),
       ...(drill ? [
         { path: POSTGRES_RESTORE_DRILL, permissions: "0755", content: renderRestoreDrill() },
-        {
-          path: "/etc/systemd/system/fullstack-postgres-restore-drill.service",
-          permissions: "0644",
-          content: lines(
-            "# Rendered by fullstack-pulumi.",
-            "[Unit]",
-            "Description=Restore drill: the latest backup restored into a throwaway cluster and checked",
-            "After=postgresql.service fullstack-postgres-backup.service",
-            `RequiresMountsFor=${pg.dataRoot}`,
-            "",
-            "[Service]",
-            "Type=oneshot",
-            `ExecStart=${POSTGRES_RESTORE_DRILL}`,
-          ),
-        },
-        {
-          path: "/etc/systemd/system/fullstack-postgres-restore-drill.timer",
-          permissions: "0644",
-          content: lines(
-            "# Rendered by fullstack-pulumi.",
-            "[Unit]",
-            "Description=Restore drill of the app's database",
-            "",
-            "[Timer]",
-            `OnCalendar=${drill}`,
-            "RandomizedDelaySec=30min",
-            "Persistent=true",
-            "",
-            "[Install]",
-            "WantedBy=timers.target",
-          ),
-        },
+        ...scheduledJob("fullstack-postgres-restore-drill", {
+          description: "Restore drill: the latest backup restored into a throwaway cluster and checked",
+          timerDescription: "Restore drill of the app's database",
+          after: "postgresql.service fullstack-postgres-backup.service", mountsFor: pg.dataRoot, exec: POSTGRES_RESTORE_DRILL, calendar: drill,
+        }),
       ] : []),
     ],
     startsItself: ["postgresql"],

@@ -487,6 +487,13 @@ export function healthCheckAddressProblem(ip: string): string | undefined {
 
 /** SSM PutParameter Name: up to 1011 characters of a-zA-Z0-9_.-/, not starting with aws or ssm in any case [SSM API Reference, PutParameter]. */
 export const SSM_PARAMETER_NAME = /^[a-zA-Z0-9_.\-/]{1,1011}$/;
+/**
+ * The longest value SSM PutParameter stores, in characters, per tier [SSM API Reference, PutParameter
+ * Value: "Standard parameters have a value limit of 4 KB. Advanced parameters have a value limit of 8 KB";
+ * the API's refusal reads "Standard tier parameters support a maximum parameter value of 4096 characters"].
+ * Intelligent-Tiering stores a value over the standard limit as an advanced parameter.
+ */
+export const SSM_PARAMETER_VALUE_MAX = { Standard: 4096, Advanced: 8192, "Intelligent-Tiering": 8192 } as const;
 /** A State Manager association's targets: at most 5, each with at most 50 values [SSM API Reference, Target]. */
 export const SSM_TARGETS = { max: 5, maxValues: 50 } as const;
 /** Lambda function names: 1-64 letters, digits, hyphens and underscores [Lambda API Reference, CreateFunction FunctionName]. */

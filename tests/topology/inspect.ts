@@ -6,6 +6,7 @@
  * bottom; tests ask the neutral questions and never look at a resource type themselves.
  */
 import { decodedWriteFiles } from "../../provisioning/cloudConfig";
+import { decodeFetchedFiles, type FetchedFile } from "../../provisioning/aws/secretFetch";
 import { gunzipSync } from "node:zlib";
 import { parse } from "yaml";
 import { SECRET, type RecordedResource, type RunResult } from "../../harness/mockRuntime";
@@ -37,6 +38,8 @@ export interface ServerFile {
   location: "user-data" | "secret-store" | "release";
   /** The resource that holds the file (the server's boot spec for user data, the parameter for the secret store). */
   holder: RecordedResource;
+  /** In the secret store because it did not fit the user data, not because it holds secrets. */
+  overflow?: boolean;
 }
 
 /**
@@ -225,7 +228,7 @@ export function dataVolumes(result: RunResult): DataVolume[] {
 
 /** Files only root (and the owning group) may read, or that the cloud keeps in its secret store. */
 export function secretFiles(server: Server): ServerFile[] {
-  return server.files.filter((f) => f.location === "secret-store" || isPrivateMode(f.permissions));
+  return server.files.filter((f) => (f.location === "secret-store" && !f.overflow) || isPrivateMode(f.permissions));
 }
 
 export function file(server: Server, path: string): ServerFile {
@@ -384,7 +387,7 @@ const alone = (resource: RecordedResource): Launch => ({ resource, spec: resourc
 
 /** Builds a Server from its decoded user data and the files the cloud's secret store adds. */
 function makeServer(launch: Launch, roles: string[], userData: string, userDataSecret: boolean,
-  secretStore?: { holder: RecordedResource; files: CloudConfigFile[]; readyAfterPath: string }, pushedRelease?: RecordedResource): Server {
+  secretStore?: { holder: RecordedResource; files: FetchedFile[]; readyAfterPath: string }, pushedRelease?: RecordedResource): Server {
   const { resource, spec } = launch;
   if (!userData.startsWith("#cloud-config\n")) throw new Error(`${resource.name}: user data is not a cloud-config`);
   const cloudConfig = obj(parse(userData));
@@ -393,7 +396,8 @@ function makeServer(launch: Launch, roles: string[], userData: string, userDataS
   const files: ServerFile[] = [
     ...inline.map((f): ServerFile => ({ path: f.path, content: f.content, permissions: f.permissions, owner: f.owner ?? "root:root", location: "user-data", holder: spec })),
     ...(secretStore?.files ?? []).map((f): ServerFile => ({
-      path: f.path, content: f.content, permissions: f.permissions, owner: f.owner ?? "root:root", location: "secret-store", holder: secretStore!.holder,
+      path: f.path, content: f.content, permissions: f.permissions, owner: f.owner, location: "secret-store", holder: secretStore!.holder,
+      ...(f.secret ? {} : { overflow: true }),
     })),
   ];
   // The app's environment arrives with each release (provisioning/release.ts): from a bundle file among
@@ -726,7 +730,7 @@ function awsRoleOfGroup(sg: RecordedResource | undefined): string | undefined {
 }
 
 /** The secret files of a server, from the parameter its boot script fetches. */
-function awsSecretStore(ix: Index, userData: string): { holder: RecordedResource; files: CloudConfigFile[]; readyAfterPath: string } | undefined {
+function awsSecretStore(ix: Index, userData: string): { holder: RecordedResource; files: FetchedFile[]; readyAfterPath: string } | undefined {
   const cc = obj(parse(userData));
   for (const f of decodedWriteFiles(list(cc.write_files) as CloudConfigFile[])) {
     const m = /^PARAMETER = (".*")$/m.exec(f.content ?? "");
@@ -734,7 +738,7 @@ function awsSecretStore(ix: Index, userData: string): { holder: RecordedResource
     const name = JSON.parse(m[1]) as string;
     const holder = ix.ofType(AWS.parameter).find((p) => p.inputs.name === name);
     if (!holder) throw new Error(`the boot script ${f.path} fetches ${name}, which the stack does not create`);
-    return { holder, files: JSON.parse(String(holder.plainInputs.value)) as CloudConfigFile[], readyAfterPath: f.path };
+    return { holder, files: decodeFetchedFiles(String(holder.plainInputs.value)), readyAfterPath: f.path };
   }
   return undefined;
 }
