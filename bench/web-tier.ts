@@ -56,6 +56,7 @@
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { checkGunicornConfig, checkNginxSite, type ServerFile } from "../harness/serverTools";
+import { nginxLogEntry } from "../provisioning/nginx";
 import { appPaths } from "../provisioning/types";
 import { APP_NAME, DURATION_S, f0, f2, f3, Failure, KEEP, log, ms, ONLY, REPS, SECTION, WARMUP_S, WRITE } from "./web/config";
 import { disturbedRun, idleBusy, machineFacts, measure, untilQuiet, type Run, type WrkResult } from "./web/measure";
@@ -136,7 +137,7 @@ async function main(): Promise<void> {
     const idleAfter = await idleBusy(5);
     // The site logs through a buffer: once nginx has stopped, every measured request to the app is in the log.
     const appLog = join(l.root, `/var/log/nginx/${APP_NAME}.access.log`);
-    const logged = countLines(appLog, ' "GET / HTTP/1.1" 200 ');
+    const logged = countLines(appLog, nginxLogEntry({ method: "GET", uri: "/", status: 200 }));
     const proxied = (results.get("proxy") ?? []).reduce((n, x) => n + x.requests, 0);
     if (logged < proxied) throw new Failure(`the app's access log has ${logged} lines for / after nginx stopped, fewer than the ${proxied} requests wrk counted`);
     log(`the app's access log holds ${logged} requests for / (wrk counted ${proxied} in measured runs, plus warm-ups)`);

@@ -371,6 +371,20 @@ export const digitalOceanAdapter: CloudAdapter = {
   },
   // Resource alert policies, an uptime check and its alerts (./digitaloceanAlerts.ts).
   alerts: digitaloceanAlerts,
+
+  // DigitalOcean has no log service: logs stay in each droplet's journal (and nginx's files), read over
+  // SSH by the admin user (from the admin addresses the firewall admits).
+  logs(_name, args) {
+    const server = args.roles.flatMap((r) => r.servers)[0];
+    const app = args.streams.find((s) => s.name === "app") ?? args.streams[0];
+    const units = (app?.units ?? []).map((u) => `-u ${u}`).join(" ");
+    return {
+      groups: [],
+      tailCommand: server
+        ? pulumi.interpolate`ssh ${args.adminUser}@${server.handle.address} sudo journalctl --follow ${units}`
+        : pulumi.output(`sudo journalctl --follow ${units}`),
+    };
+  },
 };
 
 /**

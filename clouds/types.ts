@@ -3,7 +3,7 @@
  * (resource types, naming rules, how a firewall names its sources) lives in the adapter behind it.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import type { AdminConnection, BackupStoreSpec, RolePart, SecretDelivery, WriteFile } from "../provisioning";
+import type { AdminConnection, BackupStoreSpec, LogStream, RolePart, SecretDelivery, WriteFile } from "../provisioning";
 import type { AlertThresholds, CloudName, NatMode, OperatingSystem } from "../settings";
 
 /** A private network the servers and data stores share. */
@@ -370,6 +370,38 @@ export interface AlertsRequest {
   readonly publicUrl?: { readonly url: pulumi.Input<string>; readonly https: boolean };
   /** Path on the public URL that answers 200 when the app is healthy. */
   readonly healthCheckPath: string;
+  /** The servers' logs (made by `logs` with `agent: false`): the alerts' agent ships them too. */
+  readonly logs?: LogsHandle;
+}
+
+/**
+ * Where the servers' logs go besides their own journal: each stream (provisioning/logs.ts) shipped off the
+ * servers where the cloud has a log service (AWS: a CloudWatch Logs group per stream, kept
+ * `retentionDays`, and the CloudWatch agent on every server), and how to follow them.
+ */
+export interface LogsRequest {
+  /** Prefix of every name, e.g. "shop-prod". */
+  readonly name: string;
+  readonly region: string;
+  /** The servers whose logs these are, by role (the same shape the alerts take). */
+  readonly roles: readonly AlertRole[];
+  readonly streams: readonly LogStream[];
+  /** Days the cloud's log service keeps them. */
+  readonly retentionDays: number;
+  /** The admin user who may read the journal over SSH (the tail command of clouds without a log service). */
+  readonly adminUser: string;
+  /**
+   * Install the agent that ships them. False when alerts are made with this handle (AlertsRequest.logs):
+   * the alerts' agent (memory and disk metrics) then ships these logs too, one agent per server.
+   */
+  readonly agent: boolean;
+}
+
+export interface LogsHandle {
+  /** The log groups made (none where logs stay on the servers). */
+  readonly groups: readonly string[];
+  /** One command that follows the app's logs as they come. */
+  readonly tailCommand: pulumi.Output<string>;
 }
 
 export interface AlertsHandle {
@@ -438,4 +470,6 @@ export interface CloudAdapter {
    * come from this adapter (it finds the cloud's ids behind them).
    */
   alerts(name: string, args: AlertsRequest, opts: pulumi.ComponentResourceOptions): AlertsHandle;
+  /** The servers' logs off the servers where the cloud has a log service, and how to follow them. */
+  logs(name: string, args: LogsRequest, opts: pulumi.ComponentResourceOptions): LogsHandle;
 }

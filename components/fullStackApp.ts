@@ -7,6 +7,7 @@ import {
 import { CdnBucket } from "./cdnBucket";
 import type { FullStackAppArgs } from "./fullStackAppArgs";
 import { Alerts } from "./monitoring";
+import { ServerLogs } from "./logs";
 import { Network } from "./network";
 import { PostgresDb } from "./postgresDb";
 import { RedisCache } from "./redisCache";
@@ -58,6 +59,8 @@ export class FullStackApp extends pulumi.ComponentResource {
   /** Secret. */
   readonly redisUrl: pulumi.Output<string>;
   readonly staticUrl: pulumi.Output<string>;
+  /** One command that follows the app's logs: `aws logs tail ... --follow` on AWS, journalctl over SSH on DigitalOcean. */
+  readonly tailLogs: pulumi.Output<string>;
   readonly web: WebTier;
   readonly network: Network;
   /** What the app made, by cloud and kind of child, its components' children included ({@link Nodes}). */
@@ -200,14 +203,24 @@ export class FullStackApp extends pulumi.ComponentResource {
     this.staticUrl = staticUrl;
     this.nodes = nodesOf(this);
 
+    // The servers' logs (README, "Logs"): off the servers where the cloud has a log service. With alerts,
+    // the alerts' agent ships them (one agent per server).
+    const logs = new ServerLogs(name, {
+      network, app: s.app.name, web: this.web, workers: queue, adminUser: s.access.adminUser,
+      retentionDays: s.operations.logRetentionDays, agent: !s.alerts,
+    }, { parent: this });
+    this.tailLogs = logs.tailCommand;
+
     // Alerts to people (README, "Alerts"): with recipients only, on everything made above.
     if (s.alerts) {
       new Alerts(name, {
-        network, emails: s.alerts.emails, thresholds: s.alerts.thresholds, web: this.web, workers: queue, postgres: db, redis,
+        network, emails: s.alerts.emails, thresholds: s.alerts.thresholds, web: this.web, workers: queue, postgres: db, redis, logs,
         webhook: s.alerts.webhook && { url: pulumi.secret(s.alerts.webhook.url), channel: s.alerts.webhook.channel },
       }, { parent: this });
     }
-    this.registerOutputs({ url: this.url, serverAddresses: this.serverAddresses, databaseUrl: this.databaseUrl, redisUrl: this.redisUrl, staticUrl });
+    this.registerOutputs({
+      url: this.url, serverAddresses: this.serverAddresses, databaseUrl: this.databaseUrl, redisUrl: this.redisUrl, staticUrl, tailLogs: this.tailLogs,
+    });
   }
 }
 

@@ -102,6 +102,11 @@ export interface FullStackAppArgs {
    */
   heartbeats?: FullStackHeartbeats;
   /**
+   * Where the servers' logs go besides their own journal: AWS ships them to CloudWatch Logs.
+   * @default every field's default
+   */
+  logs?: FullStackLogs;
+  /**
    * The bucket behind the CDN for static and media files.
    * @default every field's default
    */
@@ -574,6 +579,21 @@ export interface FullStackHeartbeats {
    * @default 5
    */
   everyMinutes?: number;
+}
+
+/**
+ * Where the servers' logs go besides their own journal: AWS ships them to CloudWatch Logs.
+ */
+export interface FullStackLogs {
+  /**
+   * AWS only: days CloudWatch Logs keeps the servers' logs (log groups /fullstack/<app>-<stack>/app, jobs and
+   * nginx): one of CloudWatch's periods, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096,
+   * 1827, 2192, 2557, 2922, 3288 or 3653.
+   *
+   * Stack config: `fullstack:logRetentionDays`.
+   * @default 30
+   */
+  retentionDays?: number;
 }
 
 /**

@@ -11,10 +11,11 @@ export { RedisCache, type RedisCacheArgs } from "./redisCache";
 export { CdnBucket, type CdnBucketArgs } from "./cdnBucket";
 export { WorkerQueue, type WorkerQueueArgs } from "./workerQueue";
 export { Alerts, type AlertsArgs, type AlertThresholdArgs } from "./monitoring";
+export { ServerLogs, type ServerLogsArgs } from "./logs";
 export { FullStackApp } from "./fullStackApp";
 export type {
   FullStackAppArgs, FullStackAccess, FullStackServer, FullStackAppSource, FullStackWeb, FullStackGunicorn, FullStackWorker,
-  FullStackPostgres, FullStackRedis, FullStackBucket, FullStackBucketCredentials, FullStackDomain, FullStackAlerts,
+  FullStackPostgres, FullStackRedis, FullStackBucket, FullStackBucketCredentials, FullStackDomain, FullStackAlerts, FullStackLogs,
 } from "./fullStackAppArgs";
 export { CHILDREN, typeToken, withTransforms, type ChildTransforms, type Transform, type TransformsOf } from "./transform";
 export { argsFromConfig, loadSettings, SettingsError, isSettingsError, KEYS } from "../settings";

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { AlertRole, AlertServer, AlertServerGroup } from "../clouds";
 import { SettingsError, alertEmails, alertWebhookUrl, defaultOf, validate, type AlertThresholds, type KeyName } from "../settings";
 import type { LinuxServer } from "./linuxServer";
+import type { ServerLogs } from "./logs";
 import type { Network } from "./network";
 import type { PostgresDb } from "./postgresDb";
 import type { RedisCache } from "./redisCache";
@@ -90,6 +91,12 @@ export interface AlertsArgs {
    */
   thresholds?: AlertThresholdArgs;
   /**
+   * The same servers' logs, made with `agent: false`: the agent these alerts install (AWS: the CloudWatch
+   * agent, for memory and disk) ships those logs too, one agent per server.
+   * @default none
+   */
+  logs?: ServerLogs;
+  /**
    * Adjusts the resources this component makes (an alert's window, a topic's policy, ...) with the
    * provider's own argument types: `{ aws: { metricAlarm: (args) => { ... } } }`.
    * Reaches children of nested components too. See `ChildTransforms` for the kinds each cloud has.
@@ -146,6 +153,9 @@ export class Alerts extends pulumi.ComponentResource {
     }
     const channel = args.webhook ? validate.matches("Alerts.webhook.channel", args.webhook.channel ?? defaultOf("alertSlackChannel"),
       /^[#@]?[A-Za-z0-9][A-Za-z0-9._-]{0,79}$/, "a Slack channel name", `use a channel name such as "${defaultOf("alertSlackChannel")}"`) : undefined;
+    if (args.logs?.installsAgent) {
+      throw new SettingsError("Alerts.logs", args.logs.name, "installs its own agent", "make the ServerLogs with agent: false, so that one agent per server carries the logs and the alerts' metrics");
+    }
     const thresholds = thresholdsOf(args.thresholds ?? {});
     const path = validate.matches("Alerts.healthCheckPath", args.healthCheckPath ?? "/healthz", /^\/[A-Za-z0-9._~/-]{0,254}$/, "a URL path", 'use a path such as "/healthz"');
     super("fullstack:monitoring:Alerts", name, {}, withTransforms(opts, args.transform));
@@ -164,13 +174,14 @@ export class Alerts extends pulumi.ComponentResource {
       emails,
       webhook,
       thresholds,
-      roles: rolesOf(args),
+      roles: serverRoles("Alerts", args),
       loadBalancer: args.web?.loadBalancer,
       postgres: args.postgres?.handle,
       redis: args.redis?.handle,
       queues: args.workers?.queues,
       publicUrl: args.publicUrl ?? (args.web ? { url: args.web.url, https: args.web.https } : undefined),
       healthCheckPath: path,
+      logs: args.logs?.handle,
     }, { parent: this });
     this.names = [...handle.names];
     this.thresholds = thresholds;
@@ -195,8 +206,11 @@ function thresholdsOf(given: AlertThresholdArgs): AlertThresholds {
   };
 }
 
-/** The servers to watch, by role: the web tier's, the workers', then any others by their first role. */
-function rolesOf(args: AlertsArgs): AlertRole[] {
+/**
+ * The servers of a web tier, a task queue and any others, by role: the web tier's, the workers', then the
+ * others by their first role. `label` names the component in the error for a server given twice.
+ */
+export function serverRoles(label: string, args: { web?: WebTier; workers?: WorkerQueue; servers?: LinuxServer[] }): AlertRole[] {
   const byRole = new Map<string, { servers: AlertServer[]; groups: AlertServerGroup[] }>();
   const entry = (role: string) => {
     if (!byRole.has(role)) byRole.set(role, { servers: [], groups: [] });
@@ -213,7 +227,7 @@ function rolesOf(args: AlertsArgs): AlertRole[] {
   const seen = new Set<string>();
   for (const { servers } of byRole.values()) {
     for (const s of servers) {
-      if (seen.has(s.name)) throw new SettingsError("Alerts.servers", s.name, "is watched twice", "list each server once (the web tier's and workers' servers are in already)");
+      if (seen.has(s.name)) throw new SettingsError(`${label}.servers`, s.name, "is given twice", "list each server once (the web tier's and workers' servers are in already)");
       seen.add(s.name);
     }
   }

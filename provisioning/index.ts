@@ -1,6 +1,9 @@
 /** Pure renderers: settings-shaped data in, server files out. No Pulumi import below this folder. */
 export { decodedWriteFiles, renderServerFiles, writtenContent, ProvisioningError, type ServerFiles, type UserDataBudget } from "./cloudConfig";
-export { renderNginxSite, renderNginxHttpsSite, nginxSitePaths, certificatePaths, ACME_WEBROOT, HSTS_MAX_AGE_SECONDS } from "./nginx";
+export {
+  renderNginxSite, renderNginxHttpsSite, nginxSitePaths, certificatePaths, nginxAccessLog, nginxLogEntry, ACME_WEBROOT, HSTS_MAX_AGE_SECONDS, NGINX_LOG_FIELDS,
+} from "./nginx";
+export { logStreams, type LogStream } from "./logs";
 export { tlsRole, acmeDirectory, certbotArgs, renderIssueScript, renderDeployHook, TLS_ISSUE_SCRIPT, TLS_DEPLOY_HOOK, TLS_ISSUE_UNIT, ISSUE_RETRY_MINUTES } from "./roles/tls";
 export { renderGunicornConfig, renderGunicornService, renderGunicornSocket } from "./gunicorn";
 export { renderDeployConf, renderDeployScript, KEEP_RELEASES } from "./deploy";
@@ -17,6 +20,6 @@ export { groupDrainPart, renderDrainScript, DRAIN_HEARTBEAT_SECONDS, DRAIN_HOOK,
 export { renderNatInstanceConfig } from "./aws/natInstance";
 export { renderAlertWebhookSource, ALERT_WEBHOOK_HANDLER, ALERT_WEBHOOK_PARAMETER_ENV, ALERT_WEBHOOK_RUNTIME } from "./aws/alertWebhook";
 export {
-  renderCloudWatchAgentConfig, publishedDimensionSets, CW_AGENT_CTL, CW_AGENT_NAMESPACE, CW_AGENT_PARAMETER_PREFIX, CW_AGGREGATION_DIMENSIONS, CW_APPEND_DIMENSIONS,
+  renderCloudWatchAgentConfig, publishedDimensionSets, type AgentLogGroup, CW_AGENT_CTL, CW_AGENT_NAMESPACE, CW_AGENT_PARAMETER_PREFIX, CW_AGGREGATION_DIMENSIONS, CW_APPEND_DIMENSIONS,
   CW_DISK_METRIC, CW_MEMORY_METRIC,
 } from "./aws/cloudwatchAgent";

@@ -77,6 +77,7 @@ const DOTFILES_DENIED = ["location ~ /\\. {", "    return 404;", "}"];
 function siteParts(app: AppSpec, web: WebSpec) {
   const p = appPaths(app.name);
   const upstream = `${app.name.replace(/-/g, "_")}_gunicorn`;
+  const logFormat = `${app.name.replace(/-/g, "_")}_json`;
   const staticRoot = app.framework === "django" ? p.staticRoot : `${p.current}/${app.staticDir}`;
   const names = web.serverNames.length > 0 ? web.serverNames.join(" ") : `${IPV4_LITERAL} localhost`;
   const trusted = web.trustedProxies.map((cidr) => `    ${cidr} 1;`);
@@ -108,10 +109,11 @@ function siteParts(app: AppSpec, web: WebSpec) {
   ];
   // The app's requests in a log of their own (Debian's logrotate rotates /var/log/nginx/*.log).
   const accessLog = [
-    "# The app's requests in a log of their own (Debian's logrotate rotates /var/log/nginx/*.log),",
-    "# through a 32 KB buffer written at least every 5 s and on reload, log rotation and stop: one write",
-    "# per many requests instead of one per request (bench/RESULTS.md, \"Web tier\").",
-    `access_log /var/log/nginx/${app.name}.access.log combined buffer=32k flush=5s;`,
+    "# The app's requests in a log of their own (Debian's logrotate rotates /var/log/nginx/*.log), one JSON",
+    "# object per line with the request's time and the app's, through a 32 KB buffer written at least every",
+    "# 5 s and on reload, log rotation and stop: one write per many requests instead of one per request",
+    "# (bench/RESULTS.md, \"Web tier\").",
+    `access_log ${nginxAccessLog(app.name)} ${logFormat} buffer=32k flush=5s;`,
   ];
 
   const preamble = [
@@ -133,6 +135,10 @@ function siteParts(app: AppSpec, web: WebSpec) {
     '    "1:https" https;',
     '    "1:http" http;',
     "}",
+    "",
+    "# The app's access log: one JSON object per line (request_time: the whole request; upstream_response_time:",
+    "# the app's part of it).",
+    nginxLogFormat(logFormat),
     "",
     "# Requests for host names we do not serve are dropped.",
     "server {",
@@ -298,4 +304,42 @@ export function renderNginxHttpsSite(app: AppSpec, web: WebSpec): string {
     ...indent(4, s.appServer(true)),
     "}",
   );
+}
+
+/** The file nginx writes the app's requests to. */
+export function nginxAccessLog(appName: string): string {
+  return `/var/log/nginx/${appName}.access.log`;
+}
+
+/**
+ * The fields of each access log line, in order, and the nginx variable each holds. Numbers nginx always
+ * fills are JSON numbers; the rest are strings (`upstream_response_time` is "-" for a request nginx answered
+ * itself, and lists one time per upstream tried, e.g. "0.004, 0.012").
+ */
+export const NGINX_LOG_FIELDS: readonly { field: string; variable: string; number?: boolean }[] = [
+  { field: "time", variable: "$time_iso8601" },
+  { field: "remote_addr", variable: "$remote_addr" },
+  { field: "method", variable: "$request_method" },
+  { field: "uri", variable: "$request_uri" },
+  { field: "protocol", variable: "$server_protocol" },
+  { field: "status", variable: "$status", number: true },
+  { field: "bytes_sent", variable: "$body_bytes_sent", number: true },
+  { field: "request_time", variable: "$request_time", number: true },
+  { field: "upstream_response_time", variable: "$upstream_response_time" },
+  { field: "upstream_status", variable: "$upstream_status" },
+  { field: "request_id", variable: "$request_id" },
+  { field: "host", variable: "$host" },
+  { field: "referer", variable: "$http_referer" },
+  { field: "user_agent", variable: "$http_user_agent" },
+];
+
+/** The `log_format` of the app's access log (`escape=json`: nginx escapes each value for a JSON string). */
+export function nginxLogFormat(name: string): string {
+  const body = NGINX_LOG_FIELDS.map((f) => `"${f.field}":${f.number ? f.variable : `"${f.variable}"`}`).join(",");
+  return `log_format ${name} escape=json '{${body}}';`;
+}
+
+/** The start of the line a request makes, up to its status: `"method":"GET","uri":"/","protocol":"HTTP/1.1","status":200`. */
+export function nginxLogEntry(request: { method: string; uri: string; protocol?: string; status: number }): string {
+  return `"method":${JSON.stringify(request.method)},"uri":${JSON.stringify(request.uri)},"protocol":${JSON.stringify(request.protocol ?? "HTTP/1.1")},"status":${request.status}`;
 }

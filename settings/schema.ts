@@ -82,6 +82,7 @@ export const ARG_GROUPS: Readonly<Record<string, {
   heartbeats: { type: "FullStackHeartbeats", description: "Dead man's switches: jobs and long-running services check in with a ping URL; unset: none.", required: ["url"] },
   "bucket.credentials": { type: "FullStackBucketCredentials", description: "DigitalOcean: your own Spaces key (both fields, or neither).", required: ["accessId", "secretKey"] },
   domain: { type: "FullStackDomain", description: "The app's public name: a DNS record and HTTPS. Unset: the server's address, HTTP only.", required: ["name"] },
+  logs: { type: "FullStackLogs", description: "Where the servers' logs go besides their own journal: AWS ships them to CloudWatch Logs." },
   alerts: {
     type: "FullStackAlerts",
     description: "Who is told when something breaks (email addresses, a Slack-compatible webhook), and the thresholds of the alerts on every server, data store, load balancer, queue and the public URL. No recipients: no alerts.",
@@ -245,6 +246,10 @@ const DECLS = [
   {
     key: "heartbeatMinutes", arg: "heartbeats.everyMinutes", type: "integer", min: 1, max: 60, needs: "heartbeat", default: 5,
     description: "How often the scheduler's and each worker's heartbeat checks in; set the check's period to match.",
+  },
+  {
+    key: "logRetentionDays", arg: "logs.retentionDays", type: "integer", min: 1, max: 3653, appliesTo: { cloud: ["aws"] }, default: 30,
+    description: "AWS only: days CloudWatch Logs keeps the servers' logs (log groups /fullstack/<app>-<stack>/app, jobs and nginx): one of CloudWatch's periods, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653.",
   },
   {
     key: "sentryDsn", arg: "app.sentryDsn", type: "string", optional: true, secret: true,

@@ -192,6 +192,11 @@ export interface OperationsSettings<Secret = string> {
    * @default none
    */
   sentryDsn?: Secret;
+  /**
+   * AWS: days CloudWatch Logs keeps the servers' logs (one of CLOUDWATCH_LOG_RETENTION_DAYS).
+   * @default 30
+   */
+  logRetentionDays: number;
 }
 
 /**

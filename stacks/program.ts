@@ -36,6 +36,7 @@ export function program(): Record<string, unknown> {
     staticUrl: app.staticUrl,
     databaseUrl: app.databaseUrl,
     redisUrl: app.redisUrl,
+    tailLogs: app.tailLogs,
     ...(app.loadBalancerAddress ? { loadBalancerAddress: app.loadBalancerAddress } : {}),
   };
 }

@@ -328,11 +328,13 @@ describe("thresholds from config reach the resources", () => {
 });
 
 describe("no recipients, no alerts", () => {
-  it.each(STACKS)("%s without alertEmails and alertWebhookUrl makes no alert, topic, check or agent", async (stack) => {
+  it.each(STACKS)("%s without alertEmails and alertWebhookUrl makes no alert, topic or check, and no metric (the agent ships logs only)", async (stack) => {
     const r = await planStack(stack, { alertEmails: null });
     const made = r.resources.filter((x) => [DO.monitorAlert, DO.uptimeCheck, DO.uptimeAlert, AWS.metricAlarm, AWS.topic, AWS.subscription, AWS.healthCheck, AWS.lambda,
-      "fullstack:monitoring:Alerts"].includes(x.type as never) || String(x.plainInputs.name ?? "").startsWith("AmazonCloudWatch-"));
+      "fullstack:monitoring:Alerts"].includes(x.type as never));
     expect(made).toEqual([]);
+    const agents = r.resources.filter((x) => String(x.plainInputs.name ?? "").startsWith("AmazonCloudWatch-"));
+    expect(agents.map((a) => Object.keys(JSON.parse(String(a.plainInputs.value)) as object).sort())).toEqual(stack.startsWith("aws") ? [["agent", "logs"]] : []);
   });
 
   it("the checked-in production stacks name someone; dev and staging do not", () => {

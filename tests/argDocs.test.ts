@@ -74,7 +74,7 @@ describe("component args are documented for a reader", () => {
     const roots = new Set(fields.map((f) => f.path.split(".")[0]));
     expect([...roots].sort()).toEqual([
       "AlertsArgs", "CdnBucketArgs", "FullStackAppArgs", "LinuxServerArgs", "LinuxServerGroupArgs", "NetworkArgs", "PostgresDbArgs", "RedisCacheArgs",
-      "WebTierArgs", "WorkerQueueArgs",
+      "ServerLogsArgs", "WebTierArgs", "WorkerQueueArgs",
     ]);
     // Into nested types (each type once, under the first path that reaches it): FullStackApp's groups,
     // the settings the tiers take, LinuxServer's specs, a firewall rule's source.

@@ -627,6 +627,13 @@ describe("row alerts (issue 15): CloudWatch alarms, SNS, Route 53 health checks,
     expect(fired("aws-ssm-parameters-and-targets", [param(undefined, 4097)])).toEqual(['parameter "/fullstack/x" holds 4097 characters, more than the 4096 of a Standard parameter']);
     expect(fired("aws-ssm-parameters-and-targets", [param("Intelligent-Tiering", 8193)])).toEqual(['parameter "/fullstack/x" holds 8193 characters, more than the 8192 of a Intelligent-Tiering parameter']);
   });
+  it("aws-log-group fires on a name CreateLogGroup refuses and on a retention PutRetentionPolicy refuses", () => {
+    const group = (p: Record<string, unknown>) => res(AWS_TYPES.logGroup, { name: "/fullstack/shop-prod/app", retentionInDays: 30, ...p });
+    expect(fired("aws-log-group", [group({}), group({ retentionInDays: 3653 }), group({ retentionInDays: undefined })])).toEqual([]);
+    expect(fired("aws-log-group", [group({ name: "/fullstack/shop prod/app" })])).toEqual(['log group name "/fullstack/shop prod/app" is not 1 to 512 of a-z A-Z 0-9 . - _ / #']);
+    expect(fired("aws-log-group", [group({ name: "x".repeat(513) })])).toHaveLength(1);
+    expect(fired("aws-log-group", [group({ retentionInDays: 10 })])).toEqual([expect.stringMatching(/^retention of 10 days is not one of 1, 3, 5, 7, 14, 30/)]);
+  });
   it("aws-lambda-name fires on a function name over 64 characters once Pulumi adds its 8", () => {
     expect(fired("aws-lambda-name", [res(AWS_TYPES.lambda, {}, { name: `${"a".repeat(57)}` })])).toHaveLength(1);
     expect(fired("aws-lambda-name", [res(AWS_TYPES.lambda, {}, { name: "shop-prod-webhook" })])).toEqual([]);

@@ -22,6 +22,7 @@ import { dirname, join } from "node:path";
 import { freePort } from "../harness/local";
 import { copyNginxConfig, installNginxSites, wireNginxSite } from "../harness/serverTools";
 import { buildAppSpec, renderNginxSite } from "../provisioning";
+import { NGINX_LOG_FIELDS, nginxLogEntry } from "../provisioning/nginx";
 import { appPaths, type AppSpec, type WebSpec } from "../provisioning/types";
 import { loadSettings } from "../settings";
 
@@ -216,10 +217,10 @@ function forwarding(echo: Echo): Record<string, unknown> {
   return Object.fromEntries(FORWARDING.filter((h) => h in echo.headers).map((h) => [h, echo.headers[h]]));
 }
 
-async function logLines(file: string, match: RegExp, atLeast: number, withinMs: number): Promise<string[]> {
+async function logLines(file: string, match: string, atLeast: number, withinMs: number): Promise<string[]> {
   const deadline = Date.now() + withinMs;
   for (;;) {
-    const lines = existsSync(file) ? readFileSync(file, "utf8").split("\n").filter((l) => match.test(l)) : [];
+    const lines = existsSync(file) ? readFileSync(file, "utf8").split("\n").filter((l) => l.includes(match)) : [];
     if (lines.length >= atLeast || Date.now() > deadline) return lines;
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -284,17 +285,30 @@ describe("nginx in front of the app: the rendered site on real nginx", () => {
       const marker = `/logged-${Date.now()}`;
       await site.echo(`${marker}-first`);
       // Flushed by the 5 s timer while nginx runs (a buffer holds it until then).
-      const first = await logLines(site.appLog, new RegExp(`"GET ${marker}-first HTTP/1\\.1" 200 `), 1, 8_000);
+      const first = await logLines(site.appLog, nginxLogEntry({ method: "GET", uri: `${marker}-first`, status: 200 }), 1, 8_000);
       expect(first).toHaveLength(1);
-      expect(first[0]).toMatch(/^127\.0\.0\.1 /);
+      // One JSON object per line: the client, the whole request's time and the app's part of it.
+      const entry = JSON.parse(first[0]) as Record<string, unknown>;
+      expect(Object.keys(entry)).toEqual(NGINX_LOG_FIELDS.map((f) => f.field));
+      expect(entry).toMatchObject({ remote_addr: "127.0.0.1", method: "GET", uri: `${marker}-first`, status: 200, upstream_status: "200", host: "shop.example.com" });
+      expect(typeof entry.request_time).toBe("number");
+      expect(entry.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$/);
+      expect(Number(entry.upstream_response_time)).toBeGreaterThanOrEqual(0);
+      expect(Number(entry.upstream_response_time)).toBeLessThanOrEqual(entry.request_time as number);
+      expect(entry.request_id).toMatch(/^[0-9a-f]{32}$/);
 
-      for (let i = 0; i < 20; i++) await site.echo(`${marker}-${i}`);
+      const oddAgent = 'say "hi" \\ there';
+      for (let i = 0; i < 20; i++) await site.echo(`${marker}-${i}`, i === 7 ? { "User-Agent": oddAgent } : {});
       await expect(site.request("/", { headers: { Host: "evil.example" } })).rejects.toThrow();
       await site.stop();
-      const all = await logLines(site.appLog, new RegExp(`"GET ${marker}-\\d+ HTTP/1\\.1" 200 `), 20, 0);
+      const all = (await logLines(site.appLog, `"uri":"${marker}-`, 21, 0)).filter((l) => !l.includes(`${marker}-first`));
       expect(all).toHaveLength(20);
+      // A user agent with quotes and a backslash stays one valid line.
+      const entries = all.map((l) => JSON.parse(l) as { status: number; uri: string; user_agent: string });
+      expect(entries.map((e) => e.status)).toEqual(Array(20).fill(200));
+      expect(entries.find((e) => e.uri === `${marker}-7`)?.user_agent).toBe(oddAgent);
       // Dropped requests for other host names stay out of the app's log; Debian's default log has them.
-      expect(readFileSync(site.appLog, "utf8")).not.toMatch(/" 444 /);
+      expect(readFileSync(site.appLog, "utf8")).not.toMatch(/"status":444/);
       expect(readFileSync(site.debianLog, "utf8")).toMatch(/"GET \/ HTTP\/1\.1" 444 /);
     });
   });
@@ -316,9 +330,9 @@ describe("nginx in front of the app: the rendered site on real nginx", () => {
       const spoofed = await site.echo("/checkout", { ...SPOOFED, "X-Forwarded-For": "203.0.113.8", "X-Forwarded-Proto": "https" });
       expect(forwarding(spoofed)).toEqual({ "x-forwarded-for": "203.0.113.8", "x-forwarded-proto": "https" });
       await site.stop();
-      const lines = await logLines(site.appLog, /"GET \/checkout HTTP\/1\.1" 200 /, 3, 0);
+      const lines = await logLines(site.appLog, nginxLogEntry({ method: "GET", uri: "/checkout", status: 200 }), 3, 0);
       // Each nginx worker has its own buffer, so lines from different workers may come out of order.
-      expect(lines.map((l) => l.split(" ")[0]).sort()).toEqual(["127.0.0.1", "203.0.113.7", "203.0.113.8"]);
+      expect(lines.map((l) => (JSON.parse(l) as { remote_addr: string }).remote_addr).sort()).toEqual(["127.0.0.1", "203.0.113.7", "203.0.113.8"]);
     });
   });
 });

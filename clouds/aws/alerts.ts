@@ -22,19 +22,17 @@
  * - [Route 53] Route 53 Developer Guide, "Monitoring health checks using CloudWatch": HealthCheckStatus
  *   (1 healthy, 0 unhealthy) by HealthCheckId, published in US East (N. Virginia) only, so its alarm and
  *   the topic it notifies live there.
- * - [CloudWatch agent] provisioning/aws/cloudwatchAgent.ts: memory and disk, installed and configured by
- *   Systems Manager (the `aws:configurePackage` plugin with Distributor's AmazonCloudWatchAgent package, then
- *   `amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -c ssm:<parameter> -s`).
+ * - [CloudWatch agent] provisioning/aws/cloudwatchAgent.ts: memory and disk (and the servers' logs when
+ *   the request has them), installed and configured by Systems Manager (clouds/aws/logs.ts).
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { createHash } from "node:crypto";
 import {
-  ALERT_WEBHOOK_HANDLER, ALERT_WEBHOOK_PARAMETER_ENV, ALERT_WEBHOOK_RUNTIME, CW_AGENT_CTL, CW_AGENT_NAMESPACE, CW_AGENT_PARAMETER_PREFIX, CW_DISK_METRIC,
-  CW_MEMORY_METRIC, renderAlertWebhookSource, renderCloudWatchAgentConfig,
+  ALERT_WEBHOOK_HANDLER, ALERT_WEBHOOK_PARAMETER_ENV, ALERT_WEBHOOK_RUNTIME, CW_AGENT_NAMESPACE, CW_DISK_METRIC, CW_MEMORY_METRIC, renderAlertWebhookSource,
 } from "../../provisioning";
 import { rdsDefaultMaxConnections, sqsQueuePart } from "../../settings/limits/aws";
 import type { AlertsHandle, CloudAdapter } from "../types";
+import { agentLogsOf, cloudWatchAgent } from "./logs";
 import { cacheNodesOf, databaseOf } from "./dataStores";
 import { loadBalancerMetrics } from "./loadBalancer";
 import { inheritedProviderArgs } from "./provider";
@@ -116,7 +114,13 @@ export const alerts: CloudAdapter["alerts"] = (name, args, opts): AlertsHandle =
       });
     }
   }
-  if (targets.length > 0) cloudWatchAgent(name, args.name, targets.map((x) => x.name), [...new Set(targets.flatMap((x) => x.paths))], opts);
+  if (targets.length > 0) {
+    // One agent per server: the memory and disk metrics these alarms read, and the servers' logs when given.
+    cloudWatchAgent(name, args.name, targets.map((x) => x.name), {
+      metrics: { diskPaths: [...new Set(targets.flatMap((x) => x.paths))] },
+      logs: args.logs ? agentLogsOf(args.logs) : undefined,
+    }, opts);
+  }
 
   if (args.loadBalancer) {
     const lb = loadBalancerMetrics(args.loadBalancer);
@@ -245,47 +249,4 @@ function webhookRelay(name: string, prefix: string, url: pulumi.Input<string>, o
     memorySize: 128,
     environment: { variables: { [ALERT_WEBHOOK_PARAMETER_ENV]: parameter.name } },
   }, opts);
-}
-
-/**
- * The CloudWatch agent on the servers named `servers` (their `Name` tag): its configuration in Parameter
- * Store (`AmazonCloudWatch-*`, which CloudWatchAgentServerPolicy lets servers read), and a Systems Manager
- * association that waits for the first boot, installs the agent and loads the configuration, on every
- * server the names match, new group members included. A new configuration replaces the association (its
- * digest is a parameter), which runs it again everywhere.
- */
-function cloudWatchAgent(name: string, prefix: string, servers: string[], paths: string[], opts: pulumi.CustomResourceOptions): void {
-  const config = renderCloudWatchAgentConfig(paths);
-  const parameter = new aws.ssm.Parameter(`${name}-cloudwatch-agent`, {
-    name: `${CW_AGENT_PARAMETER_PREFIX}${prefix}`,
-    type: "String",
-    value: config,
-    description: `CloudWatch agent configuration of ${prefix}'s servers (memory and disk use)`,
-  }, opts);
-  const document = new aws.ssm.Document(`${name}-cloudwatch-agent`, {
-    name: `${prefix}-cloudwatch-agent`,
-    documentType: "Command",
-    documentFormat: "JSON",
-    content: parameter.name.apply((parameterName) => JSON.stringify({
-      schemaVersion: "2.2",
-      description: "Install the CloudWatch agent and load its configuration from Parameter Store (fullstack-pulumi)",
-      parameters: { configDigest: { type: "String", description: "SHA-256 of the agent's configuration (a new one loads again)" } },
-      mainSteps: [
-        // The first boot installs packages: the agent's package waits for it.
-        { action: "aws:runShellScript", name: "waitForFirstBoot", inputs: { runCommand: ["cloud-init status --wait >/dev/null || true"] } },
-        { action: "aws:configurePackage", name: "installAgent", inputs: { name: "AmazonCloudWatchAgent", action: "Install" } },
-        {
-          action: "aws:runShellScript", name: "loadConfiguration",
-          inputs: { runCommand: ["set -eu", `echo "configuration {{ configDigest }}"`, `${CW_AGENT_CTL} -a fetch-config -m ec2 -s -c ssm:${parameterName}`] },
-        },
-      ],
-    })),
-    tags: { Name: `${prefix}-cloudwatch-agent` },
-  }, opts);
-  new aws.ssm.Association(`${name}-cloudwatch-agent`, {
-    name: document.name,
-    associationName: `${prefix}-cloudwatch-agent`,
-    targets: [{ key: "tag:Name", values: servers }],
-    parameters: { configDigest: createHash("sha256").update(config).digest("hex") },
-  }, { ...opts, dependsOn: [parameter], replaceOnChanges: ["parameters"] });
 }

@@ -15,6 +15,7 @@ import { CATALOG } from "../../settings";
 import type { CloudAdapter } from "../types";
 import { backupStore } from "./backups";
 import { alerts } from "./alerts";
+import { logs } from "./logs";
 import { bucket } from "./bucket";
 import { managedPostgres, managedRedis } from "./dataStores";
 import { certificate, dnsRecord, dnsZone } from "./dns";
@@ -64,4 +65,5 @@ export const awsAdapter: CloudAdapter = {
   backupStore,
   queues,
   alerts,
+  logs,
 };

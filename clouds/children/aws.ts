@@ -33,6 +33,7 @@ export const AWS_CHILDREN = {
   certificate: aws.acm.Certificate,
   record: aws.route53.Record,
   metricAlarm: aws.cloudwatch.MetricAlarm,
+  logGroup: aws.cloudwatch.LogGroup,
   snsTopic: aws.sns.Topic,
   snsSubscription: aws.sns.TopicSubscription,
   healthCheck: aws.route53.HealthCheck,

@@ -5,7 +5,7 @@
 import type { RecordedResource } from "../mockRuntime";
 import { nameSentToCloud, type CloudRule } from "./rule";
 import {
-  ALARM, HEALTH_CHECK, LAMBDA_FUNCTION_NAME, SNS_PROTOCOLS, SNS_TOPIC_NAME, SSM_PARAMETER_NAME, SSM_PARAMETER_VALUE_MAX, SSM_TARGETS, healthCheckAddressProblem,
+  ALARM, CLOUDWATCH_LOG_RETENTION_DAYS, HEALTH_CHECK, LAMBDA_FUNCTION_NAME, LOG_GROUP_NAME, SNS_PROTOCOLS, SNS_TOPIC_NAME, SSM_PARAMETER_NAME, SSM_PARAMETER_VALUE_MAX, SSM_TARGETS, healthCheckAddressProblem,
 } from "../../settings/limits/aws";
 import {
   CLOUDFRONT_COMMENT_MAX, CORS_S3_ORIGIN_REQUEST_POLICY, ELASTICACHE_NODE_TYPE_LIST, IAM_PROFILE_NAME_MAX, IAM_ROLE_NAME_MAX, LAUNCH_TEMPLATE_NAME, OAC_NAME_MAX,
@@ -38,6 +38,7 @@ export const AWS_TYPES = {
   ssmAssociation: "aws:ssm/association:Association",
   ssmParameter: "aws:ssm/parameter:Parameter",
   metricAlarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
+  logGroup: "aws:cloudwatch/logGroup:LogGroup",
   topic: "aws:sns/topic:Topic",
   subscription: "aws:sns/topicSubscription:TopicSubscription",
   healthCheck: "aws:route53/healthCheck:HealthCheck",
@@ -199,6 +200,22 @@ export const awsRules: readonly CloudRule[] = [
       const out: string[] = [];
       if (targets.length > SSM_TARGETS.max) out.push(`${targets.length} targets, more than ${SSM_TARGETS.max}`);
       for (const t of targets) if (list(t.values).length > SSM_TARGETS.maxValues) out.push(`target ${String(t.key)} lists ${list(t.values).length} values, more than ${SSM_TARGETS.maxValues}`);
+      return out;
+    },
+  },
+  {
+    id: "aws-log-group",
+    source: "CloudWatch Logs API Reference: CreateLogGroup (logGroupName 1 to 512 of [.-_/#A-Za-z0-9]) and PutRetentionPolicy (retentionInDays one of 1, 3, 5, ... 3653)",
+    types: [AWS_TYPES.logGroup],
+    check: (r) => {
+      const i = r!.plainInputs;
+      const name = nameSentToCloud(r!);
+      const out: string[] = [];
+      if (!LOG_GROUP_NAME.test(name)) out.push(`log group name ${JSON.stringify(name)} is not 1 to 512 of a-z A-Z 0-9 . - _ / #`);
+      const days = i.retentionInDays;
+      if (days !== undefined && days !== 0 && !(CLOUDWATCH_LOG_RETENTION_DAYS as readonly unknown[]).includes(days)) {
+        out.push(`retention of ${String(days)} days is not one of ${CLOUDWATCH_LOG_RETENTION_DAYS.join(", ")}`);
+      }
       return out;
     },
   },

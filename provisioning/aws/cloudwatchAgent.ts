@@ -1,8 +1,8 @@
 /**
  * The CloudWatch agent's configuration: memory and disk use, the two numbers EC2 does not measure itself,
- * published with exactly the dimensions the alarms in clouds/aws/alerts.ts name. Systems Manager installs
- * the agent and loads this configuration from Parameter Store (clouds/aws/alerts.ts), so nothing here
- * reaches user data and no server is replaced to change it.
+ * published with exactly the dimensions the alarms in clouds/aws/alerts.ts name, and the servers' logs.
+ * Systems Manager installs the agent and loads this configuration from Parameter Store (clouds/aws/agent.ts),
+ * so nothing here reaches user data and no server is replaced to change it.
  *
  * How the agent names and dimensions metrics, from aws/amazon-cloudwatch-agent:
  * - a measurement `used_percent` under `mem` is published as `mem_used_percent`, under `disk` as
@@ -33,22 +33,52 @@ export const CW_APPEND_DIMENSIONS = { InstanceId: "${aws:InstanceId}", AutoScali
  */
 export const CW_AGGREGATION_DIMENSIONS: readonly (readonly string[])[] = [["AutoScalingGroupName"], ["AutoScalingGroupName", "path"], ["InstanceId", "path"]];
 
+/** A log group the agent fills: journal entries of `units`, lines of `files`, one stream per instance. */
+export interface AgentLogGroup {
+  readonly group: string;
+  readonly units: readonly string[];
+  readonly files: readonly string[];
+}
+
 /**
- * The agent's JSON configuration, watching the disks mounted at `paths` (the root disk, a data volume).
- * @param paths mount points, "/" among them.
+ * The agent's JSON configuration: the memory and disk metrics (watching the disks mounted at `diskPaths`,
+ * "/" among them) where `metrics` is given, and the log groups where `logs` is.
+ *
+ * Logs, as the agent reads them (aws/amazon-cloudwatch-agent, since 1.300070.0):
+ * - `logs.logs_collected.journald.collect_list`: entries with `log_group_name`, `log_stream_name` and
+ *   `units` (translator/config/schema.json `logsJournaldDefinition`), read with journalctl by the agent's
+ *   user, who must be in the systemd-journal group (clouds/aws/agent.ts adds it);
+ * - `logs.logs_collected.files.collect_list`: entries with `file_path` (globs allowed), `log_group_name`,
+ *   `log_stream_name`; nginx's logs are www-data:adm 0640, so the agent's user joins adm too;
+ * - `{instance_id}` in a stream name is the server's instance ID;
+ * - no `retention_in_days`: the log groups are Pulumi's (their retention set there), and the agent's
+ *   policy (CloudWatchAgentServerPolicy) may not change it.
  */
-export function renderCloudWatchAgentConfig(paths: readonly string[]): string {
+export function renderCloudWatchAgentConfig(parts: { metrics?: { diskPaths: readonly string[] }; logs?: readonly AgentLogGroup[] }): string {
+  const stream = "{instance_id}";
+  const journald = (parts.logs ?? []).filter((g) => g.units.length > 0).map((g) => ({ log_group_name: g.group, log_stream_name: stream, units: [...g.units] }));
+  const files = (parts.logs ?? []).flatMap((g) => g.files.map((path) => ({ file_path: path, log_group_name: g.group, log_stream_name: stream })));
   return JSON.stringify({
     agent: { metrics_collection_interval: 60, run_as_user: "cwagent" },
-    metrics: {
-      namespace: CW_AGENT_NAMESPACE,
-      append_dimensions: CW_APPEND_DIMENSIONS,
-      aggregation_dimensions: CW_AGGREGATION_DIMENSIONS,
-      metrics_collected: {
-        mem: { measurement: ["used_percent"] },
-        disk: { measurement: ["used_percent"], resources: [...new Set(["/", ...paths])], drop_device: true },
+    ...(parts.metrics ? {
+      metrics: {
+        namespace: CW_AGENT_NAMESPACE,
+        append_dimensions: CW_APPEND_DIMENSIONS,
+        aggregation_dimensions: CW_AGGREGATION_DIMENSIONS,
+        metrics_collected: {
+          mem: { measurement: ["used_percent"] },
+          disk: { measurement: ["used_percent"], resources: [...new Set(["/", ...parts.metrics.diskPaths])], drop_device: true },
+        },
       },
-    },
+    } : {}),
+    ...(journald.length + files.length > 0 ? {
+      logs: {
+        logs_collected: {
+          ...(files.length > 0 ? { files: { collect_list: files } } : {}),
+          ...(journald.length > 0 ? { journald: { collect_list: journald } } : {}),
+        },
+      },
+    } : {}),
   }, null, 2);
 }
 

@@ -10,6 +10,8 @@ import { HEARTBEAT_LIB } from "./heartbeat";
 
 export const POSTGRES_SETUP = "/usr/local/sbin/fullstack-postgres-setup";
 export const POSTGRES_BACKUP = "/usr/local/sbin/fullstack-postgres-backup";
+/** The backup's systemd service and timer (`.service`, `.timer`). */
+export const POSTGRES_BACKUP_UNIT = "fullstack-postgres-backup";
 export const POSTGRES_ENV = "/etc/fullstack/postgres.env";
 
 export function renderPostgresEnv(pg: PostgresSpec): string {
@@ -91,13 +93,15 @@ export function renderPostgresSetup(): string {
     "SQL",
     "",
     'install -d -o postgres -g postgres -m 0700 "$PG_BACKUP_DIR"',
-    "systemctl enable --quiet --now fullstack-postgres-backup.timer",
+    `systemctl enable --quiet --now ${POSTGRES_BACKUP_UNIT}.timer`,
   );
 }
 
 /** s3cmd's settings for the off-box copies (root-only: it may hold the bucket's key). */
 export const BACKUP_STORE_CFG = "/etc/fullstack/backup-store.s3cfg";
 export const POSTGRES_RESTORE_DRILL = "/usr/local/sbin/fullstack-postgres-restore-drill";
+/** The restore drill's systemd service and timer (`.service`, `.timer`). */
+export const POSTGRES_DRILL_UNIT = "fullstack-postgres-restore-drill";
 /** The throwaway cluster the drill restores into: its name, port and socket directory. */
 export const DRILL_CLUSTER = { name: "drill", port: 5499, socketDir: "/run/fullstack-restore-drill" } as const;
 
@@ -292,24 +296,24 @@ export function postgresRole(pg: PostgresSpec): RolePart {
       { path: POSTGRES_ENV, permissions: "0600", content: renderPostgresEnv(pg), secret: true },
       { path: POSTGRES_SETUP, permissions: "0755", content: renderPostgresSetup() },
       { path: POSTGRES_BACKUP, permissions: "0755", content: renderPostgresBackup() },
-      ...scheduledJob("fullstack-postgres-backup", {
+      ...scheduledJob(POSTGRES_BACKUP_UNIT, {
         description: "Nightly pg_dump of the app's database", after: "postgresql.service", mountsFor: pg.backupDir,
         exec: POSTGRES_BACKUP, calendar: "*-*-* 03:15:00",
       }),
       ...(pg.offsite ? [{ path: BACKUP_STORE_CFG, permissions: "0600", content: renderBackupStoreConfig(pg.offsite), secret: true }] : []),
       ...(drill ? [
         { path: POSTGRES_RESTORE_DRILL, permissions: "0755", content: renderRestoreDrill() },
-        ...scheduledJob("fullstack-postgres-restore-drill", {
+        ...scheduledJob(POSTGRES_DRILL_UNIT, {
           description: "Restore drill: the latest backup restored into a throwaway cluster and checked",
           timerDescription: "Restore drill of the app's database",
-          after: "postgresql.service fullstack-postgres-backup.service", mountsFor: pg.dataRoot, exec: POSTGRES_RESTORE_DRILL, calendar: drill,
+          after: `postgresql.service ${POSTGRES_BACKUP_UNIT}.service`, mountsFor: pg.dataRoot, exec: POSTGRES_RESTORE_DRILL, calendar: drill,
         }),
       ] : []),
     ],
     startsItself: ["postgresql"],
     runcmd: [
       ["systemctl", "daemon-reload"], [POSTGRES_SETUP],
-      ...(drill ? [["systemctl", "enable", "--quiet", "--now", "fullstack-postgres-restore-drill.timer"]] : []),
+      ...(drill ? [["systemctl", "enable", "--quiet", "--now", `${POSTGRES_DRILL_UNIT}.timer`]] : []),
     ],
   };
 }

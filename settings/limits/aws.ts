@@ -494,6 +494,18 @@ export const SSM_PARAMETER_NAME = /^[a-zA-Z0-9_.\-/]{1,1011}$/;
  * Intelligent-Tiering stores a value over the standard limit as an advanced parameter.
  */
 export const SSM_PARAMETER_VALUE_MAX = { Standard: 4096, Advanced: 8192, "Intelligent-Tiering": 8192 } as const;
+/**
+ * The periods CloudWatch Logs keeps a log group's events for, in days [CloudWatch Logs API Reference,
+ * PutRetentionPolicy retentionInDays: "Valid values are: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365,
+ * 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, and 3653"; the same list is the CloudWatch agent's
+ * retention_in_days enum, aws/amazon-cloudwatch-agent translator/config/schema.json].
+ */
+export const CLOUDWATCH_LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+/**
+ * A log group's name: 1 to 512 of a-z A-Z 0-9 _ - / . # [CloudWatch Logs API Reference, CreateLogGroup
+ * logGroupName, pattern `[\.\-_/#A-Za-z0-9]+`].
+ */
+export const LOG_GROUP_NAME = /^[.\-_/#A-Za-z0-9]{1,512}$/;
 /** A State Manager association's targets: at most 5, each with at most 50 values [SSM API Reference, Target]. */
 export const SSM_TARGETS = { max: 5, maxValues: 50 } as const;
 /** Lambda function names: 1-64 letters, digits, hyphens and underscores [Lambda API Reference, CreateFunction FunctionName]. */

@@ -1,5 +1,6 @@
 /** The operations section: backups off the box and their restore drill, heartbeats, error tracking. */
 import { SettingsError } from "../errors";
+import { CLOUDWATCH_LOG_RETENTION_DAYS } from "../limits/aws";
 import type { ConfigReader } from "../reader";
 import { fullKey as k, keysNeeding } from "../schema";
 import type { HeartbeatSettings, OperationsSettings } from "../types";
@@ -23,7 +24,18 @@ export function readOperations(r: ConfigReader, { environment }: Pick<StackConte
     ...(probe !== undefined ? { restoreProbeSql: (probe as string).trim().replace(/;$/, "") } : {}),
     heartbeat: readHeartbeat(r),
     ...readSentry(r),
+    logRetentionDays: readLogRetention(r),
   };
+}
+
+function readLogRetention(r: ConfigReader): number {
+  const days = r.int("logRetentionDays");
+  if (!(CLOUDWATCH_LOG_RETENTION_DAYS as readonly number[]).includes(days)) {
+    const near = CLOUDWATCH_LOG_RETENTION_DAYS.find((d) => d >= days) ?? CLOUDWATCH_LOG_RETENTION_DAYS[CLOUDWATCH_LOG_RETENTION_DAYS.length - 1];
+    throw new SettingsError(k("logRetentionDays"), days, "is not a period CloudWatch Logs keeps logs for",
+      `use one of ${CLOUDWATCH_LOG_RETENTION_DAYS.join(", ")} (e.g. ${near})`);
+  }
+  return days;
 }
 
 function readHeartbeat(r: ConfigReader): HeartbeatSettings | undefined {

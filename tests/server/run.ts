@@ -31,7 +31,7 @@ import {
 } from "./vm";
 import { TestAcme } from "../../harness/acme";
 import { freePort } from "../../harness/local";
-import { HSTS_MAX_AGE_SECONDS, nginxSitePaths, TLS_ISSUE_UNIT } from "../../provisioning";
+import { HSTS_MAX_AGE_SECONDS, nginxLogEntry, nginxSitePaths, TLS_ISSUE_UNIT } from "../../provisioning";
 import { ensureTools, realHost } from "../../tools/ensureTools";
 import { configureStore, operationsChecks, startOperations } from "./operations";
 import { HOST_FROM_GUEST, renderRelease, renderServer, type ServerUnderTest, type WiringOptions } from "./wiring";
@@ -827,7 +827,7 @@ async function main(): Promise<number> {
   await check("nginx logged the app's requests in the app's own access log, which logrotate rotates", async () => {
     const file = `/var/log/nginx/${server.appName}.access.log`;
     const count = await eventually(15_000, async () => {
-      const n = Number(await ssh.out(`sudo grep -c -F '"GET / HTTP/1.1" 200 ' ${file} || true`));
+      const n = Number(await ssh.out(`sudo grep -c -F '${nginxLogEntry({ method: "GET", uri: "/", status: 200 })}' ${file} || true`));
       if (!(n >= 2)) throw new Error(`${file} has ${n} lines for GET / (fetched at least once before and once after the reboot)`);
       return n;
     });
@@ -835,7 +835,12 @@ async function main(): Promise<number> {
     if (!rotate.stdout.includes(`considering log ${file}`)) {
       throw new Error(`Debian's logrotate config for nginx does not rotate ${file}:\n${rotate.stdout.slice(-800)}`);
     }
-    return `${count} requests for / in ${file}; logrotate rotates it`;
+    // Each line is one JSON object with the request's time and the app's part of it.
+    const last = JSON.parse(await ssh.out(`sudo grep -F '${nginxLogEntry({ method: "GET", uri: "/", status: 200 })}' ${file} | tail -n 1`)) as Record<string, unknown>;
+    if (typeof last.request_time !== "number" || !(Number(last.upstream_response_time) >= 0)) {
+      throw new Error(`${file}'s last line for GET / has no request or upstream time: ${JSON.stringify(last)}`);
+    }
+    return `${count} requests for / in ${file} (JSON lines: request ${String(last.request_time)} s, app ${String(last.upstream_response_time)} s); logrotate rotates it`;
   });
 
   if (checks.some((c) => !c.ok)) {
