@@ -104,6 +104,7 @@ export class FullStackApp extends pulumi.ComponentResource {
       ...(s.operations.sentryDsn !== undefined ? { SENTRY_DSN: pulumi.secret(s.operations.sentryDsn) } : {}),
     };
     // Checks are named after this app (e.g. shop-prod-backup), so stacks can share one ping key.
+    const logSink = s.operations.logSink;
     const hb = s.operations.heartbeat;
     const heartbeat = hb && pulumi.secret(pulumi.output(hb.url).apply((url): HeartbeatSpec => ({ url, prefix: name, everyMinutes: hb.everyMinutes })));
 
@@ -166,6 +167,7 @@ export class FullStackApp extends pulumi.ComponentResource {
         broker: s.worker.backend,
         bucketAccess,
         heartbeat,
+        logSink,
         protect,
       }, { parent: this });
     }
@@ -192,6 +194,7 @@ export class FullStackApp extends pulumi.ComponentResource {
       databaseGrant: db.grant,
       backupAccess: db.backupBucket ? [db.backupBucket] : undefined,
       heartbeat,
+      logSink,
       colocate: single ? { roles: colocated, worker, postgres: db.serverSpec, redis: redis.serverSpec, volumeGb: s.volumeSizeGb } : undefined,
     }, { parent: this });
 

@@ -586,6 +586,17 @@ export interface FullStackHeartbeats {
  */
 export interface FullStackLogs {
   /**
+   * Ship every server's logs (the app's services, its jobs, nginx's access and error logs) to a syslog
+   * receiver over TCP, with rsyslog: syslog+tls://host:port (TLS, the certificate checked against the
+   * system's CAs and the host name; e.g. a Papertrail destination, a Loki or Vector syslog source) or
+   * syslog://host:port (plain TCP, only to a private address). Unset: logs stay on the servers (and reach
+   * CloudWatch Logs on AWS).
+   *
+   * Stack config: `fullstack:logSink`.
+   * @default unset (off)
+   */
+  sink?: string;
+  /**
    * AWS only: days CloudWatch Logs keeps the servers' logs (log groups /fullstack/<app>-<stack>/app, jobs and
    * nginx): one of CloudWatch's periods, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096,
    * 1827, 2192, 2557, 2922, 3288 or 3653.

@@ -3,7 +3,7 @@ import * as tls from "@pulumi/tls";
 import type { IngressRule, MachineRequest, ReleaseRequest, ServerHandle } from "../clouds";
 import {
   ProvisioningError, renderReleaseBundle, renderServerFiles, workerStopSeconds, workerUnits,
-  type AppSpec, type HeartbeatSpec, type HostFirewallRule, type PostgresSpec, type RedisSpec, type ReleaseAccess, type Role, type WebSpec, type WorkerSpec,
+  type AppSpec, type HeartbeatSpec, type LogSinkSpec, type HostFirewallRule, type PostgresSpec, type RedisSpec, type ReleaseAccess, type Role, type WebSpec, type WorkerSpec,
 } from "../provisioning";
 import { CATALOG, OPERATING_SYSTEMS, defaultOf, validate, type AccessSettings, type OperatingSystem } from "../settings";
 import type { Network } from "./network";
@@ -79,6 +79,12 @@ export interface LinuxServerArgs {
    */
   heartbeat?: pulumi.Input<HeartbeatSpec>;
   /**
+   * Where the server ships its logs besides its journal: a syslog receiver over TCP (TLS unless it is on a
+   * private network), with rsyslog (provisioning/roles/logShipper.ts).
+   * @default none (logs stay on the server, and in CloudWatch Logs on AWS)
+   */
+  logSink?: LogSinkSpec;
+  /**
    * A data volume that survives the server's replacement, mounted at `/mnt/data`.
    * @default none (data stays on the server's own disk)
    */
@@ -130,7 +136,7 @@ export interface LinuxServerArgs {
 export const DATA_MOUNT = "/mnt/data";
 
 /** What a server's files are rendered from; shared by {@link LinuxServer} and {@link LinuxServerGroup}. */
-export type ServerFilesArgs = Pick<LinuxServerArgs, "roles" | "access" | "timezone" | "swapMb" | "ingress" | "app" | "web" | "worker" | "postgres" | "redis" | "heartbeat"> & {
+export type ServerFilesArgs = Pick<LinuxServerArgs, "roles" | "access" | "timezone" | "swapMb" | "ingress" | "app" | "web" | "worker" | "postgres" | "redis" | "heartbeat" | "logSink"> & {
   os: OperatingSystem;
   /** Name of the data volume, when the server has one. */
   dataVolume?: string;
@@ -281,6 +287,7 @@ export function renderServer(label: string, network: Network, physicalName: stri
       postgres,
       redis,
       heartbeat,
+      logSink: args.logSink,
     }, delivery, { limit: adapter.userDataLimit, bytes: (text) => adapter.userDataBytes(text) });
     const bytes = adapter.userDataBytes(rendered.userData);
     if (bytes > adapter.userDataLimit) {

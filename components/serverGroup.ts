@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { IngressRule, LoadBalancerHandle, ServerGroupHandle } from "../clouds";
-import { workerStopSeconds, type AppSpec, type HeartbeatSpec, type Role, type WebSpec, type WorkerSpec } from "../provisioning";
+import { workerStopSeconds, type AppSpec, type HeartbeatSpec, type LogSinkSpec, type Role, type WebSpec, type WorkerSpec } from "../provisioning";
 import { CATALOG, SettingsError, validate, type AccessSettings, type OperatingSystem } from "../settings";
 import { checkRoleArgs, machineRequest, physicalName, releaseKeys, releaseRequest, renderServer, serverShape } from "./linuxServer";
 import type { Network } from "./network";
@@ -78,6 +78,11 @@ export interface LinuxServerGroupArgs {
    * @default none (no pings)
    */
   heartbeat?: pulumi.Input<HeartbeatSpec>;
+  /**
+   * Where the servers ship their logs (see {@link LinuxServerArgs.logSink}).
+   * @default none
+   */
+  logSink?: LogSinkSpec;
   /**
    * Adjusts the resources this component makes (a droplet's size or backups, an instance's monitoring,
    * tags, ...) with the provider's own argument types: `{ digitalocean: { droplet: (args) => { ... } } }`.

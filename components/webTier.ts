@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { DnsZoneHandle, IngressRule, LoadBalancerHandle } from "../clouds";
-import { buildAppSpec, type DbGrantSpec, type HeartbeatSpec, type PostgresSpec, type RedisSpec, type Role, type WebSpec, type WorkerSpec } from "../provisioning";
+import { buildAppSpec, type DbGrantSpec, type HeartbeatSpec, type LogSinkSpec, type PostgresSpec, type RedisSpec, type Role, type WebSpec, type WorkerSpec } from "../provisioning";
 import {
   CATALOG, SettingsError, defaultOf, usesLoadBalancer, validate,
   type AccessSettings, type AcmeSettings, type AppSettings, type CloudName, type DomainSettings, type GunicornSettings, type OperatingSystem,
@@ -121,6 +121,11 @@ export interface WebTierArgs {
    * @default none (no pings)
    */
   heartbeat?: pulumi.Input<HeartbeatSpec>;
+  /**
+   * Where the servers ship their logs (see {@link LinuxServerArgs.logSink}).
+   * @default none
+   */
+  logSink?: LogSinkSpec;
   /**
    * The app role's database grants ({@link PostgresDb.grant}), issued before migrating by the server that
    * migrates. Secret.
@@ -322,6 +327,7 @@ export class WebTier extends pulumi.ComponentResource {
     const common = {
       network: this.network, size, os: args.os, access: args.access, timezone: args.timezone, swapMb: args.swapMb, ingress, web,
       bucketAccess: args.bucketAccess, queueAccess: args.queueAccess, heartbeat: args.heartbeat, backupAccess: args.backupAccess,
+      logSink: args.logSink,
     };
     if (grouped) {
       this.serverGroup = new LinuxServerGroup(`${name}-web`, { ...common, roles: ["web"], count, loadBalancer: lb, app: appFor(true) }, { parent: this });

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { QueueHandle } from "../clouds";
-import { buildAppSpec, type HeartbeatSpec, type WorkerSpec } from "../provisioning";
+import { buildAppSpec, type HeartbeatSpec, type LogSinkSpec, type WorkerSpec } from "../provisioning";
 import {
   CATALOG, QUEUE_BACKENDS, SettingsError, defaultOf, validate, type AccessSettings, type AppSettings, type OperatingSystem, type QueueBackend,
 } from "../settings";
@@ -68,6 +68,11 @@ export interface WorkerQueueArgs {
    * @default none (no pings)
    */
   heartbeat?: pulumi.Input<HeartbeatSpec>;
+  /**
+   * Where the servers ship their logs (see {@link LinuxServerArgs.logSink}).
+   * @default none
+   */
+  logSink?: LogSinkSpec;
   /**
    * Protect the queues (SQS) from deletion.
    * @default true
@@ -187,6 +192,7 @@ export class WorkerQueue extends pulumi.ComponentResource {
     const common = {
       network: args.network, size, os: args.os, access: args.access, timezone: args.timezone, app, worker: args.worker,
       bucketAccess: args.bucketAccess, queueAccess: broker === "sqs" ? this.queueArns : undefined, heartbeat: args.heartbeat,
+      logSink: args.logSink,
     };
     if (grouped) this.serverGroup = new LinuxServerGroup(`${name}-workers`, { ...common, roles: ["worker"], count: plain }, { parent: this });
     for (let i = 1; i <= (grouped ? count - plain : count); i++) {

@@ -4,6 +4,8 @@
 import { gunzipSync, gzipSync } from "node:zlib";
 import { baseRole, baseTopLevel } from "./roles/base";
 import { heartbeatPart, type HeartbeatCheck } from "./roles/heartbeat";
+import { logShipperPart } from "./roles/logShipper";
+import { logStreams } from "./logs";
 import { postgresRole } from "./roles/postgres";
 import { redisRole } from "./roles/redis";
 import { tlsRole } from "./roles/tls";
@@ -82,6 +84,9 @@ export function renderServerFiles(spec: ServerSpec, delivery: SecretDelivery, bu
     const checks: HeartbeatCheck[] = has("worker") && spec.app ? heartbeatChecks(spec.app.name, has("scheduler")) : [];
     parts.push(heartbeatPart(spec.heartbeat, checks));
   }
+
+  // Logs off the server, for the app's servers (their streams are the app's; provisioning/logs.ts).
+  if (spec.logSink && spec.app && (runsApp || has("postgres"))) parts.push(logShipperPart(spec.app.name, spec.logSink, logStreams(spec.app.name)));
 
   parts.push(...(spec.extra ?? []));
   if (delivery.kind === "fetch") {

@@ -57,6 +57,7 @@ export function renderGunicornSocket(app: AppSpec): string {
 export function renderGunicornService(app: AppSpec, web: WebSpec): string {
   const p = appPaths(app.name);
   return renderAppService(app, {
+    name: p.gunicornUnit,
     description: `gunicorn serving ${app.name}`,
     unit: [`Requires=${p.gunicornUnit}.socket`, "After=network.target"],
     service: ["Type=notify", "NotifyAccess=main", "ExecReload=/bin/kill -s HUP $MAINPID"],

@@ -6,10 +6,11 @@
  * (NGINX_LOG_FIELDS in ./nginx.ts), and its errors to Debian's error log. A stream lists every unit or file any
  * server may have: a server without one of them ships nothing for it.
  */
-import { TLS_ISSUE_UNIT } from "./roles/tls";
-import { HEARTBEAT_UNIT } from "./roles/heartbeat";
-import { POSTGRES_BACKUP_UNIT, POSTGRES_DRILL_UNIT } from "./roles/postgres";
-import { DRAIN_UNIT } from "./aws/groupDrain";
+import { basename } from "node:path";
+import { TLS_ISSUE_SCRIPT, TLS_ISSUE_UNIT } from "./roles/tls";
+import { HEARTBEAT_SERVICES, HEARTBEAT_UNIT } from "./roles/heartbeat";
+import { POSTGRES_BACKUP, POSTGRES_BACKUP_UNIT, POSTGRES_DRILL_UNIT, POSTGRES_RESTORE_DRILL } from "./roles/postgres";
+import { DRAIN_SCRIPT, DRAIN_UNIT } from "./aws/groupDrain";
 import { nginxAccessLog } from "./nginx";
 import { appPaths } from "./types";
 
@@ -20,6 +21,11 @@ export interface LogStream {
   readonly description: string;
   /** systemd units whose journal entries it holds. */
   readonly units: readonly string[];
+  /**
+   * The tags (SYSLOG_IDENTIFIER) of those units' lines: the app's services set theirs to the unit's name
+   * (provisioning/systemd.ts); a job's is its script's name, systemd's default.
+   */
+  readonly identifiers: readonly string[];
   /** Files whose lines it holds. */
   readonly files: readonly string[];
 }
@@ -30,16 +36,19 @@ export function logStreams(appName: string): LogStream[] {
   return [
     {
       name: "app", description: `${appName}'s services: gunicorn (with its access log), the workers and the scheduler`,
-      units: [`${p.gunicornUnit}.service`, `${p.workerUnit}.service`, `${p.schedulerUnit}.service`], files: [],
+      units: [`${p.gunicornUnit}.service`, `${p.workerUnit}.service`, `${p.schedulerUnit}.service`],
+      identifiers: [p.gunicornUnit, p.workerUnit, p.schedulerUnit],
+      files: [],
     },
     {
       name: "jobs", description: "Scheduled jobs: the nightly backup, the restore drill, certificates, heartbeats, a group member's drain",
       units: [`${POSTGRES_BACKUP_UNIT}.service`, `${POSTGRES_DRILL_UNIT}.service`, `${TLS_ISSUE_UNIT}.service`, `${HEARTBEAT_UNIT}.service`, DRAIN_UNIT],
+      identifiers: [POSTGRES_BACKUP, POSTGRES_RESTORE_DRILL, TLS_ISSUE_SCRIPT, HEARTBEAT_SERVICES, DRAIN_SCRIPT].map((path) => basename(path)),
       files: [],
     },
     {
       name: "nginx", description: `nginx: ${appName}'s requests (one JSON object per line) and nginx's errors`,
-      units: [], files: [nginxAccessLog(appName), "/var/log/nginx/error.log"],
+      units: [], identifiers: [], files: [nginxAccessLog(appName), "/var/log/nginx/error.log"],
     },
   ];
 }

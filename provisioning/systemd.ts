@@ -6,6 +6,8 @@ import { lines } from "./text";
 import { appPaths, type AppSpec } from "./types";
 
 export interface AppServiceUnit {
+  /** The unit's name without `.service`: also the tag of its lines in the journal and in syslog. */
+  name: string;
   description: string;
   execStart: string;
   /** Seconds systemd waits after SIGTERM before SIGKILL. */
@@ -37,6 +39,8 @@ export function renderAppService(app: AppSpec, u: AppServiceUnit): string {
     `WorkingDirectory=${p.current}`,
     `EnvironmentFile=${p.envFile}`,
     `ExecStart=${u.execStart}`,
+    // Its lines carry the unit's name (not gunicorn's, celery's or python's) wherever they are shipped.
+    `SyslogIdentifier=${u.name}`,
     "KillMode=mixed",
     `TimeoutStopSec=${u.stopTimeout}`,
     `Restart=${u.restart}`,

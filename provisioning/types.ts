@@ -168,6 +168,14 @@ export interface HeartbeatSpec {
   everyMinutes: number;
 }
 
+/** Where a server ships its logs besides its journal (provisioning/roles/logShipper.ts): a syslog receiver over TCP. */
+export interface LogSinkSpec {
+  host: string;
+  port: number;
+  /** TLS, the receiver's certificate checked against the system's CAs and its name. */
+  tls: boolean;
+}
+
 /**
  * An S3-compatible bucket the nightly dumps are copied to (s3cmd's settings): Spaces with a key limited
  * to the bucket, or S3 through the server's instance role (no keys).
@@ -202,6 +210,11 @@ export interface ServerSpec {
    * @default none (no pings)
    */
   heartbeat?: HeartbeatSpec;
+  /**
+   * Where the server ships its logs besides its journal.
+   * @default none (they stay on the server)
+   */
+  logSink?: LogSinkSpec;
   /** How releases reach the server (roles that run the app). @default { kind: "file" } */
   release?: ReleaseAccess;
   base: BaseSpec;

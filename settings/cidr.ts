@@ -107,3 +107,11 @@ export function isOpenToWorld(block: string | Cidr): boolean {
   if (c.family === 6 && c.prefix >= 96 && (c.network >> 32n) === (V4_MAPPED >> 32n)) return c.prefix - 96 < WORLD_PREFIX[4];
   return c.prefix < WORLD_PREFIX[c.family];
 }
+
+/** Whether `ip` is an IPv4 address of a private network or loopback (RFC 1918: 10/8, 172.16/12, 192.168/16; 127/8). */
+export function isPrivateIPv4(ip: string): boolean {
+  const o = ip.split(".").map(Number);
+  if (o.length !== 4 || o.some((x) => !Number.isInteger(x) || x < 0 || x > 255)) return false;
+  const [a, b] = o;
+  return a === 10 || a === 127 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168);
+}

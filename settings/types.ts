@@ -193,6 +193,11 @@ export interface OperationsSettings<Secret = string> {
    */
   sentryDsn?: Secret;
   /**
+   * A syslog receiver every server ships its logs to.
+   * @default none
+   */
+  logSink?: { host: string; port: number; tls: boolean };
+  /**
    * AWS: days CloudWatch Logs keeps the servers' logs (one of CLOUDWATCH_LOG_RETENTION_DAYS).
    * @default 30
    */

@@ -9,6 +9,8 @@ import { AWS_TYPES } from "../harness/cloudRules/aws";
 import { checkCloudRules, formatViolations } from "../harness/cloudRules";
 import type { RecordedResource, RunResult } from "../harness/mockRuntime";
 import { logStreams, nginxAccessLog } from "../provisioning";
+import { LOG_SHIPPER_CONF } from "../provisioning/roles/logShipper";
+import { file, hasFile, servers } from "./topology/inspect";
 import { isSettingsError, loadSettings } from "../settings";
 import { CLOUDWATCH_LOG_RETENTION_DAYS } from "../settings/limits/aws";
 import { ofType, planStack } from "./helpers";
@@ -112,5 +114,43 @@ describe("fullstack:logRetentionDays", () => {
     expect(refusal({ ...base, logRetentionDays: 10 })).toMatch(/^fullstack:logRetentionDays 10 is not a period CloudWatch Logs keeps logs for; use one of 1, 3, 5, 7, 14, 30, .* \(e\.g\. 14\)$/);
     expect(refusal({ appRepo: base.appRepo, adminSshKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHf3c2Q0b1v6m3Y2y0Yk7t4oV3r6q1v9mQ2bA0c1d2e3 ops@example"], logRetentionDays: 14 }))
       .toMatch(/^fullstack:logRetentionDays .*aws/i);
+  });
+});
+
+describe("fullstack:logSink: every server ships its logs to a syslog receiver", () => {
+  const base = { appRepo: "https://github.com/acme/shop.git", adminSshKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHf3c2Q0b1v6m3Y2y0Yk7t4oV3r6q1v9mQ2bA0c1d2e3 ops@example"], adminCidrs: ["203.0.113.7/32"] };
+  const refusal = (logSink: unknown) => {
+    try {
+      loadSettings({ ...base, logSink });
+    } catch (err) {
+      if (isSettingsError(err)) return err.message;
+      throw err;
+    }
+    return "accepted";
+  };
+
+  it("takes syslog+tls://host:port anywhere and syslog://host:port to a private address only", () => {
+    expect(loadSettings({ ...base, logSink: "syslog+tls://logs.papertrailapp.com:12345" }).operations.logSink).toEqual({ host: "logs.papertrailapp.com", port: 12345, tls: true });
+    expect(loadSettings({ ...base, logSink: "syslog://10.0.2.2:5140" }).operations.logSink).toEqual({ host: "10.0.2.2", port: 5140, tls: false });
+    expect(refusal("syslog://logs.papertrailapp.com:12345")).toBe('fullstack:logSink "syslog://logs.papertrailapp.com:12345" sends logs over the internet in clear text; ' +
+      "use syslog+tls://logs.papertrailapp.com:12345 (plain syslog:// only to a private address such as 10.0.0.5)");
+    for (const bad of ["https://logs.example.com", "syslog+tls://logs.example.com", "syslog+tls://logs.example.com:70000", "syslog+tls://a b:1"]) {
+      expect(refusal(bad)).toMatch(/^fullstack:logSink .* is not a syslog receiver; use syslog\+tls:\/\/host:port/);
+    }
+  });
+
+  it.each([["dev", "digitalocean:index/droplet:Droplet"], ["aws-staging", "aws:ec2/instance:Instance"]])("%s: each app server gets rsyslog and the shipping settings", async (stack) => {
+    const r = await planStack(stack, { logSink: "syslog+tls://logs.example.com:6514" });
+    const s = servers(r);
+    expect(s.length).toBeGreaterThan(0);
+    for (const server of s) {
+      expect(hasFile(server, LOG_SHIPPER_CONF)).toBe(true);
+      const conf = file(server, LOG_SHIPPER_CONF).content;
+      expect(conf).toContain('target="logs.example.com" port="6514"');
+      expect(conf).toContain('StreamDriverPermittedPeers="logs.example.com"');
+      expect(server.cloudConfig.packages).toEqual(expect.arrayContaining(["rsyslog", "rsyslog-gnutls", "ca-certificates"]));
+    }
+    const without = await planStack(stack);
+    for (const server of servers(without)) expect(hasFile(server, LOG_SHIPPER_CONF)).toBe(false);
   });
 });

@@ -18,7 +18,7 @@ import { decodeFetchedFiles } from "../provisioning/aws/secretFetch";
 import type { RecordedResource } from "../harness/mockRuntime";
 import {
   checkAptConf, checkCloudConfig, checkCreateclusterConf, isCreateclusterConf, checkCloudConfigs, checkEnvironmentFile, checkGunicornConfig, checkJournaldConf,
-  checkNginxSite, checkPython, checkRedisConf, checkShell, checkSshdConfig, checkSudoers, checkSystemdUnits, contentKey, releaseSharedCopies,
+  checkNginxSite, checkPython, checkRedisConf, checkRsyslogConf, isRsyslogConf, checkShell, checkSshdConfig, checkSudoers, checkSystemdUnits, contentKey, releaseSharedCopies,
   environmentFilesOf, isAptConf, isGunicornConfig, isJournaldConf, isNginxSite, isPython, isRedisConf, isReleaseBundle, isShell, isSudoers,
   isSshdConfig, isSystemdDropIn, isSystemdUnit, type ServerFile, type ToolResult,
 } from "../harness/serverTools";
@@ -65,8 +65,8 @@ const VARIANTS: [string, (cfg: Record<string, string>) => Record<string, unknown
     domain: cfg.domain ?? "shop.example.com", os: (cfg.os ?? "ubuntu-24.04") === "debian-12" ? "ubuntu-24.04" : "debian-12",
     adminCidrs: [], gunicornWorkers: 3, gunicornTimeout: 90, swapMb: 0,
   })],
-  ["with heartbeats, error tracking, and a daily restore drill with a probe where the profile has one", (cfg) => ({
-    heartbeatUrl: "https://hc-ping.com/ping-key", heartbeatMinutes: 2, sentryDsn: "https://k@o1.ingest.sentry.io/2",
+  ["with heartbeats, error tracking, logs shipped over TLS, and a daily restore drill with a probe where the profile has one", (cfg) => ({
+    heartbeatUrl: "https://hc-ping.com/ping-key", heartbeatMinutes: 2, sentryDsn: "https://k@o1.ingest.sentry.io/2", logSink: "syslog+tls://logs.example.com:6514",
     ...((cfg.profile ?? "single") === "single" ? { restoreDrill: "daily", restoreProbeSql: "SELECT count(*) >= 0 FROM pg_class" } : {}),
   })],
   ["without workers, with two web servers where the profile allows", (cfg) => ({
@@ -276,7 +276,7 @@ it("has a real-tool check for every file a server gets", () => {
     for (const f of s.files) {
       const checked = isNginxSite(f) || isSystemdUnit(f) || isSystemdDropIn(f) || isShell(f) || isPython(f)
         || isSshdConfig(f) || isAptConf(f) || isJournaldConf(f) || isRedisConf(f) || envFiles.includes(f.path) || isProvenGrantSql(f)
-        || isReleaseBundle(f) || isSudoers(f) || isCreateclusterConf(f);
+        || isReleaseBundle(f) || isSudoers(f) || isCreateclusterConf(f) || isRsyslogConf(f);
       if (!checked) unchecked.add(f.path);
     }
   }
@@ -386,6 +386,13 @@ it("postgresql-common reads every createcluster drop-in as: no main cluster on t
   for (const s of servers) for (const f of s.files.filter(isCreateclusterConf)) files.add(contentKey([f]), f, s.label);
   expect(files.size).toBeGreaterThan(0);
   expect(files.failures(checkCreateclusterConf, (f) => f.path)).toBe("");
+});
+
+it("rsyslogd -N1 accepts every rsyslog drop-in (the log shipper), warnings included", () => {
+  const files = new Distinct<ServerFile>();
+  for (const s of servers) for (const f of s.files.filter(isRsyslogConf)) files.add(contentKey([f]), f, s.label);
+  expect(files.size).toBeGreaterThan(0);
+  expect(files.failures(checkRsyslogConf, (f) => f.path)).toBe("");
 });
 
 it("visudo accepts every sudoers drop-in", () => {
@@ -498,6 +505,9 @@ describe("each check rejects a broken file", () => {
       /systemd's parser does not see B/],
     ["sshd: unknown option", () => checkSshdConfig([file("/etc/ssh/sshd_config.d/10-canary.conf", "PermitRootLogn no\n")]), /Bad configuration option: PermitRootLogn/],
     ["apt: missing semicolon", () => checkAptConf([file("/etc/apt/apt.conf.d/20canary", 'APT::Periodic::Update-Package-Lists "1"\n')]), /E: Syntax error/],
+    ["rsyslog: unknown action parameter", () => checkRsyslogConf(file("/etc/rsyslog.d/60-canary.conf", 'action(type="omfwd" target="localhost" port="514" protocl="tcp")\n')),
+      /parameter 'protocl' not known/],
+    ["rsyslog: unknown module", () => checkRsyslogConf(file("/etc/rsyslog.d/60-canary.conf", 'module(load="imnothing")\n')), /could not load module/],
     ["journald: bad size", () => checkJournaldConf([file("/etc/systemd/journald.conf.d/10-canary.conf", "[Journal]\nSystemMaxUse=5Q\n")]),
       /Failed to parse vacuum size: 5Q/],
     ["journald: unknown key", () => checkJournaldConf([file("/etc/systemd/journald.conf.d/10-canary.conf", "[Journal]\nSystemMaxUsage=5M\n")]),

@@ -1,4 +1,4 @@
-/** Configuration files checked by the program that reads them: postgresql-common, sudo, redis, sshd, apt, journald. */
+/** Configuration files checked by the program that reads them: postgresql-common, sudo, redis, sshd, apt, journald, rsyslog. */
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { installHint } from "../../tools/debianTools";
@@ -162,5 +162,25 @@ export function checkJournaldConf(files: ServerFile[]): ToolResult {
       });
     }
     return { ok: problems.length === 0, output: [...ran, ...problems].join("\n").replaceAll(dir, "<empty dir>") };
+  });
+}
+
+// --- rsyslog ----------------------------------------------------------------------------------------
+
+/**
+ * rsyslogd's own config check (`rsyslogd -N1`, every module loaded and every parameter read) on a drop-in
+ * included as Debian's rsyslog.conf includes /etc/rsyslog.d/*.conf, after imuxsock is loaded. Its warnings
+ * count as failures too (an unknown parameter is only a warning to rsyslog, and silently ignored).
+ */
+export function checkRsyslogConf(file: ServerFile): ToolResult {
+  return withTempDir("rsyslog", (dir) => {
+    const dropIn = join(dir, basename(file.path));
+    writeFileSync(dropIn, file.content);
+    writeFileSync(join(dir, "rsyslog.conf"), [
+      'module(load="imuxsock" SysSock.Use="off")', `global(workDirectory="${dir}")`, `include(file="${dropIn}")`, "",
+    ].join("\n"));
+    const r = run("rsyslogd", ["-N1", "-f", join(dir, "rsyslog.conf")]);
+    const complaints = r.text.split("\n").filter((l) => /^rsyslogd: /.test(l) && !/version .*config validation run|End of config validation run/.test(l));
+    return { ok: r.status === 0 && complaints.length === 0, output: r.text.replaceAll(dropIn, file.path) };
   });
 }

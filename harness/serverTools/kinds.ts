@@ -17,6 +17,7 @@ export const isAptConf = (f: ServerFile) => /^\/etc\/apt\/apt\.conf\.d\/[^/]+$/.
 export const isJournaldConf = (f: ServerFile) => /^\/etc\/systemd\/journald\.conf\.d\/[^/]+$/.test(f.path);
 /** A drop-in for postgresql-common's createcluster.conf. */
 export const isCreateclusterConf = (f: ServerFile) => f.path.startsWith("/etc/postgresql-common/createcluster.d/");
+export const isRsyslogConf = (f: ServerFile) => f.path.startsWith("/etc/rsyslog.d/");
 /** A release bundle (provisioning/release.ts) among a server's files. */
 export const isReleaseBundle = (f: ServerFile) => /^\/etc\/[^/]+\/release\.json$/.test(f.path);
 export const isSudoers = (f: ServerFile) => f.path.startsWith("/etc/sudoers.d/");

@@ -7,8 +7,9 @@ import { renderAppService } from "../systemd";
 import { appPaths, type AppSpec, type RolePart, type WorkerSpec } from "../types";
 import type { HeartbeatCheck } from "./heartbeat";
 
-function unit(app: AppSpec, description: string, execStart: string, stopTimeout: number): string {
+function unit(app: AppSpec, name: string, description: string, execStart: string, stopTimeout: number): string {
   return renderAppService(app, {
+    name,
     description,
     unit: ["After=network-online.target", "Wants=network-online.target"],
     // SIGTERM is a warm shutdown for Celery and RQ: running tasks finish first.
@@ -33,7 +34,7 @@ export function renderWorkerService(app: AppSpec, worker: WorkerSpec): string {
     // No fixed --name: after a hard stop RQ keeps the old name registered for a while and refuses to
     // start a worker with the same one (seen in the server test after a reboot).
     : `${bin}/rq worker --url \${REDIS_URL} ${worker.queues.join(" ")}`;
-  return unit(app, `${worker.kind} worker for ${app.name}`, exec, stop);
+  return unit(app, appPaths(app.name).workerUnit, `${worker.kind} worker for ${app.name}`, exec, stop);
 }
 
 export function renderSchedulerService(app: AppSpec, worker: WorkerSpec): string {
@@ -42,7 +43,7 @@ export function renderSchedulerService(app: AppSpec, worker: WorkerSpec): string
   const exec = worker.kind === "celery"
     ? `${bin}/celery --app ${worker.app} beat --loglevel INFO --schedule ${p.shared}/celerybeat-schedule`
     : `${bin}/rqscheduler --url \${REDIS_URL}`;
-  return unit(app, `${worker.kind === "celery" ? "celery beat" : "rq-scheduler"} for ${app.name} (exactly one per stack)`, exec, 30);
+  return unit(app, p.schedulerUnit, `${worker.kind === "celery" ? "celery beat" : "rq-scheduler"} for ${app.name} (exactly one per stack)`, exec, 30);
 }
 
 export function workerRole(app: AppSpec, worker: WorkerSpec, scheduler: boolean): RolePart {

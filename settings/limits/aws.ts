@@ -42,6 +42,7 @@
  */
 
 import { createHash } from "node:crypto";
+import { isPrivateIPv4 } from "../cidr";
 
 /** What Pulumi's auto-naming appends to a logical name: `-` and 7 random characters [pulumi-aws]. */
 export const AUTONAME_SUFFIX = 8;
@@ -480,8 +481,7 @@ export function healthCheckAddressProblem(ip: string): string | undefined {
   const o = ip.split(".").map(Number);
   if (o.length !== 4 || o.some((x) => !Number.isInteger(x) || x < 0 || x > 255)) return `${JSON.stringify(ip)} is not an IPv4 address`;
   const [a, b] = o;
-  const refused = a === 10 || a === 127 || a === 0 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 169 && b === 254)
-    || (a === 100 && b >= 64 && b <= 127) || a >= 224;
+  const refused = isPrivateIPv4(ip) || a === 0 || (a === 169 && b === 254) || (a === 100 && b >= 64 && b <= 127) || a >= 224;
   return refused ? `${ip} is in a local, private, non-routable or multicast range, which Route 53's health checkers cannot reach` : undefined;
 }
 

@@ -1,5 +1,6 @@
 /** The operations section: backups off the box and their restore drill, heartbeats, error tracking. */
 import { SettingsError } from "../errors";
+import { isPrivateIPv4 } from "../cidr";
 import { CLOUDWATCH_LOG_RETENTION_DAYS } from "../limits/aws";
 import type { ConfigReader } from "../reader";
 import { fullKey as k, keysNeeding } from "../schema";
@@ -25,7 +26,30 @@ export function readOperations(r: ConfigReader, { environment }: Pick<StackConte
     heartbeat: readHeartbeat(r),
     ...readSentry(r),
     logRetentionDays: readLogRetention(r),
+    ...readLogSink(r),
   };
+}
+
+function readLogSink(r: ConfigReader): { logSink?: { host: string; port: number; tls: boolean } } {
+  const sink = r.get("logSink");
+  if (sink === undefined) return {};
+  const m = typeof sink === "string" ? /^syslog(\+tls)?:\/\/([A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:]+\]):([0-9]{1,5})$/.exec(sink) : null;
+  const port = m ? Number(m[3]) : 0;
+  if (!m || port < 1 || port > 65535) {
+    throw new SettingsError(k("logSink"), sink, "is not a syslog receiver", "use syslog+tls://host:port, e.g. syslog+tls://logs.papertrailapp.com:12345 (or syslog://host:port to a private address)");
+  }
+  const host = m[2].replace(/^\[|\]$/g, "");
+  const tls = m[1] !== undefined;
+  if (!tls && !isPrivateHost(host)) {
+    throw new SettingsError(k("logSink"), sink, "sends logs over the internet in clear text",
+      `use syslog+tls://${m[2]}:${port} (plain syslog:// only to a private address such as 10.0.0.5)`);
+  }
+  return { logSink: { host, port, tls } };
+}
+
+/** An address of a private network (RFC 1918, loopback, IPv6 unique local): plain TCP stays inside. */
+function isPrivateHost(host: string): boolean {
+  return isPrivateIPv4(host) || /^f[cd][0-9a-f]{2}:/i.test(host) || host === "::1";
 }
 
 function readLogRetention(r: ConfigReader): number {

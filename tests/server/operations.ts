@@ -5,7 +5,7 @@
  * the host in order, and a stopped scheduler's heartbeat turns into a failure.
  */
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from "node:net";
 import { FakeS3 } from "../../harness/fakeS3";
 import { HEARTBEAT_UNIT } from "../../provisioning/roles/heartbeat";
 import type { Ssh } from "./vm";
@@ -44,14 +44,53 @@ export class PingReceiver {
   }
 }
 
+/** A syslog receiver over TCP: every line (one RFC 5424 message each) and when it came. */
+export class SyslogReceiver {
+  readonly lines: { text: string; at: number }[] = [];
+  private server?: NetServer;
+  private sockets: Socket[] = [];
+  port = 0;
+
+  async start(): Promise<void> {
+    this.server = createNetServer((socket) => {
+      this.sockets.push(socket);
+      let buffer = "";
+      socket.on("data", (c: Buffer) => {
+        buffer += c.toString("utf8");
+        const parts = buffer.split("\n");
+        buffer = parts.pop() ?? "";
+        for (const text of parts) if (text !== "") this.lines.push({ text, at: Date.now() });
+      });
+      socket.on("error", () => undefined);
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
+    this.port = (this.server.address() as AddressInfo).port;
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    if (this.server) await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+  }
+
+  /** The messages of one program (the APP-NAME field), as text. */
+  of(program: string): string[] {
+    return this.lines.flatMap((l) => {
+      const m = /^<\d+>1 \S+ \S+ (\S+) \S+ \S+ \S+ (.*)$/.exec(l.text);
+      return m && m[1] === program ? [m[2]] : [];
+    });
+  }
+}
+
 /** The receivers on the host, before the server is rendered (the wiring needs their ports). */
-export async function startOperations(): Promise<{ pings: PingReceiver; s3: FakeS3 }> {
+export async function startOperations(): Promise<{ pings: PingReceiver; s3: FakeS3; logs: SyslogReceiver }> {
   const pings = new PingReceiver();
   await pings.start();
+  const logs = new SyslogReceiver();
+  await logs.start();
   // The key and region are the rendered store's; set once the server is rendered (configure below).
   const s3 = new FakeS3({ accessKey: "unset", secretKey: "unset", region: "unset" });
   await s3.start();
-  return { pings, s3 };
+  return { pings, s3, logs };
 }
 
 export function configureStore(s3: FakeS3, store: BackupStoreUnderTest): void {

@@ -555,7 +555,10 @@ async function main(): Promise<number> {
     installRecommends: process.env.SERVER_TEST_RECOMMENDS === "1",
     extraConfig: process.env.SERVER_TEST_CONFIG ? (JSON.parse(process.env.SERVER_TEST_CONFIG) as Record<string, unknown>) : undefined,
     acme: { domain: DOMAIN, directoryUrl: acme.directoryUrl(HOST_FROM_GUEST), caPem: acme.apiCa },
-    operations: { heartbeatUrl: `http://${HOST_FROM_GUEST}:${ops.pings.port}/fullstack-test`, s3Host: `${HOST_FROM_GUEST}:${ops.s3.port}` },
+    operations: {
+      heartbeatUrl: `http://${HOST_FROM_GUEST}:${ops.pings.port}/fullstack-test`, s3Host: `${HOST_FROM_GUEST}:${ops.s3.port}`,
+      logSink: `syslog://${HOST_FROM_GUEST}:${ops.logs.port}`,
+    },
   };
   const server = await renderServer(currentWiring);
   if (server.backupStore) configureStore(ops.s3, server.backupStore);
@@ -821,6 +824,29 @@ async function main(): Promise<number> {
   }
 
   if (r.postgres && server.backupStore) await operationsChecks(check, ssh, server, ops, timings);
+
+  // logSink: rsyslog on the server ships the app's services' lines (from the journal, tagged with their
+  // unit's name) and nginx's access log (JSON lines) to the receiver on the host.
+  await check("logs leave the box: the syslog receiver on the host has gunicorn's lines and nginx's requests as JSON", async () => {
+    const app = server.appName;
+    return eventually(90_000, async () => {
+      const gunicorn = ops.logs.of(`${app}-gunicorn`);
+      const requests = ops.logs.of(`${app}-nginx`).flatMap((text) => {
+        try {
+          return [JSON.parse(text) as { uri?: string; status?: number; request_time?: number }];
+        } catch {
+          return [];
+        }
+      });
+      const page = requests.find((e) => e.uri === "/" && e.status === 200 && typeof e.request_time === "number");
+      if (gunicorn.length === 0 || !page) {
+        throw new Error(`the receiver has ${ops.logs.lines.length} lines: ${gunicorn.length} from ${app}-gunicorn, ${requests.length} JSON requests from ${app}-nginx ` +
+          `(none for GET / 200 with a request time); last: ${JSON.stringify(ops.logs.lines.slice(-3).map((l) => l.text))}`);
+      }
+      const programs = [...new Set(ops.logs.lines.map((l) => /^<\d+>1 \S+ \S+ (\S+)/.exec(l.text)?.[1] ?? "?"))].sort();
+      return `${ops.logs.lines.length} lines from ${programs.join(", ")}; e.g. ${JSON.stringify(gunicorn[gunicorn.length - 1]).slice(0, 120)}`;
+    }, 2000);
+  });
 
   // The page was fetched before and after the reboot: the first lines reached the log when nginx stopped
   // for the reboot (its buffer is written then), the later ones within the buffer's 5 s flush interval.

@@ -105,9 +105,10 @@ export interface WiringOptions {
   /**
    * Operations on the host: the stack gets a heartbeat URL and backups off the box, and the seed copy
    * sends the pings to `heartbeatUrl` (a receiver on the host) and the dumps to the S3-compatible server
-   * at `s3Host` (host:port, plain HTTP, path-style), in place of healthchecks.io and Spaces.
+   * at `s3Host` (host:port, plain HTTP, path-style), in place of healthchecks.io and Spaces; and the stack
+   * ships its logs to `logSink` (a syslog receiver on the host, plain TCP to a private address).
    */
-  operations?: { heartbeatUrl: string; s3Host: string };
+  operations?: { heartbeatUrl: string; s3Host: string; logSink: string };
 }
 
 /** What the seed's backup store settings say, for the host's S3 server to accept. */
@@ -134,7 +135,7 @@ export async function renderServer(opts: WiringOptions): Promise<ServerUnderTest
     // git daemon speaks git://, which nobody authenticates: fine on qemu's private network.
     insecureRepoTransport: true,
     ...(opts.acme ? { domain: opts.acme.domain } : {}),
-    ...(opts.operations ? { heartbeatUrl: "https://hc-ping.invalid/fullstack-test", offsiteBackups: true } : {}),
+    ...(opts.operations ? { heartbeatUrl: "https://hc-ping.invalid/fullstack-test", offsiteBackups: true, logSink: opts.operations.logSink } : {}),
   };
   if (KEY_NAMES.includes("os")) overrides.os = "debian-12";
   for (const [k, v] of Object.entries(opts.extraConfig ?? {})) {
@@ -220,6 +221,7 @@ export async function renderServer(opts: WiringOptions): Promise<ServerUnderTest
     swap(BACKUP_STORE_CFG, (c) => c.replace(/^host_base = .*$/m, `host_base = ${ops.s3Host}`).replace(/^host_bucket = .*$/m, `host_bucket = ${ops.s3Host}`)
       .replace(/^use_https = True$/m, "use_https = False"), "host_base");
     wiring.push(`offsiteBackups=true; seed only: ${BACKUP_STORE_CFG} sends the dumps to ${ops.s3Host} (an S3 server on the host, plain HTTP, path-style)`);
+    wiring.push(`logSink=${ops.logSink} (a syslog receiver on the host)`);
   }
   if (!opts.installRecommends) {
     // Under TCG every package costs seconds; Recommends (graphics libraries via libgd3, gnupg, manpages,
