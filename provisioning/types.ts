@@ -170,7 +170,9 @@ export interface HeartbeatSpec {
 
 /** Where a server ships its logs besides its journal (provisioning/roles/logShipper.ts): a syslog receiver over TCP. */
 export interface LogSinkSpec {
+  /** The receiver's host name or IP address (with TLS: the name its certificate must carry). */
   host: string;
+  /** Its TCP port. */
   port: number;
   /** TLS, the receiver's certificate checked against the system's CAs and its name. */
   tls: boolean;

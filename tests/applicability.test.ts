@@ -54,6 +54,7 @@ const SAMPLE: Record<string, (c: ApplicabilityContext) => unknown> = {
   offsiteBackups: () => true,
   restoreDrill: () => "daily",
   restoreProbeSql: () => "SELECT true",
+  logRetentionDays: () => 14,
   alertSlackChannel: () => "#ops",
   alertLoadPerCpu: () => 4,
   alertDbConnections: () => 50,

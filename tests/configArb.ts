@@ -52,6 +52,8 @@ const POOLS: Record<string, unknown[]> = {
   heartbeatUrl: ["https://hc-ping.com/ping-key", "https://hc-ping.com/ping-key/", "http://hc-ping.com/x"],
   heartbeatMinutes: [5, 1, 0],
   sentryDsn: ["https://k@o1.ingest.sentry.io/2", "sentry"],
+  logRetentionDays: [30, 14, 10, 0],
+  logSink: ["syslog+tls://logs.example.com:6514", "syslog://10.0.0.5:5140", "syslog://logs.example.com:514", 'syslog+tls://logs.example.com:6514" x="', "syslog+tls://logs\u2028.example.com:1"],
   alertEmails: [["ops@example.com"], ["ops@example.com", "oncall@example.com"], [], ["ops"], ["a@example.com", "A@example.com"]],
   alertWebhookUrl: ["https://hooks.slack.com/services/T000/B000/XXXX", "http://hooks.example.com/x", "hooks"],
   alertCpuPercent: [80, 0, 101],
