@@ -1,0 +1,91 @@
+/**
+ * What `pulumi up` would do going from one offline plan to another, per resource: create, update in
+ * place, replace or delete, with the inputs that changed (secrets compared, never shown) and those that
+ * force the replacement (harness/replacement.ts). The engine's own matching: the same URN (or an alias of
+ * the old one) is the same resource.
+ */
+import { isDeepStrictEqual } from "node:util";
+import type { RecordedResource, RunResult } from "./mockRuntime";
+import { replacingChanges } from "./replacement";
+
+export type PlanAction = "create" | "update" | "replace" | "delete";
+
+export interface PlannedChange {
+  urn: string;
+  type: string;
+  name: string;
+  action: PlanAction;
+  /** Top-level inputs that differ (a secret one by its name only). */
+  changed: string[];
+  /** Of those, the ones that replace it. */
+  replacingBy: string[];
+  /** No replacement rule is known for this type: an update may in fact be a replacement. */
+  ruleUnknown: boolean;
+  /** The resource is protected (before the change): the engine refuses to replace or delete it. */
+  protect: boolean;
+}
+
+/**
+ * The changes from `before` to `after`; unchanged resources are left out. A replaced resource gets a new
+ * ID, so every input that holds its old ID changes too (the mock's IDs are stable per resource, as a real
+ * engine's are, so an input holding one names that resource): that can replace the resources that refer
+ * to it in turn, as it would in a real update (a new VPC replaces the droplets in it).
+ */
+export function diffPlans(before: RunResult, after: RunResult): PlannedChange[] {
+  const old = new Map(before.resources.filter((r) => r.custom).map((r) => [r.urn, r]));
+  const pairs: { r: RecordedResource; previous: RecordedResource; changed: Set<string> }[] = [];
+  const changes: PlannedChange[] = [];
+  const matched = new Set<string>();
+  for (const r of after.resources.filter((x) => x.custom)) {
+    const previous = old.get(r.urn) ?? aliasOf(r, old);
+    if (!previous) {
+      changes.push({ urn: r.urn, type: r.type, name: r.name, action: "create", changed: [], replacingBy: [], ruleUnknown: false, protect: false });
+      continue;
+    }
+    matched.add(previous.urn);
+    const ignored = new Set(r.ignoreChanges);
+    const keys = [...new Set([...Object.keys(previous.plainInputs), ...Object.keys(r.plainInputs)])];
+    pairs.push({ r, previous, changed: new Set(keys.filter((k) => !ignored.has(k) && !isDeepStrictEqual(previous.plainInputs[k], r.plainInputs[k]))) });
+  }
+  const replaced = new Set<string>();
+  const verdict = (p: (typeof pairs)[number]) => replacingChanges(p.r.type, [...p.changed].sort(), p.r.replaceOnChanges ?? []);
+  for (let grew = true; grew;) {
+    grew = false;
+    const newIds = pairs.filter((p) => replaced.has(p.r.urn) && p.previous.id).map((p) => p.previous.id!);
+    for (const p of pairs) {
+      const ignored = new Set(p.r.ignoreChanges);
+      for (const [k, v] of Object.entries(p.r.plainInputs)) {
+        if (!ignored.has(k) && !p.changed.has(k) && newIds.some((id) => JSON.stringify(v).includes(JSON.stringify(id)))) {
+          p.changed.add(k);
+          grew = true;
+        }
+      }
+      if (!replaced.has(p.r.urn) && (verdict(p) ?? []).length > 0) {
+        replaced.add(p.r.urn);
+        grew = true;
+      }
+    }
+  }
+  for (const p of pairs) {
+    if (p.changed.size === 0) continue;
+    const replacing = verdict(p);
+    const replacingBy = replacing ?? [];
+    changes.push({
+      urn: p.r.urn, type: p.r.type, name: p.r.name, action: replacingBy.length > 0 ? "replace" : "update", changed: [...p.changed].sort(), replacingBy,
+      ruleUnknown: replacing === undefined, protect: p.previous.protect,
+    });
+  }
+  for (const r of before.resources.filter((x) => x.custom && !matched.has(x.urn))) {
+    changes.push({ urn: r.urn, type: r.type, name: r.name, action: "delete", changed: [], replacingBy: [], ruleUnknown: false, protect: r.protect });
+  }
+  return changes;
+}
+
+/** The old resource one of `r`'s aliases names by URN. */
+function aliasOf(r: RecordedResource, old: Map<string, RecordedResource>): RecordedResource | undefined {
+  for (const alias of r.aliases ?? []) {
+    const urn = typeof alias.urn === "string" ? alias.urn : undefined;
+    if (urn && old.has(urn)) return old.get(urn);
+  }
+  return undefined;
+}

@@ -1,0 +1,84 @@
+/**
+ * The offline plan diff (issue 16, first part) on DigitalOcean's stacks: known config changes give the
+ * action the provider's own rules give (harness/replacement.ts, from terraform-provider-digitalocean's
+ * ForceNew flags), and every DigitalOcean type the stacks create has a rule.
+ */
+import { diffPlans, type PlannedChange } from "../harness/planDiff";
+import type { RunResult } from "../harness/mockRuntime";
+import { DIGITALOCEAN_REPLACEMENT, replacingChanges } from "../harness/replacement";
+import { planStack } from "./helpers";
+
+const DO_STACKS = ["dev", "staging", "prod"];
+const runs: Record<string, RunResult> = {};
+beforeAll(async () => {
+  for (const stack of DO_STACKS) runs[stack] = await planStack(stack);
+}, 120_000);
+
+const of = (changes: PlannedChange[], type: string) => changes.filter((c) => c.type === `digitalocean:index/${type}`);
+const summary = (changes: PlannedChange[]) => changes.map((c) => `${c.action} ${c.type.split(":").pop()} ${c.name}${c.replacingBy.length ? ` by ${c.replacingBy.join(",")}` : ""}`).sort();
+
+describe("the replacement rules", () => {
+  it.each(DO_STACKS)("%s: every DigitalOcean type it creates has a rule", (stack) => {
+    const types = [...new Set(runs[stack].resources.filter((r) => r.custom && r.type.startsWith("digitalocean:index/")).map((r) => r.type))];
+    expect(types.length).toBeGreaterThan(5);
+    expect(types.filter((t) => !(t in DIGITALOCEAN_REPLACEMENT))).toEqual([]);
+  });
+
+  it("a resource's own replaceOnChanges adds to the provider's rule; an unknown type stays unknown", () => {
+    expect(replacingChanges("digitalocean:index/droplet:Droplet", ["size", "userData"])).toEqual(["userData"]);
+    expect(replacingChanges("digitalocean:index/droplet:Droplet", ["size", "tags"], ["tags"])).toEqual(["tags"]);
+    expect(replacingChanges("command:remote:Command", ["stdin"])).toBeUndefined();
+    expect(replacingChanges("aws:ssm/association:Association", ["parameters"], ["parameters"])).toEqual(["parameters"]);
+  });
+});
+
+describe("known changes, classified as the provider would", () => {
+  it("nothing changed: nothing to do (the plan is deterministic)", async () => {
+    expect(diffPlans(runs.dev, await planStack("dev"))).toEqual([]);
+  });
+
+  it("appRef: a release in place; no DigitalOcean resource changes", async () => {
+    const changes = diffPlans(runs.staging, await planStack("staging", { appRef: "v1.4.3" }));
+    expect(changes.length).toBeGreaterThan(0);
+    expect(changes.filter((c) => c.type.startsWith("digitalocean:"))).toEqual([]);
+    expect([...new Set(changes.map((c) => `${c.type} ${c.action}`))]).toEqual(["command:remote:Command update"]);
+  });
+
+  it("webSize: the droplets resize in place", async () => {
+    const changes = diffPlans(runs.staging, await planStack("staging", { webSize: "s-2vcpu-2gb" }));
+    expect(summary(changes)).toEqual(["update Droplet shop-staging-web-1"]);
+    expect(changes[0].changed).toEqual(["size"]);
+  });
+
+  it("volumeSizeGb grown: the volume grows in place", async () => {
+    const changes = diffPlans(runs.dev, await planStack("dev", { volumeSizeGb: 40 }));
+    expect(summary(of(changes, "volume:Volume"))).toEqual(["update Volume shop-dev-web-1-data"]);
+    expect(of(changes, "droplet:Droplet").filter((c) => c.action === "replace")).toEqual([]);
+  });
+
+  it("pgVersion: the managed cluster upgrades in place", async () => {
+    const changes = diffPlans(runs.staging, await planStack("staging", { pgVersion: "16" }));
+    const clusters = of(changes, "databaseCluster:DatabaseCluster");
+    expect(clusters.map((c) => [c.action, c.changed])).toEqual([["update", ["version"]]]);
+  });
+
+  it("dbPoolSize: the connection pool is replaced (the provider cannot update one)", async () => {
+    const changes = diffPlans(runs.staging, await planStack("staging", { dbPoolSize: 12 }));
+    expect(summary(changes)).toEqual([expect.stringMatching(/^replace DatabaseConnectionPool .* by size$/)]);
+  });
+
+  it("region: everything is replaced, the protected database and bucket among them, which `pulumi up` refuses", async () => {
+    const changes = diffPlans(runs.staging, await planStack("staging", { region: "ams3" }));
+    const replaced = changes.filter((c) => c.action === "replace");
+    expect(replaced.map((c) => c.type.split(":").pop())).toEqual(expect.arrayContaining(["Droplet", "SpacesBucket", "Vpc", "DatabaseCluster"]));
+    for (const c of replaced) expect(c.replacingBy.length).toBeGreaterThan(0);
+    // The managed database itself could move region in place (the provider migrates it), but the new VPC
+    // changes its private network, which replaces it.
+    expect(of(changes, "databaseCluster:DatabaseCluster").map((c) => [c.action, c.replacingBy, c.protect])).toEqual([
+      ["replace", ["privateNetworkUuid"], true], ["replace", ["privateNetworkUuid"], true],
+    ]);
+    expect(of(changes, "spacesBucket:SpacesBucket").map((c) => [c.action, c.replacingBy, c.protect])).toEqual([["replace", ["region"], true]]);
+    // Whatever names a replaced resource's ID is replaced or updated with it: the droplets by their VPC too.
+    expect(of(changes, "droplet:Droplet").map((c) => c.replacingBy)).toEqual([["region", "vpcUuid"], ["region", "vpcUuid"]]);
+  });
+});
