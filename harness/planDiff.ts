@@ -10,6 +10,33 @@ import { replacingChanges } from "./replacement";
 
 export type PlanAction = "create" | "update" | "replace" | "delete";
 
+/** Resources that hold data (a replacement or deletion loses it), by type, and what they hold. */
+export const STATEFUL_TYPES: Readonly<Record<string, "volume" | "database" | "cache" | "bucket" | "queue">> = {
+  "digitalocean:index/volume:Volume": "volume",
+  "digitalocean:index/databaseCluster:DatabaseCluster": "database",
+  "digitalocean:index/databaseDb:DatabaseDb": "database",
+  "digitalocean:index/spacesBucket:SpacesBucket": "bucket",
+  "aws:ebs/volume:Volume": "volume",
+  "aws:rds/instance:Instance": "database",
+  "aws:elasticache/replicationGroup:ReplicationGroup": "cache",
+  "aws:s3/bucket:Bucket": "bucket",
+  "aws:sqs/queue:Queue": "queue",
+};
+
+export type StatefulKind = (typeof STATEFUL_TYPES)[string];
+
+/** What a resource holds, if it holds data (a managed DigitalOcean cluster by its engine). */
+export function statefulKind(r: RecordedResource): StatefulKind | undefined {
+  const kind = STATEFUL_TYPES[r.type];
+  if (kind === "database" && r.type === "digitalocean:index/databaseCluster:DatabaseCluster" && r.inputs.engine !== "pg") return "cache";
+  return kind;
+}
+
+/** A change that loses data or that `pulumi up` refuses: a stateful resource replaced or deleted, or a protected one. */
+export function isDanger(c: PlannedChange): boolean {
+  return (c.action === "replace" || c.action === "delete") && (c.protect || c.stateful !== undefined);
+}
+
 export interface PlannedChange {
   urn: string;
   type: string;
@@ -23,6 +50,8 @@ export interface PlannedChange {
   ruleUnknown: boolean;
   /** The resource is protected (before the change): the engine refuses to replace or delete it. */
   protect: boolean;
+  /** What it holds, when it holds data. */
+  stateful?: StatefulKind;
 }
 
 /**
@@ -39,7 +68,7 @@ export function diffPlans(before: RunResult, after: RunResult): PlannedChange[] 
   for (const r of after.resources.filter((x) => x.custom)) {
     const previous = old.get(r.urn) ?? aliasOf(r, old);
     if (!previous) {
-      changes.push({ urn: r.urn, type: r.type, name: r.name, action: "create", changed: [], replacingBy: [], ruleUnknown: false, protect: false });
+      changes.push({ urn: r.urn, type: r.type, name: r.name, action: "create", changed: [], replacingBy: [], ruleUnknown: false, protect: false, stateful: statefulKind(r) });
       continue;
     }
     matched.add(previous.urn);
@@ -72,11 +101,11 @@ export function diffPlans(before: RunResult, after: RunResult): PlannedChange[] 
     const replacingBy = replacing ?? [];
     changes.push({
       urn: p.r.urn, type: p.r.type, name: p.r.name, action: replacingBy.length > 0 ? "replace" : "update", changed: [...p.changed].sort(), replacingBy,
-      ruleUnknown: replacing === undefined, protect: p.previous.protect,
+      ruleUnknown: replacing === undefined, protect: p.previous.protect, stateful: statefulKind(p.previous),
     });
   }
   for (const r of before.resources.filter((x) => x.custom && !matched.has(x.urn))) {
-    changes.push({ urn: r.urn, type: r.type, name: r.name, action: "delete", changed: [], replacingBy: [], ruleUnknown: false, protect: r.protect });
+    changes.push({ urn: r.urn, type: r.type, name: r.name, action: "delete", changed: [], replacingBy: [], ruleUnknown: false, protect: r.protect, stateful: statefulKind(r) });
   }
   return changes;
 }

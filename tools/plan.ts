@@ -2,6 +2,7 @@
  * `npm run plan -- --stack dev [--json]`: evaluates the real stack program under Pulumi's mock runtime
  * with `stacks/Pulumi.<stack>.yaml` and prints the resources `pulumi up` would create. No CLI, no
  * cloud account, no network. Secrets print as [secret]; `secure:` config values stay opaque.
+ * `--diff <git-ref>` prints what would change from the stack at that revision instead (tools/planDiff.ts).
  */
 import { createHash } from "node:crypto";
 import { resolve } from "node:path";
@@ -10,6 +11,7 @@ import { runStack, type RecordedResource, type RunResult } from "../harness/mock
 import { evaluatePolicies } from "../harness/policyRunner";
 import { rules } from "../policies/rules";
 import { program } from "../stacks/program";
+import { diffAgainst, formatReport, reportJson } from "./planDiff";
 import { lintStack, readStackConfig } from "./stackConfig";
 
 const ROOT = resolve(__dirname, "..");
@@ -19,13 +21,19 @@ interface PlanArgs {
   json: boolean;
   configDir?: string;
   policies: boolean;
+  diff?: string;
+  failOnDanger: boolean;
 }
+
+const USAGE = "usage: npm run plan -- [--stack NAME] [--json] [--policies] [--config-dir DIR] [--diff GIT-REF [--fail-on-danger]]";
 
 function parseArgs(argv: string[]): PlanArgs {
   let stack = "dev";
   let json = false;
   let configDir: string | undefined;
   let policies = false;
+  let diff: string | undefined;
+  let failOnDanger = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--json") json = true;
@@ -33,12 +41,16 @@ function parseArgs(argv: string[]): PlanArgs {
     else if (a.startsWith("--stack=")) stack = a.slice("--stack=".length);
     else if (a === "--config-dir") configDir = resolve(argv[++i] ?? ".");
     else if (a === "--policies") policies = true;
+    else if (a === "--diff") diff = argv[++i] ?? "";
+    else if (a === "--fail-on-danger") failOnDanger = true;
     else if (a === "--help" || a === "-h") {
-      process.stdout.write("usage: npm run plan -- [--stack NAME] [--json] [--policies] [--config-dir DIR]\n");
+      process.stdout.write(`${USAGE}\n`);
       process.exit(0);
-    } else throw new Error(`unknown argument ${a}; usage: npm run plan -- [--stack NAME] [--json] [--policies] [--config-dir DIR]`);
+    } else throw new Error(`unknown argument ${a}; ${USAGE}`);
   }
-  return { stack, json, configDir, policies };
+  if (diff === "") throw new Error(`--diff needs a git revision, e.g. --diff origin/main; ${USAGE}`);
+  if (failOnDanger && diff === undefined) throw new Error(`--fail-on-danger goes with --diff; ${USAGE}`);
+  return { stack, json, configDir, policies, diff, failOnDanger };
 }
 
 /** Long strings (user data) are summarised and other resources' ids named; the JSON output keeps them whole. */
@@ -93,6 +105,12 @@ function fail(message: string): never {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  if (args.diff !== undefined) {
+    const report = await diffAgainst(ROOT, args.stack, args.diff, args.configDir);
+    process.stdout.write(args.json ? reportJson(report) : formatReport(report));
+    if (args.failOnDanger && report.dangers.length > 0) process.exitCode = 3;
+    return;
+  }
   const cfg = readStackConfig(ROOT, args.stack, args.configDir);
   const changed = lintStack(ROOT, args.stack, args.configDir);
   if (changed.length > 0) fail(changed.join("\n"));

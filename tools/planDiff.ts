@@ -1,0 +1,82 @@
+/**
+ * `npm run plan -- --stack S --diff <git-ref> [--json] [--fail-on-danger]`: plans the stack as it is at
+ * `<git-ref>` and as it is in the working tree, both offline under the mock runtime, and prints what
+ * `pulumi up` would do going from one to the other (harness/planDiff.ts): dangers first (a stateful or
+ * protected resource replaced or deleted), then every change with the inputs that changed and those that
+ * replace it. Secrets are compared, never printed.
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { diffPlans, isDanger, type PlannedChange } from "../harness/planDiff";
+import { runStack, type RunResult } from "../harness/mockRuntime";
+import { readStackConfig } from "./stackConfig";
+
+/** The stack planned from the project at `root` (its program and its stack file), offline. */
+export async function planAt(root: string, stack: string, configDir?: string): Promise<RunResult> {
+  const cfg = readStackConfig(root, stack, configDir);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { program } = require(join(root, "stacks", "program")) as { program: () => Record<string, unknown> };
+  return runStack({ project: cfg.project, stack: cfg.stack, config: cfg.config, secretKeys: cfg.secretKeys, program });
+}
+
+/** The project at `ref` in a temporary work tree (sharing this one's node_modules), for `use`; removed after. */
+export async function atRevision<T>(root: string, ref: string, use: (dir: string) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), "fullstack-plan-diff-"));
+  const tree = join(dir, "tree");
+  try {
+    execFileSync("git", ["-C", root, "worktree", "add", "--detach", "--quiet", tree, ref], { stdio: ["ignore", "ignore", "pipe"] });
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`cannot check out ${ref}: ${String((err as { stderr?: Buffer }).stderr ?? err).trim()}`);
+  }
+  try {
+    if (!existsSync(join(tree, "node_modules"))) symlinkSync(join(root, "node_modules"), join(tree, "node_modules"), "dir");
+    return await use(tree);
+  } finally {
+    execFileSync("git", ["-C", root, "worktree", "remove", "--force", tree], { stdio: "ignore" });
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export interface DiffReport {
+  stack: string;
+  ref: string;
+  dangers: PlannedChange[];
+  changes: PlannedChange[];
+}
+
+export async function diffAgainst(root: string, stack: string, ref: string, configDir?: string): Promise<DiffReport> {
+  const before = await atRevision(root, ref, (tree) => planAt(tree, stack));
+  const after = await planAt(root, stack, configDir);
+  const changes = diffPlans(before, after);
+  return { stack, ref, dangers: changes.filter(isDanger), changes };
+}
+
+const SIGN: Record<PlannedChange["action"], string> = { create: "+", update: "~", replace: "+-", delete: "-" };
+
+export function formatReport(r: DiffReport): string {
+  const short = (t: string) => t.split(":").pop()!;
+  const line = (c: PlannedChange) => {
+    const why = c.action === "replace" ? ` (replaced by a change of ${c.replacingBy.join(", ")})`
+      : c.action === "update" && c.ruleUnknown ? " (no replacement rule known for this type: may be a replacement)" : "";
+    const what = c.changed.length > 0 ? `: ${c.changed.join(", ")}` : "";
+    return `${SIGN[c.action]} ${c.action.padEnd(7)} ${short(c.type)} ${c.name}${what}${why}`;
+  };
+  const out = [`Plan diff for stack ${r.stack}: ${r.ref} -> working tree`];
+  if (r.dangers.length > 0) {
+    out.push("", "DANGER: data would be lost, or `pulumi up` would refuse (protected):");
+    for (const c of r.dangers) out.push(`  ${line(c)}${c.stateful ? ` [${c.stateful}]` : ""}${c.protect ? " [protected]" : ""}`);
+  }
+  out.push("");
+  if (r.changes.length === 0) out.push("No changes.");
+  for (const c of r.changes) out.push(line(c));
+  const count = (a: PlannedChange["action"]) => r.changes.filter((c) => c.action === a).length;
+  out.push("", `${count("create")} to create, ${count("update")} to update in place, ${count("replace")} to replace, ${count("delete")} to delete; ${r.dangers.length} dangerous.`);
+  return `${out.join("\n")}\n`;
+}
+
+export function reportJson(r: DiffReport): string {
+  return `${JSON.stringify(r, null, 2)}\n`;
+}
