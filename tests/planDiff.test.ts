@@ -3,7 +3,8 @@
  * action the provider's own rules give (harness/replacement.ts, from terraform-provider-digitalocean's
  * ForceNew flags), and every DigitalOcean type the stacks create has a rule.
  */
-import { diffPlans, type PlannedChange } from "../harness/planDiff";
+import { diffPlans, statefulKind, type PlannedChange } from "../harness/planDiff";
+import { statefulResources } from "./topology/inspect";
 import type { RunResult } from "../harness/mockRuntime";
 import { DIGITALOCEAN_REPLACEMENT, replacingChanges } from "../harness/replacement";
 import { planStack } from "./helpers";
@@ -22,6 +23,13 @@ describe("the replacement rules", () => {
     const types = [...new Set(runs[stack].resources.filter((r) => r.custom && r.type.startsWith("digitalocean:index/")).map((r) => r.type))];
     expect(types.length).toBeGreaterThan(5);
     expect(types.filter((t) => !(t in DIGITALOCEAN_REPLACEMENT))).toEqual([]);
+  });
+
+  it.each(["dev", "staging", "prod", "aws-dev", "aws-staging", "aws-prod"])("%s: the diff's stateful resources are the topology's (one view of what holds data)", async (stack) => {
+    const r = runs[stack] ?? await planStack(stack);
+    const topology = statefulResources(r).map((x) => `${x.resource.urn} ${x.kind}`).sort();
+    const diff = r.resources.filter((x) => x.custom && statefulKind(x) !== undefined).map((x) => `${x.urn} ${statefulKind(x)}`).sort();
+    expect(diff).toEqual(topology);
   });
 
   it("a resource's own replaceOnChanges adds to the provider's rule; an unknown type stays unknown", () => {
