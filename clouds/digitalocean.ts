@@ -152,6 +152,12 @@ export const digitalOceanAdapter: CloudAdapter = {
       // ssh_keys only act at creation and force a new droplet (TFDO droplet/resource_droplet.go
       // `ssh_keys` ForceNew): a changed key list must not replace running servers.
       ignoreChanges: [...(opts.ignoreChanges ?? []), "sshKeys"],
+      // A new size is a new droplet, not a resize: the provider resizes by powering the droplet off hard
+      // (TFDO droplet/resource_droplet.go resourceDigitalOceanDropletUpdate: PowerOff, Resize, PowerOn;
+      // graceful_shutdown acts only on delete), which would stop every web server of the update at once
+      // and cut running tasks and PostgreSQL short. Replaced, servers behind the load balancer come up
+      // before the old ones go, and the old ones shut down gracefully (workers drain).
+      replaceOnChanges: [...(opts.replaceOnChanges ?? []), "size"],
     });
     const release = args.release && pushRelease(`${name}-release`, droplet, args.release, opts);
     let address = droplet.ipv4Address;

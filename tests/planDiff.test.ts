@@ -7,7 +7,10 @@ import { diffPlans, statefulKind, type PlannedChange } from "../harness/planDiff
 import { statefulResources } from "./topology/inspect";
 import type { RunResult } from "../harness/mockRuntime";
 import { DIGITALOCEAN_REPLACEMENT, replacingChanges } from "../harness/replacement";
-import { planStack } from "./helpers";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { downtimeOf, measuredBootSeconds } from "../tools/planDiff";
+import { planStack, ROOT } from "./helpers";
 
 const DO_STACKS = ["dev", "staging", "prod"];
 const runs: Record<string, RunResult> = {};
@@ -52,10 +55,9 @@ describe("known changes, classified as the provider would", () => {
     expect([...new Set(changes.map((c) => `${c.type} ${c.action}`))]).toEqual(["command:remote:Command update"]);
   });
 
-  it("webSize: the droplets resize in place", async () => {
+  it("webSize: a new droplet (the library's replaceOnChanges: the provider's resize powers it off hard), released before the old one goes", async () => {
     const changes = diffPlans(runs.staging, await planStack("staging", { webSize: "s-2vcpu-2gb" }));
-    expect(summary(changes)).toEqual(["update Droplet shop-staging-web-1"]);
-    expect(changes[0].changed).toEqual(["size"]);
+    expect(summary(changes)).toEqual(["replace Command shop-staging-web-1-release by triggers", "replace Droplet shop-staging-web-1 by size"]);
   });
 
   it("volumeSizeGb grown: the volume grows in place", async () => {
@@ -88,5 +90,48 @@ describe("known changes, classified as the provider would", () => {
     expect(of(changes, "spacesBucket:SpacesBucket").map((c) => [c.action, c.replacingBy, c.protect])).toEqual([["replace", ["region"], true]]);
     // Whatever names a replaced resource's ID is replaced or updated with it: the droplets by their VPC too.
     expect(of(changes, "droplet:Droplet").map((c) => c.replacingBy)).toEqual([["region", "vpcUuid"], ["region", "vpcUuid"]]);
+  });
+});
+
+describe("downtime per change", () => {
+  it("reads the single box's measured first boot from bench/RESULTS.md", () => {
+    const text = readFileSync(join(ROOT, "bench", "RESULTS.md"), "utf8");
+    expect(measuredBootSeconds(ROOT)).toBe(Number(/First `\/healthz` 200[^|]*\| ([0-9.]+) \|/.exec(text)![1]));
+  });
+
+  it("a release in place: none", async () => {
+    const after = await planStack("dev", { appRef: "v2" });
+    expect(downtimeOf(diffPlans(runs.dev, after), after, 500)).toEqual([
+      { name: "shop-dev-web-1-release", downtime: expect.stringMatching(/^none: a release in place/) },
+    ]);
+  });
+
+  it("the single box replaced: its measured boot; behind a load balancer: none", async () => {
+    // A new image replaces every droplet (ForceNew).
+    const single = await planStack("dev", { os: "debian-12" });
+    expect(downtimeOf(diffPlans(runs.dev, single), single, 518.4).filter((d) => d.name === "shop-dev-web-1")).toEqual([
+      { name: "shop-dev-web-1", downtime: "down for about 518 s, its first boot as measured in bench/RESULTS.md" },
+    ]);
+    const balanced = await planStack("prod", { os: "debian-12" });
+    const web = downtimeOf(diffPlans(runs.prod, balanced), balanced, 518.4).filter((d) => /-web-\d+$/.test(d.name));
+    expect(web.length).toBe(3);
+    for (const d of web) expect(d.downtime).toMatch(/^none: behind the load balancer/);
+  });
+
+  it("a new size: replaced, not resized; behind the load balancer the site stays up", async () => {
+    const after = await planStack("prod", { webSize: "s-4vcpu-8gb" });
+    const web = downtimeOf(diffPlans(runs.prod, after), after, 500).filter((d) => /-web-\d+$/.test(d.name));
+    expect(web.map((d) => d.name)).toEqual(["shop-prod-web-1", "shop-prod-web-2", "shop-prod-web-3"]);
+    for (const d of web) expect(d.downtime).toMatch(/^none: behind the load balancer/);
+    const single = await planStack("staging", { webSize: "s-2vcpu-2gb" });
+    expect(downtimeOf(diffPlans(runs.staging, single), single, 500).filter((d) => d.name === "shop-staging-web-1"))
+      .toEqual([{ name: "shop-staging-web-1", downtime: "down for about 500 s, its first boot as measured in bench/RESULTS.md" }]);
+  });
+
+  it("an EC2 instance's new type stops it (in place)", () => {
+    const change = { urn: "u", type: "aws:ec2/instance:Instance", name: "shop-aws-dev-web-1", action: "update" as const, changed: ["instanceType"], replacingBy: [], ruleUnknown: false, protect: false };
+    expect(downtimeOf([change], { resources: [], outputs: {} }, 500)).toEqual([
+      { name: "shop-aws-dev-web-1", downtime: "down while it is stopped and resized (minutes); servers resized in the same update are down together" },
+    ]);
   });
 });

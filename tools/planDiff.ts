@@ -6,7 +6,7 @@
  * replace it. Secrets are compared, never printed.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { diffPlans, isDanger, type PlannedChange } from "../harness/planDiff";
@@ -45,13 +45,45 @@ export interface DiffReport {
   ref: string;
   dangers: PlannedChange[];
   changes: PlannedChange[];
+  /** What each change that touches a server means for the site: `{ name, downtime }`. */
+  downtime: { name: string; downtime: string }[];
+}
+
+const SERVERS = new Set(["digitalocean:index/droplet:Droplet", "aws:ec2/instance:Instance"]);
+const LOAD_BALANCERS = new Set(["digitalocean:index/loadBalancer:LoadBalancer", "aws:lb/loadBalancer:LoadBalancer"]);
+/** Inputs whose in-place change stops the server: DigitalOcean powers a droplet off to resize it (terraform-provider-digitalocean resource_droplet.go: PowerOff, Resize, PowerOn); EC2 stops an instance to change its type. */
+const STOPS_SERVER: Readonly<Record<string, string>> = { "digitalocean:index/droplet:Droplet": "size", "aws:ec2/instance:Instance": "instanceType" };
+
+/** The single box's measured first boot, from bench/RESULTS.md (the VM test's first `/healthz`), in seconds. */
+export function measuredBootSeconds(root: string): number | undefined {
+  const file = join(root, "bench", "RESULTS.md");
+  if (!existsSync(file)) return undefined;
+  const m = /^\| First `\/healthz` 200 [^|]*\| ([0-9.]+) \|$/m.exec(readFileSync(file, "utf8"));
+  return m ? Number(m[1]) : undefined;
+}
+
+/** What a change does to the site while it runs, for the changes that touch servers and releases. */
+export function downtimeOf(changes: readonly PlannedChange[], after: RunResult, bootSeconds: number | undefined): DiffReport["downtime"] {
+  const balanced = after.resources.some((r) => LOAD_BALANCERS.has(r.type));
+  const boot = bootSeconds === undefined ? "its first boot" : `about ${Math.round(bootSeconds)} s, its first boot as measured in bench/RESULTS.md`;
+  const out: DiffReport["downtime"] = [];
+  for (const c of changes) {
+    if (SERVERS.has(c.type) && c.action === "replace") {
+      out.push({ name: c.name, downtime: balanced ? "none: behind the load balancer, each new server answers /healthz before the old one leaves" : `down for ${boot}` });
+    } else if (SERVERS.has(c.type) && c.action === "update" && c.changed.includes(STOPS_SERVER[c.type])) {
+      out.push({ name: c.name, downtime: "down while it is stopped and resized (minutes); servers resized in the same update are down together" });
+    } else if (c.type.startsWith("command:") && c.action === "update") {
+      out.push({ name: c.name, downtime: "none: a release in place (the new release answers its health check before it takes traffic)" });
+    }
+  }
+  return out;
 }
 
 export async function diffAgainst(root: string, stack: string, ref: string, configDir?: string): Promise<DiffReport> {
   const before = await atRevision(root, ref, (tree) => planAt(tree, stack));
   const after = await planAt(root, stack, configDir);
   const changes = diffPlans(before, after);
-  return { stack, ref, dangers: changes.filter(isDanger), changes };
+  return { stack, ref, dangers: changes.filter(isDanger), changes, downtime: downtimeOf(changes, after, measuredBootSeconds(root)) };
 }
 
 const SIGN: Record<PlannedChange["action"], string> = { create: "+", update: "~", replace: "+-", delete: "-" };
@@ -72,6 +104,10 @@ export function formatReport(r: DiffReport): string {
   out.push("");
   if (r.changes.length === 0) out.push("No changes.");
   for (const c of r.changes) out.push(line(c));
+  if (r.downtime.length > 0) {
+    out.push("", "Downtime:");
+    for (const d of r.downtime) out.push(`  ${d.name}: ${d.downtime}`);
+  }
   const count = (a: PlannedChange["action"]) => r.changes.filter((c) => c.action === a).length;
   out.push("", `${count("create")} to create, ${count("update")} to update in place, ${count("replace")} to replace, ${count("delete")} to delete; ${r.dangers.length} dangerous.`);
   return `${out.join("\n")}\n`;
