@@ -53,6 +53,8 @@ export interface StackOutput {
 export interface RunResult {
   resources: RecordedResource[];
   outputs: Record<string, StackOutput>;
+  /** The stack config the program ran with (the default providers' settings among it, e.g. aws:region). */
+  config?: Record<string, string>;
 }
 
 export interface RunOptions {
@@ -358,7 +360,7 @@ export async function runStack(options: RunOptions): Promise<RunResult> {
       outputs[key] = { value: await valueOf(out), secret: await pulumi.isSecret(out) };
     }
     await waitForRPCs();
-    return { resources: recorded, outputs };
+    return { resources: recorded, outputs, config: { ...options.config } };
   } finally {
     recording = undefined;
   }

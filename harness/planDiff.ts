@@ -54,6 +54,38 @@ export interface PlannedChange {
   stateful?: StatefulKind;
 }
 
+/** A default provider's setting that changes, and what `pulumi up` then does. */
+export interface ProviderChange {
+  key: string;
+  before?: string;
+  after?: string;
+  /** What it means; `danger` when the update cannot do what the change asks. */
+  effect: string;
+  danger: boolean;
+}
+
+/**
+ * Default-provider settings whose change the engine does not carry to the resources. pulumi-aws used to
+ * replace every resource when the provider's region changed, and stopped (pulumi/pulumi-aws#5656, the v6
+ * series, as terraform-provider-aws v6's per-resource `region` took its place): a new aws:region then
+ * leaves the stack's resources in the old region while the provider looks for them in the new one.
+ */
+const PROVIDER_SETTINGS: Readonly<Record<string, { effect: string; danger: boolean }>> = {
+  "aws:region": {
+    effect: "`pulumi up` does not move an AWS stack to another region (pulumi-aws no longer replaces resources when the provider's region changes, pulumi/pulumi-aws#5656): "
+      + "the old resources stay where they are and the provider no longer finds them. Destroy the stack and create it anew (backing up the data first), or start a new stack",
+    danger: true,
+  },
+};
+
+/** Changes of the default providers' settings that {@link PROVIDER_SETTINGS} knows. */
+export function providerChanges(before: RunResult, after: RunResult): ProviderChange[] {
+  return Object.entries(PROVIDER_SETTINGS).flatMap(([key, rule]) => {
+    const [a, b] = [before.config?.[key], after.config?.[key]];
+    return a === b ? [] : [{ key, before: a, after: b, ...rule }];
+  });
+}
+
 /**
  * The changes from `before` to `after`; unchanged resources are left out. A replaced resource gets a new
  * ID, so every input that holds its old ID changes too (the mock's IDs are stable per resource, as a real
@@ -77,7 +109,7 @@ export function diffPlans(before: RunResult, after: RunResult): PlannedChange[] 
     pairs.push({ r, previous, changed: new Set(keys.filter((k) => !ignored.has(k) && !isDeepStrictEqual(previous.plainInputs[k], r.plainInputs[k]))) });
   }
   const replaced = new Set<string>();
-  const verdict = (p: (typeof pairs)[number]) => replacingChanges(p.r.type, [...p.changed].sort(), p.r.replaceOnChanges ?? []);
+  const verdict = (p: (typeof pairs)[number]) => replacingChanges(p.r.type, [...p.changed].sort(), p.r.replaceOnChanges ?? [], p.r.plainInputs);
   for (let grew = true; grew;) {
     grew = false;
     const newIds = pairs.filter((p) => replaced.has(p.r.urn) && p.previous.id).map((p) => p.previous.id!);

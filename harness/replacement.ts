@@ -5,9 +5,10 @@
  * or a CustomizeDiff that forces it); Pulumi's names are the attributes' in camelCase. A resource's own
  * `replaceOnChanges` option adds to these (see {@link replacingChanges}).
  *
- * Issue 16 builds the offline plan diff on this. For now DigitalOcean's types are here; a type without an
- * entry is reported as unknown, never guessed.
+ * The offline plan diff (harness/planDiff.ts) is built on this. A type without an entry is reported as
+ * unknown, never guessed.
  */
+import { AWS_REPLACEMENT, OTHER_REPLACEMENT } from "./replacementAws";
 
 /** Where a type's rule comes from. */
 export interface ReplacementSource {
@@ -21,6 +22,8 @@ export interface ReplacementRule {
   readonly replaceOn: readonly string[];
   /** Changes the provider refuses outright, as it says (e.g. shrinking a volume). */
   readonly refuses?: readonly string[];
+  /** Inputs that replace the resource only while another input (a boolean) is true. */
+  readonly replaceOnWhen?: { readonly input: string; readonly replaces: readonly string[] };
   readonly source: ReplacementSource;
 }
 
@@ -79,16 +82,18 @@ export const DIGITALOCEAN_REPLACEMENT: Readonly<Record<string, ReplacementRule>>
   "digitalocean:index/project:Project": { replaceOn: [], source: TFDO("digitalocean/project/resource_project.go") },
 };
 
-/** The known rules, by type token. */
-export const REPLACEMENT: Readonly<Record<string, ReplacementRule>> = { ...DIGITALOCEAN_REPLACEMENT };
+/** The known rules, by type token: DigitalOcean's here, AWS's and the random, tls and command types' in ./replacementAws.ts. */
+export const REPLACEMENT: Readonly<Record<string, ReplacementRule>> = { ...DIGITALOCEAN_REPLACEMENT, ...AWS_REPLACEMENT, ...OTHER_REPLACEMENT };
 
 /**
- * Of the inputs that changed, those that replace the resource: the provider's rule, plus the resource's
- * own `replaceOnChanges` (top-level names, or `*` for all). `undefined` when the type has no rule here.
+ * Of the inputs that changed, those that replace the resource: the provider's rule (with the resource's
+ * `inputs` for rules that depend on them), plus the resource's own `replaceOnChanges` (top-level names,
+ * or `*` for all). `undefined` when the type has no rule here.
  */
-export function replacingChanges(type: string, changed: readonly string[], replaceOnChanges: readonly string[] = []): string[] | undefined {
+export function replacingChanges(type: string, changed: readonly string[], replaceOnChanges: readonly string[] = [], inputs: Record<string, unknown> = {}): string[] | undefined {
   const rule = REPLACEMENT[type];
   const own = (name: string) => replaceOnChanges.some((p) => p === "*" || p === name || p.startsWith(`${name}.`) || p.startsWith(`${name}[`));
   if (!rule) return replaceOnChanges.length > 0 && changed.some(own) ? changed.filter(own) : undefined;
-  return changed.filter((name) => rule.replaceOn.includes(name) || own(name));
+  const when = rule.replaceOnWhen && inputs[rule.replaceOnWhen.input] === true ? rule.replaceOnWhen.replaces : [];
+  return changed.filter((name) => rule.replaceOn.includes(name) || when.includes(name) || own(name));
 }

@@ -70,6 +70,9 @@ export const AWS_REPLACEMENT: Readonly<Record<string, ReplacementRule>> = {
       "instanceMarketOptions", "ipv6Addresses", "keyName", "launchTemplate", "placementGroup", "placementPartitionNumber",
       "privateDnsNameOptions", "privateIp", "region", "securityGroups", "subnetId", "tenancy",
     ],
+    // user_data and user_data_base64 replace the instance when user_data_replace_on_change is true
+    // (their CustomizeDiff); clouds/aws/servers.ts sets it.
+    replaceOnWhen: { input: "userDataReplaceOnChange", replaces: ["userData", "userDataBase64"] },
     source: TFAWS("internal/service/ec2/ec2_instance.go"),
   },
   "aws:ec2/internetGateway:InternetGateway": { replaceOn: ["region"], source: TFAWS("internal/service/ec2/vpc_internet_gateway.go") },

@@ -3,10 +3,10 @@
  * action the provider's own rules give (harness/replacement.ts, from terraform-provider-digitalocean's
  * ForceNew flags), and every DigitalOcean type the stacks create has a rule.
  */
-import { diffPlans, statefulKind, type PlannedChange } from "../harness/planDiff";
+import { diffPlans, isDanger, providerChanges, statefulKind, type PlannedChange } from "../harness/planDiff";
 import { statefulResources } from "./topology/inspect";
 import type { RunResult } from "../harness/mockRuntime";
-import { DIGITALOCEAN_REPLACEMENT, replacingChanges } from "../harness/replacement";
+import { DIGITALOCEAN_REPLACEMENT, REPLACEMENT, replacingChanges } from "../harness/replacement";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { downtimeOf, measuredBootSeconds } from "../tools/planDiff";
@@ -28,6 +28,12 @@ describe("the replacement rules", () => {
     expect(types.filter((t) => !(t in DIGITALOCEAN_REPLACEMENT))).toEqual([]);
   });
 
+  it.each([...DO_STACKS, "aws-dev", "aws-staging", "aws-prod"])("%s: every type it creates has a rule (providers aside)", async (stack) => {
+    const r = runs[stack] ?? await planStack(stack);
+    const types = [...new Set(r.resources.filter((x) => x.custom && !x.type.startsWith("pulumi:providers:")).map((x) => x.type))];
+    expect(types.filter((t) => !(t in REPLACEMENT))).toEqual([]);
+  });
+
   it.each(["dev", "staging", "prod", "aws-dev", "aws-staging", "aws-prod"])("%s: the diff's stateful resources are the topology's (one view of what holds data)", async (stack) => {
     const r = runs[stack] ?? await planStack(stack);
     const topology = statefulResources(r).map((x) => `${x.resource.urn} ${x.kind}`).sort();
@@ -38,8 +44,12 @@ describe("the replacement rules", () => {
   it("a resource's own replaceOnChanges adds to the provider's rule; an unknown type stays unknown", () => {
     expect(replacingChanges("digitalocean:index/droplet:Droplet", ["size", "userData"])).toEqual(["userData"]);
     expect(replacingChanges("digitalocean:index/droplet:Droplet", ["size", "tags"], ["tags"])).toEqual(["tags"]);
-    expect(replacingChanges("command:remote:Command", ["stdin"])).toBeUndefined();
+    expect(replacingChanges("command:remote:Command", ["stdin"])).toEqual([]);
+    expect(replacingChanges("example:index/unknown:Unknown", ["size"])).toBeUndefined();
     expect(replacingChanges("aws:ssm/association:Association", ["parameters"], ["parameters"])).toEqual(["parameters"]);
+    // A rule that depends on another input: EC2 replaces on new user data only with userDataReplaceOnChange.
+    expect(replacingChanges("aws:ec2/instance:Instance", ["userDataBase64"], [], { userDataReplaceOnChange: true })).toEqual(["userDataBase64"]);
+    expect(replacingChanges("aws:ec2/instance:Instance", ["userDataBase64"], [], {})).toEqual([]);
   });
 });
 
@@ -133,5 +143,43 @@ describe("downtime per change", () => {
     expect(downtimeOf([change], { resources: [], outputs: {} }, 500)).toEqual([
       { name: "shop-aws-dev-web-1", downtime: "down while it is stopped and resized (minutes); servers resized in the same update are down together" },
     ]);
+  });
+});
+
+describe("AWS: known changes", () => {
+  it("appRef: a release in place; no server, template, volume, database or bucket changes", async () => {
+    const before = await planStack("aws-staging");
+    const changes = diffPlans(before, await planStack("aws-staging", { appRef: "v1.4.3" }));
+    // The release's carriers only: the secret files' parameter (the bundle) and the association that runs
+    // the release, replaced by design so that it runs (replaceOnChanges: parameters).
+    expect(summary(changes)).toEqual([
+      "replace Association shop-aws-staging-web-1-release by parameters", "replace Association shop-aws-staging-worker-1-release by parameters",
+      "update Parameter shop-aws-staging-web-1-secrets", "update Parameter shop-aws-staging-worker-1-secrets",
+    ]);
+    expect(changes.filter(isDanger)).toEqual([]);
+  });
+
+  it("region (with aws:region): flagged, since pulumi up does not move an AWS stack; the servers' new user data replaces them", async () => {
+    const before = await planStack("aws-staging");
+    const after = await planStack("aws-staging", { region: "eu-west-1", "aws:region": "eu-west-1" });
+    expect(providerChanges(before, after)).toEqual([
+      { key: "aws:region", before: "eu-central-1", after: "eu-west-1", danger: true, effect: expect.stringContaining("pulumi/pulumi-aws#5656") },
+    ]);
+    const changes = diffPlans(before, after);
+    expect(changes.filter((c) => c.ruleUnknown)).toEqual([]);
+    // The servers' user data names the region (the secret fetch script): new instances (userDataReplaceOnChange).
+    expect(changes.filter((c) => c.type === "aws:ec2/instance:Instance").map((c) => [c.action, c.replacingBy])).toEqual([
+      ["replace", ["userDataBase64"]], ["replace", ["userDataBase64"]],
+    ]);
+    expect(providerChanges(before, await planStack("aws-staging", { appRef: "v2" }))).toEqual([]);
+  });
+
+  it("webSize on a single instance: updated in place (stopped to change its type); dbSize: the RDS instance in place", async () => {
+    const before = await planStack("aws-dev");
+    const sized = diffPlans(before, await planStack("aws-dev", { webSize: "t3.medium" }));
+    expect(sized.filter((c) => c.type === "aws:ec2/instance:Instance").map((c) => [c.action, c.changed])).toEqual([["update", ["instanceType"]]]);
+    const staging = await planStack("aws-staging");
+    const db = diffPlans(staging, await planStack("aws-staging", { dbSize: "db.t4g.small" }));
+    expect(db.filter((c) => c.type === "aws:rds/instance:Instance").map((c) => [c.action, c.changed])).toEqual([["update", ["instanceClass"]]]);
   });
 });

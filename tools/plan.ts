@@ -108,7 +108,7 @@ async function main(): Promise<void> {
   if (args.diff !== undefined) {
     const report = await diffAgainst(ROOT, args.stack, args.diff, args.configDir);
     process.stdout.write(args.json ? reportJson(report) : formatReport(report));
-    if (args.failOnDanger && report.dangers.length > 0) process.exitCode = 3;
+    if (args.failOnDanger && (report.dangers.length > 0 || report.providers.some((p) => p.danger))) process.exitCode = 3;
     return;
   }
   const cfg = readStackConfig(ROOT, args.stack, args.configDir);

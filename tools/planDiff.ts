@@ -9,7 +9,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { diffPlans, isDanger, type PlannedChange } from "../harness/planDiff";
+import { diffPlans, isDanger, providerChanges, type PlannedChange, type ProviderChange } from "../harness/planDiff";
 import { runStack, type RunResult } from "../harness/mockRuntime";
 import { readStackConfig } from "./stackConfig";
 
@@ -43,6 +43,8 @@ export async function atRevision<T>(root: string, ref: string, use: (dir: string
 export interface DiffReport {
   stack: string;
   ref: string;
+  /** Default providers' settings that change (a new aws:region). */
+  providers: ProviderChange[];
   dangers: PlannedChange[];
   changes: PlannedChange[];
   /** What each change that touches a server means for the site: `{ name, downtime }`. */
@@ -83,7 +85,9 @@ export async function diffAgainst(root: string, stack: string, ref: string, conf
   const before = await atRevision(root, ref, (tree) => planAt(tree, stack));
   const after = await planAt(root, stack, configDir);
   const changes = diffPlans(before, after);
-  return { stack, ref, dangers: changes.filter(isDanger), changes, downtime: downtimeOf(changes, after, measuredBootSeconds(root)) };
+  return {
+    stack, ref, providers: providerChanges(before, after), dangers: changes.filter(isDanger), changes, downtime: downtimeOf(changes, after, measuredBootSeconds(root)),
+  };
 }
 
 const SIGN: Record<PlannedChange["action"], string> = { create: "+", update: "~", replace: "+-", delete: "-" };
@@ -97,6 +101,7 @@ export function formatReport(r: DiffReport): string {
     return `${SIGN[c.action]} ${c.action.padEnd(7)} ${short(c.type)} ${c.name}${what}${why}`;
   };
   const out = [`Plan diff for stack ${r.stack}: ${r.ref} -> working tree`];
+  for (const p of r.providers) out.push("", `${p.danger ? "DANGER: " : ""}${p.key} ${p.before ?? "(unset)"} -> ${p.after ?? "(unset)"}: ${p.effect}.`);
   if (r.dangers.length > 0) {
     out.push("", "DANGER: data would be lost, or `pulumi up` would refuse (protected):");
     for (const c of r.dangers) out.push(`  ${line(c)}${c.stateful ? ` [${c.stateful}]` : ""}${c.protect ? " [protected]" : ""}`);
