@@ -1,8 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { LogsHandle } from "../clouds";
 import { logStreams } from "../provisioning";
-import { SettingsError, defaultOf, validate } from "../settings";
-import { CLOUDWATCH_LOG_RETENTION_DAYS } from "../settings/limits/aws";
+import { defaultOf, logRetentionDays, validate } from "../settings";
 import type { LinuxServer } from "./linuxServer";
 import { serverRoles } from "./monitoring";
 import type { Network } from "./network";
@@ -59,7 +58,8 @@ export interface ServerLogsArgs {
  * under its unit name and nginx writes the app's requests as JSON lines (provisioning/logs.ts); on AWS a
  * CloudWatch Logs group per stream (`/fullstack/<name>/app`, `jobs`, `nginx`) keeps them `retentionDays`,
  * filled by the CloudWatch agent on every server. On DigitalOcean they stay on the droplets (journald,
- * capped at 500 MB) and `tailCommand` follows them over SSH. The component never branches on the cloud.
+ * capped at 500 MB) and `tailCommand` follows them over SSH. Shipping to a syslog receiver from any
+ * server is the servers' own `logSink` (LinuxServerArgs). The component never branches on the cloud.
  *
  * Cost note: CloudWatch Logs charges per GB ingested (about $0.50) and stored (about $0.03 a month).
  *
@@ -89,10 +89,8 @@ export class ServerLogs extends pulumi.ComponentResource {
   readonly handle: LogsHandle;
 
   constructor(readonly name: string, args: ServerLogsArgs, opts?: pulumi.ComponentResourceOptions) {
-    const retentionDays = validate.bounded("ServerLogs.retentionDays", args.retentionDays ?? defaultOf("logRetentionDays"), "logRetentionDays");
-    if (!(CLOUDWATCH_LOG_RETENTION_DAYS as readonly number[]).includes(retentionDays)) {
-      throw new SettingsError("ServerLogs.retentionDays", retentionDays, "is not a period CloudWatch Logs keeps logs for", `use one of ${CLOUDWATCH_LOG_RETENTION_DAYS.join(", ")}`);
-    }
+    const retentionDays = logRetentionDays("ServerLogs.retentionDays",
+      validate.bounded("ServerLogs.retentionDays", args.retentionDays ?? defaultOf("logRetentionDays"), "logRetentionDays"));
     const roles = serverRoles("ServerLogs", args);
     super("fullstack:monitoring:ServerLogs", name, {}, withTransforms(opts, args.transform));
     this.installsAgent = args.agent ?? true;

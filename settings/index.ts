@@ -24,6 +24,7 @@ import type { AppSettings, Settings } from "./types";
 
 export { SettingsError, isSettingsError } from "./errors";
 export { MAX_ALERT_EMAILS, alertEmails, alertWebhookUrl } from "./read/alerts";
+export { logRetentionDays } from "./read/operations";
 export * from "./catalog";
 export { isOpenToWorld, parseCidr, WORLD_PREFIX, type Cidr } from "./cidr";
 export { ARG_GROUPS, CONTEXT_KEYS, KEYS, KEY_NAMES, NAMESPACE, boundsOf, defaultOf, fullKey, valuesOf, whereItApplies } from "./schema";

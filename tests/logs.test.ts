@@ -7,7 +7,8 @@
  */
 import { AWS_TYPES } from "../harness/cloudRules/aws";
 import { checkCloudRules, formatViolations } from "../harness/cloudRules";
-import type { RecordedResource, RunResult } from "../harness/mockRuntime";
+import { runStack, type RecordedResource, type RunResult } from "../harness/mockRuntime";
+import { Network, ServerLogs } from "../components";
 import { logStreams, nginxAccessLog } from "../provisioning";
 import { LOG_SHIPPER_CONF } from "../provisioning/roles/logShipper";
 import { file, hasFile, servers } from "./topology/inspect";
@@ -152,5 +153,31 @@ describe("fullstack:logSink: every server ships its logs to a syslog receiver", 
     }
     const without = await planStack(stack);
     for (const server of servers(without)) expect(hasFile(server, LOG_SHIPPER_CONF)).toBe(false);
+  });
+});
+
+describe("the ServerLogs component on its own", () => {
+  it("refuses a retention CloudWatch has not, naming the field", async () => {
+    const run = runStack({
+      stack: "component", config: { "aws:region": "eu-central-1" }, program: async () => {
+        const logs = new ServerLogs("shop", { network: new Network("shop", { cloud: "aws", region: "eu-central-1" }), app: "shop", retentionDays: 10 });
+        return { groups: logs.groups };
+      },
+    });
+    await expect(run).rejects.toThrow(/^ServerLogs\.retentionDays 10 is not a period CloudWatch Logs keeps logs for; use one of 1, 3, 5, 7, 14, .* \(e\.g\. 14\)$/);
+  });
+
+  it("makes a log group per stream with the retention given, and no agent without servers", async () => {
+    const r = await runStack({
+      stack: "component", config: { "aws:region": "eu-central-1" }, program: async () => {
+        const logs = new ServerLogs("shop", { network: new Network("shop", { cloud: "aws", region: "eu-central-1" }), app: "shop", retentionDays: 14 });
+        return { groups: logs.groups, tail: logs.tailCommand };
+      },
+    });
+    expect(ofType(r, AWS_TYPES.logGroup).map((g) => [g.plainInputs.name, g.plainInputs.retentionInDays])).toEqual([
+      ["/fullstack/shop/app", 14], ["/fullstack/shop/jobs", 14], ["/fullstack/shop/nginx", 14],
+    ]);
+    expect(agentsOf(r)).toEqual([]);
+    expect(r.outputs.tail.value).toBe("aws logs tail /fullstack/shop/app --follow --region eu-central-1");
   });
 });

@@ -7,8 +7,9 @@
  *   identifiers are shipped, everything else stays local;
  * - nginx's files are followed with imfile, each line tagged `<app>-nginx` or `nginx-error`;
  * - one action sends them as RFC 5424 messages (`RSYSLOG_SyslogProtocol23Format`, one per line), through
- *   an in-memory queue that retries a receiver that is down for ever and drops the oldest messages when
- *   full, so logging on the server never waits for the receiver;
+ *   an in-memory queue that retries a receiver that is down for ever and, once 18,000 lines wait, drops
+ *   new ones (queue.discardMark with discardSeverity 0: every severity), so logging on the server never
+ *   waits for the receiver;
  * - with TLS, the receiver's certificate must chain to the system's CAs (ca-certificates) and name the
  *   host (gtls, `x509/name`, the host as the permitted peer).
  * rsyslog's settings: its documentation for omfwd, imfile, imuxsock and the gtls network stream driver.

@@ -53,11 +53,18 @@ function isPrivateHost(host: string): boolean {
 }
 
 function readLogRetention(r: ConfigReader): number {
-  const days = r.int("logRetentionDays");
+  return logRetentionDays(k("logRetentionDays"), r.int("logRetentionDays"));
+}
+
+/**
+ * Days of log retention, one of CloudWatch Logs' periods (the config key's and ServerLogs' one rule).
+ * @param key what the error names: the config key, or the component's field.
+ * @throws SettingsError naming `key` and the nearest period.
+ */
+export function logRetentionDays(key: string, days: number): number {
   if (!(CLOUDWATCH_LOG_RETENTION_DAYS as readonly number[]).includes(days)) {
     const near = CLOUDWATCH_LOG_RETENTION_DAYS.find((d) => d >= days) ?? CLOUDWATCH_LOG_RETENTION_DAYS[CLOUDWATCH_LOG_RETENTION_DAYS.length - 1];
-    throw new SettingsError(k("logRetentionDays"), days, "is not a period CloudWatch Logs keeps logs for",
-      `use one of ${CLOUDWATCH_LOG_RETENTION_DAYS.join(", ")} (e.g. ${near})`);
+    throw new SettingsError(key, days, "is not a period CloudWatch Logs keeps logs for", `use one of ${CLOUDWATCH_LOG_RETENTION_DAYS.join(", ")} (e.g. ${near})`);
   }
   return days;
 }
