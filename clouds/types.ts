@@ -3,7 +3,7 @@
  * (resource types, naming rules, how a firewall names its sources) lives in the adapter behind it.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import type { AdminConnection, BackupStoreSpec, LogStream, RolePart, SecretDelivery, WriteFile } from "../provisioning";
+import type { AdminConnection, BackupStoreSpec, HeartbeatCheckName, HeartbeatMetricsSpec, LogStream, RolePart, SecretDelivery, WriteFile } from "../provisioning";
 import type { AlertThresholds, CloudName, NatMode, OperatingSystem } from "../settings";
 
 /** A private network the servers and data stores share. */
@@ -105,6 +105,11 @@ export interface MachineRequest {
   readonly backupAccess?: pulumi.Input<pulumi.Input<string>[]>;
   /** Run releases of the app in place and wait for them (servers that run the app). */
   readonly release?: ReleaseRequest;
+  /**
+   * Where the server reports its heartbeats as metrics (made by the adapter's `heartbeatMetrics`): its
+   * identity may put metrics there, and nowhere else besides the cloud's own agent's.
+   */
+  readonly heartbeatMetrics?: pulumi.Input<HeartbeatMetricsSpec | undefined>;
 }
 
 /**
@@ -372,6 +377,35 @@ export interface AlertsRequest {
   readonly healthCheckPath: string;
   /** The servers' logs (made by `logs` with `agent: false`): the alerts' agent ships them too. */
   readonly logs?: LogsHandle;
+  /**
+   * Heartbeats reported as metrics (where the cloud has `heartbeatMetrics`): each check gets an alert when
+   * its successes stop for longer than its period and grace, one at once on a failure, and the restore
+   * drill one when its data-loss window is over `thresholds.dataLossHours`.
+   */
+  readonly heartbeats?: HeartbeatAlerts;
+}
+
+/** The checks that report to the cloud's metrics, and where. */
+export interface HeartbeatAlerts {
+  readonly metrics: HeartbeatMetricsSpec;
+  readonly checks: readonly HeartbeatWatch[];
+}
+
+/** One check the alerts watch (provisioning/roles/heartbeat.ts). */
+export interface HeartbeatWatch {
+  readonly name: HeartbeatCheckName;
+  /** What reports it, for the alert's description, e.g. "the nightly backup". */
+  readonly what: string;
+  /** Seconds between two successes when all is well (the services' heartbeatMinutes, a day, the drill's schedule). */
+  readonly everySeconds: number;
+  /** Seconds more before a missing success alerts (a timer's random delay and a slow run). */
+  readonly graceSeconds: number;
+  /**
+   * Its servers report the time since its last success with every report (HEARTBEAT_AGE_CHECKS), at least
+   * this often and this late (the nightly backup's): a check that runs less often than a day is watched
+   * through that.
+   */
+  readonly age?: { readonly everySeconds: number; readonly graceSeconds: number };
 }
 
 /**
@@ -472,4 +506,11 @@ export interface CloudAdapter {
   alerts(name: string, args: AlertsRequest, opts: pulumi.ComponentResourceOptions): AlertsHandle;
   /** The servers' logs off the servers where the cloud has a log service, and how to follow them. */
   logs(name: string, args: LogsRequest, opts: pulumi.ComponentResourceOptions): LogsHandle;
+  /**
+   * Where the heartbeats of the app `prefix` go as metrics, where the cloud has custom metrics (AWS:
+   * CloudWatch; DigitalOcean has no custom metrics API, so its heartbeats are pings to a URL only).
+   */
+  heartbeatMetrics?(prefix: string, region: string): HeartbeatMetricsSpec;
+  /** What a server whose heartbeats go to metrics runs to report them (with `heartbeatMetrics`). */
+  heartbeatReporterPart?(): RolePart;
 }

@@ -106,7 +106,11 @@ export class FullStackApp extends pulumi.ComponentResource {
     // Checks are named after this app (e.g. shop-prod-backup), so stacks can share one ping key.
     const logSink = s.operations.logSink;
     const hb = s.operations.heartbeat;
-    const heartbeat = hb && pulumi.secret(pulumi.output(hb.url).apply((url): HeartbeatSpec => ({ url, prefix: name, everyMinutes: hb.everyMinutes })));
+    // With alert recipients on a cloud that takes custom metrics (AWS), every check also goes there and the
+    // alerts watch it (README, "Heartbeats"); without a URL that is the only heartbeat.
+    const metrics = hb?.metrics ? network.adapter.heartbeatMetrics?.(name, network.handle.region) : undefined;
+    const spec = (url?: string): HeartbeatSpec => ({ ...(url !== undefined ? { url } : {}), prefix: name, everyMinutes: hb!.everyMinutes, ...(metrics ? { metrics } : {}) });
+    const heartbeat = hb?.url !== undefined ? pulumi.secret(pulumi.output(hb.url).apply(spec)) : metrics ? pulumi.output(spec()) : undefined;
 
     // A zone this stack creates is created first, so that everything put into it (the web tier's records
     // and certificate, the CDN's certificate and custom domain) waits for it. It used to be the web tier's
@@ -218,6 +222,7 @@ export class FullStackApp extends pulumi.ComponentResource {
     if (s.alerts) {
       new Alerts(name, {
         network, emails: s.alerts.emails, thresholds: s.alerts.thresholds, web: this.web, workers: queue, postgres: db, redis, logs,
+        heartbeats: metrics && hb ? { prefix: name, everyMinutes: hb.everyMinutes } : undefined,
         webhook: s.alerts.webhook && { url: pulumi.secret(s.alerts.webhook.url), channel: s.alerts.webhook.channel },
       }, { parent: this });
     }
@@ -297,7 +302,7 @@ function secretFrom(settings: Settings, pending: PendingSecret): string {
     case "appRepoDeployKey": return settings.app.repoDeployKey!;
     case "pipIndexUrl": return settings.app.pipIndexUrl!;
     case "spacesSecretKey": return settings.bucket!.credentials!.secretKey;
-    case "heartbeatUrl": return settings.operations.heartbeat!.url;
+    case "heartbeatUrl": return settings.operations.heartbeat!.url!;
     case "sentryDsn": return settings.operations.sentryDsn!;
     case "alertWebhookUrl": return settings.alerts!.webhook!.url;
     default: return settings.app.env[pending.name!];

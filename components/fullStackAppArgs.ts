@@ -567,13 +567,16 @@ export interface FullStackHeartbeats {
    * Dead man's switch: a healthchecks.io-compatible ping URL with a ping key, e.g.
    * https://hc-ping.com/<ping-key> (set with --secret). Each job pings <url>/<app>-<job> (with ?create=1):
    * the backup and the restore drill at start, success and failure (with their exit code), the scheduler and
-   * each worker every heartbeatMinutes while they run. When pings stop, the service tells you.
+   * each worker every heartbeatMinutes while they run. When pings stop, the service tells you. On AWS with
+   * alert recipients the same checks also go to CloudWatch, alarmed without a URL; on DigitalOcean (no custom
+   * metrics) this URL is the only heartbeat.
    *
    * Stack config: `fullstack:heartbeatUrl`.
    */
   url: pulumi.Input<string>;
   /**
-   * How often the scheduler's and each worker's heartbeat checks in; set the check's period to match.
+   * How often the scheduler's and each worker's heartbeat checks in; set the check's period to match. On AWS
+   * with alert recipients it is also the period of their CloudWatch heartbeat alarms.
    *
    * Stack config: `fullstack:heartbeatMinutes`.
    * @default 5
@@ -792,6 +795,15 @@ export interface FullStackAlerts {
    * @default 1
    */
   dbFreeStorageGb?: number;
+  /**
+   * AWS, single profile with a restoreDrill: alert when the drill's data-loss window (the age of the newest
+   * backup when it ran) is over this many hours. The default allows one nightly backup and its random delay:
+   * a missed night alerts.
+   *
+   * Stack config: `fullstack:alertDataLossHours`.
+   * @default 25
+   */
+  dataLossHours?: number;
   /**
    * AWS with queueBackend sqs: alert when a task has waited in a queue longer than this many seconds (no
    * worker takes it). Any message in a dead-letter queue alerts too.

@@ -74,7 +74,9 @@ export interface LinuxServerArgs {
   redis?: pulumi.Input<RedisSpec>;
   /**
    * Where the server's jobs (backup, restore drill) and services (scheduler, workers) check in: a
-   * healthchecks.io-compatible ping URL, a prefix for the checks' names, how often services check in.
+   * healthchecks.io-compatible ping URL, a prefix for the checks' names, how often services check in, and
+   * where the cloud has custom metrics, `metrics` from `network.adapter.heartbeatMetrics` (AWS: CloudWatch;
+   * the server's role may then put metrics into that namespace).
    * @default none (no pings)
    */
   heartbeat?: pulumi.Input<HeartbeatSpec>;
@@ -202,7 +204,7 @@ export function physicalName(key: string, value: string, what: string): string {
  */
 export function machineRequest(
   server: string,
-  args: Pick<LinuxServerArgs, "network" | "roles" | "access" | "bucketAccess" | "queueAccess" | "backupAccess">,
+  args: Pick<LinuxServerArgs, "network" | "roles" | "access" | "bucketAccess" | "queueAccess" | "backupAccess" | "heartbeat">,
   shape: { size: string; os: OperatingSystem },
   rendered: Pick<MachineRequest, "userData" | "fetchedFiles">,
 ): MachineRequest {
@@ -219,7 +221,16 @@ export function machineRequest(
     bucketAccess: args.bucketAccess,
     queueAccess: args.queueAccess,
     backupAccess: args.backupAccess,
+    // Only where the server reports heartbeats (a job or a service that checks in), as renderServer decides.
+    heartbeatMetrics: reportsHeartbeats(args.roles) && args.heartbeat !== undefined
+      ? pulumi.output(args.heartbeat).apply((h) => h?.metrics)
+      : undefined,
   };
+}
+
+/** Whether a server of these roles runs something that checks in (the backup and drill, the workers and scheduler). */
+function reportsHeartbeats(roles: readonly Role[]): boolean {
+  return roles.includes("postgres") || roles.includes("worker");
 }
 
 /** Each role's required arguments, checked before anything is registered. */
@@ -262,6 +273,11 @@ export function renderServer(label: string, network: Network, physicalName: stri
     const extra = args.group !== undefined && adapter.groupMemberPart && args.roles.includes("worker") && app && worker
       ? [adapter.groupMemberPart({ name: args.group, region: network.handle.region }, { units: workerUnits(app.name, false), stopSeconds: workerStopSeconds(worker) })]
       : [];
+    // Heartbeats as metrics: the cloud's reporter, on a server with something that checks in.
+    if (heartbeat?.metrics && reportsHeartbeats(args.roles)) {
+      if (!adapter.heartbeatReporterPart) throw new ProvisioningError(`${label}: heartbeat.metrics is set, but ${adapter.name} has no custom metrics`);
+      extra.push(adapter.heartbeatReporterPart());
+    }
     const release: ReleaseAccess = keys
       ? { kind: "push", publicKey: releasePublic!.trim(), fromCidrs: args.access.releaseCidrs ?? [] }
       : { kind: "file" };

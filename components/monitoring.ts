@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { AlertRole, AlertServer, AlertServerGroup } from "../clouds";
+import type { AlertRole, AlertServer, AlertServerGroup, HeartbeatAlerts, HeartbeatWatch } from "../clouds";
+import { BACKUP_EVERY_SECONDS, DRILL_EVERY_SECONDS, HEARTBEAT_AGE_CHECKS, HEARTBEAT_CHECKS, JOB_RANDOM_DELAY_MINUTES, type HeartbeatCheckName } from "../provisioning";
 import { SettingsError, alertEmails, alertWebhookUrl, defaultOf, validate, type AlertThresholds, type KeyName } from "../settings";
 import type { LinuxServer } from "./linuxServer";
 import type { ServerLogs } from "./logs";
@@ -97,6 +98,24 @@ export interface AlertsArgs {
    */
   logs?: ServerLogs;
   /**
+   * The servers' heartbeats (the `prefix` and `everyMinutes` of the HeartbeatSpec they were given with
+   * `metrics`): where the cloud has custom metrics (AWS: CloudWatch), each check their roles run (the
+   * backup and, per `postgres.restoreDrill`, the restore drill on a postgres server; the workers; the
+   * scheduler) alerts when its successes stop for longer than its period and grace, at once when it fails,
+   * and the drill when its data-loss window is over `thresholds.dataLossHours`. Elsewhere (DigitalOcean, no
+   * custom metrics) it makes nothing: give the servers a heartbeat URL.
+   * @default none (no heartbeat alerts)
+   */
+  heartbeats?: {
+    /** The servers' heartbeat prefix, e.g. "shop-prod". */
+    prefix: string;
+    /**
+     * How often their services check in, minutes.
+     * @default 5
+     */
+    everyMinutes?: number;
+  };
+  /**
    * Adjusts the resources this component makes (an alert's window, a topic's policy, ...) with the
    * provider's own argument types: `{ aws: { metricAlarm: (args) => { ... } } }`.
    * Reaches children of nested components too. See `ChildTransforms` for the kinds each cloud has.
@@ -109,7 +128,7 @@ export interface AlertsArgs {
 const THRESHOLD_KEYS: Readonly<Record<keyof AlertThresholdArgs, KeyName>> = {
   cpuPercent: "alertCpuPercent", memoryPercent: "alertMemoryPercent", diskPercent: "alertDiskPercent", loadPerCpu: "alertLoadPerCpu",
   latencyMs: "alertLatencyMs", errorRatePercent: "alertErrorRatePercent", dbConnections: "alertDbConnections",
-  dbFreeStorageGb: "alertDbFreeStorageGb", queueAgeSeconds: "alertQueueAgeSeconds",
+  dbFreeStorageGb: "alertDbFreeStorageGb", queueAgeSeconds: "alertQueueAgeSeconds", dataLossHours: "alertDataLossHours",
 };
 
 /** The component's defaults where the config key's depends on the profile (the standard profile's). */
@@ -158,6 +177,10 @@ export class Alerts extends pulumi.ComponentResource {
     }
     const thresholds = thresholdsOf(args.thresholds ?? {});
     const path = validate.matches("Alerts.healthCheckPath", args.healthCheckPath ?? "/healthz", /^\/[A-Za-z0-9._~/-]{0,254}$/, "a URL path", 'use a path such as "/healthz"');
+    const everyMinutes = args.heartbeats ? validate.bounded("Alerts.heartbeats.everyMinutes", args.heartbeats.everyMinutes ?? defaultOf("heartbeatMinutes"), "heartbeatMinutes") : 0;
+    if (args.heartbeats) {
+      validate.matches("Alerts.heartbeats.prefix", args.heartbeats.prefix, /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, "a heartbeat prefix", 'use the servers\' heartbeat prefix, e.g. "shop-prod"');
+    }
     super("fullstack:monitoring:Alerts", name, {}, withTransforms(opts, args.transform));
 
     // The webhook URL is the credential: secret, and checked as soon as it is known.
@@ -168,13 +191,16 @@ export class Alerts extends pulumi.ComponentResource {
       channel,
     } : undefined;
 
+    const roles = serverRoles("Alerts", args);
+    const metrics = args.heartbeats && args.network.adapter.heartbeatMetrics?.(args.heartbeats.prefix, args.network.handle.region);
+    const heartbeats: HeartbeatAlerts | undefined = metrics ? { metrics, checks: heartbeatWatches(roles, everyMinutes, args.postgres?.restoreDrill) } : undefined;
     const handle = args.network.adapter.alerts(name, {
       name,
       region: args.network.handle.region,
       emails,
       webhook,
       thresholds,
-      roles: serverRoles("Alerts", args),
+      roles,
       loadBalancer: args.web?.loadBalancer,
       postgres: args.postgres?.handle,
       redis: args.redis?.handle,
@@ -182,11 +208,38 @@ export class Alerts extends pulumi.ComponentResource {
       publicUrl: args.publicUrl ?? (args.web ? { url: args.web.url, https: args.web.https } : undefined),
       healthCheckPath: path,
       logs: args.logs?.handle,
+      heartbeats: heartbeats && heartbeats.checks.length > 0 ? heartbeats : undefined,
     }, { parent: this });
     this.names = [...handle.names];
     this.thresholds = thresholds;
     this.registerOutputs({ names: this.names });
   }
+}
+
+/** How late a job's success may be before it alerts: its timer's random delay and a run of up to 90 minutes. */
+const JOB_GRACE_SECONDS = JOB_RANDOM_DELAY_MINUTES * 60 + 90 * 60;
+
+/**
+ * The checks the servers of `roles` run (provisioning/roles/heartbeat.ts), each with its period and grace:
+ * the workers and the scheduler every `everyMinutes` (grace: one more period), the backup daily and the
+ * drill on its schedule where a server runs postgres (grace: {@link JOB_GRACE_SECONDS}). The drill's age
+ * comes with every report on its server, the nightly backup's at least (HEARTBEAT_AGE_CHECKS).
+ */
+export function heartbeatWatches(roles: readonly AlertRole[], everyMinutes: number, restoreDrill: string | undefined): HeartbeatWatch[] {
+  const runs = (role: string) => roles.some((r) => [...r.servers, ...r.groups].some((s) => s.roles.includes(role)));
+  const watch = (name: HeartbeatCheckName, what: string, everySeconds: number, graceSeconds: number): HeartbeatWatch =>
+    ({ name, what, everySeconds, graceSeconds, ...(HEARTBEAT_AGE_CHECKS.includes(name) ? { age: { everySeconds: BACKUP_EVERY_SECONDS, graceSeconds: JOB_GRACE_SECONDS } } : {}) });
+  const out: HeartbeatWatch[] = [];
+  if (runs("postgres")) {
+    out.push(watch(HEARTBEAT_CHECKS.backup, "the nightly backup", BACKUP_EVERY_SECONDS, JOB_GRACE_SECONDS));
+    if (restoreDrill !== undefined && restoreDrill in DRILL_EVERY_SECONDS) {
+      const every = DRILL_EVERY_SECONDS[restoreDrill as keyof typeof DRILL_EVERY_SECONDS];
+      out.push(watch(HEARTBEAT_CHECKS.drill, `the ${restoreDrill} restore drill`, every, JOB_GRACE_SECONDS));
+    }
+  }
+  if (runs("worker")) out.push(watch(HEARTBEAT_CHECKS.worker, "the task queue workers", everyMinutes * 60, everyMinutes * 60));
+  if (runs("scheduler")) out.push(watch(HEARTBEAT_CHECKS.scheduler, "the scheduler", everyMinutes * 60, everyMinutes * 60));
+  return out;
 }
 
 /** The thresholds given, each within its config key's bounds, the rest defaulted. */
@@ -202,6 +255,7 @@ function thresholdsOf(given: AlertThresholdArgs): AlertThresholds {
     errorRatePercent: pick("errorRatePercent", defaultOf("alertErrorRatePercent")),
     dbFreeStorageGb: pick("dbFreeStorageGb", defaultOf("alertDbFreeStorageGb")),
     queueAgeSeconds: pick("queueAgeSeconds", COMPONENT_DEFAULTS.queueAgeSeconds),
+    dataLossHours: pick("dataLossHours", defaultOf("alertDataLossHours")),
     ...(given.dbConnections !== undefined ? { dbConnections: validate.bounded("Alerts.thresholds.dbConnections", given.dbConnections, "alertDbConnections") } : {}),
   };
 }

@@ -152,6 +152,8 @@ export class PostgresDb extends pulumi.ComponentResource {
    * the bucket to give the server's `backupAccess`.
    */
   readonly backupBucket?: pulumi.Output<string>;
+  /** Self-hosted only: how often the restore drill runs (the alerts watch its heartbeats). */
+  readonly restoreDrill?: "daily" | "weekly" | "monthly" | "off";
   /**
    * What the database made, by cloud and kind of child ({@link Nodes}). Managed: on DigitalOcean the
    * cluster, database, user, pool and database firewall; on AWS the RDS instance, its parameter group and
@@ -241,6 +243,8 @@ export class PostgresDb extends pulumi.ComponentResource {
         offsite = store.store.apply((s): BackupStoreSpec => ({ ...s, prefix: "postgresql/" }));
         if (store.byInstanceRole) this.backupBucket = store.bucketName;
       }
+      const drill = args.restoreDrill ?? defaultOf("restoreDrill");
+      this.restoreDrill = drill;
       const host = args.host ?? "localhost";
       const dataRoot = args.dataRoot ?? "/mnt/data/postgresql";
       this.serverSpec = pulumi.secret(pulumi.all([password.result, offsite]).apply(([pw, offsiteStore]): PostgresSpec => ({
@@ -253,7 +257,7 @@ export class PostgresDb extends pulumi.ComponentResource {
         backupDir: `${dataRoot.replace(/\/[^/]+$/, "")}/backups/postgresql`,
         backupRetentionDays: retention,
         ...(offsiteStore ? { offsite: offsiteStore } : {}),
-        restoreDrill: args.restoreDrill ?? defaultOf("restoreDrill"),
+        restoreDrill: drill,
         ...(args.restoreProbeSql !== undefined ? { restoreProbeSql: args.restoreProbeSql } : {}),
         ...(args.djangoApp !== undefined ? { djangoApp: args.djangoApp } : {}),
       })));

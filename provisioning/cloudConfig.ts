@@ -3,7 +3,7 @@
  */
 import { gunzipSync, gzipSync } from "node:zlib";
 import { baseRole, baseTopLevel } from "./roles/base";
-import { heartbeatPart, type HeartbeatCheck } from "./roles/heartbeat";
+import { HEARTBEAT_AGE_CHECKS, heartbeatPart, type HeartbeatCheck } from "./roles/heartbeat";
 import { logShipperPart } from "./roles/logShipper";
 import { logStreams } from "./logs";
 import { postgresRole } from "./roles/postgres";
@@ -82,7 +82,10 @@ export function renderServerFiles(spec: ServerSpec, delivery: SecretDelivery, bu
   // wherever they run (no-op pings without a URL); workers get them only with a URL.
   if (has("postgres") || (has("worker") && spec.heartbeat)) {
     const checks: HeartbeatCheck[] = has("worker") && spec.app ? heartbeatChecks(spec.app.name, has("scheduler")) : [];
-    parts.push(heartbeatPart(spec.heartbeat, checks));
+    // With metrics, every report on the drill's server (the nightly backup's, at least) also says how long
+    // ago the drill last succeeded (HEARTBEAT_AGE_CHECKS).
+    const drill = has("postgres") && spec.postgres?.restoreDrill !== undefined && spec.postgres.restoreDrill !== "off";
+    parts.push(heartbeatPart(spec.heartbeat, checks, spec.heartbeat?.metrics && drill ? HEARTBEAT_AGE_CHECKS : []));
   }
 
   // Logs off the server, for the app's servers (their streams are the app's; provisioning/logs.ts).

@@ -13,7 +13,7 @@ export * from "./types";
 export { renderAdminEnv, renderAppGrantSql, renderGrantScript, type AdminConnection, type AppGrant } from "./postgresGrants";
 export { libraryEnvironment, buildAppSpec, type EnvironmentContext } from "./environment";
 export { renderWorkerService, renderSchedulerService, workerStopSeconds, workerUnits } from "./roles/worker";
-export { renderPostgresSetup, renderPostgresBackup, renderPostgresEnv } from "./roles/postgres";
+export { renderPostgresSetup, renderPostgresBackup, renderPostgresEnv, BACKUP_EVERY_SECONDS, DRILL_EVERY_SECONDS, JOB_RANDOM_DELAY_MINUTES } from "./roles/postgres";
 export { renderRedisConf } from "./roles/redis";
 export { decodeFetchedFiles, encodeFetchedFiles, fetchSecretDelivery, SECRET_FETCH_SCRIPT, type FetchedFile } from "./aws/secretFetch";
 export { groupDrainPart, renderDrainScript, DRAIN_HEARTBEAT_SECONDS, DRAIN_HOOK, DRAIN_SCRIPT, DRAIN_UNIT } from "./aws/groupDrain";
@@ -23,3 +23,7 @@ export {
   renderCloudWatchAgentConfig, publishedDimensionSets, type AgentLogGroup, CW_AGENT_CTL, CW_AGENT_NAMESPACE, CW_AGENT_PARAMETER_PREFIX, CW_AGGREGATION_DIMENSIONS, CW_APPEND_DIMENSIONS,
   CW_DISK_METRIC, CW_MEMORY_METRIC,
 } from "./aws/cloudwatchAgent";
+export { HEARTBEAT_AGE_CHECKS, HEARTBEAT_CHECKS, HEARTBEAT_REPORTER, type HeartbeatCheckName } from "./roles/heartbeat";
+export {
+  heartbeatNamespace, heartbeatReporterPart, renderHeartbeatReporter, HEARTBEAT_DIMENSION, HEARTBEAT_METRIC, HEARTBEAT_STATE_DIR,
+} from "./aws/heartbeatMetrics";

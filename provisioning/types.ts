@@ -158,14 +158,31 @@ export type ReleaseAccess =
   | { kind: "push"; publicKey: string; fromCidrs: string[] }
   | { kind: "file" };
 
-/** Where the server's jobs and services check in (provisioning/roles/heartbeat.ts). */
+/** Where the server's jobs and services check in (provisioning/roles/heartbeat.ts): a ping URL, the cloud's metrics, or both. */
 export interface HeartbeatSpec {
-  /** The ping URL with its ping key, no trailing slash. Secret. */
-  url: string;
+  /**
+   * The ping URL with its ping key, no trailing slash. Secret.
+   * @default none (no pings: metrics only)
+   */
+  url?: string;
   /** Prepended to every check's name, e.g. the stack's app name "shop-prod". */
   prefix: string;
   /** How often services check in. */
   everyMinutes: number;
+  /**
+   * Every check also reported as a metric, where the cloud has custom metrics (AWS: CloudWatch; the cloud's
+   * `heartbeatMetrics` makes this, its `heartbeatReporterPart` the program that reports).
+   * @default none (the URL only)
+   */
+  metrics?: HeartbeatMetricsSpec;
+}
+
+/** Where heartbeats go as metrics: the namespace (one per stack) and the region of the cloud's metrics service. */
+export interface HeartbeatMetricsSpec {
+  /** e.g. "Fullstack/shop-prod". */
+  namespace: string;
+  /** The region whose metrics service the servers report to (the stack's). */
+  region: string;
 }
 
 /** Where a server ships its logs besides its journal (provisioning/roles/logShipper.ts): a syslog receiver over TCP. */

@@ -27,6 +27,11 @@ export interface CloudCatalog {
   readonly defaultSize: string;
   /** Cloud-init user data limit in bytes. */
   readonly userDataLimit: number;
+  /**
+   * The cloud takes custom metrics (AWS: CloudWatch PutMetricData), so heartbeats also go there when alerts
+   * exist; DigitalOcean's monitoring has no custom metrics API, so its heartbeats are pings to a URL only.
+   */
+  readonly heartbeatMetrics: boolean;
   /** Managed database node sizes match this pattern. */
   readonly dbSizePattern: RegExp;
   readonly dbSizeExamples: readonly string[];
@@ -78,6 +83,7 @@ export const CATALOG: Record<CloudName, CloudCatalog> = {
     sizeExamples: ["s-1vcpu-1gb", "s-1vcpu-2gb", "s-2vcpu-4gb", "c-2", "g-2vcpu-8gb"],
     defaultSize: "s-1vcpu-1gb",
     userDataLimit: 64 * 1024,
+    heartbeatMetrics: false,
     dbSizePattern: oneOfSlugs(DB_PLANS.pg[1]),
     dbSizeExamples: ["db-s-1vcpu-1gb", "db-s-1vcpu-2gb", "db-s-2vcpu-4gb", "db-s-4vcpu-8gb"],
     defaultDbSize: "db-s-1vcpu-1gb",
@@ -112,6 +118,7 @@ export const CATALOG: Record<CloudName, CloudCatalog> = {
     sizeExamples: ["t3.small", "t3.medium", "m7i.large", "c7i.xlarge"],
     defaultSize: "t3.small",
     userDataLimit: 16 * 1024,
+    heartbeatMetrics: true,
     // Exact lists, not patterns: a pattern let through classes that do not exist (db.t4g.24xlarge,
     // cache.m7g.nano), which only the API refused. RDS_POSTGRES_CLASSES and ELASTICACHE_NODE_TYPES in
     // ./limits/aws.ts cite their sources; previous-generation types cannot create new clusters.

@@ -52,11 +52,12 @@ export function loadSettings(raw: RawConfig): Settings {
   const worker = readWorker(r, stack, app.wsgiApp);
   const { postgres, redis, volumeSizeGb } = readDataStores(r, stack);
   const bucket = readBucket(r, stack, domain);
-  const operations = readOperations(r, stack);
+  // Alerts first: heartbeats go to the cloud's metrics when there are alert recipients to tell.
+  const alerts = readAlerts(r, stack, web, postgres, worker);
+  const operations = readOperations(r, stack, alerts !== undefined);
   if (operations.sentryDsn !== undefined && "SENTRY_DSN" in app.env) {
     throw new SettingsError(fullKey("appEnv"), "SENTRY_DSN=[...]", `sets SENTRY_DSN, which ${fullKey("sentryDsn")} sets`, `keep it in ${fullKey("sentryDsn")} (a secret) and remove it from appEnv`);
   }
-  const alerts = readAlerts(r, stack, web, postgres, worker);
   const { profile, cloud, region, environment, protect, os, natMode } = stack;
   return {
     warnings: warnings(stack, app, alerts), profile, cloud, region, environment, protect, os, access, server, app, web, domain, acme, worker,

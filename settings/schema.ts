@@ -21,7 +21,10 @@ export interface Applicability {
   readonly workerKind?: readonly WorkerKind[];
 }
 
-/** Features that other keys only matter with: a domain, the bucket, alert recipients (emails or a webhook), a heartbeat URL. */
+/**
+ * Features that other keys only matter with: a domain, the bucket, alert recipients (emails or a webhook),
+ * heartbeats (a heartbeat URL, or alert recipients on a cloud that takes heartbeat metrics).
+ */
 export type Feature = "domain" | "bucket" | "alerts" | "heartbeat";
 
 /** The settings applicability depends on, in the order an error names them. */
@@ -241,11 +244,11 @@ const DECLS = [
   },
   {
     key: "heartbeatUrl", arg: "heartbeats.url", type: "string", optional: true, secret: true,
-    description: "Dead man's switch: a healthchecks.io-compatible ping URL with a ping key, e.g. https://hc-ping.com/<ping-key> (set with --secret). Each job pings <url>/<app>-<job> (with ?create=1): the backup and the restore drill at start, success and failure (with their exit code), the scheduler and each worker every heartbeatMinutes while they run. When pings stop, the service tells you.",
+    description: "Dead man's switch: a healthchecks.io-compatible ping URL with a ping key, e.g. https://hc-ping.com/<ping-key> (set with --secret). Each job pings <url>/<app>-<job> (with ?create=1): the backup and the restore drill at start, success and failure (with their exit code), the scheduler and each worker every heartbeatMinutes while they run. When pings stop, the service tells you. On AWS with alert recipients the same checks also go to CloudWatch, alarmed without a URL; on DigitalOcean (no custom metrics) this URL is the only heartbeat.",
   },
   {
     key: "heartbeatMinutes", arg: "heartbeats.everyMinutes", type: "integer", min: 1, max: 60, needs: "heartbeat", default: 5,
-    description: "How often the scheduler's and each worker's heartbeat checks in; set the check's period to match.",
+    description: "How often the scheduler's and each worker's heartbeat checks in; set the check's period to match. On AWS with alert recipients it is also the period of their CloudWatch heartbeat alarms.",
   },
   {
     key: "logSink", arg: "logs.sink", type: "string", optional: true,
@@ -328,6 +331,10 @@ const DECLS = [
   {
     key: "alertDbFreeStorageGb", arg: "alerts.dbFreeStorageGb", type: "integer", min: 1, max: 1000, appliesTo: { cloud: ["aws"], profile: ["standard", "scaled"] }, needs: "alerts", default: 1,
     description: "AWS: alert when the database has less free storage than this many GiB (RDS grows its storage itself, up to 200 GB, when less than 10% is free: this says when it could not).",
+  },
+  {
+    key: "alertDataLossHours", arg: "alerts.dataLossHours", type: "integer", min: 1, max: 744, appliesTo: { cloud: ["aws"], profile: ["single"] }, needs: "alerts", default: 25,
+    description: "AWS, single profile with a restoreDrill: alert when the drill's data-loss window (the age of the newest backup when it ran) is over this many hours. The default allows one nightly backup and its random delay: a missed night alerts.",
   },
   {
     key: "alertQueueAgeSeconds", arg: "alerts.queueAgeSeconds", type: "integer", min: 60, max: 1209600, appliesTo: { cloud: ["aws"], profile: ["standard", "scaled"], workerKind: ["celery"] }, needs: "alerts",

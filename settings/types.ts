@@ -163,10 +163,18 @@ export interface BucketSettings<Secret = string> {
   };
 }
 
-/** Where jobs check in (a healthchecks.io-compatible ping URL with a ping key). */
+/**
+ * Where jobs check in: a healthchecks.io-compatible ping URL with a ping key, and where the cloud takes
+ * custom metrics and alerts exist, the cloud's metrics too.
+ */
 export interface HeartbeatSettings<Secret = string> {
-  /** The ping URL without a trailing slash; each job appends its own name. Secret. */
-  url: Secret;
+  /**
+   * The ping URL without a trailing slash; each job appends its own name. Secret.
+   * @default none (metrics only)
+   */
+  url?: Secret;
+  /** Checks also go to the cloud's metrics, watched by its alerts (the cloud has them and alerts exist). */
+  metrics: boolean;
   /** How often long-running services (scheduler, workers) check in. */
   everyMinutes: number;
 }
@@ -230,6 +238,8 @@ export interface AlertThresholds {
   dbFreeStorageGb: number;
   /** AWS SQS: age of the oldest message in a task queue, seconds, above which it alerts. */
   queueAgeSeconds: number;
+  /** AWS, restore drill: its data-loss window (the age of the newest backup), hours, above which it alerts. */
+  dataLossHours: number;
 }
 
 /** Who hears about trouble, and when; `Secret` as in {@link AppSettings}. */

@@ -60,6 +60,7 @@ const SAMPLE: Record<string, (c: ApplicabilityContext) => unknown> = {
   alertDbConnections: () => 50,
   alertDbFreeStorageGb: () => 5,
   alertQueueAgeSeconds: () => 1200,
+  alertDataLossHours: () => 30,
 };
 /** Keys that only go with another where they apply (a Spaces key pair). */
 const COMPANIONS: Record<string, Record<string, unknown>> = {
@@ -71,6 +72,7 @@ const COMPANIONS: Record<string, Record<string, unknown>> = {
   alertDbConnections: { alertEmails: ["ops@example.com"] },
   alertDbFreeStorageGb: { alertEmails: ["ops@example.com"] },
   alertQueueAgeSeconds: { alertEmails: ["ops@example.com"], queueBackend: "sqs" },
+  alertDataLossHours: { alertEmails: ["ops@example.com"] },
 };
 
 const DECLARING = KEYS.filter((k): k is KeyDecl & { appliesTo: NonNullable<KeyDecl["appliesTo"]> } => k.appliesTo !== undefined);
@@ -149,7 +151,7 @@ describe("keys that only matter with a domain, the bucket, alert recipients or h
     cdnDomain: "static.example.com", corsOrigins: ["https://shop.example.com"], spacesAccessId: "DO00EXAMPLEKEY1234", spacesSecretKey: "s3cr3t",
     heartbeatMinutes: 10,
     alertSlackChannel: "#ops", alertCpuPercent: 80, alertMemoryPercent: 80, alertDiskPercent: 70, alertLoadPerCpu: 4, alertLatencyMs: 500,
-    alertErrorRatePercent: 2, alertDbConnections: 50, alertDbFreeStorageGb: 5, alertQueueAgeSeconds: 1200,
+    alertErrorRatePercent: 2, alertDbConnections: 50, alertDbFreeStorageGb: 5, alertQueueAgeSeconds: 1200, alertDataLossHours: 30,
   };
   const NEEDS: Record<string, string> = {
     domain: "needs fullstack:domain", bucket: "needs the bucket", alerts: "needs alert recipients", heartbeat: "needs fullstack:heartbeatUrl",
@@ -158,7 +160,7 @@ describe("keys that only matter with a domain, the bucket, alert recipients or h
 
   it("are declared as such", () => {
     expect(needing.map((k) => `${k.key}:${k.needs}`).sort()).toEqual([
-      "acmeEmail:domain", "alertCpuPercent:alerts", "alertDbConnections:alerts", "alertDbFreeStorageGb:alerts", "alertDiskPercent:alerts",
+      "acmeEmail:domain", "alertCpuPercent:alerts", "alertDataLossHours:alerts", "alertDbConnections:alerts", "alertDbFreeStorageGb:alerts", "alertDiskPercent:alerts",
       "alertErrorRatePercent:alerts", "alertLatencyMs:alerts", "alertLoadPerCpu:alerts", "alertMemoryPercent:alerts", "alertQueueAgeSeconds:alerts",
       "alertSlackChannel:alerts", "cdnDomain:bucket", "corsOrigins:bucket", "createDnsZone:domain", "dnsZone:domain", "heartbeatMinutes:heartbeat",
       "spacesAccessId:bucket", "spacesSecretKey:bucket",

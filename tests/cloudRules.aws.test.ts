@@ -575,11 +575,16 @@ describe("row alerts (issue 15): CloudWatch alarms, SNS, Route 53 health checks,
       'comparison operator "GreaterThan" is not one of GreaterThanOrEqualToThreshold, GreaterThanThreshold, LessThanThreshold, LessThanOrEqualToThreshold, LessThanLowerOrGreaterThanUpperThreshold, LessThanLowerThreshold, GreaterThanUpperThreshold',
       'treatMissingData "zero" is not one of breaching, notBreaching, ignore, missing',
       "sets both or neither of statistic and extendedStatistic",
-      "period 90 is not 10, 30 or a multiple of 60",
+      "period 90 is not 10, 20, 30 or a multiple of 60",
     ]);
-    expect(fired("aws-cloudwatch-alarm", [alarm({ period: 3600, evaluationPeriods: 25, datapointsToAlarm: 26, name: "x".repeat(256) })])).toEqual([
-      "alarm name is 256 characters, not 1 to 255", "datapointsToAlarm is more than evaluationPeriods", "period x evaluationPeriods is 90000 s, over 86400",
+    expect(fired("aws-cloudwatch-alarm", [alarm({ period: 1800, evaluationPeriods: 49, datapointsToAlarm: 50, name: "x".repeat(256) })])).toEqual([
+      "alarm name is 256 characters, not 1 to 255", "datapointsToAlarm is more than evaluationPeriods", "period x evaluationPeriods is 88200 s, over 86400 (a day, for periods under an hour)",
     ]);
+    // Periods of an hour or more may be evaluated over seven days (PutMetricAlarm, Period), not more.
+    expect(fired("aws-cloudwatch-alarm", [alarm({ period: 3600, evaluationPeriods: 168 })])).toEqual([]);
+    expect(fired("aws-cloudwatch-alarm", [alarm({ period: 20 })])).toEqual([]);
+    expect(fired("aws-cloudwatch-alarm", [alarm({ period: 3600, evaluationPeriods: 169 })])).toEqual(["period x evaluationPeriods is 608400 s, over 604800 (seven days)"]);
+    expect(fired("aws-cloudwatch-alarm", [alarm({ namespace: ":bad" })])).toEqual(['namespace ":bad" is not 1 to 255 characters not starting with ":"']);
     expect(fired("aws-cloudwatch-alarm", [alarm({ statistic: undefined, extendedStatistic: "p95.123" })])).toEqual(['extended statistic "p95.123" is not a percentile such as p95']);
   });
   it("aws-cloudwatch-alarm fires on a metric math alarm with no query returning data, an id PutMetricAlarm refuses, or a metric beside the queries", () => {

@@ -59,6 +59,7 @@ const POOLS: Record<string, unknown[]> = {
   alertCpuPercent: [80, 0, 101],
   alertErrorRatePercent: [2, 100],
   alertQueueAgeSeconds: [900, 30],
+  alertDataLossHours: [25, 2, 0],
 };
 
 /** Values with the characters YAML 1.1 and 1.2 read differently, or that PyYAML refuses. */

@@ -75,6 +75,8 @@ export const TOOLS: Tool[] = [
     why: "the migrate script's PostgreSQL driver" },
   { name: "Django", group: "test", probes: [{ python: "django" }], packages: ["python3-django"],
     why: "the deploy's check for migrations a rolled-back release does not know, run against Django's own loader" },
+  { name: "boto3", group: "test", probes: [{ python: "boto3" }], packages: ["python3-boto3"],
+    why: "the AWS servers' heartbeat reporter and secret fetch run with Debian's boto3; the tests run them with the same one" },
   { name: "PyYAML", group: "test", probes: [{ python: "yaml" }], packages: ["python3-yaml"],
     why: "cloud-init's own YAML reader, on every rendered user data (tests/yamlSafety.test.ts)" },
   { name: "setpriv", group: "test", probes: [{ path: "/usr/bin/setpriv" }], packages: ["util-linux", "setpriv"],

@@ -24,14 +24,23 @@
  *   the topic it notifies live there.
  * - [CloudWatch agent] provisioning/aws/cloudwatchAgent.ts: memory and disk (and the servers' logs when
  *   the request has them), installed and configured by Systems Manager (clouds/aws/logs.ts).
+ * - [Heartbeats] provisioning/aws/heartbeatMetrics.ts: Heartbeat and Failure (Count) per Check in the
+ *   stack's namespace, the drill's DataLossWindowSeconds and RestoreSeconds, and SecondsSinceSuccess of the
+ *   checks that report their age.
+ * - [PutMetricAlarm] CloudWatch API Reference, PutMetricAlarm, Period: "Valid values are 10, 20, 30, and any
+ *   multiple of 60"; Period x EvaluationPeriods at most 604,800 s, and 86,400 s for periods under an hour
+ *   (ALARM in settings/limits/aws.ts; the aws-cloudwatch-alarm rule checks every alarm made). A missing
+ *   success alarms through missing data treated as breaching ("Configuring how CloudWatch alarms treat
+ *   missing data", CloudWatch User Guide): every period of the window without a success breaches.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import {
-  ALERT_WEBHOOK_HANDLER, ALERT_WEBHOOK_PARAMETER_ENV, ALERT_WEBHOOK_RUNTIME, CW_AGENT_NAMESPACE, CW_DISK_METRIC, CW_MEMORY_METRIC, renderAlertWebhookSource,
+  ALERT_WEBHOOK_HANDLER, ALERT_WEBHOOK_PARAMETER_ENV, ALERT_WEBHOOK_RUNTIME, CW_AGENT_NAMESPACE, CW_DISK_METRIC, CW_MEMORY_METRIC, HEARTBEAT_CHECKS, HEARTBEAT_DIMENSION,
+  HEARTBEAT_METRIC, renderAlertWebhookSource,
 } from "../../provisioning";
-import { rdsDefaultMaxConnections, sqsQueuePart } from "../../settings/limits/aws";
-import type { AlertsHandle, CloudAdapter } from "../types";
+import { ALARM, rdsDefaultMaxConnections, sqsQueuePart } from "../../settings/limits/aws";
+import type { AlertsHandle, CloudAdapter, HeartbeatWatch } from "../types";
 import { agentLogsOf, cloudWatchAgent } from "./logs";
 import { cacheNodesOf, databaseOf } from "./dataStores";
 import { loadBalancerMetrics } from "./loadBalancer";
@@ -191,6 +200,30 @@ export const alerts: CloudAdapter["alerts"] = (name, args, opts): AlertsHandle =
     }
   }
 
+  // Heartbeats [Heartbeats]: a success missing for longer than the check's period and grace, a failure,
+  // and the drill's data-loss window.
+  if (args.heartbeats) {
+    const namespace = args.heartbeats.metrics.namespace;
+    for (const check of args.heartbeats.checks) {
+      const dimensions = { [HEARTBEAT_DIMENSION]: check.name };
+      const id = `heartbeat-${check.name}`;
+      const missing = heartbeatMissing(check);
+      alarm(`${id}-missing`, `${args.name} ${check.what}: ${missing.description}`, {
+        namespace, dimensions, ...missing.props, datapointsToAlarm: missing.props.evaluationPeriods, treatMissingData: "breaching",
+      });
+      alarm(`${id}-failed`, `${args.name} ${check.what}: failed (its journal says why)`, {
+        namespace, metricName: HEARTBEAT_METRIC.failure, dimensions, statistic: "Sum",
+        period: 60, evaluationPeriods: 1, threshold: 1, comparisonOperator: "GreaterThanOrEqualToThreshold", treatMissingData: "notBreaching",
+      });
+      if (check.name === HEARTBEAT_CHECKS.drill) {
+        alarm(`${id}-data-loss`, `${args.name} ${check.what}: data-loss window over ${t.dataLossHours} hours (the newest backup is that old)`, {
+          namespace, metricName: HEARTBEAT_METRIC.dataLoss, dimensions, statistic: "Maximum",
+          period: 60, evaluationPeriods: 1, threshold: t.dataLossHours * 3600, comparisonOperator: "GreaterThanThreshold", treatMissingData: "notBreaching",
+        });
+      }
+    }
+  }
+
   if (args.publicUrl) {
     const { url, https } = args.publicUrl;
     const host = pulumi.output(url).apply((u) => new URL(u).hostname);
@@ -217,6 +250,35 @@ export const alerts: CloudAdapter["alerts"] = (name, args, opts): AlertsHandle =
   }
   return { names };
 };
+
+/**
+ * When a check's success is missing [PutMetricAlarm]: every period of a window as long as its period and
+ * grace holds no success (missing data breaching). Periods under an hour are the check's own (the services'
+ * heartbeatMinutes); longer ones are counted in hours, as the window may then be up to seven days. A check
+ * that runs less often (the weekly or monthly drill) is watched through its age instead: no report in its
+ * age window says it succeeded within its period and grace.
+ */
+function heartbeatMissing(check: HeartbeatWatch): { description: string; props: AlarmProps & { evaluationPeriods: number } } {
+  const late = check.everySeconds + check.graceSeconds;
+  const window = check.age ? check.age.everySeconds + check.age.graceSeconds : late;
+  const period = check.age || check.everySeconds >= ALARM.longPeriodSeconds ? ALARM.longPeriodSeconds : check.everySeconds;
+  const evaluationPeriods = Math.ceil(window / period);
+  const max = period < ALARM.longPeriodSeconds ? ALARM.maxEvaluationSeconds : ALARM.maxLongEvaluationSeconds;
+  if (period * evaluationPeriods > max) throw new Error(`heartbeat ${check.name}: a ${window} s window is longer than a CloudWatch alarm evaluates (${max} s); report its age`);
+  const span = (seconds: number) => [[Math.floor(seconds / 86_400), "day"], [Math.floor((seconds % 86_400) / 3600), "hour"], [Math.round((seconds % 3600) / 60), "minute"]]
+    .filter(([n]) => n !== 0).map(([n, unit]) => `${n} ${unit}${n === 1 ? "" : "s"}`).join(" ");
+  return check.age
+    ? {
+      description: `no success for over ${span(late)}, or no report of it for ${span(period * evaluationPeriods)}`,
+      props: {
+        metricName: HEARTBEAT_METRIC.age, statistic: "Minimum", period, evaluationPeriods, threshold: late, comparisonOperator: "GreaterThanThreshold",
+      },
+    }
+    : {
+      description: `no success for ${span(period * evaluationPeriods)}`,
+      props: { metricName: HEARTBEAT_METRIC.success, statistic: "Sum", period, evaluationPeriods, threshold: 1, comparisonOperator: "LessThanThreshold" },
+    };
+}
 
 /**
  * The relay that posts each alert to a Slack-compatible webhook (provisioning/aws/alertWebhook.ts): the

@@ -1,6 +1,7 @@
 /** IAM: what a server's instance role may do, and what a group's servers may do to leave their group. */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { CW_AGENT_NAMESPACE } from "../../provisioning";
 import type { MachineRequest } from "../types";
 
 function assumeRolePolicy(service: string): string {
@@ -9,10 +10,15 @@ function assumeRolePolicy(service: string): string {
 
 /**
  * A server's instance role and its instance profile: Systems Manager's agent, the CloudWatch agent, its
- * own secret files in Parameter Store and no other parameter, the app's buckets and queues.
+ * own secret files in Parameter Store and no other parameter, the app's buckets and queues, and with
+ * heartbeat metrics, PutMetricData into their namespace and the agent's only.
+ *
+ * The namespace condition: CloudWatch User Guide, "Using condition keys to limit access to CloudWatch
+ * namespaces" (`cloudwatch:namespace` on `cloudwatch:PutMetricData`; a Deny for every other namespace,
+ * since CloudWatchAgentServerPolicy allows PutMetricData on any).
  */
 export function instanceRole(name: string, physicalName: string,
-  access: Pick<MachineRequest, "bucketAccess" | "queueAccess" | "backupAccess"> & { parameterArn: pulumi.Output<string> },
+  access: Pick<MachineRequest, "bucketAccess" | "queueAccess" | "backupAccess" | "heartbeatMetrics"> & { parameterArn: pulumi.Output<string> },
   opts: pulumi.ComponentResourceOptions) {
   const role = new aws.iam.Role(`${name}-role`, { assumeRolePolicy: assumeRolePolicy("ec2.amazonaws.com"), tags: { Name: physicalName } }, opts);
   new aws.iam.RolePolicyAttachment(`${name}-ssm`, { role: role.name, policyArn: "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore" }, opts);
@@ -20,9 +26,11 @@ export function instanceRole(name: string, physicalName: string,
   const buckets = pulumi.output(access.bucketAccess ?? []);
   const queues = pulumi.output(access.queueAccess ?? []);
   const backups = pulumi.output(access.backupAccess ?? []);
+  // Not secret (a namespace), whatever the heartbeat settings it came with hold.
+  const metrics = pulumi.unsecret(pulumi.output(access.heartbeatMetrics));
   new aws.iam.RolePolicy(`${name}-own`, {
     role: role.id,
-    policy: pulumi.all([access.parameterArn, buckets, queues, backups]).apply(([paramArn, bucketNames, queueArns, backupBuckets]) => JSON.stringify({
+    policy: pulumi.all([access.parameterArn, buckets, queues, backups, metrics]).apply(([paramArn, bucketNames, queueArns, backupBuckets, heartbeat]) => JSON.stringify({
       Version: "2012-10-17",
       Statement: [
         { Sid: "OwnSecrets", Effect: "Allow", Action: ["ssm:GetParameter"], Resource: [paramArn] },
@@ -42,6 +50,17 @@ export function instanceRole(name: string, physicalName: string,
         ...(backupBuckets.length ? [
           { Sid: "BackupList", Effect: "Allow", Action: ["s3:ListBucket"], Resource: backupBuckets.map((b) => `arn:aws:s3:::${b}`) },
           { Sid: "BackupObjects", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: backupBuckets.map((b) => `arn:aws:s3:::${b}/*`) },
+        ] : []),
+        // Heartbeats (provisioning/aws/heartbeatMetrics.ts): their namespace, and no other but the agent's.
+        ...(heartbeat ? [
+          {
+            Sid: "HeartbeatMetrics", Effect: "Allow", Action: ["cloudwatch:PutMetricData"], Resource: "*",
+            Condition: { StringEquals: { "cloudwatch:namespace": heartbeat.namespace } },
+          },
+          {
+            Sid: "NoOtherMetrics", Effect: "Deny", Action: ["cloudwatch:PutMetricData"], Resource: "*",
+            Condition: { StringNotEquals: { "cloudwatch:namespace": [heartbeat.namespace, CW_AGENT_NAMESPACE] } },
+          },
         ] : []),
         ...(queueArns.length ? [{
           Sid: "TaskQueues", Effect: "Allow",

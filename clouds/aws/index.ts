@@ -10,7 +10,7 @@
  * (the secret fetch script, the group drain watcher, the NAT instance's cloud-config) is rendered in
  * provisioning/aws/.
  */
-import { fetchSecretDelivery } from "../../provisioning";
+import { fetchSecretDelivery, heartbeatNamespace, heartbeatReporterPart } from "../../provisioning";
 import { CATALOG } from "../../settings";
 import type { CloudAdapter } from "../types";
 import { backupStore } from "./backups";
@@ -47,6 +47,12 @@ export const awsAdapter: CloudAdapter = {
     // Known only once the volume exists: server() puts the real path in (dataVolumeDevice).
     return DATA_VOLUME_DEVICE;
   },
+
+  // Heartbeats also go to CloudWatch, into the stack's own namespace (provisioning/aws/heartbeatMetrics.ts).
+  heartbeatMetrics(prefix, region) {
+    return { namespace: heartbeatNamespace(prefix), region };
+  },
+  heartbeatReporterPart,
 
   network,
   role,

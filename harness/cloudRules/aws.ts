@@ -84,9 +84,18 @@ function alarmProblems(i: Record<string, unknown>): string[] {
   const evaluations = Number(i.evaluationPeriods);
   if (!Number.isInteger(evaluations) || evaluations < 1) out.push(`evaluationPeriods ${JSON.stringify(i.evaluationPeriods)} is not a whole number of at least 1`);
   if (i.datapointsToAlarm !== undefined && Number(i.datapointsToAlarm) > evaluations) out.push("datapointsToAlarm is more than evaluationPeriods");
-  const periodProblem = (period: number) => (period === 10 || period === 30 || (Number.isInteger(period) && period > 0 && period % 60 === 0)
-    ? (period * evaluations > ALARM.maxEvaluationSeconds ? [`period x evaluationPeriods is ${period * evaluations} s, over ${ALARM.maxEvaluationSeconds}`] : [])
-    : [`period ${period} is not 10, 30 or a multiple of 60`]);
+  const periodProblem = (period: number) => {
+    if (!((ALARM.subMinutePeriods as readonly number[]).includes(period) || (Number.isInteger(period) && period > 0 && period % 60 === 0))) {
+      return [`period ${period} is not ${ALARM.subMinutePeriods.join(", ")} or a multiple of 60`];
+    }
+    const max = period < ALARM.longPeriodSeconds ? ALARM.maxEvaluationSeconds : ALARM.maxLongEvaluationSeconds;
+    return period * evaluations > max
+      ? [`period x evaluationPeriods is ${period * evaluations} s, over ${max} (${period < ALARM.longPeriodSeconds ? "a day, for periods under an hour" : "seven days"})`]
+      : [];
+  };
+  const namespaceProblem = (namespace: unknown) => (namespace !== undefined && !(typeof namespace === "string" && namespace.length >= 1 && namespace.length <= ALARM.namespaceMax && !namespace.startsWith(":"))
+    ? [`namespace ${JSON.stringify(namespace)} is not 1 to ${ALARM.namespaceMax} characters not starting with ":"`]
+    : []);
   if (queries.length > 0) {
     if (i.metricName !== undefined || i.namespace !== undefined || i.statistic !== undefined || i.extendedStatistic !== undefined || i.period !== undefined) {
       out.push("a metric math alarm (metricQueries) also sets metricName, namespace, statistic or period");
@@ -97,7 +106,7 @@ function alarmProblems(i: Record<string, unknown>): string[] {
       const metric = obj(q.metric);
       if (q.metric !== undefined) {
         if (!(ALARM.statistics as readonly string[]).includes(String(metric.stat)) && !ALARM.extendedStatistic.test(String(metric.stat))) out.push(`metric query ${String(q.id)}: stat ${JSON.stringify(metric.stat)} is no statistic`);
-        out.push(...periodProblem(Number(metric.period)));
+        out.push(...periodProblem(Number(metric.period)), ...namespaceProblem(metric.namespace));
       } else if (!str(q.expression)) out.push(`metric query ${String(q.id)} has neither a metric nor an expression`);
     }
   } else {
@@ -107,7 +116,7 @@ function alarmProblems(i: Record<string, unknown>): string[] {
     if (stat === extended) out.push("sets both or neither of statistic and extendedStatistic");
     if (stat && !(ALARM.statistics as readonly string[]).includes(String(i.statistic))) out.push(`statistic ${JSON.stringify(i.statistic)} is not one of ${ALARM.statistics.join(", ")}`);
     if (extended && !ALARM.extendedStatistic.test(String(i.extendedStatistic))) out.push(`extended statistic ${JSON.stringify(i.extendedStatistic)} is not a percentile such as p95`);
-    out.push(...periodProblem(Number(i.period)));
+    out.push(...periodProblem(Number(i.period)), ...namespaceProblem(i.namespace));
     if (Object.keys(obj(i.dimensions)).length > ALARM.maxDimensions) out.push(`more than ${ALARM.maxDimensions} dimensions`);
   }
   for (const key of ["alarmActions", "okActions", "insufficientDataActions"]) {
@@ -119,7 +128,7 @@ function alarmProblems(i: Record<string, unknown>): string[] {
 export const awsRules: readonly CloudRule[] = [
   {
     id: "aws-cloudwatch-alarm",
-    source: "CloudWatch API Reference, PutMetricAlarm (AlarmName, AlarmDescription, ComparisonOperator, Statistic / ExtendedStatistic, Period, EvaluationPeriods x Period up to 86,400 s, DatapointsToAlarm, TreatMissingData, Dimensions, actions) and MetricDataQuery (Id, ReturnData)",
+    source: "CloudWatch API Reference, PutMetricAlarm (AlarmName, AlarmDescription, ComparisonOperator, Statistic / ExtendedStatistic, Period 10, 20, 30 or a multiple of 60, EvaluationPeriods x Period up to 86,400 s for periods under an hour and 604,800 s otherwise, DatapointsToAlarm, TreatMissingData, Dimensions, actions), Metric (Namespace) and MetricDataQuery (Id, ReturnData)",
     types: [AWS_TYPES.metricAlarm],
     check: (r) => alarmProblems(r!.plainInputs),
   },

@@ -5,6 +5,11 @@
  * ping (`?create=1`). Jobs ping `/start`, then `/<exit status>` (0 is success); services ping every few
  * minutes while systemd reports them active, and `/fail` when it does not (healthchecks.io "Pinging API":
  * https://healthchecks.io/docs/http_api/, slug URLs and exit status). Without a URL every ping is a no-op.
+ *
+ * Where the cloud has custom metrics (AWS: CloudWatch), each check is also reported there, at the same
+ * moments, by the cloud's reporter at {@link HEARTBEAT_REPORTER} (provisioning/aws/heartbeatMetrics.ts):
+ * `<reporter> <namespace> <region> <age checks> <name> start|fail|<exit status> [output file]`. It never
+ * fails the job either. Without metrics the files below are exactly what they were before metrics existed.
  */
 import { lines, shQuote } from "../text";
 import type { HeartbeatSpec, RolePart } from "../types";
@@ -17,29 +22,62 @@ export const HEARTBEAT_LIB = "/usr/local/lib/fullstack/heartbeat.sh";
 export const HEARTBEAT_SERVICES = "/usr/local/sbin/fullstack-heartbeat";
 export const HEARTBEAT_UNIT = "fullstack-heartbeat";
 
+/**
+ * The cloud's metrics reporter, where the cloud provides one (its `heartbeatReporterPart` writes it). Called
+ * with a 60-second limit; its own errors never reach the job.
+ */
+export const HEARTBEAT_REPORTER = "/usr/local/lib/fullstack/heartbeat-metrics";
+/** Seconds the reporter may take before it is stopped (it never blocks the job longer). */
+export const HEARTBEAT_REPORTER_TIMEOUT = 60;
+
+/** The checks' names (each is `<prefix>-<name>` at the ping URL, the dimension of its metrics). */
+export const HEARTBEAT_CHECKS = { backup: "backup", drill: "restore-drill", worker: "worker", scheduler: "scheduler" } as const;
+export type HeartbeatCheckName = (typeof HEARTBEAT_CHECKS)[keyof typeof HEARTBEAT_CHECKS];
+/**
+ * Checks whose time since their last success every metrics report on their server carries: the drill may
+ * run only monthly, and its metric must not go a day without a value (the nightly backup reports it too).
+ */
+export const HEARTBEAT_AGE_CHECKS: readonly HeartbeatCheckName[] = [HEARTBEAT_CHECKS.drill];
+
 /** A service this server runs that checks in: its systemd unit and the check's name. */
 export interface HeartbeatCheck {
   unit: string;
   name: string;
 }
 
-export function renderHeartbeatEnv(hb: HeartbeatSpec | undefined, checks: readonly HeartbeatCheck[]): string {
+/**
+ * The settings the library and the services' check-in read. `ages`: checks whose time since their last
+ * success every report also carries (a check that runs less often than its metrics can be watched, such as
+ * a weekly drill; see provisioning/aws/heartbeatMetrics.ts).
+ */
+export function renderHeartbeatEnv(hb: HeartbeatSpec | undefined, checks: readonly HeartbeatCheck[], ages: readonly string[] = []): string {
   return lines(
     "# shellcheck shell=sh",
     "# Rendered by fullstack-pulumi: where jobs and services check in. Secret (the ping key): keep 0600.",
     `HEARTBEAT_URL=${shQuote(hb?.url ?? "")}`,
     `HEARTBEAT_PREFIX=${shQuote(hb?.prefix ?? "")}`,
     `HEARTBEAT_CHECKS=${shQuote(checks.map((c) => `${c.unit}:${c.name}`).join(" "))}`,
+    ...(hb?.metrics ? [
+      `HEARTBEAT_NAMESPACE=${shQuote(hb.metrics.namespace)}`,
+      `HEARTBEAT_REGION=${shQuote(hb.metrics.region)}`,
+      `HEARTBEAT_AGES=${shQuote(ages.join(" "))}`,
+    ] : []),
   );
 }
 
-export function renderHeartbeatLib(): string {
+/** The jobs' library; `metrics`: every ping also goes to the cloud's reporter (the same text as before without). */
+export function renderHeartbeatLib(metrics = false): string {
   return lines(
     "# shellcheck shell=sh",
     "# Rendered by fullstack-pulumi: heartbeat pings for jobs. Source it, then `heartbeat <name> start`,",
     "# `heartbeat <name> <exit status> [file whose tail goes with the ping]`. A ping that fails never fails the job.",
     `[ -r ${HEARTBEAT_ENV} ] && . ${HEARTBEAT_ENV}`,
     "heartbeat() {",
+    ...(metrics ? [
+      '  if [ -n "${HEARTBEAT_NAMESPACE:-}" ]; then',
+      `    timeout ${HEARTBEAT_REPORTER_TIMEOUT} ${HEARTBEAT_REPORTER} "$HEARTBEAT_NAMESPACE" "$HEARTBEAT_REGION" "\${HEARTBEAT_AGES:-}" "$@" || echo "heartbeat: could not report $1 as a metric" >&2`,
+      "  fi",
+    ] : []),
     '  [ -n "${HEARTBEAT_URL:-}" ] || return 0',
     '  hb_url="$HEARTBEAT_URL/$HEARTBEAT_PREFIX-$1/$2?create=1"',
     '  if [ -n "${3:-}" ] && [ -r "$3" ]; then',
@@ -51,14 +89,14 @@ export function renderHeartbeatLib(): string {
   );
 }
 
-export function renderHeartbeatServices(): string {
+export function renderHeartbeatServices(metrics = false): string {
   return lines(
     "#!/bin/sh",
     "# Rendered by fullstack-pulumi: each enabled service listed in HEARTBEAT_CHECKS checks in while systemd",
     "# reports it active; one that is not sends a failure with its status and last journal lines.",
     "set -eu",
     `. ${HEARTBEAT_LIB}`,
-    '[ -n "${HEARTBEAT_URL:-}" ] || exit 0',
+    metrics ? '[ -n "${HEARTBEAT_URL:-}${HEARTBEAT_NAMESPACE:-}" ] || exit 0' : '[ -n "${HEARTBEAT_URL:-}" ] || exit 0',
     "for check in $HEARTBEAT_CHECKS; do",
     '  unit=${check%%:*}',
     '  name=${check#*:}',
@@ -78,16 +116,18 @@ export function renderHeartbeatServices(): string {
 
 /**
  * The heartbeat files on a server that runs jobs or services that check in: the settings (even without
- * a URL, so jobs can always source the library), and with a URL and services, a timer that checks them in.
+ * a URL, so jobs can always source the library), and with a URL or metrics and services, a timer that
+ * checks them in. `ages` as in {@link renderHeartbeatEnv}. The cloud's reporter comes with the cloud's part.
  */
-export function heartbeatPart(hb: HeartbeatSpec | undefined, checks: readonly HeartbeatCheck[]): RolePart {
+export function heartbeatPart(hb: HeartbeatSpec | undefined, checks: readonly HeartbeatCheck[], ages: readonly string[] = []): RolePart {
   const timer = hb !== undefined && checks.length > 0;
+  const metrics = hb?.metrics !== undefined;
   return {
     writeFiles: [
-      { path: HEARTBEAT_ENV, permissions: "0600", content: renderHeartbeatEnv(hb, checks), secret: true },
-      { path: HEARTBEAT_LIB, permissions: "0644", content: renderHeartbeatLib() },
+      { path: HEARTBEAT_ENV, permissions: "0600", content: renderHeartbeatEnv(hb, checks, ages), secret: true },
+      { path: HEARTBEAT_LIB, permissions: "0644", content: renderHeartbeatLib(metrics) },
       ...(timer ? [
-        { path: HEARTBEAT_SERVICES, permissions: "0755", content: renderHeartbeatServices() },
+        { path: HEARTBEAT_SERVICES, permissions: "0755", content: renderHeartbeatServices(metrics) },
         {
           path: `/etc/systemd/system/${HEARTBEAT_UNIT}.service`, permissions: "0644",
           content: lines("# Rendered by fullstack-pulumi.", "[Unit]", "Description=Heartbeats of the scheduler and workers", "", "[Service]", "Type=oneshot", `ExecStart=${HEARTBEAT_SERVICES}`),

@@ -6,7 +6,7 @@
  */
 import { lines, shQuote } from "../text";
 import type { BackupStoreSpec, PostgresSpec, RolePart, WriteFile } from "../types";
-import { HEARTBEAT_LIB } from "./heartbeat";
+import { HEARTBEAT_CHECKS, HEARTBEAT_LIB } from "./heartbeat";
 
 export const POSTGRES_SETUP = "/usr/local/sbin/fullstack-postgres-setup";
 export const POSTGRES_BACKUP = "/usr/local/sbin/fullstack-postgres-backup";
@@ -105,6 +105,16 @@ export const POSTGRES_DRILL_UNIT = "fullstack-postgres-restore-drill";
 /** The throwaway cluster the drill restores into: its name, port and socket directory. */
 export const DRILL_CLUSTER = { name: "drill", port: 5499, socketDir: "/run/fullstack-restore-drill" } as const;
 
+/** How far each job's timer moves a run at random after its calendar time (systemd.timer RandomizedDelaySec). */
+export const JOB_RANDOM_DELAY_MINUTES = 30;
+/** Seconds between two runs of the backup (daily), and of the drill on each schedule (a month: up to 31 days). */
+export const BACKUP_EVERY_SECONDS = 86_400;
+export const DRILL_EVERY_SECONDS: Record<Exclude<NonNullable<PostgresSpec["restoreDrill"]>, "off">, number> = {
+  daily: 86_400,
+  weekly: 7 * 86_400,
+  monthly: 31 * 86_400,
+};
+
 /** When each restore drill schedule runs (systemd.time(7) calendar events). */
 const DRILL_CALENDAR: Record<Exclude<NonNullable<PostgresSpec["restoreDrill"]>, "off">, string> = {
   daily: "*-*-* 05:00:00",
@@ -155,7 +165,7 @@ export function renderPostgresBackup(): string {
     "# the volume and, when a bucket is set up, copied off the box (the bucket expires it after as many days).",
     "set -eu",
     `. ${POSTGRES_ENV}`,
-    ...jobWrapper("backup"),
+    ...jobWrapper(HEARTBEAT_CHECKS.backup),
     'stamp=$(date -u +%Y%m%dT%H%M%SZ)',
     'target="$PG_BACKUP_DIR/$PG_DATABASE-$stamp.dump"',
     'runuser -u postgres -- pg_dump --format=custom --file="$target.partial" "$PG_DATABASE"',
@@ -180,7 +190,7 @@ export function renderRestoreDrill(): string {
     "# --check), reports the data-loss window and the restore's duration, and removes the cluster.",
     "set -eu",
     `. ${POSTGRES_ENV}`,
-    ...jobWrapper("restore-drill"),
+    ...jobWrapper(HEARTBEAT_CHECKS.drill),
     `version=$(pg_lsclusters --no-header | awk '$2 == "main" { print $1; exit }')`,
     '[ -n "$version" ] || { echo "restore drill: no main cluster" >&2; exit 1; }',
     'scratch="$PG_DATA_ROOT/restore-drill"',
@@ -259,6 +269,12 @@ export function renderRestoreDrill(): string {
   );
 }
 
+/**
+ * The drill's two measurements in its report line (data-loss window, restore duration, in seconds), as a
+ * regular expression: the metrics reporter reads them from the drill's output with it.
+ */
+export const DRILL_REPORT_NUMBERS = /data-loss window (\d+) s; restore (\d+) s/;
+
 /** A oneshot service and the timer that starts it (persistent: a run missed while powered off runs at boot). */
 function scheduledJob(unit: string, job: { description: string; timerDescription?: string; after: string; mountsFor: string; exec: string; calendar: string }): WriteFile[] {
   return [
@@ -275,7 +291,7 @@ function scheduledJob(unit: string, job: { description: string; timerDescription
       permissions: "0644",
       content: lines(
         "# Rendered by fullstack-pulumi.", "[Unit]", `Description=${job.timerDescription ?? job.description}`, "", "[Timer]",
-        `OnCalendar=${job.calendar}`, "RandomizedDelaySec=30min", "Persistent=true", "", "[Install]", "WantedBy=timers.target",
+        `OnCalendar=${job.calendar}`, `RandomizedDelaySec=${JOB_RANDOM_DELAY_MINUTES}min`, "Persistent=true", "", "[Install]", "WantedBy=timers.target",
       ),
     },
   ];

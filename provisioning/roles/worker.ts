@@ -5,7 +5,7 @@
  */
 import { renderAppService } from "../systemd";
 import { appPaths, type AppSpec, type RolePart, type WorkerSpec } from "../types";
-import type { HeartbeatCheck } from "./heartbeat";
+import { HEARTBEAT_CHECKS, type HeartbeatCheck } from "./heartbeat";
 
 function unit(app: AppSpec, name: string, description: string, execStart: string, stopTimeout: number): string {
   return renderAppService(app, {
@@ -58,7 +58,7 @@ export function workerRole(app: AppSpec, worker: WorkerSpec, scheduler: boolean)
 /** The worker's (and the scheduler's) heartbeat checks: one check per kind of service (`worker`, `scheduler`). */
 export function heartbeatChecks(appName: string, scheduler: boolean): HeartbeatCheck[] {
   const p = appPaths(appName);
-  return [{ unit: `${p.workerUnit}.service`, name: "worker" }, ...(scheduler ? [{ unit: `${p.schedulerUnit}.service`, name: "scheduler" }] : [])];
+  return [{ unit: `${p.workerUnit}.service`, name: HEARTBEAT_CHECKS.worker }, ...(scheduler ? [{ unit: `${p.schedulerUnit}.service`, name: HEARTBEAT_CHECKS.scheduler }] : [])];
 }
 
 export function workerUnits(appName: string, scheduler: boolean): string[] {

@@ -390,7 +390,9 @@ export function awsNamePrefixProblems(prefix: string): string[] {
   // Alerts (clouds/aws/alerts.ts): the topics, alarms named after the servers, the webhook relay and its
   // role, the CloudWatch agent's document and association.
   if (!SNS_TOPIC_NAME.test(`${prefix}-alerts-us-east-1`)) out.push(`SNS topic name "${prefix}-alerts-us-east-1" is not 1 to 256 letters, digits, - and _`);
-  if (`${prefix}-worker-${MAX_INDEX}-disk-root`.length > ALARM.nameMax) out.push(`alarm name "${prefix}-worker-${MAX_INDEX}-disk-root" is over ${ALARM.nameMax} characters`);
+  for (const longest of [`${prefix}-worker-${MAX_INDEX}-disk-root`, `${prefix}-heartbeat-restore-drill-data-loss`]) {
+    if (longest.length > ALARM.nameMax) out.push(`alarm name "${longest}" is over ${ALARM.nameMax} characters`);
+  }
   if (!LAMBDA_FUNCTION_NAME.test(auto(`${prefix}-webhook`))) out.push(`Lambda function name "${auto(`${prefix}-webhook`)}" is not 1 to 64 letters, digits, - and _`);
   out.push(...iamNameProblems("IAM role name", auto(`${prefix}-webhook-role`), IAM_ROLE_NAME_MAX));
   out.push(...ssmNameProblems("document", `${prefix}-cloudwatch-agent`), ...ssmNameProblems("association", `${prefix}-cloudwatch-agent`));
@@ -433,10 +435,13 @@ export function sqsVisibilityProblems(taskTimeLimit: number): string[] {
 /**
  * CloudWatch PutMetricAlarm [CloudWatch API Reference, PutMetricAlarm]: AlarmName 1-255, AlarmDescription
  * 0-1024, ComparisonOperator and Statistic enums, ExtendedStatistic `p(\d{1,2}(\.\d{0,2})?|100)` and not
- * with Statistic, Period 10, 30 or a multiple of 60, "this number [EvaluationPeriods] multiplied by Period
- * cannot be more than 86,400 seconds", DatapointsToAlarm at most EvaluationPeriods, TreatMissingData
- * breaching|notBreaching|ignore|missing, up to 30 Dimensions and 5 AlarmActions; a metric math alarm's
- * MetricDataQuery: Id `^[a-z][a-zA-Z0-9_]*$`, exactly one with ReturnData true.
+ * with Statistic, Period "10, 20, 30, and any multiple of 60", "An alarm's total current evaluation period
+ * can be no longer than seven days, so Period multiplied by EvaluationPeriods can't be more than 604,800
+ * seconds. For alarms with a period of less than one hour (3,600 seconds), the total evaluation period can't
+ * be longer than one day (86,400 seconds)" (PutMetricAlarm, Period), DatapointsToAlarm at most
+ * EvaluationPeriods, TreatMissingData breaching|notBreaching|ignore|missing, up to 30 Dimensions and 5
+ * AlarmActions; Namespace 1-255 characters, pattern `[^:].*` [CloudWatch API Reference, Metric]; a metric
+ * math alarm's MetricDataQuery: Id `^[a-z][a-zA-Z0-9_]*$`, exactly one with ReturnData true.
  */
 export const ALARM = {
   nameMax: 255,
@@ -446,7 +451,13 @@ export const ALARM = {
   statistics: ["SampleCount", "Average", "Sum", "Minimum", "Maximum"],
   extendedStatistic: /^p(\d{1,2}(\.\d{0,2})?|100)$/,
   missingData: ["breaching", "notBreaching", "ignore", "missing"],
+  /** High-resolution periods (metrics stored at 1-second resolution); any other period is a multiple of 60. */
+  subMinutePeriods: [10, 20, 30],
+  /** Period x EvaluationPeriods at most: a day for periods under an hour, else seven days. */
   maxEvaluationSeconds: 86_400,
+  longPeriodSeconds: 3_600,
+  maxLongEvaluationSeconds: 604_800,
+  namespaceMax: 255,
   maxDimensions: 30,
   maxActions: 5,
   queryId: /^[a-z][a-zA-Z0-9_]*$/,

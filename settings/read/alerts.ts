@@ -80,6 +80,10 @@ export function readAlerts(r: ConfigReader, { profile, catalog }: StackContext, 
     throw new SettingsError(k("alertQueueAgeSeconds"), r.get("alertQueueAgeSeconds"), `has no effect without SQS queues (${k("queueBackend")} sqs)`,
       `remove it, or set ${k("queueBackend")} sqs`);
   }
+  if (r.explicit("alertDataLossHours") && r.choice("restoreDrill", "a restore drill schedule") === "off") {
+    throw new SettingsError(k("alertDataLossHours"), r.get("alertDataLossHours"), `has no effect without a restore drill (${k("restoreDrill")} off)`,
+      `remove it, or set ${k("restoreDrill")} daily, weekly or monthly`);
+  }
   const maxConnections = profile !== "single" ? catalog.defaultDbConnections?.(postgres.size) : undefined;
   const thresholds: AlertThresholds = {
     cpuPercent: r.int("alertCpuPercent"),
@@ -90,6 +94,7 @@ export function readAlerts(r: ConfigReader, { profile, catalog }: StackContext, 
     errorRatePercent: r.int("alertErrorRatePercent"),
     dbFreeStorageGb: r.int("alertDbFreeStorageGb"),
     queueAgeSeconds: r.int("alertQueueAgeSeconds", Math.max(600, 2 * (worker?.taskTimeLimit ?? 300))),
+    dataLossHours: r.int("alertDataLossHours"),
   };
   if (r.get("alertDbConnections") !== undefined || maxConnections !== undefined) {
     thresholds.dbConnections = r.int("alertDbConnections", Math.max(1, Math.floor(0.8 * (maxConnections ?? 100))));

@@ -12,7 +12,7 @@ import type { StackContext } from "./stack";
  * The restore drill, heartbeats and the Sentry DSN.
  * @throws SettingsError naming the first bad key.
  */
-export function readOperations(r: ConfigReader, { environment }: Pick<StackContext, "environment">): OperationsSettings {
+export function readOperations(r: ConfigReader, { environment, catalog }: Pick<StackContext, "environment" | "catalog">, alerts: boolean): OperationsSettings {
   const offsiteBackups = r.get("offsiteBackups") === undefined ? environment !== "dev" : v.boolean(k("offsiteBackups"), r.get("offsiteBackups"));
   const probe = r.get("restoreProbeSql");
   if (probe !== undefined && !(typeof probe === "string" && /^(select|with)\b[^\n\r;]{1,1000};?$/i.test(probe.trim()))) {
@@ -23,7 +23,7 @@ export function readOperations(r: ConfigReader, { environment }: Pick<StackConte
     offsiteBackups,
     restoreDrill: r.choice("restoreDrill", "a restore drill schedule"),
     ...(probe !== undefined ? { restoreProbeSql: (probe as string).trim().replace(/;$/, "") } : {}),
-    heartbeat: readHeartbeat(r),
+    heartbeat: readHeartbeat(r, catalog.heartbeatMetrics && alerts),
     ...readSentry(r),
     logRetentionDays: readLogRetention(r),
     ...readLogSink(r),
@@ -69,11 +69,19 @@ export function logRetentionDays(key: string, days: number): number {
   return days;
 }
 
-function readHeartbeat(r: ConfigReader): HeartbeatSettings | undefined {
+/**
+ * The heartbeats: to the URL when one is set, and to the cloud's metrics when `metrics` (the cloud takes
+ * them and alerts exist, which watch them). Neither: no heartbeats, and their keys are refused.
+ */
+function readHeartbeat(r: ConfigReader, metrics: boolean): HeartbeatSettings | undefined {
   const url = r.get("heartbeatUrl");
   if (url === undefined) {
+    if (metrics) return { metrics, everyMinutes: r.int("heartbeatMinutes") };
     for (const key of keysNeeding("heartbeat")) {
-      if (r.explicit(key)) throw new SettingsError(k(key), r.shown(key), `needs ${k("heartbeatUrl")}`, `set ${k("heartbeatUrl")} too, or remove ${k(key)}`);
+      if (r.explicit(key)) {
+        throw new SettingsError(k(key), r.shown(key), `needs ${k("heartbeatUrl")} (or, on AWS, alert recipients: heartbeats then go to CloudWatch)`,
+          `set ${k("heartbeatUrl")} too, or remove ${k(key)}`);
+      }
     }
     return undefined;
   }
@@ -82,7 +90,7 @@ function readHeartbeat(r: ConfigReader): HeartbeatSettings | undefined {
     throw new SettingsError(k("heartbeatUrl"), "[secret]", "is not an https:// ping URL",
       "use the URL with your ping key, e.g. https://hc-ping.com/<ping-key> (no query string; each job adds its own name)");
   }
-  return { url: url.replace(/\/+$/, ""), everyMinutes: r.int("heartbeatMinutes") };
+  return { url: url.replace(/\/+$/, ""), metrics, everyMinutes: r.int("heartbeatMinutes") };
 }
 
 function readSentry(r: ConfigReader): { sentryDsn?: string } {
