@@ -126,6 +126,10 @@ describe("downtime per change", () => {
     const web = downtimeOf(diffPlans(runs.prod, balanced), balanced, 518.4).filter((d) => /-web-\d+$/.test(d.name));
     expect(web.length).toBe(3);
     for (const d of web) expect(d.downtime).toMatch(/^none: behind the load balancer/);
+    // Workers are no web servers: none for the site, and said so (not "behind the load balancer").
+    const workers = downtimeOf(diffPlans(runs.prod, balanced), balanced, 518.4).filter((d) => /-worker-\d+$/.test(d.name));
+    expect(workers.map((d) => d.name)).toEqual(["shop-prod-worker-1", "shop-prod-worker-2"]);
+    for (const d of workers) expect(d.downtime).toMatch(/^none for the site: a worker; the new one starts before the old one stops/);
   });
 
   it("a new size: replaced, not resized; behind the load balancer the site stays up", async () => {

@@ -3,15 +3,20 @@
  * with `stacks/Pulumi.<stack>.yaml` and prints the resources `pulumi up` would create. No CLI, no
  * cloud account, no network. Secrets print as [secret]; `secure:` config values stay opaque.
  * `--diff <git-ref>` prints what would change from the stack at that revision instead (tools/planDiff.ts).
+ * `--cost` prints the stack's monthly cost from the price catalog (tools/cost.ts), or with `--diff` its
+ * change; `--diagram FILE` writes the planned stack as a Mermaid flowchart (tools/diagram.ts; `-` for stdout).
  */
 import { createHash } from "node:crypto";
+import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { checkCloudRules, formatViolations } from "../harness/cloudRules";
 import { runStack, type RecordedResource, type RunResult } from "../harness/mockRuntime";
 import { evaluatePolicies } from "../harness/policyRunner";
 import { rules } from "../policies/rules";
 import { program } from "../stacks/program";
-import { diffAgainst, formatReport, reportJson } from "./planDiff";
+import { costOf, formatCost } from "./cost";
+import { diagramOf } from "./diagram";
+import { diffWithPlans, formatReport, reportJson } from "./planDiff";
 import { lintStack, readStackConfig } from "./stackConfig";
 
 const ROOT = resolve(__dirname, "..");
@@ -23,9 +28,11 @@ interface PlanArgs {
   policies: boolean;
   diff?: string;
   failOnDanger: boolean;
+  cost: boolean;
+  diagram?: string;
 }
 
-const USAGE = "usage: npm run plan -- [--stack NAME] [--json] [--policies] [--config-dir DIR] [--diff GIT-REF [--fail-on-danger]]";
+const USAGE = "usage: npm run plan -- [--stack NAME] [--json] [--policies] [--config-dir DIR] [--diff GIT-REF [--fail-on-danger]] [--cost] [--diagram FILE|-]";
 
 function parseArgs(argv: string[]): PlanArgs {
   let stack = "dev";
@@ -34,6 +41,8 @@ function parseArgs(argv: string[]): PlanArgs {
   let policies = false;
   let diff: string | undefined;
   let failOnDanger = false;
+  let cost = false;
+  let diagram: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--json") json = true;
@@ -43,6 +52,8 @@ function parseArgs(argv: string[]): PlanArgs {
     else if (a === "--policies") policies = true;
     else if (a === "--diff") diff = argv[++i] ?? "";
     else if (a === "--fail-on-danger") failOnDanger = true;
+    else if (a === "--cost") cost = true;
+    else if (a === "--diagram") diagram = argv[++i] ?? "";
     else if (a === "--help" || a === "-h") {
       process.stdout.write(`${USAGE}\n`);
       process.exit(0);
@@ -50,7 +61,8 @@ function parseArgs(argv: string[]): PlanArgs {
   }
   if (diff === "") throw new Error(`--diff needs a git revision, e.g. --diff origin/main; ${USAGE}`);
   if (failOnDanger && diff === undefined) throw new Error(`--fail-on-danger goes with --diff; ${USAGE}`);
-  return { stack, json, configDir, policies, diff, failOnDanger };
+  if (diagram === "") throw new Error(`--diagram needs a file to write, or - for standard output; ${USAGE}`);
+  return { stack, json, configDir, policies, diff, failOnDanger, cost, diagram };
 }
 
 /** Long strings (user data) are summarised and other resources' ids named; the JSON output keeps them whole. */
@@ -106,8 +118,9 @@ function fail(message: string): never {
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   if (args.diff !== undefined) {
-    const report = await diffAgainst(ROOT, args.stack, args.diff, args.configDir);
+    const { report, after } = await diffWithPlans(ROOT, args.stack, args.diff, args.configDir);
     process.stdout.write(args.json ? reportJson(report) : formatReport(report));
+    if (args.diagram !== undefined) writeDiagram(args.diagram, after, args.stack);
     if (args.failOnDanger && (report.dangers.length > 0 || report.providers.some((p) => p.danger))) process.exitCode = 3;
     return;
   }
@@ -118,6 +131,14 @@ async function main(): Promise<void> {
   // What the cloud would refuse fails the plan, as it would fail `pulumi up`.
   const refused = checkCloudRules(result.resources);
   if (refused.length > 0) fail(`the cloud would refuse this stack:\n${formatViolations(refused)}`);
+  if (args.diagram !== undefined) writeDiagram(args.diagram, result, args.stack);
+  // The diagram on standard output is the whole output, so it can be piped.
+  if (args.diagram === "-" && !args.cost) return;
+  if (args.cost) {
+    const cost = costOf(result);
+    process.stdout.write(args.json ? `${JSON.stringify({ stack: args.stack, cost }, null, 2)}\n` : formatCost(cost, args.stack));
+    return;
+  }
   const violations = args.policies ? await evaluatePolicies(result.resources, rules) : [];
   if (args.json) {
     const resources = result.resources.map((r) => ({
@@ -134,6 +155,13 @@ async function main(): Promise<void> {
     }
   }
   if (violations.some((v) => v.level === "mandatory")) process.exitCode = 2;
+}
+
+/** The Mermaid flowchart of a planned stack, to a file or (`-`) to standard output. */
+function writeDiagram(target: string, result: RunResult, stack: string): void {
+  const text = diagramOf(result, stack);
+  if (target === "-") process.stdout.write(text);
+  else writeFileSync(target, text);
 }
 
 if (require.main === module) {

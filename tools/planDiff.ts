@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { diffPlans, isDanger, providerChanges, type PlannedChange, type ProviderChange } from "../harness/planDiff";
 import { runStack, type RunResult } from "../harness/mockRuntime";
+import { costChange, costOf, formatCostChange, type CostChange } from "./cost";
 import { readStackConfig } from "./stackConfig";
 
 /** The stack planned from the project at `root` (its program and its stack file), offline. */
@@ -49,8 +50,12 @@ export interface DiffReport {
   changes: PlannedChange[];
   /** What each change that touches a server means for the site: `{ name, downtime }`. */
   downtime: { name: string; downtime: string }[];
+  /** The monthly cost before and after, from the price catalog (tools/cost.ts). */
+  cost: CostChange;
 }
 
+const WEB_TIER = "fullstack:web:WebTier";
+const WORKER_QUEUE = "fullstack:queue:WorkerQueue";
 const SERVERS = new Set(["digitalocean:index/droplet:Droplet", "aws:ec2/instance:Instance"]);
 const LOAD_BALANCERS = new Set(["digitalocean:index/loadBalancer:LoadBalancer", "aws:lb/loadBalancer:LoadBalancer"]);
 /** Inputs whose in-place change stops the server: DigitalOcean powers a droplet off to resize it (terraform-provider-digitalocean resource_droplet.go: PowerOff, Resize, PowerOn); EC2 stops an instance to change its type. */
@@ -68,10 +73,23 @@ export function measuredBootSeconds(root: string): number | undefined {
 export function downtimeOf(changes: readonly PlannedChange[], after: RunResult, bootSeconds: number | undefined): DiffReport["downtime"] {
   const balanced = after.resources.some((r) => LOAD_BALANCERS.has(r.type));
   const boot = bootSeconds === undefined ? "its first boot" : `about ${Math.round(bootSeconds)} s, its first boot as measured in bench/RESULTS.md`;
+  // A server's part comes from the component that made it: the WebTier's serve the site, the WorkerQueue's
+  // work the queue (a single box is the WebTier's, and runs the worker too).
+  const byUrn = new Map(after.resources.map((r) => [r.urn, r]));
+  const madeBy = (urn: string): string | undefined => {
+    for (let p = byUrn.get(urn)?.parent; p; p = byUrn.get(p)?.parent) {
+      const t = byUrn.get(p)?.type;
+      if (t === WEB_TIER || t === WORKER_QUEUE) return t;
+    }
+    return undefined;
+  };
   const out: DiffReport["downtime"] = [];
   for (const c of changes) {
     if (SERVERS.has(c.type) && c.action === "replace") {
-      out.push({ name: c.name, downtime: balanced ? "none: behind the load balancer, each new server answers /healthz before the old one leaves" : `down for ${boot}` });
+      const downtime = madeBy(c.urn) === WORKER_QUEUE
+        ? "none for the site: a worker; the new one starts before the old one stops, and the old one finishes its running tasks first"
+        : balanced ? "none: behind the load balancer, each new server answers /healthz before the old one leaves" : `down for ${boot}`;
+      out.push({ name: c.name, downtime });
     } else if (SERVERS.has(c.type) && c.action === "update" && c.changed.includes(STOPS_SERVER[c.type])) {
       out.push({ name: c.name, downtime: "down while it is stopped and resized (minutes); servers resized in the same update are down together" });
     } else if (c.type.startsWith("command:") && c.action === "update") {
@@ -82,12 +100,19 @@ export function downtimeOf(changes: readonly PlannedChange[], after: RunResult, 
 }
 
 export async function diffAgainst(root: string, stack: string, ref: string, configDir?: string): Promise<DiffReport> {
+  return (await diffWithPlans(root, stack, ref, configDir)).report;
+}
+
+/** The diff report, with the two plans it compares (for the cost and the diagram). */
+export async function diffWithPlans(root: string, stack: string, ref: string, configDir?: string): Promise<{ report: DiffReport; before: RunResult; after: RunResult }> {
   const before = await atRevision(root, ref, (tree) => planAt(tree, stack));
   const after = await planAt(root, stack, configDir);
   const changes = diffPlans(before, after);
-  return {
+  const report: DiffReport = {
     stack, ref, providers: providerChanges(before, after), dangers: changes.filter(isDanger), changes, downtime: downtimeOf(changes, after, measuredBootSeconds(root)),
+    cost: costChange(costOf(before), costOf(after)),
   };
+  return { report, before, after };
 }
 
 const SIGN: Record<PlannedChange["action"], string> = { create: "+", update: "~", replace: "+-", delete: "-" };
@@ -114,6 +139,7 @@ export function formatReport(r: DiffReport): string {
     for (const d of r.downtime) out.push(`  ${d.name}: ${d.downtime}`);
   }
   const count = (a: PlannedChange["action"]) => r.changes.filter((c) => c.action === a).length;
+  out.push("", formatCostChange(r.cost).trimEnd());
   out.push("", `${count("create")} to create, ${count("update")} to update in place, ${count("replace")} to replace, ${count("delete")} to delete; ${r.dangers.length} dangerous.`);
   return `${out.join("\n")}\n`;
 }
