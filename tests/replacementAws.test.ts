@@ -5,7 +5,7 @@
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { AWS_REPLACEMENT, CONDITIONAL_REPLACEMENT, OTHER_REPLACEMENT } from "../harness/replacementAws";
+import { AWS_BASE_COMMIT, AWS_REPLACEMENT, AWS_STORED_COPIES, CONDITIONAL_REPLACEMENT, OTHER_REPLACEMENT } from "../harness/replacementAws";
 
 const ROOT = join(__dirname, "..");
 
@@ -71,7 +71,7 @@ describe("AWS, random, tls and command replacement rules", () => {
     expect(ALL[type].replaceOn.filter((n) => !names.has(n))).toEqual([]);
     expect([...new Set(ALL[type].replaceOn)].length).toBe(ALL[type].replaceOn.length);
     expect(ALL[type].source.file).toMatch(/^[\w-]+\/[\w-]+ \S+/);
-    expect(ALL[type].source.commit).toMatch(/^[0-9a-f]{7,} \(\d{4}-\d{2}-\d{2}\)$/);
+    expect(ALL[type].source.commit).toMatch(/^[0-9a-f]{7,} \((\d{4}-\d{2}-\d{2}|date unknown)\)$/);
   });
 
   it.each(Object.keys(CONDITIONAL_REPLACEMENT))("%s: every conditional input is an input of its Args, with a rule", (type) => {
@@ -86,6 +86,45 @@ describe("AWS, random, tls and command replacement rules", () => {
     }
     expect(AWS_REPLACEMENT["aws:iam/role:Role"].replaceOn).not.toContain("region");
     expect(AWS_REPLACEMENT["aws:route53/record:Record"].replaceOn).not.toContain("region");
+  });
+});
+
+describe("where each AWS rule was read", () => {
+  /** The provider file a rule names: the first path after the repository. */
+  const fileOf = (type: string) => AWS_REPLACEMENT[type].source.file.split(" ")[1];
+
+  it("every AWS rule names a file in terraform-provider-aws, and its stored copy was checked", () => {
+    for (const type of Object.keys(AWS_REPLACEMENT)) {
+      expect([type, AWS_REPLACEMENT[type].source.file]).toEqual([type, expect.stringMatching(/^hashicorp\/terraform-provider-aws internal\/service\/\w+\/\w+\.go( |$)/)]);
+      expect([type, fileOf(type) in AWS_STORED_COPIES]).toEqual([type, true]);
+    }
+  });
+
+  it("a rule is read at its file's stored copy when that copy is newer than the base commit, else at the base", () => {
+    for (const type of Object.keys(AWS_REPLACEMENT)) {
+      const copy = AWS_STORED_COPIES[fileOf(type)];
+      expect([type, AWS_REPLACEMENT[type].source.commit]).toEqual([type, copy.relation === "newer" ? copy.commit : AWS_BASE_COMMIT]);
+    }
+  });
+
+  it("dated stored copies marked older are older than the base commit; newer ones have no date", () => {
+    const base = /\((\d{4}-\d{2}-\d{2})\)/.exec(AWS_BASE_COMMIT)![1];
+    for (const [file, copy] of Object.entries(AWS_STORED_COPIES)) {
+      expect([file, copy.commit]).toEqual([file, expect.stringMatching(/^[0-9a-f]{8} \((\d{4}-\d{2}-\d{2}|date unknown)\)$/)]);
+      const date = /\((\d{4}-\d{2}-\d{2})\)/.exec(copy.commit)?.[1];
+      if (date) expect([file, copy.relation, date < base]).toEqual([file, "older", true]);
+    }
+    expect(Object.entries(AWS_STORED_COPIES).filter(([, c]) => c.relation === "newer").map(([f]) => f).sort()).toEqual([
+      "internal/service/cloudfront/origin_access_control.go",
+      "internal/service/ec2/vpc_route_table.go",
+      "internal/service/ec2/vpc_security_group_egress_rule.go",
+      "internal/service/ec2/vpc_security_group_ingress_rule.go",
+    ]);
+  });
+
+  it("the security group rules: egress names its own file, and the ingress commit for the shared schema", () => {
+    expect(AWS_REPLACEMENT["aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"].source.file).toContain(AWS_STORED_COPIES["internal/service/ec2/vpc_security_group_ingress_rule.go"].commit.slice(0, 8));
+    expect(AWS_REPLACEMENT["aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"].replaceOn).toEqual(AWS_REPLACEMENT["aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"].replaceOn);
   });
 });
 
