@@ -334,8 +334,10 @@ describe("both clouds build the same shape for a profile", () => {
   // DigitalOcean's migrating web server alone also holds the database admin's connection, to grant the app
   // role its rights (the admin owns the database there; RDS's app role owns its own): not a shape difference.
   // How releases travel differs too: a bundle file among AWS's secret files; a sudoers drop-in (0440) for the
-  // release user where releases are pushed over SSH. Both clouds end with the same app.env.
-  const CLOUD_SPECIFIC = /\/db-admin\.env$|\/release\.json$|^\/etc\/sudoers\.d\//;
+  // release user where releases are pushed over SSH. Both clouds end with the same app.env. Heartbeats reach
+  // CloudWatch on AWS when alerts are on (its heartbeat.env names the namespace), and need a heartbeatUrl on
+  // DigitalOcean, which has no custom metrics: tests/heartbeatMetrics.test.ts covers both.
+  const CLOUD_SPECIFIC = /\/db-admin\.env$|\/release\.json$|^\/etc\/sudoers\.d\/|^\/etc\/fullstack\/heartbeat\.env$/;
   const shape = (r: RunResult) => servers(r)
     .flatMap((s) => Array.from({ length: s.count }, () => `${s.roles.join("+")}: ${secretFiles(s).map((f) => f.path).filter((p) => !CLOUD_SPECIFIC.test(p)).sort().join(" ")}`))
     .sort();
