@@ -71,7 +71,14 @@ export const DO_SPACES_SUBSCRIPTION_MONTHLY = 5;
 /** Hours in the month AWS prices assume. */
 export const HOURS_PER_MONTH = 730;
 
-/** AWS hourly prices per region. A region missing here prices nothing (reported, not guessed). */
+/**
+ * AWS hourly prices per region. A region missing here prices nothing (reported, not guessed).
+ * Cross-checked here against dated third-party tables: us-east-1's RDS db.t4g prices (a 2026 table at
+ * infratally.com, "AWS RDS pricing explained 2026": $0.016/$0.032/$0.065, Multi-AZ twice) and the t3 Linux
+ * prices of eu-central-1 (a 2021-08-30 table at matthiaskraaz.blogspot.com: t3.small $0.024). The other
+ * numbers are AWS's list prices as published for the date in SOURCES and were not re-read on this
+ * machine (no network): check them on the source page before budgeting.
+ */
 export interface AwsRegionPrices {
   ec2Hourly: Readonly<Record<string, number>>;
   rdsPostgresHourly: Readonly<Record<string, number>>;
