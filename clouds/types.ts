@@ -3,7 +3,7 @@
  * (resource types, naming rules, how a firewall names its sources) lives in the adapter behind it.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import type { AdminConnection, BackupStoreSpec, HeartbeatCheckName, HeartbeatMetricsSpec, LogStream, RolePart, SecretDelivery, WriteFile } from "../provisioning";
+import type { AdminConnection, BackupStoreSpec, HeartbeatCheckName, HeartbeatMetricsSpec, LogStream, ManagedDrillSpec, RolePart, SecretDelivery, WriteFile } from "../provisioning";
 import type { AlertThresholds, CloudName, NatMode, OperatingSystem } from "../settings";
 
 /** A private network the servers and data stores share. */
@@ -110,6 +110,11 @@ export interface MachineRequest {
    * identity may put metrics there, and nowhere else besides the cloud's own agent's.
    */
   readonly heartbeatMetrics?: pulumi.Input<HeartbeatMetricsSpec | undefined>;
+  /**
+   * The managed database whose restore drill this server runs (the adapter's `restoreDrillPart`): its
+   * identity may restore that database into its drill copy, and describe and delete the copy, nothing else.
+   */
+  readonly restoreDrillOf?: PostgresHandle;
 }
 
 /**
@@ -513,4 +518,12 @@ export interface CloudAdapter {
   heartbeatMetrics?(prefix: string, region: string): HeartbeatMetricsSpec;
   /** What a server whose heartbeats go to metrics runs to report them (with `heartbeatMetrics`). */
   heartbeatReporterPart?(): RolePart;
+  /**
+   * What the one server that runs a managed database's restore drill gets (its scripts, unit and timer),
+   * where the cloud can restore its managed databases to a point in time (AWS: RDS). Without it the drill
+   * exists on the single box only.
+   */
+  restoreDrillPart?(drill: ManagedDrillSpec): RolePart;
+  /** The cloud's identifier of a managed database it made (RDS: DBInstanceIdentifier), for its drill. */
+  managedDatabaseId?(handle: PostgresHandle): string;
 }

@@ -89,7 +89,11 @@ export class FullStackApp extends pulumi.ComponentResource {
       : {
         network, mode: "managed", database: dbIdent(s.app.name), user: dbIdent(s.app.name), version: s.postgres.version,
         size: s.postgres.size, nodes: s.postgres.nodes, poolSize: s.postgres.poolSize, protect, allowRoles,
+        // Its drill (AWS) runs on one server: the scheduler's, else the one web server, else the first worker (settings: restoreDrillHome).
+        restoreDrill: s.operations.restoreDrill, restoreProbeSql: s.operations.restoreProbeSql, djangoApp: s.app.framework === "django" ? s.app.name : undefined,
       }, { parent: this });
+    const drillOn = (...homes: ("scheduler" | "web" | "worker")[]) =>
+      (homes.some((h) => s.operations.restoreDrillHome === h) ? db.restoreDrillJob : undefined);
     const redis = new RedisCache(`${name}-redis`, single
       ? { network, mode: "self-hosted", maxMemoryMb: s.redis.maxMemoryMb, protect }
       : { network, mode: "managed", size: s.redis.size, nodes: s.redis.nodes, protect, allowRoles }, { parent: this });
@@ -173,6 +177,7 @@ export class FullStackApp extends pulumi.ComponentResource {
         heartbeat,
         logSink,
         protect,
+        restoreDrill: drillOn("scheduler", "worker"),
       }, { parent: this });
     }
 
@@ -196,6 +201,7 @@ export class FullStackApp extends pulumi.ComponentResource {
       bucketAccess,
       queueAccess: queue?.queueArns,
       databaseGrant: db.grant,
+      restoreDrill: drillOn("web"),
       backupAccess: db.backupBucket ? [db.backupBucket] : undefined,
       heartbeat,
       logSink,

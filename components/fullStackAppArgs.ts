@@ -511,17 +511,21 @@ export interface FullStackPostgres {
    */
   offsiteBackups?: boolean;
   /**
-   * Single profile: how often the latest backup is restored into a throwaway cluster on the server and
-   * checked (row counts of every table, Django's migrate --check, restoreProbeSql), reporting the data-loss
-   * window and the restore's duration (journal, heartbeat). daily, weekly, monthly or off.
+   * How often the latest backup is restored into a scratch database and checked (row counts of every table,
+   * Django's migrate --check, restoreProbeSql), reporting the data-loss window and the restore's duration
+   * (journal, heartbeat, CloudWatch on AWS with alerts). daily, weekly, monthly or off. Single profile: into
+   * a throwaway cluster on the server. AWS standard and scaled: RDS restored to its latest restorable time
+   * into <db>-drill (an instance of the database's class for the minutes to an hour it runs), checked and
+   * deleted, by the scheduler's server, else by the one web server; a stack with neither (every server in a
+   * group) has no drill unless asked for, and asking is refused.
    *
    * Stack config: `fullstack:restoreDrill`.
    * @default "weekly"
    */
   restoreDrill?: "daily" | "weekly" | "monthly" | "off";
   /**
-   * Single profile: a query the restore drill runs on the restored database; it must return exactly one row
-   * whose first column is true, e.g. SELECT count(*) > 0 FROM auth_user.
+   * A query the restore drill runs on the restored database; it must return exactly one row whose first
+   * column is true, e.g. SELECT count(*) > 0 FROM auth_user.
    *
    * Stack config: `fullstack:restoreProbeSql`.
    * @default unset (off)
@@ -796,9 +800,9 @@ export interface FullStackAlerts {
    */
   dbFreeStorageGb?: number;
   /**
-   * AWS, single profile with a restoreDrill: alert when the drill's data-loss window (the age of the newest
-   * backup when it ran) is over this many hours. The default allows one nightly backup and its random delay:
-   * a missed night alerts.
+   * AWS with a restoreDrill: alert when the drill's data-loss window (the age of the newest backup when it
+   * ran) is over this many hours. The default allows one nightly backup and its random delay: a missed night
+   * alerts.
    *
    * Stack config: `fullstack:alertDataLossHours`.
    * @default 25

@@ -3,10 +3,11 @@ import * as tls from "@pulumi/tls";
 import type { IngressRule, MachineRequest, ReleaseRequest, ServerHandle } from "../clouds";
 import {
   ProvisioningError, renderReleaseBundle, renderServerFiles, workerStopSeconds, workerUnits,
-  type AppSpec, type HeartbeatSpec, type LogSinkSpec, type HostFirewallRule, type PostgresSpec, type RedisSpec, type ReleaseAccess, type Role, type WebSpec, type WorkerSpec,
+  type AppSpec, type HeartbeatSpec, type LogSinkSpec, type HostFirewallRule, type ManagedDrillSpec, type PostgresSpec, type RedisSpec, type ReleaseAccess, type Role, type WebSpec, type WorkerSpec,
 } from "../provisioning";
 import { CATALOG, OPERATING_SYSTEMS, defaultOf, validate, type AccessSettings, type OperatingSystem } from "../settings";
 import type { Network } from "./network";
+import type { PostgresDb } from "./postgresDb";
 import { nodesOf, type Nodes } from "./nodes";
 import { withTransforms, type ChildTransforms } from "./transform";
 
@@ -87,6 +88,13 @@ export interface LinuxServerArgs {
    */
   logSink?: LogSinkSpec;
   /**
+   * A managed database's restore drill for this server to run (give one server only, never a group):
+   * {@link PostgresDb.restoreDrillJob}. Where the cloud has it (AWS), the server's role may restore the
+   * database into its `-drill` copy and delete the copy, nothing else.
+   * @default none
+   */
+  restoreDrill?: ManagedDrillJob;
+  /**
    * A data volume that survives the server's replacement, mounted at `/mnt/data`.
    * @default none (data stays on the server's own disk)
    */
@@ -137,8 +145,22 @@ export interface LinuxServerArgs {
 
 export const DATA_MOUNT = "/mnt/data";
 
+/** A managed database's restore drill: what the server runs, and the database (its identity's rights name it). */
+export interface ManagedDrillJob {
+  /** The drill; the app is the server's (its environment file has the database's URL and credentials). */
+  spec: pulumi.Input<Omit<ManagedDrillSpec, "appName">>;
+  /** The managed database (its {@link PostgresDb.handle}, as the cloud adapter made it, names the server's rights). */
+  database: PostgresDb;
+}
+
+/** The managed database a drill restores; a self-hosted one has no copy to restore on the cloud. */
+function managedHandle(job: ManagedDrillJob) {
+  if (!job.database.handle) throw new ProvisioningError("restoreDrill.database: a self-hosted PostgresDb has no managed copy to restore; its drill runs on its own server (PostgresDb.serverSpec)");
+  return job.database.handle;
+}
+
 /** What a server's files are rendered from; shared by {@link LinuxServer} and {@link LinuxServerGroup}. */
-export type ServerFilesArgs = Pick<LinuxServerArgs, "roles" | "access" | "timezone" | "swapMb" | "ingress" | "app" | "web" | "worker" | "postgres" | "redis" | "heartbeat" | "logSink"> & {
+export type ServerFilesArgs = Pick<LinuxServerArgs, "roles" | "access" | "timezone" | "swapMb" | "ingress" | "app" | "web" | "worker" | "postgres" | "redis" | "heartbeat" | "logSink" | "restoreDrill"> & {
   os: OperatingSystem;
   /** Name of the data volume, when the server has one. */
   dataVolume?: string;
@@ -204,7 +226,7 @@ export function physicalName(key: string, value: string, what: string): string {
  */
 export function machineRequest(
   server: string,
-  args: Pick<LinuxServerArgs, "network" | "roles" | "access" | "bucketAccess" | "queueAccess" | "backupAccess" | "heartbeat">,
+  args: Pick<LinuxServerArgs, "network" | "roles" | "access" | "bucketAccess" | "queueAccess" | "backupAccess" | "heartbeat" | "restoreDrill">,
   shape: { size: string; os: OperatingSystem },
   rendered: Pick<MachineRequest, "userData" | "fetchedFiles">,
 ): MachineRequest {
@@ -222,15 +244,19 @@ export function machineRequest(
     queueAccess: args.queueAccess,
     backupAccess: args.backupAccess,
     // Only where the server reports heartbeats (a job or a service that checks in), as renderServer decides.
-    heartbeatMetrics: reportsHeartbeats(args.roles) && args.heartbeat !== undefined
+    heartbeatMetrics: reportsHeartbeats(args.roles, args.restoreDrill) && args.heartbeat !== undefined
       ? pulumi.output(args.heartbeat).apply((h) => h?.metrics)
       : undefined,
+    ...(args.restoreDrill ? { restoreDrillOf: managedHandle(args.restoreDrill) } : {}),
   };
 }
 
-/** Whether a server of these roles runs something that checks in (the backup and drill, the workers and scheduler). */
-function reportsHeartbeats(roles: readonly Role[]): boolean {
-  return roles.includes("postgres") || roles.includes("worker");
+/**
+ * Whether a server of these roles runs something that checks in (the backup and drill, the workers and
+ * scheduler), or a managed database's drill.
+ */
+function reportsHeartbeats(roles: readonly Role[], drill?: ManagedDrillJob): boolean {
+  return roles.includes("postgres") || roles.includes("worker") || drill !== undefined;
 }
 
 /** Each role's required arguments, checked before anything is registered. */
@@ -261,8 +287,10 @@ export function renderServer(label: string, network: Network, physicalName: stri
   const keys = args.releaseKeys;
   // The host's private key lands in the user data, which then is secret as a whole.
   const keyText = pulumi.all([keys?.release.publicKeyOpenssh, keys ? pulumi.secret(keys.host.privateKeyOpenssh) : undefined, keys?.host.publicKeyOpenssh]);
-  const files = pulumi.all([args.app, args.web, args.worker, args.postgres, args.redis, network.cidr, keyText, args.heartbeat])
-    .apply(([app, web, worker, postgres, redis, networkCidr, [releasePublic, hostPrivate, hostPublic], heartbeat]) => {
+  if (args.restoreDrill && !adapter.restoreDrillPart) throw new ProvisioningError(`${label}: restoreDrill is set, but ${adapter.name} has no restore drill of its managed databases`);
+  const jobs = pulumi.all([args.heartbeat, args.restoreDrill?.spec]);
+  const files = pulumi.all([args.app, args.web, args.worker, args.postgres, args.redis, network.cidr, keyText, jobs])
+    .apply(([app, web, worker, postgres, redis, networkCidr, [releasePublic, hostPrivate, hostPublic], [heartbeat, restoreDrill]]) => {
     const hostFirewall: HostFirewallRule[] = ingress.map((rule) => ({
       port: rule.port,
       comment: rule.description,
@@ -274,10 +302,13 @@ export function renderServer(label: string, network: Network, physicalName: stri
       ? [adapter.groupMemberPart({ name: args.group, region: network.handle.region }, { units: workerUnits(app.name, false), stopSeconds: workerStopSeconds(worker) })]
       : [];
     // Heartbeats as metrics: the cloud's reporter, on a server with something that checks in.
-    if (heartbeat?.metrics && reportsHeartbeats(args.roles)) {
+    if (heartbeat?.metrics && reportsHeartbeats(args.roles, args.restoreDrill)) {
       if (!adapter.heartbeatReporterPart) throw new ProvisioningError(`${label}: heartbeat.metrics is set, but ${adapter.name} has no custom metrics`);
       extra.push(adapter.heartbeatReporterPart());
     }
+    if (restoreDrill && !app) throw new ProvisioningError(`${label}: restoreDrill needs a server that runs the app (its environment holds the database's credentials)`);
+    const drill: ManagedDrillSpec | undefined = restoreDrill && app ? { ...restoreDrill, appName: app.name } : undefined;
+    if (drill) extra.push(adapter.restoreDrillPart!(drill));
     const release: ReleaseAccess = keys
       ? { kind: "push", publicKey: releasePublic!.trim(), fromCidrs: args.access.releaseCidrs ?? [] }
       : { kind: "file" };
@@ -304,6 +335,7 @@ export function renderServer(label: string, network: Network, physicalName: stri
       redis,
       heartbeat,
       logSink: args.logSink,
+      ...(drill ? { restoreDrill: drill } : {}),
     }, delivery, { limit: adapter.userDataLimit, bytes: (text) => adapter.userDataBytes(text) });
     const bytes = adapter.userDataBytes(rendered.userData);
     if (bytes > adapter.userDataLimit) {

@@ -193,7 +193,10 @@ export class Alerts extends pulumi.ComponentResource {
 
     const roles = serverRoles("Alerts", args);
     const metrics = args.heartbeats && args.network.adapter.heartbeatMetrics?.(args.heartbeats.prefix, args.network.handle.region);
-    const heartbeats: HeartbeatAlerts | undefined = metrics ? { metrics, checks: heartbeatWatches(roles, everyMinutes, args.postgres?.restoreDrill) } : undefined;
+    // A managed database with a drill (PostgresDb.restoreDrillJob, which the program gives to one server) has it watched too.
+    const heartbeats: HeartbeatAlerts | undefined = metrics
+      ? { metrics, checks: heartbeatWatches(roles, everyMinutes, args.postgres?.restoreDrill, args.postgres?.restoreDrillJob !== undefined) }
+      : undefined;
     const handle = args.network.adapter.alerts(name, {
       name,
       region: args.network.handle.region,
@@ -225,13 +228,13 @@ const JOB_GRACE_SECONDS = JOB_RANDOM_DELAY_MINUTES * 60 + 90 * 60;
  * drill on its schedule where a server runs postgres (grace: {@link JOB_GRACE_SECONDS}). The drill's age
  * comes with every report on its server, the nightly backup's at least (HEARTBEAT_AGE_CHECKS).
  */
-export function heartbeatWatches(roles: readonly AlertRole[], everyMinutes: number, restoreDrill: string | undefined): HeartbeatWatch[] {
+export function heartbeatWatches(roles: readonly AlertRole[], everyMinutes: number, restoreDrill: string | undefined, managedDrill = false): HeartbeatWatch[] {
   const runs = (role: string) => roles.some((r) => [...r.servers, ...r.groups].some((s) => s.roles.includes(role)));
   const watch = (name: HeartbeatCheckName, what: string, everySeconds: number, graceSeconds: number): HeartbeatWatch =>
     ({ name, what, everySeconds, graceSeconds, ...(HEARTBEAT_AGE_CHECKS.includes(name) ? { age: { everySeconds: BACKUP_EVERY_SECONDS, graceSeconds: JOB_GRACE_SECONDS } } : {}) });
   const out: HeartbeatWatch[] = [];
-  if (runs("postgres")) {
-    out.push(watch(HEARTBEAT_CHECKS.backup, "the nightly backup", BACKUP_EVERY_SECONDS, JOB_GRACE_SECONDS));
+  if (runs("postgres")) out.push(watch(HEARTBEAT_CHECKS.backup, "the nightly backup", BACKUP_EVERY_SECONDS, JOB_GRACE_SECONDS));
+  if (runs("postgres") || managedDrill) {
     if (restoreDrill !== undefined && restoreDrill in DRILL_EVERY_SECONDS) {
       const every = DRILL_EVERY_SECONDS[restoreDrill as keyof typeof DRILL_EVERY_SECONDS];
       out.push(watch(HEARTBEAT_CHECKS.drill, `the ${restoreDrill} restore drill`, every, JOB_GRACE_SECONDS));

@@ -3,6 +3,7 @@ import type { PostgresHandle } from "../clouds";
 import * as random from "@pulumi/random";
 import type { BackupStoreSpec, DbGrantSpec, PostgresSpec } from "../provisioning";
 import { CATALOG, SettingsError, defaultOf, validate } from "../settings";
+import type { ManagedDrillJob } from "./linuxServer";
 import type { Network } from "./network";
 import { nodesOf, type Nodes } from "./nodes";
 import { withTransforms, type ChildTransforms } from "./transform";
@@ -81,18 +82,21 @@ export interface PostgresDbArgs {
    */
   offsiteBackups?: boolean;
   /**
-   * Self-hosted: how often the latest backup is restored into a throwaway cluster on the server and checked.
+   * How often the latest backup is restored into a scratch database and checked. Self-hosted: into a
+   * throwaway cluster on the server. Managed, where the cloud can restore to a point in time (AWS: RDS): into
+   * a throwaway copy that one server restores, checks and deletes (give {@link PostgresDb.restoreDrillJob}
+   * to that one server's `restoreDrill`); elsewhere managed databases have no drill.
    * @default "weekly"
    */
   restoreDrill?: "daily" | "weekly" | "monthly" | "off";
   /**
-   * Self-hosted: a query the restore drill runs on the restored database (one row, first column true).
+   * A query the restore drill runs on the restored database (one row, first column true).
    * @default none (row counts, and Django's migrate --check with `djangoApp`)
    */
   restoreProbeSql?: string;
   /**
-   * Self-hosted: the Django app on the same server whose `manage.py migrate --check` the drill runs
-   * against the restored database (its name: user, /srv/<name>).
+   * The Django app whose `manage.py migrate --check` the drill runs against the restored database (its
+   * name: user, /srv/<name>): on the same server (self-hosted), or on the drill's server (managed).
    * @default none
    */
   djangoApp?: string;
@@ -152,8 +156,16 @@ export class PostgresDb extends pulumi.ComponentResource {
    * the bucket to give the server's `backupAccess`.
    */
   readonly backupBucket?: pulumi.Output<string>;
-  /** Self-hosted only: how often the restore drill runs (the alerts watch its heartbeats). */
+  /**
+   * How often the restore drill runs (the alerts watch its heartbeats): self-hosted, and managed where the
+   * cloud has a drill ({@link restoreDrillJob}).
+   */
   readonly restoreDrill?: "daily" | "weekly" | "monthly" | "off";
+  /**
+   * Managed, where the cloud restores to a point in time (AWS) and the drill is not off: the drill for ONE
+   * server that runs the app to run (its `restoreDrill`), never a group's servers.
+   */
+  readonly restoreDrillJob?: ManagedDrillJob;
   /**
    * What the database made, by cloud and kind of child ({@link Nodes}). Managed: on DigitalOcean the
    * cluster, database, user, pool and database firewall; on AWS the RDS instance, its parameter group and
@@ -223,6 +235,19 @@ export class PostgresDb extends pulumi.ComponentResource {
       this.port = handle.port;
       this.database = handle.database;
       this.user = handle.user;
+      const drill = args.restoreDrill ?? defaultOf("restoreDrill");
+      const adapter = args.network.adapter;
+      if (drill !== "off" && adapter.restoreDrillPart && adapter.managedDatabaseId) {
+        this.restoreDrill = drill;
+        this.restoreDrillJob = {
+          database: this,
+          spec: {
+            schedule: drill, database: adapter.managedDatabaseId(handle), region: args.network.handle.region,
+            ...(args.restoreProbeSql !== undefined ? { probeSql: args.restoreProbeSql } : {}),
+            ...(args.djangoApp !== undefined ? { django: true } : {}),
+          },
+        };
+      }
       if (handle.adminConnection) {
         this.grant = pulumi.secret(pulumi.all([handle.adminConnection, handle.database, handle.user])
           .apply(([admin, db, appUser]): DbGrantSpec => ({ admin, database: db, user: appUser })));

@@ -5,7 +5,7 @@ import {
   CATALOG, SettingsError, defaultOf, usesLoadBalancer, validate,
   type AccessSettings, type AcmeSettings, type AppSettings, type CloudName, type DomainSettings, type GunicornSettings, type OperatingSystem,
 } from "../settings";
-import { LinuxServer } from "./linuxServer";
+import { LinuxServer, type ManagedDrillJob } from "./linuxServer";
 import { LinuxServerGroup } from "./serverGroup";
 import { Network } from "./network";
 import { nodesOf, type Nodes } from "./nodes";
@@ -132,6 +132,12 @@ export interface WebTierArgs {
    * @default none (the app role's grants are the caller's business)
    */
   databaseGrant?: pulumi.Input<DbGrantSpec>;
+  /**
+   * A managed database's restore drill ({@link PostgresDb.restoreDrillJob}) for the first web server to run;
+   * refused when the web servers are a group (every member would run it).
+   * @default none
+   */
+  restoreDrill?: ManagedDrillJob;
   /**
    * Run 2 or more web servers as one self-healing group with rolling releases (an auto scaling group
    * with instance refresh on AWS) where the cloud has one; otherwise, or when false, N servers.
@@ -329,6 +335,9 @@ export class WebTier extends pulumi.ComponentResource {
       bucketAccess: args.bucketAccess, queueAccess: args.queueAccess, heartbeat: args.heartbeat, backupAccess: args.backupAccess,
       logSink: args.logSink,
     };
+    if (grouped && args.restoreDrill) {
+      throw new SettingsError("WebTier.restoreDrill", "[drill]", "would run on every server of the web group", "give it to one server that is not in a group (the scheduler's), or set WebTier.serverGroup false");
+    }
     if (grouped) {
       this.serverGroup = new LinuxServerGroup(`${name}-web`, { ...common, roles: ["web"], count, loadBalancer: lb, app: appFor(true) }, { parent: this });
     }
@@ -343,6 +352,7 @@ export class WebTier extends pulumi.ComponentResource {
         volume: args.colocate?.volumeGb ? { sizeGb: args.colocate.volumeGb } : undefined,
         protect: args.protect ?? true,
         reservedIp: lb === undefined,
+        ...(i === 1 && args.restoreDrill ? { restoreDrill: args.restoreDrill } : {}),
         // Behind a load balancer the servers release one at a time: the others keep serving meanwhile.
         releaseAfter: this.servers.length > 0 && this.servers[this.servers.length - 1].release ? [this.servers[this.servers.length - 1].release!] : undefined,
       }, { parent: this });

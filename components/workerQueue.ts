@@ -4,7 +4,7 @@ import { buildAppSpec, type HeartbeatSpec, type LogSinkSpec, type WorkerSpec } f
 import {
   CATALOG, QUEUE_BACKENDS, SettingsError, defaultOf, validate, type AccessSettings, type AppSettings, type OperatingSystem, type QueueBackend,
 } from "../settings";
-import { LinuxServer } from "./linuxServer";
+import { LinuxServer, type ManagedDrillJob } from "./linuxServer";
 import { LinuxServerGroup } from "./serverGroup";
 import type { Network } from "./network";
 import { nodesOf, type Nodes } from "./nodes";
@@ -78,6 +78,12 @@ export interface WorkerQueueArgs {
    * @default true
    */
   protect?: boolean;
+  /**
+   * A managed database's restore drill ({@link PostgresDb.restoreDrillJob}) for the first worker server to
+   * run: the scheduler's, or without a scheduler a worker server of its own beside the group.
+   * @default none
+   */
+  restoreDrill?: ManagedDrillJob;
   /**
    * Run the workers that do not run the scheduler as one self-healing group with rolling releases (an
    * auto scaling group on AWS) where the cloud has one; otherwise, or when false, one server each.
@@ -186,7 +192,8 @@ export class WorkerQueue extends pulumi.ComponentResource {
     this.servers = [];
     const withScheduler = args.scheduler ?? true;
     const size = args.size ?? CATALOG[args.network.cloud].defaultSize;
-    const plain = count - (withScheduler ? 1 : 0);
+    // The scheduler, or a managed database's drill, runs on a server of its own (never on every group member).
+    const plain = count - (withScheduler || args.restoreDrill ? 1 : 0);
     const grouped = plain >= 1 && adapter.serverGroup !== undefined && (args.serverGroup ?? true);
     // What every worker server shares, alone or in the group.
     const common = {
@@ -201,6 +208,7 @@ export class WorkerQueue extends pulumi.ComponentResource {
       const previous = this.servers[this.servers.length - 1]?.release;
       this.servers.push(new LinuxServer(`${name}-worker-${i}`, {
         ...common, roles: scheduler ? ["worker", "scheduler"] : ["worker"], releaseAfter: previous ? [previous] : undefined,
+        ...(i === 1 && args.restoreDrill ? { restoreDrill: args.restoreDrill } : {}),
       }, { parent: this }));
     }
     this.serverIds = pulumi.all([...this.servers.map((s) => s.id), ...(this.serverGroup ? [this.serverGroup.id] : [])]);

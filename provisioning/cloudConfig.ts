@@ -80,12 +80,14 @@ export function renderServerFiles(spec: ServerSpec, delivery: SecretDelivery, bu
   }
   // Jobs (backup, restore drill) and services (scheduler, workers) check in. The jobs source the settings
   // wherever they run (no-op pings without a URL); workers get them only with a URL.
-  if (has("postgres") || (has("worker") && spec.heartbeat)) {
+  // A managed database's drill (spec.restoreDrill, its files in the cloud's part) reports like the single box's.
+  if (has("postgres") || (has("worker") && spec.heartbeat) || spec.restoreDrill) {
     const checks: HeartbeatCheck[] = has("worker") && spec.app ? heartbeatChecks(spec.app.name, has("scheduler")) : [];
     // With metrics, every report on the drill's server (the nightly backup's, at least) also says how long
     // ago the drill last succeeded (HEARTBEAT_AGE_CHECKS).
-    const drill = has("postgres") && spec.postgres?.restoreDrill !== undefined && spec.postgres.restoreDrill !== "off";
-    parts.push(heartbeatPart(spec.heartbeat, checks, spec.heartbeat?.metrics && drill ? HEARTBEAT_AGE_CHECKS : []));
+    const drill = (has("postgres") && spec.postgres?.restoreDrill !== undefined && spec.postgres.restoreDrill !== "off") || spec.restoreDrill !== undefined;
+    // A drill's server without the nightly backup or services (a web server) reports the drill's age on the timer.
+    parts.push(heartbeatPart(spec.heartbeat, checks, spec.heartbeat?.metrics && drill ? HEARTBEAT_AGE_CHECKS : [], !has("postgres") && spec.restoreDrill !== undefined));
   }
 
   // Logs off the server, for the app's servers (their streams are the app's; provisioning/logs.ts).

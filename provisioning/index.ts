@@ -13,11 +13,15 @@ export * from "./types";
 export { renderAdminEnv, renderAppGrantSql, renderGrantScript, type AdminConnection, type AppGrant } from "./postgresGrants";
 export { libraryEnvironment, buildAppSpec, type EnvironmentContext } from "./environment";
 export { renderWorkerService, renderSchedulerService, workerStopSeconds, workerUnits } from "./roles/worker";
-export { renderPostgresSetup, renderPostgresBackup, renderPostgresEnv, BACKUP_EVERY_SECONDS, DRILL_EVERY_SECONDS, JOB_RANDOM_DELAY_MINUTES } from "./roles/postgres";
+export { renderPostgresSetup, renderPostgresBackup, renderPostgresEnv, BACKUP_EVERY_SECONDS, DRILL_EVERY_SECONDS, JOB_RANDOM_DELAY_MINUTES, POSTGRES_DRILL_UNIT, POSTGRES_RESTORE_DRILL } from "./roles/postgres";
 export { renderRedisConf } from "./roles/redis";
 export { decodeFetchedFiles, encodeFetchedFiles, fetchSecretDelivery, SECRET_FETCH_SCRIPT, type FetchedFile } from "./aws/secretFetch";
 export { groupDrainPart, renderDrainScript, DRAIN_HEARTBEAT_SECONDS, DRAIN_HOOK, DRAIN_SCRIPT, DRAIN_UNIT } from "./aws/groupDrain";
 export { renderNatInstanceConfig } from "./aws/natInstance";
+export {
+  rdsRestoreDrillPart, rdsDrillIdentifier, renderRdsDrillChecks, renderRdsDrillEntry, renderRdsDrillScript, RDS_DRILL_CHECKS, RDS_DRILL_POLL_SECONDS, RDS_DRILL_SCRIPT,
+  RDS_DRILL_SUFFIX, RDS_DRILL_TAG, RDS_DRILL_WAIT_SECONDS,
+} from "./aws/rdsRestoreDrill";
 export { renderAlertWebhookSource, ALERT_WEBHOOK_HANDLER, ALERT_WEBHOOK_PARAMETER_ENV, ALERT_WEBHOOK_RUNTIME } from "./aws/alertWebhook";
 export {
   renderCloudWatchAgentConfig, publishedDimensionSets, type AgentLogGroup, CW_AGENT_CTL, CW_AGENT_NAMESPACE, CW_AGENT_PARAMETER_PREFIX, CW_AGGREGATION_DIMENSIONS, CW_APPEND_DIMENSIONS,

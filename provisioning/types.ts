@@ -103,6 +103,31 @@ export interface PostgresSpec {
   djangoApp?: string;
 }
 
+/**
+ * A managed database's restore drill, run by one server (AWS: provisioning/aws/rdsRestoreDrill.ts): the
+ * database restored to its latest restorable time into a throwaway copy, checked, reported and deleted.
+ */
+export interface ManagedDrillSpec {
+  /** How often (the single box's calendar for each). */
+  schedule: "daily" | "weekly" | "monthly";
+  /** The cloud's identifier of the database (RDS: DBInstanceIdentifier); the copy is `<database>-drill`. */
+  database: string;
+  /** The cloud region of the database. */
+  region: string;
+  /** The app on the drill's server whose environment file holds the database URL (its credentials). */
+  appName: string;
+  /**
+   * A query the drill runs on the copy: one row, first column true.
+   * @default none
+   */
+  probeSql?: string;
+  /**
+   * Run the app's `manage.py migrate --check` against the copy (Django).
+   * @default false
+   */
+  django?: boolean;
+}
+
 /** Self-hosted Redis. */
 export interface RedisSpec {
   /** Secret. */
@@ -243,6 +268,12 @@ export interface ServerSpec {
   worker?: WorkerSpec;
   postgres?: PostgresSpec;
   redis?: RedisSpec;
+  /**
+   * A managed database's restore drill this server runs (its files come with the cloud's part in `extra`;
+   * this makes the server report the drill's heartbeat).
+   * @default none
+   */
+  restoreDrill?: ManagedDrillSpec;
   /** Parts the cloud adds (e.g. how a group's server leaves the group gracefully), after the roles'. */
   extra?: RolePart[];
 }

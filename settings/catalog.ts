@@ -32,6 +32,11 @@ export interface CloudCatalog {
    * exist; DigitalOcean's monitoring has no custom metrics API, so its heartbeats are pings to a URL only.
    */
   readonly heartbeatMetrics: boolean;
+  /**
+   * Whether its managed PostgreSQL has a restore drill (a point-in-time restore into a throwaway copy, on
+   * one server: AWS's RDS); otherwise only the single box has one.
+   */
+  readonly managedRestoreDrill: boolean;
   /** Managed database node sizes match this pattern. */
   readonly dbSizePattern: RegExp;
   readonly dbSizeExamples: readonly string[];
@@ -84,6 +89,7 @@ export const CATALOG: Record<CloudName, CloudCatalog> = {
     defaultSize: "s-1vcpu-1gb",
     userDataLimit: 64 * 1024,
     heartbeatMetrics: false,
+    managedRestoreDrill: false,
     dbSizePattern: oneOfSlugs(DB_PLANS.pg[1]),
     dbSizeExamples: ["db-s-1vcpu-1gb", "db-s-1vcpu-2gb", "db-s-2vcpu-4gb", "db-s-4vcpu-8gb"],
     defaultDbSize: "db-s-1vcpu-1gb",
@@ -119,6 +125,7 @@ export const CATALOG: Record<CloudName, CloudCatalog> = {
     defaultSize: "t3.small",
     userDataLimit: 16 * 1024,
     heartbeatMetrics: true,
+    managedRestoreDrill: true,
     // Exact lists, not patterns: a pattern let through classes that do not exist (db.t4g.24xlarge,
     // cache.m7g.nano), which only the API refused. RDS_POSTGRES_CLASSES and ELASTICACHE_NODE_TYPES in
     // ./limits/aws.ts cite their sources; previous-generation types cannot create new clusters.

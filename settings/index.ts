@@ -27,7 +27,7 @@ export { MAX_ALERT_EMAILS, alertEmails, alertWebhookUrl } from "./read/alerts";
 export { logRetentionDays } from "./read/operations";
 export * from "./catalog";
 export { isOpenToWorld, parseCidr, WORLD_PREFIX, type Cidr } from "./cidr";
-export { ARG_GROUPS, CONTEXT_KEYS, KEYS, KEY_NAMES, NAMESPACE, boundsOf, defaultOf, fullKey, valuesOf, whereItApplies } from "./schema";
+export { ARG_GROUPS, CONTEXT_KEYS, KEYS, alternativesOf, appliesIn, KEY_NAMES, NAMESPACE, boundsOf, defaultOf, fullKey, valuesOf, whereItApplies } from "./schema";
 export type { Applicability, ApplicabilityContext, DefaultOf, KeyDecl, KeyName, KeyType } from "./schema";
 export type { RawConfig } from "./reader";
 export { FROM_CONFIG, argPathOf, argsError, argsFromConfig, configFromArgs, inArgsTerms, isPending, type FlatArgs, type PendingSecret } from "./args";
@@ -54,7 +54,7 @@ export function loadSettings(raw: RawConfig): Settings {
   const bucket = readBucket(r, stack, domain);
   // Alerts first: heartbeats go to the cloud's metrics when there are alert recipients to tell.
   const alerts = readAlerts(r, stack, web, postgres, worker);
-  const operations = readOperations(r, stack, alerts !== undefined);
+  const operations = readOperations(r, stack, alerts !== undefined, web, worker);
   if (operations.sentryDsn !== undefined && "SENTRY_DSN" in app.env) {
     throw new SettingsError(fullKey("appEnv"), "SENTRY_DSN=[...]", `sets SENTRY_DSN, which ${fullKey("sentryDsn")} sets`, `keep it in ${fullKey("sentryDsn")} (a secret) and remove it from appEnv`);
   }

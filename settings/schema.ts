@@ -50,8 +50,8 @@ export interface KeyDecl {
   readonly secret?: boolean;
   /** Leaving it unset is fine (the feature it enables is off). */
   readonly optional?: boolean;
-  /** Where the key has an effect; unset: everywhere. */
-  readonly appliesTo?: Applicability;
+  /** Where the key has an effect; unset: everywhere. A list: wherever any one of them holds. */
+  readonly appliesTo?: Applicability | readonly Applicability[];
   /** A feature the key only matters with: fullstack:domain set, the bucket made, or alert recipients given. */
   readonly needs?: Feature;
   /** Integer keys: the smallest and largest value accepted. */
@@ -62,6 +62,9 @@ export interface KeyDecl {
 }
 
 export const NAMESPACE = "fullstack";
+
+/** Where a restore drill exists: the single box (any cloud), and managed databases on AWS (RDS point-in-time restore). */
+const RESTORE_DRILL_APPLIES: readonly Applicability[] = [{ profile: ["single"] }, { cloud: ["aws"], profile: ["standard", "scaled"] }];
 
 /**
  * The nested objects of FullStackApp's args (components/fullStackAppArgs.ts is generated from these and
@@ -235,12 +238,12 @@ const DECLS = [
     description: "Single profile: also copy each nightly dump off the box, to a private bucket of its own that expires copies after backupRetentionDays: Spaces (with a key that reaches only that bucket; the Spaces subscription is about $5/month) or S3 (SSE-S3 encrypted, written through the server's instance role, which cannot delete). The restore drill then restores the copy off the box.",
   },
   {
-    key: "restoreDrill", arg: "postgres.restoreDrill", type: "string", values: RESTORE_DRILLS, appliesTo: { profile: ["single"] }, default: "weekly",
-    description: "Single profile: how often the latest backup is restored into a throwaway cluster on the server and checked (row counts of every table, Django's migrate --check, restoreProbeSql), reporting the data-loss window and the restore's duration (journal, heartbeat). daily, weekly, monthly or off.",
+    key: "restoreDrill", arg: "postgres.restoreDrill", type: "string", values: RESTORE_DRILLS, appliesTo: RESTORE_DRILL_APPLIES, default: "weekly",
+    description: "How often the latest backup is restored into a scratch database and checked (row counts of every table, Django's migrate --check, restoreProbeSql), reporting the data-loss window and the restore's duration (journal, heartbeat, CloudWatch on AWS with alerts). daily, weekly, monthly or off. Single profile: into a throwaway cluster on the server. AWS standard and scaled: RDS restored to its latest restorable time into <db>-drill (an instance of the database's class for the minutes to an hour it runs), checked and deleted, by the scheduler's server, else by the one web server; a stack with neither (every server in a group) has no drill unless asked for, and asking is refused.",
   },
   {
-    key: "restoreProbeSql", arg: "postgres.restoreProbeSql", type: "string", appliesTo: { profile: ["single"] }, optional: true,
-    description: "Single profile: a query the restore drill runs on the restored database; it must return exactly one row whose first column is true, e.g. SELECT count(*) > 0 FROM auth_user.",
+    key: "restoreProbeSql", arg: "postgres.restoreProbeSql", type: "string", appliesTo: RESTORE_DRILL_APPLIES, optional: true,
+    description: "A query the restore drill runs on the restored database; it must return exactly one row whose first column is true, e.g. SELECT count(*) > 0 FROM auth_user.",
   },
   {
     key: "heartbeatUrl", arg: "heartbeats.url", type: "string", optional: true, secret: true,
@@ -333,8 +336,8 @@ const DECLS = [
     description: "AWS: alert when the database has less free storage than this many GiB (RDS grows its storage itself, up to 200 GB, when less than 10% is free: this says when it could not).",
   },
   {
-    key: "alertDataLossHours", arg: "alerts.dataLossHours", type: "integer", min: 1, max: 744, appliesTo: { cloud: ["aws"], profile: ["single"] }, needs: "alerts", default: 25,
-    description: "AWS, single profile with a restoreDrill: alert when the drill's data-loss window (the age of the newest backup when it ran) is over this many hours. The default allows one nightly backup and its random delay: a missed night alerts.",
+    key: "alertDataLossHours", arg: "alerts.dataLossHours", type: "integer", min: 1, max: 744, appliesTo: { cloud: ["aws"] }, needs: "alerts", default: 25,
+    description: "AWS with a restoreDrill: alert when the drill's data-loss window (the age of the newest backup when it ran) is over this many hours. The default allows one nightly backup and its random delay: a missed night alerts.",
   },
   {
     key: "alertQueueAgeSeconds", arg: "alerts.queueAgeSeconds", type: "integer", min: 60, max: 1209600, appliesTo: { cloud: ["aws"], profile: ["standard", "scaled"], workerKind: ["celery"] }, needs: "alerts",
@@ -393,15 +396,36 @@ export function keysNeeding(feature: Feature): KeyName[] {
   return DECLS.filter((k) => "needs" in k && k.needs === feature).map((k) => k.key);
 }
 
-/** The first setting of `context` under which the key has no effect, if any. */
-export function inapplicableUnder(decl: KeyDecl, context: ApplicabilityContext): (typeof CONTEXT_KEYS)[number] | undefined {
+/** A key's `appliesTo` as the list of places any one of which it applies in (none: everywhere). */
+export function alternativesOf(applies: KeyDecl["appliesTo"]): readonly Applicability[] {
+  return applies === undefined ? [] : Array.isArray(applies) ? applies : [applies as Applicability];
+}
+
+function failingUnder(applies: Applicability, context: ApplicabilityContext): (typeof CONTEXT_KEYS)[number] | undefined {
   return CONTEXT_KEYS.find((c) => {
-    const allowed = decl.appliesTo?.[c] as readonly string[] | undefined;
+    const allowed = applies[c] as readonly string[] | undefined;
     return allowed !== undefined && !allowed.includes(context[c]);
   });
 }
 
-/** Where a key applies, as settings and their values, e.g. `fullstack:profile standard or scaled`. */
-export function whereItApplies(applies: Applicability): string[] {
-  return CONTEXT_KEYS.filter((c) => applies[c] !== undefined).map((c) => `${fullKey(c)} ${(applies[c] as readonly string[]).join(" or ")}`);
+/** Whether a key declared with `applies` has an effect in `context`. */
+export function appliesIn(applies: KeyDecl["appliesTo"], context: ApplicabilityContext): boolean {
+  const alternatives = alternativesOf(applies);
+  return alternatives.length === 0 || alternatives.some((a) => failingUnder(a, context) === undefined);
+}
+
+/** The first setting of `context` under which the key has no effect, if any (of its first place, when it has several). */
+export function inapplicableUnder(decl: KeyDecl, context: ApplicabilityContext): (typeof CONTEXT_KEYS)[number] | undefined {
+  if (appliesIn(decl.appliesTo, context)) return undefined;
+  return failingUnder(alternativesOf(decl.appliesTo)[0], context);
+}
+
+/**
+ * Where a key applies, as settings and their values, e.g. `fullstack:profile standard or scaled`; a key
+ * that applies in several places gets one entry naming them all (`...; or ...`).
+ */
+export function whereItApplies(applies: Applicability | readonly Applicability[]): string[] {
+  const parts = (a: Applicability) => CONTEXT_KEYS.filter((c) => a[c] !== undefined).map((c) => `${fullKey(c)} ${(a[c] as readonly string[]).join(" or ")}`);
+  if (!Array.isArray(applies)) return parts(applies as Applicability);
+  return [(applies as readonly Applicability[]).map((a) => parts(a).join(" and ")).join("; or ")];
 }

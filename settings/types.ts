@@ -183,10 +183,19 @@ export interface HeartbeatSettings<Secret = string> {
 export interface OperationsSettings<Secret = string> {
   /** Single profile: copy each nightly dump to a bucket of its own. */
   offsiteBackups: boolean;
-  /** Single profile: how often the latest backup is restored and checked. */
+  /**
+   * How often the latest backup is restored and checked: on the single box, or (AWS) by the server
+   * {@link restoreDrillHome} names; "off" where no server can run it.
+   */
   restoreDrill: RestoreDrill;
   /**
-   * Single profile: a query the drill runs on the restored database (one row, first column true).
+   * Which server runs the drill: the single box; on managed profiles the scheduler's server, else the one
+   * web server, else the first worker (a server of its own then); never a group's servers. Unset with the
+   * drill off.
+   */
+  restoreDrillHome?: "single" | "scheduler" | "web" | "worker";
+  /**
+   * A query the drill runs on the restored database (one row, first column true).
    * @default none (row counts and Django's migrate --check only)
    */
   restoreProbeSql?: string;

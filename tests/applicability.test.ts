@@ -6,7 +6,7 @@
  */
 import { readdirSync } from "node:fs";
 import {
-  CATALOG, CLOUDS, CONTEXT_KEYS, FRAMEWORKS, KEYS, PROFILES, WORKER_KINDS, fullKey, isSettingsError, loadSettings, whereItApplies,
+  CATALOG, CLOUDS, appliesIn, FRAMEWORKS, KEYS, PROFILES, WORKER_KINDS, fullKey, isSettingsError, loadSettings, whereItApplies,
   type ApplicabilityContext, type KeyDecl,
 } from "../settings";
 import { readStackConfig } from "../tools/stackConfig";
@@ -52,7 +52,8 @@ const SAMPLE: Record<string, (c: ApplicabilityContext) => unknown> = {
   spacesSecretKey: () => "s3cr3t",
   queueBackend: () => "sqs",
   offsiteBackups: () => true,
-  restoreDrill: () => "daily",
+  // A scaled AWS stack without workers has no server to run a drill on (every server is in a group): asking is refused there.
+  restoreDrill: (c) => (c.cloud === "aws" && c.profile === "scaled" && c.workerKind === "none" ? "off" : "daily"),
   restoreProbeSql: () => "SELECT true",
   logRetentionDays: () => 14,
   alertSlackChannel: () => "#ops",
@@ -78,7 +79,7 @@ const COMPANIONS: Record<string, Record<string, unknown>> = {
 const DECLARING = KEYS.filter((k): k is KeyDecl & { appliesTo: NonNullable<KeyDecl["appliesTo"]> } => k.appliesTo !== undefined);
 
 function applies(k: KeyDecl, c: ApplicabilityContext): boolean {
-  return CONTEXT_KEYS.every((d) => (k.appliesTo?.[d] as readonly string[] | undefined)?.includes(c[d]) ?? true);
+  return appliesIn(k.appliesTo, c);
 }
 
 function errorOf(config: Record<string, unknown>): Error | undefined {

@@ -3,7 +3,7 @@
  * (mostly valid, some subtly wrong, some hostile: line separators, controls, look-alikes) or junk.
  */
 import fc from "fast-check";
-import { CONTEXT_KEYS, KEYS } from "../settings";
+import { CONTEXT_KEYS, KEYS, appliesIn, type ApplicabilityContext } from "../settings";
 
 export const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHf3c2Q0b1v6m3Y2y0Yk7t4oV3r6q1v9mQ2bA0c1d2e3 ops@example";
 
@@ -91,8 +91,7 @@ const DEFAULT_CONTEXT: Record<string, unknown> = { cloud: "digitalocean", profil
 function withoutInapplicable(config: Record<string, unknown>): Record<string, unknown> {
   const context = Object.fromEntries(CONTEXT_KEYS.map((c) => [c, config[c] ?? DEFAULT_CONTEXT[c]]));
   return Object.fromEntries(Object.entries(config).filter(([key]) => {
-    const applies = KEYS.find((k) => k.key === key)?.appliesTo;
-    return CONTEXT_KEYS.every((c) => (applies?.[c] as readonly unknown[] | undefined)?.includes(context[c]) ?? true);
+    return appliesIn(KEYS.find((k) => k.key === key)?.appliesTo, context as unknown as ApplicabilityContext);
   }));
 }
 

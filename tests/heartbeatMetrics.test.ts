@@ -30,8 +30,9 @@ const EMAILS = ["ops@example.com"];
 /** Each AWS stack's checks, and the servers (their logical names) that report them. */
 const AWS_STACKS: Record<string, { checks: string[]; reporting: string[]; silent: string[] }> = {
   "aws-dev": { checks: ["backup", "restore-drill", "worker", "scheduler"], reporting: ["shop-aws-dev-web-1"], silent: [] },
-  "aws-staging": { checks: ["worker", "scheduler"], reporting: ["shop-aws-staging-worker-1"], silent: ["shop-aws-staging-web-1"] },
-  "aws-prod": { checks: ["worker", "scheduler"], reporting: ["shop-aws-prod-worker-1", "shop-aws-prod-workers"], silent: ["shop-aws-prod-web"] },
+  // The managed database's drill runs on the scheduler's server (tests/rdsRestoreDrill.test.ts).
+  "aws-staging": { checks: ["restore-drill", "worker", "scheduler"], reporting: ["shop-aws-staging-worker-1"], silent: ["shop-aws-staging-web-1"] },
+  "aws-prod": { checks: ["restore-drill", "worker", "scheduler"], reporting: ["shop-aws-prod-worker-1", "shop-aws-prod-workers"], silent: ["shop-aws-prod-web"] },
 };
 const ofType = (r: RunResult, type: string) => r.resources.filter((x) => x.type === type);
 const str = (v: unknown) => String(v);

@@ -53,7 +53,7 @@ describe("settings", () => {
 
   it("keeps the ping URL without a trailing slash, and defaults", () => {
     expect(loadSettings({ ...base, heartbeatUrl: "https://hc-ping.com/abc/" }).operations).toEqual({
-      offsiteBackups: true, restoreDrill: "weekly", heartbeat: { url: "https://hc-ping.com/abc", metrics: false, everyMinutes: 5 }, logRetentionDays: 30,
+      offsiteBackups: true, restoreDrill: "weekly", restoreDrillHome: "single", heartbeat: { url: "https://hc-ping.com/abc", metrics: false, everyMinutes: 5 }, logRetentionDays: 30,
     });
   });
 });

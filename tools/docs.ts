@@ -68,9 +68,11 @@ function typeCell(k: KeyDecl): string {
 }
 
 /** Where the key has an effect (settings/schema.ts `appliesTo`); set anywhere else, the settings refuse it. */
-export function appliesToCell(applies: Applicability | undefined, needs?: KeyDecl["needs"]): string {
-  const parts = CONTEXT_KEYS.filter((d) => applies?.[d] !== undefined)
-    .map((d) => `${d} ${(applies![d] as readonly string[]).join(" or ")}`);
+export function appliesToCell(applies: KeyDecl["appliesTo"], needs?: KeyDecl["needs"]): string {
+  const place = (a: Applicability) => CONTEXT_KEYS.filter((d) => a[d] !== undefined).map((d) => `${d} ${(a[d] as readonly string[]).join(" or ")}`);
+  const parts = Array.isArray(applies)
+    ? [(applies as readonly Applicability[]).map((a) => place(a).join(", ")).join("; or ")]
+    : applies ? place(applies as Applicability) : [];
   if (needs) parts.push({ domain: "with a domain", bucket: "with the bucket", alerts: "with alert recipients", heartbeat: "with heartbeatUrl" }[needs]);
   return parts.length > 0 ? parts.join("; ") : "all";
 }

@@ -12,11 +12,20 @@ import { details } from "./network";
 import { dataStoreGroup } from "./securityGroups";
 
 /** The managed data stores this adapter made, behind their neutral handles, as CloudWatch names them. */
-const databases = new WeakMap<PostgresHandle, { identifier: string; instanceClass: string }>();
+const databases = new WeakMap<PostgresHandle, ManagedDatabase>();
+
+/** What the adapter knows of an RDS instance it made: its names, and the ARNs its restore drill's policy names. */
+export interface ManagedDatabase {
+  identifier: string;
+  instanceClass: string;
+  arn: pulumi.Output<string>;
+  subnetGroupName: pulumi.Output<string>;
+  parameterGroupName: pulumi.Output<string>;
+}
 const caches = new WeakMap<RedisHandle, { groupId: string; nodes: number }>();
 
 /** The RDS instance identifier (dimension DBInstanceIdentifier) and class of a database this adapter made. */
-export function databaseOf(handle: PostgresHandle): { identifier: string; instanceClass: string } {
+export function databaseOf(handle: PostgresHandle): ManagedDatabase {
   const db = databases.get(handle);
   if (!db) throw new Error("this database was not made by the AWS adapter");
   return db;
@@ -77,7 +86,7 @@ export const managedPostgres: CloudAdapter["managedPostgres"] = (name, args, opt
   }, { ...opts, protect: args.protect });
   const url = pulumi.secret(pulumi.interpolate`postgresql://${args.user}:${password.result}@${db.address}:${db.port}/${args.database}?sslmode=require`);
   const handle: PostgresHandle = { host: db.address, port: db.port, database: pulumi.output(args.database), user: pulumi.output(args.user), url, directUrl: url };
-  databases.set(handle, { identifier, instanceClass: args.size });
+  databases.set(handle, { identifier, instanceClass: args.size, arn: db.arn, subnetGroupName: subnets.name, parameterGroupName: params.name });
   return handle;
 };
 

@@ -1,8 +1,9 @@
 /** IAM: what a server's instance role may do, and what a group's servers may do to leave their group. */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { CW_AGENT_NAMESPACE } from "../../provisioning";
+import { CW_AGENT_NAMESPACE, rdsDrillIdentifier, RDS_DRILL_TAG } from "../../provisioning";
 import type { MachineRequest } from "../types";
+import { databaseOf } from "./dataStores";
 
 function assumeRolePolicy(service: string): string {
   return JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }] });
@@ -18,7 +19,7 @@ function assumeRolePolicy(service: string): string {
  * since CloudWatchAgentServerPolicy allows PutMetricData on any).
  */
 export function instanceRole(name: string, physicalName: string,
-  access: Pick<MachineRequest, "bucketAccess" | "queueAccess" | "backupAccess" | "heartbeatMetrics"> & { parameterArn: pulumi.Output<string> },
+  access: Pick<MachineRequest, "bucketAccess" | "queueAccess" | "backupAccess" | "heartbeatMetrics" | "restoreDrillOf"> & { parameterArn: pulumi.Output<string> },
   opts: pulumi.ComponentResourceOptions) {
   const role = new aws.iam.Role(`${name}-role`, { assumeRolePolicy: assumeRolePolicy("ec2.amazonaws.com"), tags: { Name: physicalName } }, opts);
   new aws.iam.RolePolicyAttachment(`${name}-ssm`, { role: role.name, policyArn: "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore" }, opts);
@@ -70,6 +71,7 @@ export function instanceRole(name: string, physicalName: string,
       ],
     })),
   }, opts);
+  if (access.restoreDrillOf) drillPolicy(name, role, access.restoreDrillOf, opts);
   const profile = new aws.iam.InstanceProfile(`${name}-profile`, { role: role.name }, opts);
   return { role, profile };
 }
@@ -85,5 +87,55 @@ export function drainPolicy(name: string, role: aws.iam.Role, groupArn: pulumi.O
         { Sid: "LeaveOwnGroup", Effect: "Allow", Action: ["autoscaling:CompleteLifecycleAction", "autoscaling:RecordLifecycleActionHeartbeat"], Resource: [arn] },
       ],
     })),
+  }, opts);
+}
+
+/**
+ * The restore drill's rights (provisioning/aws/rdsRestoreDrill.ts), on the one server that runs it: restore
+ * the app's database into `<source>-drill` and nowhere else, describe the two, tag and delete the copy only.
+ *
+ * Resource types per action, from the Service Authorization Reference, "Actions, resources, and condition
+ * keys for Amazon RDS" (docs.aws.amazon.com/service-authorization/latest/reference/list_amazonrds.html):
+ * - RestoreDBInstanceToPointInTime: db* (the source and the target instance), og*, subgrp*, and pg when a
+ *   parameter group is named; dependent action iam:PassRole only for a monitoring or domain role (none here).
+ *   The option group is the engine's default (`default:postgres-<major>`, the source's), named by pattern so a
+ *   major version upgrade does not break the drill. The VPC security groups are EC2's, not RDS's `secgrp`.
+ * - DescribeDBInstances: db*; DeleteDBInstance: db*; AddTagsToResource (the restore's Tags): db.
+ * The source is encrypted with the AWS managed key aws/rds, whose key policy lets any principal of the
+ * account use it through RDS (kms:ViaService): no KMS grant is needed here.
+ * A Deny makes a mistake harmless: no instance but the copy can be deleted or changed by this role, whatever
+ * another policy allows.
+ */
+export function drillPolicy(name: string, role: aws.iam.Role, database: MachineRequest["restoreDrillOf"] & object, opts: pulumi.ComponentResourceOptions): void {
+  const db = databaseOf(database);
+  const drillId = rdsDrillIdentifier(db.identifier);
+  new aws.iam.RolePolicy(`${name}-restore-drill`, {
+    role: role.id,
+    policy: pulumi.all([db.arn, db.subnetGroupName, db.parameterGroupName]).apply(([source, subnetGroup, paramGroup]) => {
+      // arn:<partition>:rds:<region>:<account>:db:<identifier>; the groups' ARNs beside it (:subgrp:<name>, :pg:<name>).
+      const prefix = source.slice(0, source.lastIndexOf(":db:"));
+      const drill = `${prefix}:db:${drillId}`;
+      const subnets = `${prefix}:subgrp:${subnetGroup}`;
+      const params = `${prefix}:pg:${paramGroup}`;
+      return JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          { Sid: "DrillDescribe", Effect: "Allow", Action: ["rds:DescribeDBInstances"], Resource: [source, drill] },
+          {
+            Sid: "DrillRestore", Effect: "Allow", Action: ["rds:RestoreDBInstanceToPointInTime"],
+            Resource: [source, drill, subnets, params, `${prefix}:og:default:postgres-*`],
+          },
+          {
+            Sid: "DrillTag", Effect: "Allow", Action: ["rds:AddTagsToResource"], Resource: [drill],
+            Condition: { "ForAllValues:StringEquals": { "aws:TagKeys": [RDS_DRILL_TAG] } },
+          },
+          { Sid: "DrillDelete", Effect: "Allow", Action: ["rds:DeleteDBInstance"], Resource: [drill] },
+          {
+            Sid: "NothingButTheDrill", Effect: "Deny",
+            Action: ["rds:DeleteDBInstance", "rds:ModifyDBInstance", "rds:RebootDBInstance", "rds:StopDBInstance"], NotResource: [drill],
+          },
+        ],
+      });
+    }),
   }, opts);
 }

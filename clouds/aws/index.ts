@@ -10,14 +10,14 @@
  * (the secret fetch script, the group drain watcher, the NAT instance's cloud-config) is rendered in
  * provisioning/aws/.
  */
-import { fetchSecretDelivery, heartbeatNamespace, heartbeatReporterPart } from "../../provisioning";
+import { fetchSecretDelivery, heartbeatNamespace, heartbeatReporterPart, rdsRestoreDrillPart } from "../../provisioning";
 import { CATALOG } from "../../settings";
 import type { CloudAdapter } from "../types";
 import { backupStore } from "./backups";
 import { alerts } from "./alerts";
 import { logs } from "./logs";
 import { bucket } from "./bucket";
-import { managedPostgres, managedRedis } from "./dataStores";
+import { databaseOf, managedPostgres, managedRedis } from "./dataStores";
 import { certificate, dnsRecord, dnsZone } from "./dns";
 import { attachToLoadBalancer, loadBalancer } from "./loadBalancer";
 import { network } from "./network";
@@ -53,6 +53,9 @@ export const awsAdapter: CloudAdapter = {
     return { namespace: heartbeatNamespace(prefix), region };
   },
   heartbeatReporterPart,
+  // A managed database's restore drill: RDS point-in-time restore into a throwaway copy (provisioning/aws/rdsRestoreDrill.ts).
+  restoreDrillPart: rdsRestoreDrillPart,
+  managedDatabaseId: (handle) => databaseOf(handle).identifier,
 
   network,
   role,

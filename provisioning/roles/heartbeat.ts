@@ -89,7 +89,11 @@ export function renderHeartbeatLib(metrics = false): string {
   );
 }
 
-export function renderHeartbeatServices(metrics = false): string {
+/**
+ * `agesAlone`: a server where no service checks in but a job's age is watched (a managed database's drill
+ * on a web server): each run reports the ages by themselves, so the age's alarm hears from the server.
+ */
+export function renderHeartbeatServices(metrics = false, agesAlone = false): string {
   return lines(
     "#!/bin/sh",
     "# Rendered by fullstack-pulumi: each enabled service listed in HEARTBEAT_CHECKS checks in while systemd",
@@ -111,6 +115,12 @@ export function renderHeartbeatServices(metrics = false): string {
     '    rm -f "$log"',
     "  fi",
     "done",
+    ...(agesAlone ? [
+      "# No service here checks in: the watched jobs' ages go by themselves (a start reports nothing else).",
+      'if [ -n "${HEARTBEAT_NAMESPACE:-}" ] && [ -n "${HEARTBEAT_AGES:-}" ]; then',
+      `  timeout ${HEARTBEAT_REPORTER_TIMEOUT} ${HEARTBEAT_REPORTER} "$HEARTBEAT_NAMESPACE" "$HEARTBEAT_REGION" "$HEARTBEAT_AGES" ${HEARTBEAT_CHECKS.drill} start || echo "heartbeat: could not report the ages" >&2`,
+      "fi",
+    ] : []),
   );
 }
 
@@ -119,15 +129,16 @@ export function renderHeartbeatServices(metrics = false): string {
  * a URL, so jobs can always source the library), and with a URL or metrics and services, a timer that
  * checks them in. `ages` as in {@link renderHeartbeatEnv}. The cloud's reporter comes with the cloud's part.
  */
-export function heartbeatPart(hb: HeartbeatSpec | undefined, checks: readonly HeartbeatCheck[], ages: readonly string[] = []): RolePart {
-  const timer = hb !== undefined && checks.length > 0;
+export function heartbeatPart(hb: HeartbeatSpec | undefined, checks: readonly HeartbeatCheck[], ages: readonly string[] = [], agesAlone = false): RolePart {
   const metrics = hb?.metrics !== undefined;
+  const alone = agesAlone && metrics && checks.length === 0 && ages.length > 0;
+  const timer = hb !== undefined && (checks.length > 0 || alone);
   return {
     writeFiles: [
       { path: HEARTBEAT_ENV, permissions: "0600", content: renderHeartbeatEnv(hb, checks, ages), secret: true },
       { path: HEARTBEAT_LIB, permissions: "0644", content: renderHeartbeatLib(metrics) },
       ...(timer ? [
-        { path: HEARTBEAT_SERVICES, permissions: "0755", content: renderHeartbeatServices(metrics) },
+        { path: HEARTBEAT_SERVICES, permissions: "0755", content: renderHeartbeatServices(metrics, alone) },
         {
           path: `/etc/systemd/system/${HEARTBEAT_UNIT}.service`, permissions: "0644",
           content: lines("# Rendered by fullstack-pulumi.", "[Unit]", "Description=Heartbeats of the scheduler and workers", "", "[Service]", "Type=oneshot", `ExecStart=${HEARTBEAT_SERVICES}`),

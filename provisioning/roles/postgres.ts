@@ -115,8 +115,8 @@ export const DRILL_EVERY_SECONDS: Record<Exclude<NonNullable<PostgresSpec["resto
   monthly: 31 * 86_400,
 };
 
-/** When each restore drill schedule runs (systemd.time(7) calendar events). */
-const DRILL_CALENDAR: Record<Exclude<NonNullable<PostgresSpec["restoreDrill"]>, "off">, string> = {
+/** When each restore drill schedule runs (systemd.time(7) calendar events), on the single box and elsewhere. */
+export const DRILL_CALENDAR: Record<Exclude<NonNullable<PostgresSpec["restoreDrill"]>, "off">, string> = {
   daily: "*-*-* 05:00:00",
   weekly: "Sun *-*-* 05:00:00",
   monthly: "*-*-01 05:00:00",
@@ -142,7 +142,7 @@ export function renderBackupStoreConfig(store: BackupStoreSpec): string {
  * Shared by the backup and the drill: run the job itself (`$0 --run`) with its output captured, ping the
  * heartbeat at the start and with the job's exit status and output at the end, and show the output.
  */
-function jobWrapper(heartbeatName: string): string[] {
+export function jobWrapper(heartbeatName: string): string[] {
   return [
     `. ${HEARTBEAT_LIB}`,
     'if [ "${1:-}" != --run ]; then',
@@ -179,6 +179,47 @@ export function renderPostgresBackup(): string {
     '  echo "postgres backup: copied off the box to $object"',
     "fi",
   );
+}
+
+/**
+ * The restore drill's checks, one home for every drill (the single box's throwaway cluster, a managed
+ * database's restored copy: provisioning/aws/rdsRestoreDrill.ts): every table's rows (counted, not
+ * estimated), `PG_DRILL_PROBE` (one row, first column true), and Django's `manage.py migrate --check` of
+ * the app `PG_DRILL_APP` (when it is on this server) against the restored database. Shell lines that expect
+ * `drill_psql` (psql on the restored database, `-At`, ON_ERROR_STOP), `$PG_DATABASE`, and a private work
+ * directory `$work`; they leave the summary in `$checks` and exit 1 with the reason on stderr when a check
+ * fails. `scratchUrl`: the restored database's URL as a double-quoted shell word (Django connects with it).
+ */
+export function renderDrillChecks(opts: { scratchUrl: string }): string[] {
+  return [
+    "# Every table's rows (counted, not estimated).",
+    `drill_psql --dbname="$PG_DATABASE" -F ' ' > "$work/counts" <<'SQL'`,
+    "SELECT format('SELECT %L, count(*) FROM %I.%I', table_schema || '.' || table_name, table_schema, table_name)",
+    "FROM information_schema.tables WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('pg_catalog', 'information_schema')",
+    "ORDER BY 1 \\gexec",
+    "SQL",
+    'tables=$(wc -l < "$work/counts")',
+    `rows=$(awk '{ n += $2 } END { print n + 0 }' "$work/counts")`,
+    'checks="$tables tables, $rows rows"',
+    'if [ -n "$PG_DRILL_PROBE" ]; then',
+    '  answer=$(drill_psql --dbname="$PG_DATABASE" -c "$PG_DRILL_PROBE" | head -n 1)',
+    '  [ "$answer" = t ] || { echo "restore drill: the probe query answered \\"$answer\\", not true: $PG_DRILL_PROBE" >&2; exit 1; }',
+    '  checks="$checks; probe true"',
+    "fi",
+    'if [ -n "$PG_DRILL_APP" ] && [ -f "/srv/$PG_DRILL_APP/current/manage.py" ]; then',
+    "  # The app's environment with the scratch database in place of its own.",
+    '  grep -v -E "^(DATABASE_URL|DATABASE_DIRECT_URL)=" "/etc/$PG_DRILL_APP/app.env" > "$work/app.env"',
+    `  echo "DATABASE_URL=\\"${opts.scratchUrl}\\"" >> "$work/app.env"`,
+    '  chmod 0600 "$work/app.env"',
+    '  if ! systemd-run --quiet --wait --pipe --collect --service-type=exec --uid="$PG_DRILL_APP" --gid="$PG_DRILL_APP" \\',
+    '    --property=EnvironmentFile="$work/app.env" --setenv=HOME="/srv/$PG_DRILL_APP" --working-directory="/srv/$PG_DRILL_APP/current" -- \\',
+    '    "/srv/$PG_DRILL_APP/current/.venv/bin/python" manage.py migrate --check; then',
+    '    echo "restore drill: the restored database lacks migrations the running release has (manage.py migrate --check)" >&2',
+    "    exit 1",
+    "  fi",
+    '  checks="$checks; migrate --check clean"',
+    "fi",
+  ];
 }
 
 export function renderRestoreDrill(): string {
@@ -238,33 +279,7 @@ export function renderRestoreDrill(): string {
     `runuser -u postgres -- pg_restore --host="$sock" --port=${c.port} --no-owner --no-privileges --exit-on-error --dbname="$PG_DATABASE" "$work/latest.dump"`,
     "restored=$(( $(date +%s) - started ))",
     "",
-    "# Every table's rows (counted, not estimated).",
-    `drill_psql --dbname="$PG_DATABASE" -F ' ' > "$work/counts" <<'SQL'`,
-    "SELECT format('SELECT %L, count(*) FROM %I.%I', table_schema || '.' || table_name, table_schema, table_name)",
-    "FROM information_schema.tables WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('pg_catalog', 'information_schema')",
-    "ORDER BY 1 \\gexec",
-    "SQL",
-    'tables=$(wc -l < "$work/counts")',
-    `rows=$(awk '{ n += $2 } END { print n + 0 }' "$work/counts")`,
-    'checks="$tables tables, $rows rows"',
-    'if [ -n "$PG_DRILL_PROBE" ]; then',
-    '  answer=$(drill_psql --dbname="$PG_DATABASE" -c "$PG_DRILL_PROBE" | head -n 1)',
-    '  [ "$answer" = t ] || { echo "restore drill: the probe query answered \\"$answer\\", not true: $PG_DRILL_PROBE" >&2; exit 1; }',
-    '  checks="$checks; probe true"',
-    "fi",
-    'if [ -n "$PG_DRILL_APP" ] && [ -f "/srv/$PG_DRILL_APP/current/manage.py" ]; then',
-    "  # The app's environment with the scratch database in place of its own.",
-    '  grep -v -E "^(DATABASE_URL|DATABASE_DIRECT_URL)=" "/etc/$PG_DRILL_APP/app.env" > "$work/app.env"',
-    `  echo "DATABASE_URL=\\"postgresql://postgres@/$PG_DATABASE?host=$sock&port=${c.port}\\"" >> "$work/app.env"`,
-    '  chmod 0600 "$work/app.env"',
-    '  if ! systemd-run --quiet --wait --pipe --collect --service-type=exec --uid="$PG_DRILL_APP" --gid="$PG_DRILL_APP" \\',
-    '    --property=EnvironmentFile="$work/app.env" --setenv=HOME="/srv/$PG_DRILL_APP" --working-directory="/srv/$PG_DRILL_APP/current" -- \\',
-    '    "/srv/$PG_DRILL_APP/current/.venv/bin/python" manage.py migrate --check; then',
-    '    echo "restore drill: the restored database lacks migrations the running release has (manage.py migrate --check)" >&2',
-    "    exit 1",
-    "  fi",
-    '  checks="$checks; migrate --check clean"',
-    "fi",
+    ...renderDrillChecks({ scratchUrl: `postgresql://postgres@/$PG_DATABASE?host=$sock&port=${c.port}` }),
     'echo "restore drill: ok; backup $source taken $(date -u -d "@$taken" +%Y-%m-%dT%H:%M:%SZ); data-loss window $window s; restore $restored s; $checks"',
   );
 }
@@ -275,14 +290,17 @@ export function renderRestoreDrill(): string {
  */
 export const DRILL_REPORT_NUMBERS = /data-loss window (\d+) s; restore (\d+) s/;
 
-/** A oneshot service and the timer that starts it (persistent: a run missed while powered off runs at boot). */
-function scheduledJob(unit: string, job: { description: string; timerDescription?: string; after: string; mountsFor: string; exec: string; calendar: string }): WriteFile[] {
+/**
+ * A oneshot service and the timer that starts it (persistent: a run missed while powered off runs at boot).
+ * `mountsFor`: a path whose mount the job needs (the data volume), if any.
+ */
+export function scheduledJob(unit: string, job: { description: string; timerDescription?: string; after: string; mountsFor?: string; exec: string; calendar: string }): WriteFile[] {
   return [
     {
       path: `/etc/systemd/system/${unit}.service`,
       permissions: "0644",
       content: lines(
-        "# Rendered by fullstack-pulumi.", "[Unit]", `Description=${job.description}`, `After=${job.after}`, `RequiresMountsFor=${job.mountsFor}`,
+        "# Rendered by fullstack-pulumi.", "[Unit]", `Description=${job.description}`, `After=${job.after}`, job.mountsFor !== undefined ? `RequiresMountsFor=${job.mountsFor}` : undefined,
         "", "[Service]", "Type=oneshot", `ExecStart=${job.exec}`,
       ),
     },

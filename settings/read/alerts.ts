@@ -80,6 +80,7 @@ export function readAlerts(r: ConfigReader, { profile, catalog }: StackContext, 
     throw new SettingsError(k("alertQueueAgeSeconds"), r.get("alertQueueAgeSeconds"), `has no effect without SQS queues (${k("queueBackend")} sqs)`,
       `remove it, or set ${k("queueBackend")} sqs`);
   }
+  // (A stack with no server to run its default drill takes the threshold and makes no alarm: README, "Backups and the restore drill".)
   if (r.explicit("alertDataLossHours") && r.choice("restoreDrill", "a restore drill schedule") === "off") {
     throw new SettingsError(k("alertDataLossHours"), r.get("alertDataLossHours"), `has no effect without a restore drill (${k("restoreDrill")} off)`,
       `remove it, or set ${k("restoreDrill")} daily, weekly or monthly`);

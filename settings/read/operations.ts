@@ -4,7 +4,8 @@ import { isPrivateIPv4 } from "../cidr";
 import { CLOUDWATCH_LOG_RETENTION_DAYS } from "../limits/aws";
 import type { ConfigReader } from "../reader";
 import { fullKey as k, keysNeeding } from "../schema";
-import type { HeartbeatSettings, OperationsSettings } from "../types";
+import type { RestoreDrill } from "../catalog";
+import type { HeartbeatSettings, OperationsSettings, WebSettings, WorkerSettings } from "../types";
 import * as v from "../validate";
 import type { StackContext } from "./stack";
 
@@ -12,22 +13,49 @@ import type { StackContext } from "./stack";
  * The restore drill, heartbeats and the Sentry DSN.
  * @throws SettingsError naming the first bad key.
  */
-export function readOperations(r: ConfigReader, { environment, catalog }: Pick<StackContext, "environment" | "catalog">, alerts: boolean): OperationsSettings {
+export function readOperations(r: ConfigReader, { environment, catalog, profile }: Pick<StackContext, "environment" | "catalog" | "profile">, alerts: boolean,
+  web: Pick<WebSettings, "count">, worker: Pick<WorkerSettings, "scheduler"> | undefined): OperationsSettings {
   const offsiteBackups = r.get("offsiteBackups") === undefined ? environment !== "dev" : v.boolean(k("offsiteBackups"), r.get("offsiteBackups"));
   const probe = r.get("restoreProbeSql");
   if (probe !== undefined && !(typeof probe === "string" && /^(select|with)\b[^\n\r;]{1,1000};?$/i.test(probe.trim()))) {
     throw new SettingsError(k("restoreProbeSql"), probe, "is not one SELECT (or WITH) query on one line",
       'use e.g. "SELECT count(*) > 0 FROM auth_user": one row whose first column is true means the restore is good');
   }
+  const drill = restoreDrillOf(r, { catalog, profile }, web, worker);
   return {
     offsiteBackups,
-    restoreDrill: r.choice("restoreDrill", "a restore drill schedule"),
+    restoreDrill: drill.schedule,
+    ...(drill.home ? { restoreDrillHome: drill.home } : {}),
     ...(probe !== undefined ? { restoreProbeSql: (probe as string).trim().replace(/;$/, "") } : {}),
     heartbeat: readHeartbeat(r, catalog.heartbeatMetrics && alerts),
     ...readSentry(r),
     logRetentionDays: readLogRetention(r),
     ...readLogSink(r),
   };
+}
+
+/**
+ * The restore drill and the one server that runs it: the single box; on a managed profile where the cloud
+ * has a drill (AWS), the scheduler's server (a server of its own, never in a group), else the web server
+ * when there is one (a group of two or more would run it on every member), else the first worker, which
+ * is then a server of its own beside the workers' group. With none of them (a scaled stack without
+ * workers), the default drill is off and asking for one is refused.
+ * @throws SettingsError naming restoreDrill.
+ */
+export function restoreDrillOf(r: ConfigReader, { catalog, profile }: Pick<StackContext, "catalog" | "profile">, web: Pick<WebSettings, "count">,
+  worker: Pick<WorkerSettings, "scheduler"> | undefined): { schedule: RestoreDrill; home?: NonNullable<OperationsSettings["restoreDrillHome"]> } {
+  const asked = r.choice("restoreDrill", "a restore drill schedule") as RestoreDrill;
+  const home = profile === "single" ? "single" : !catalog.managedRestoreDrill ? undefined
+    : worker?.scheduler ? "scheduler" : web.count === 1 ? "web" : worker ? "worker" : undefined;
+  if (asked === "off") return { schedule: "off" };
+  if (home === undefined) {
+    if (r.explicit("restoreDrill") && catalog.managedRestoreDrill) {
+      throw new SettingsError(k("restoreDrill"), asked, "has no server to run on: the drill runs on a worker server (the scheduler's first) or on the one web server, and this stack has no workers and a group of web servers",
+        `add workers (${k("workerKind")} celery or rq), or set ${k("restoreDrill")} off`);
+    }
+    return { schedule: "off" };
+  }
+  return { schedule: asked, home };
 }
 
 function readLogSink(r: ConfigReader): { logSink?: { host: string; port: number; tls: boolean } } {
