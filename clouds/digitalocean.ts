@@ -5,9 +5,9 @@
 import * as command from "@pulumi/command";
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
-import { RELEASE_USER } from "../provisioning";
-import { CATALOG, type OperatingSystem } from "../settings";
-import { doResourceName } from "../settings/limits/digitalocean";
+import { RELEASE_USER, doDrillName, doRestoreDrillPart } from "../provisioning";
+import { CATALOG, SettingsError, fullKey, type OperatingSystem } from "../settings";
+import { DO_NAME_RULES, doResourceName, nameProblem } from "../settings/limits/digitalocean";
 import { digitaloceanAlerts, rememberCluster } from "./digitaloceanAlerts";
 import type {
   BackupStoreHandle, BucketHandle, BucketRequest, CloudAdapter, IngressRule, LoadBalancerHandle, NetworkHandle, PostgresHandle, RedisHandle, ReleaseRequest, RoleHandle, ServerHandle,
@@ -19,6 +19,9 @@ const IMAGES: Record<OperatingSystem, string> = {
 };
 
 const EVERYWHERE = ["0.0.0.0/0", "::/0"];
+
+/** The PostgreSQL clusters this adapter made, behind their neutral handles: their names (the drill finds them by name). */
+const clusterNames = new WeakMap<PostgresHandle, string>();
 
 function inboundRule(rule: IngressRule): digitalocean.types.input.FirewallInboundRule {
   const base = { protocol: rule.protocol, portRange: String(rule.port) };
@@ -85,6 +88,18 @@ export const digitalOceanAdapter: CloudAdapter = {
   // DigitalOcean serves user data only to the droplet itself; Pulumi keeps it secret in state.
   secretDelivery() {
     return { kind: "inline" };
+  },
+
+  // A managed database's restore drill: its newest backup forked into a throwaway cluster through the API,
+  // with the token given for it (fullstack:restoreDrillToken; provisioning/digitalocean/doRestoreDrill.ts).
+  restoreDrillPart: doRestoreDrillPart,
+  managedDatabaseId(handle) {
+    const name = clusterNames.get(handle);
+    if (name === undefined) throw new Error("this database was not made by the DigitalOcean adapter");
+    // The fork is a cluster too: `<name>-drill` must be a cluster name DigitalOcean takes.
+    const problem = nameProblem(DO_NAME_RULES.databaseCluster, doDrillName(name));
+    if (problem) throw new SettingsError(fullKey("restoreDrillToken"), "[secret]", `turns on the restore drill, whose fork's ${problem}`, "use a shorter app or stack name, or unset it");
+    return name;
   },
 
   // No agent runs commands on a droplet for us: releases arrive over SSH.
@@ -240,8 +255,9 @@ export const digitalOceanAdapter: CloudAdapter = {
   },
 
   managedPostgres(name, args, opts): PostgresHandle {
+    const clusterName = doResourceName(args.clusterName);
     const cluster = new digitalocean.DatabaseCluster(name, {
-      name: doResourceName(args.clusterName),
+      name: clusterName,
       engine: "pg",
       version: args.version,
       size: args.size,
@@ -285,6 +301,7 @@ export const digitalOceanAdapter: CloudAdapter = {
       adminConnection,
     };
     rememberCluster(handle, { id: cluster.id, size: args.size, engine: "pg" });
+    clusterNames.set(handle, clusterName);
     return handle;
   },
 

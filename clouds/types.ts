@@ -111,8 +111,9 @@ export interface MachineRequest {
    */
   readonly heartbeatMetrics?: pulumi.Input<HeartbeatMetricsSpec | undefined>;
   /**
-   * The managed database whose restore drill this server runs (the adapter's `restoreDrillPart`): its
-   * identity may restore that database into its drill copy, and describe and delete the copy, nothing else.
+   * The managed database whose restore drill this server runs (the adapter's `restoreDrillPart`): where
+   * servers have an identity (AWS), it may restore that database into its drill copy, and describe and
+   * delete the copy, nothing else; elsewhere (DigitalOcean) the drill's API token comes in its spec.
    */
   readonly restoreDrillOf?: PostgresHandle;
 }
@@ -520,10 +521,11 @@ export interface CloudAdapter {
   heartbeatReporterPart?(): RolePart;
   /**
    * What the one server that runs a managed database's restore drill gets (its scripts, unit and timer),
-   * where the cloud can restore its managed databases to a point in time (AWS: RDS). Without it the drill
-   * exists on the single box only.
+   * where the cloud can restore its managed databases from their backups (AWS: RDS to a point in time;
+   * DigitalOcean: a fork, with the API token in `drill.apiToken`). Without it the drill exists on the
+   * single box only.
    */
   restoreDrillPart?(drill: ManagedDrillSpec): RolePart;
-  /** The cloud's identifier of a managed database it made (RDS: DBInstanceIdentifier), for its drill. */
+  /** The cloud's identifier of a managed database it made (RDS: DBInstanceIdentifier; DigitalOcean: the cluster's name), for its drill. */
   managedDatabaseId?(handle: PostgresHandle): string;
 }

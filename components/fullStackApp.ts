@@ -91,6 +91,7 @@ export class FullStackApp extends pulumi.ComponentResource {
         size: s.postgres.size, nodes: s.postgres.nodes, poolSize: s.postgres.poolSize, protect, allowRoles,
         // Its drill (AWS) runs on one server: the scheduler's, else the one web server, else the first worker (settings: restoreDrillHome).
         restoreDrill: s.operations.restoreDrill, restoreProbeSql: s.operations.restoreProbeSql, djangoApp: s.app.framework === "django" ? s.app.name : undefined,
+        ...(s.operations.restoreDrillToken !== undefined ? { restoreDrillToken: pulumi.secret(s.operations.restoreDrillToken) } : {}),
       }, { parent: this });
     const drillOn = (...homes: ("scheduler" | "web" | "worker")[]) =>
       (homes.some((h) => s.operations.restoreDrillHome === h) ? db.restoreDrillJob : undefined);
@@ -289,6 +290,7 @@ export function resolveFullStackAppArgs(name: string, args: FullStackAppArgs): {
     else if (pending.key === "spacesSecretKey") s.bucket!.credentials!.secretKey = known;
     else if (pending.key === "heartbeatUrl") s.operations.heartbeat!.url = known;
     else if (pending.key === "sentryDsn") s.operations.sentryDsn = known;
+    else if (pending.key === "restoreDrillToken") s.operations.restoreDrillToken = known;
     else if (pending.key === "alertWebhookUrl") s.alerts!.webhook!.url = known;
     else s.app.env[pending.name!] = known;
   }
@@ -310,6 +312,7 @@ function secretFrom(settings: Settings, pending: PendingSecret): string {
     case "spacesSecretKey": return settings.bucket!.credentials!.secretKey;
     case "heartbeatUrl": return settings.operations.heartbeat!.url!;
     case "sentryDsn": return settings.operations.sentryDsn!;
+    case "restoreDrillToken": return settings.operations.restoreDrillToken!;
     case "alertWebhookUrl": return settings.alerts!.webhook!.url;
     default: return settings.app.env[pending.name!];
   }

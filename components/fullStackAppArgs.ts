@@ -517,7 +517,9 @@ export interface FullStackPostgres {
    * a throwaway cluster on the server. AWS standard and scaled: RDS restored to its latest restorable time
    * into <db>-drill (an instance of the database's class for the minutes to an hour it runs), checked and
    * deleted, by the scheduler's server, else by the one web server; a stack with neither (every server in a
-   * group) has no drill unless asked for, and asking is refused.
+   * group) has no drill unless asked for, and asking is refused. DigitalOcean standard and scaled: only with
+   * restoreDrillToken, the cluster's latest backup forked into <cluster>-drill (a cluster of the source's
+   * size for the minutes it runs), checked and deleted, by the same server.
    *
    * Stack config: `fullstack:restoreDrill`.
    * @default "weekly"
@@ -531,6 +533,19 @@ export interface FullStackPostgres {
    * @default unset (off)
    */
   restoreProbeSql?: string;
+  /**
+   * DigitalOcean standard and scaled: a DigitalOcean API token (set with --secret) with the custom scopes
+   * database:create, database:read, database:update, database:delete (and those DigitalOcean requires beside
+   * them: regions:read, sizes:read, actions:read, vpc:read) that turns on the managed database's restore
+   * drill (restoreDrill): the drill's server forks the cluster's latest backup into <cluster>-drill, checks
+   * it and deletes it. DigitalOcean tokens are not scoped to one cluster: this one can read, change and
+   * delete every database cluster of the team, the real one included (the drill itself only ever deletes the
+   * fork it made). Unset: no drill on DigitalOcean's managed profiles.
+   *
+   * Stack config: `fullstack:restoreDrillToken`.
+   * @default unset (off)
+   */
+  restoreDrillToken?: pulumi.Input<string>;
 }
 
 /**

@@ -83,12 +83,20 @@ export interface PostgresDbArgs {
   offsiteBackups?: boolean;
   /**
    * How often the latest backup is restored into a scratch database and checked. Self-hosted: into a
-   * throwaway cluster on the server. Managed, where the cloud can restore to a point in time (AWS: RDS): into
-   * a throwaway copy that one server restores, checks and deletes (give {@link PostgresDb.restoreDrillJob}
-   * to that one server's `restoreDrill`); elsewhere managed databases have no drill.
+   * throwaway cluster on the server. Managed, where the cloud can restore a backup (AWS: RDS to a point in
+   * time; DigitalOcean: a fork, with `restoreDrillToken` only): into a throwaway copy that one server
+   * restores, checks and deletes (give {@link PostgresDb.restoreDrillJob} to that one server's `restoreDrill`).
    * @default "weekly"
    */
   restoreDrill?: "daily" | "weekly" | "monthly" | "off";
+  /**
+   * Secret. Managed on DigitalOcean: the API token its drill forks the cluster with (custom scopes
+   * database:create, read, update, delete); without it a DigitalOcean cluster has no drill, and
+   * `restoreDrill` set there is refused. It can delete any cluster of the team: README, "Backups and the
+   * restore drill".
+   * @default none
+   */
+  restoreDrillToken?: pulumi.Input<string>;
   /**
    * A query the restore drill runs on the restored database (one row, first column true).
    * @default none (row counts, and Django's migrate --check with `djangoApp`)
@@ -162,8 +170,8 @@ export class PostgresDb extends pulumi.ComponentResource {
    */
   readonly restoreDrill?: "daily" | "weekly" | "monthly" | "off";
   /**
-   * Managed, where the cloud restores to a point in time (AWS) and the drill is not off: the drill for ONE
-   * server that runs the app to run (its `restoreDrill`), never a group's servers.
+   * Managed, where the cloud restores a backup (AWS; DigitalOcean with `restoreDrillToken`) and the drill is
+   * not off: the drill for ONE server that runs the app to run (its `restoreDrill`), never a group's servers.
    */
   readonly restoreDrillJob?: ManagedDrillJob;
   /**
@@ -235,17 +243,23 @@ export class PostgresDb extends pulumi.ComponentResource {
       this.port = handle.port;
       this.database = handle.database;
       this.user = handle.user;
-      const drill = args.restoreDrill ?? defaultOf("restoreDrill");
       const adapter = args.network.adapter;
+      // A cloud whose drill calls its API with a token (DigitalOcean) has a drill only with one.
+      const needsToken = catalog.managedRestoreDrill === "token";
+      if (needsToken && args.restoreDrillToken === undefined && args.restoreDrill !== undefined && args.restoreDrill !== "off") {
+        throw new SettingsError("PostgresDb.restoreDrill", args.restoreDrill, "needs PostgresDb.restoreDrillToken on this cloud's managed databases", "give restoreDrillToken, or leave restoreDrill unset");
+      }
+      const drill = needsToken && args.restoreDrillToken === undefined ? "off" : args.restoreDrill ?? defaultOf("restoreDrill");
       if (drill !== "off" && adapter.restoreDrillPart && adapter.managedDatabaseId) {
         this.restoreDrill = drill;
+        const spec = {
+          schedule: drill, database: adapter.managedDatabaseId(handle), region: args.network.handle.region,
+          ...(args.restoreProbeSql !== undefined ? { probeSql: args.restoreProbeSql } : {}),
+          ...(args.djangoApp !== undefined ? { django: true } : {}),
+        };
         this.restoreDrillJob = {
           database: this,
-          spec: {
-            schedule: drill, database: adapter.managedDatabaseId(handle), region: args.network.handle.region,
-            ...(args.restoreProbeSql !== undefined ? { probeSql: args.restoreProbeSql } : {}),
-            ...(args.djangoApp !== undefined ? { django: true } : {}),
-          },
+          spec: needsToken ? pulumi.secret(pulumi.output(args.restoreDrillToken!).apply((apiToken) => ({ ...spec, apiToken }))) : spec,
         };
       }
       if (handle.adminConnection) {

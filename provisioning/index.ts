@@ -22,6 +22,9 @@ export {
   rdsRestoreDrillPart, rdsDrillIdentifier, renderRdsDrillChecks, renderRdsDrillEntry, renderRdsDrillScript, RDS_DRILL_CHECKS, RDS_DRILL_POLL_SECONDS, RDS_DRILL_SCRIPT,
   RDS_DRILL_SUFFIX, RDS_DRILL_TAG, RDS_DRILL_WAIT_SECONDS,
 } from "./aws/rdsRestoreDrill";
+export {
+  doRestoreDrillPart, doDrillName, renderDoDrillScript, DO_API_URL, DO_DRILL_POLL_SECONDS, DO_DRILL_SCRIPT, DO_DRILL_TOKEN_FILE, DO_DRILL_WAIT_SECONDS, DO_METADATA_URL, DO_PG_PORT,
+} from "./digitalocean/doRestoreDrill";
 export { renderAlertWebhookSource, ALERT_WEBHOOK_HANDLER, ALERT_WEBHOOK_PARAMETER_ENV, ALERT_WEBHOOK_RUNTIME } from "./aws/alertWebhook";
 export {
   renderCloudWatchAgentConfig, publishedDimensionSets, type AgentLogGroup, CW_AGENT_CTL, CW_AGENT_NAMESPACE, CW_AGENT_PARAMETER_PREFIX, CW_AGGREGATION_DIMENSIONS, CW_APPEND_DIMENSIONS,

@@ -104,13 +104,14 @@ export interface PostgresSpec {
 }
 
 /**
- * A managed database's restore drill, run by one server (AWS: provisioning/aws/rdsRestoreDrill.ts): the
- * database restored to its latest restorable time into a throwaway copy, checked, reported and deleted.
+ * A managed database's restore drill, run by one server (AWS: provisioning/aws/rdsRestoreDrill.ts;
+ * DigitalOcean: provisioning/digitalocean/doRestoreDrill.ts): the database's latest backup (RDS: its latest
+ * restorable time) restored into a throwaway copy, checked, reported and deleted.
  */
 export interface ManagedDrillSpec {
   /** How often (the single box's calendar for each). */
   schedule: "daily" | "weekly" | "monthly";
-  /** The cloud's identifier of the database (RDS: DBInstanceIdentifier); the copy is `<database>-drill`. */
+  /** The cloud's identifier of the database (RDS: DBInstanceIdentifier; DigitalOcean: the cluster's name); the copy is `<database>-drill`. */
   database: string;
   /** The cloud region of the database. */
   region: string;
@@ -126,6 +127,12 @@ export interface ManagedDrillSpec {
    * @default false
    */
   django?: boolean;
+  /**
+   * Secret: the cloud API token the drill calls the API with, where the server has no identity of its own
+   * (DigitalOcean: provisioning/digitalocean/doRestoreDrill.ts); a file only root reads.
+   * @default none (the server's identity: AWS's instance role)
+   */
+  apiToken?: string;
 }
 
 /** Self-hosted Redis. */

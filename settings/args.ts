@@ -42,6 +42,7 @@ const STAND_INS: Readonly<Record<string, string>> = {
   spacesSecretKey: "pending",
   heartbeatUrl: "https://pending.invalid/ping",
   sentryDsn: "https://pending@pending.invalid/1",
+  restoreDrillToken: `dop_v1_${"0".repeat(64)}`,
   appEnv: "pending",
   alertWebhookUrl: "https://pending.invalid/webhook",
 };

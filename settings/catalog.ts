@@ -33,10 +33,12 @@ export interface CloudCatalog {
    */
   readonly heartbeatMetrics: boolean;
   /**
-   * Whether its managed PostgreSQL has a restore drill (a point-in-time restore into a throwaway copy, on
-   * one server: AWS's RDS); otherwise only the single box has one.
+   * Whether its managed PostgreSQL has a restore drill (a restore of its latest backup into a throwaway
+   * copy, on one server): `true` with the server's own identity (AWS's RDS, by the instance role); `"token"`
+   * only with an API token given for it (DigitalOcean, whose droplets have no identity: fullstack:restoreDrillToken);
+   * `false`: only the single box has one.
    */
-  readonly managedRestoreDrill: boolean;
+  readonly managedRestoreDrill: boolean | "token";
   /** Managed database node sizes match this pattern. */
   readonly dbSizePattern: RegExp;
   readonly dbSizeExamples: readonly string[];
@@ -89,7 +91,7 @@ export const CATALOG: Record<CloudName, CloudCatalog> = {
     defaultSize: "s-1vcpu-1gb",
     userDataLimit: 64 * 1024,
     heartbeatMetrics: false,
-    managedRestoreDrill: false,
+    managedRestoreDrill: "token",
     dbSizePattern: oneOfSlugs(DB_PLANS.pg[1]),
     dbSizeExamples: ["db-s-1vcpu-1gb", "db-s-1vcpu-2gb", "db-s-2vcpu-4gb", "db-s-4vcpu-8gb"],
     defaultDbSize: "db-s-1vcpu-1gb",

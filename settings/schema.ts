@@ -63,8 +63,13 @@ export interface KeyDecl {
 
 export const NAMESPACE = "fullstack";
 
-/** Where a restore drill exists: the single box (any cloud), and managed databases on AWS (RDS point-in-time restore). */
-const RESTORE_DRILL_APPLIES: readonly Applicability[] = [{ profile: ["single"] }, { cloud: ["aws"], profile: ["standard", "scaled"] }];
+/**
+ * Where a restore drill exists: the single box (any cloud), managed databases on AWS (RDS point-in-time
+ * restore), and on DigitalOcean (a fork) with fullstack:restoreDrillToken only (settings/read/operations.ts).
+ */
+const RESTORE_DRILL_APPLIES: readonly Applicability[] = [
+  { profile: ["single"] }, { cloud: ["aws"], profile: ["standard", "scaled"] }, { cloud: ["digitalocean"], profile: ["standard", "scaled"] },
+];
 
 /**
  * The nested objects of FullStackApp's args (components/fullStackAppArgs.ts is generated from these and
@@ -239,11 +244,15 @@ const DECLS = [
   },
   {
     key: "restoreDrill", arg: "postgres.restoreDrill", type: "string", values: RESTORE_DRILLS, appliesTo: RESTORE_DRILL_APPLIES, default: "weekly",
-    description: "How often the latest backup is restored into a scratch database and checked (row counts of every table, Django's migrate --check, restoreProbeSql), reporting the data-loss window and the restore's duration (journal, heartbeat, CloudWatch on AWS with alerts). daily, weekly, monthly or off. Single profile: into a throwaway cluster on the server. AWS standard and scaled: RDS restored to its latest restorable time into <db>-drill (an instance of the database's class for the minutes to an hour it runs), checked and deleted, by the scheduler's server, else by the one web server; a stack with neither (every server in a group) has no drill unless asked for, and asking is refused.",
+    description: "How often the latest backup is restored into a scratch database and checked (row counts of every table, Django's migrate --check, restoreProbeSql), reporting the data-loss window and the restore's duration (journal, heartbeat, CloudWatch on AWS with alerts). daily, weekly, monthly or off. Single profile: into a throwaway cluster on the server. AWS standard and scaled: RDS restored to its latest restorable time into <db>-drill (an instance of the database's class for the minutes to an hour it runs), checked and deleted, by the scheduler's server, else by the one web server; a stack with neither (every server in a group) has no drill unless asked for, and asking is refused. DigitalOcean standard and scaled: only with restoreDrillToken, the cluster's latest backup forked into <cluster>-drill (a cluster of the source's size for the minutes it runs), checked and deleted, by the same server.",
   },
   {
     key: "restoreProbeSql", arg: "postgres.restoreProbeSql", type: "string", appliesTo: RESTORE_DRILL_APPLIES, optional: true,
     description: "A query the restore drill runs on the restored database; it must return exactly one row whose first column is true, e.g. SELECT count(*) > 0 FROM auth_user.",
+  },
+  {
+    key: "restoreDrillToken", arg: "postgres.restoreDrillToken", type: "string", appliesTo: { cloud: ["digitalocean"], profile: ["standard", "scaled"] }, optional: true, secret: true,
+    description: "DigitalOcean standard and scaled: a DigitalOcean API token (set with --secret) with the custom scopes database:create, database:read, database:update, database:delete (and those DigitalOcean requires beside them: regions:read, sizes:read, actions:read, vpc:read) that turns on the managed database's restore drill (restoreDrill): the drill's server forks the cluster's latest backup into <cluster>-drill, checks it and deletes it. DigitalOcean tokens are not scoped to one cluster: this one can read, change and delete every database cluster of the team, the real one included (the drill itself only ever deletes the fork it made). Unset: no drill on DigitalOcean's managed profiles.",
   },
   {
     key: "heartbeatUrl", arg: "heartbeats.url", type: "string", optional: true, secret: true,

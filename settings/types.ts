@@ -195,6 +195,12 @@ export interface OperationsSettings<Secret = string> {
    */
   restoreDrillHome?: "single" | "scheduler" | "web" | "worker";
   /**
+   * Secret: the API token a managed database's drill uses where the cloud's servers have no identity of
+   * their own (DigitalOcean); set only with a drill.
+   * @default none (no drill of DigitalOcean's managed databases)
+   */
+  restoreDrillToken?: Secret;
+  /**
    * A query the drill runs on the restored database (one row, first column true).
    * @default none (row counts and Django's migrate --check only)
    */

@@ -52,9 +52,11 @@ const SAMPLE: Record<string, (c: ApplicabilityContext) => unknown> = {
   spacesSecretKey: () => "s3cr3t",
   queueBackend: () => "sqs",
   offsiteBackups: () => true,
-  // A scaled AWS stack without workers has no server to run a drill on (every server is in a group): asking is refused there.
-  restoreDrill: (c) => (c.cloud === "aws" && c.profile === "scaled" && c.workerKind === "none" ? "off" : "daily"),
+  // A scaled managed stack without workers has no server to run a drill on (every server is in a group, or
+  // several web servers): asking is refused there.
+  restoreDrill: (c) => (c.profile === "scaled" && c.workerKind === "none" ? "off" : "daily"),
   restoreProbeSql: () => "SELECT true",
+  restoreDrillToken: () => DO_TOKEN,
   logRetentionDays: () => 14,
   alertSlackChannel: () => "#ops",
   alertLoadPerCpu: () => 4,
@@ -63,8 +65,14 @@ const SAMPLE: Record<string, (c: ApplicabilityContext) => unknown> = {
   alertQueueAgeSeconds: () => 1200,
   alertDataLossHours: () => 30,
 };
-/** Keys that only go with another where they apply (a Spaces key pair). */
-const COMPANIONS: Record<string, Record<string, unknown>> = {
+/** A token as DigitalOcean issues them (not a real one): the DigitalOcean managed drill's. */
+const DO_TOKEN = `dop_v1_${"ab12".repeat(16)}`;
+/** DigitalOcean's managed drill exists only with its token (settings/read/operations.ts). */
+const withDrillToken = (c: ApplicabilityContext, value: unknown) => (c.cloud === "digitalocean" && c.profile !== "single" && value !== "off" ? { restoreDrillToken: DO_TOKEN } : {});
+/** Keys that only go with another where they apply (a Spaces key pair), given the context and the key's sample value. */
+const COMPANIONS: Record<string, Record<string, unknown> | ((c: ApplicabilityContext, value: unknown) => Record<string, unknown>)> = {
+  restoreDrill: withDrillToken,
+  restoreProbeSql: withDrillToken,
   spacesAccessId: { spacesSecretKey: "s3cr3t", bucket: true },
   spacesSecretKey: { spacesAccessId: "DO00EXAMPLEKEY1234", bucket: true },
   // Alert thresholds need someone to alert; the channel goes with a webhook; queue age with SQS queues.
@@ -114,7 +122,8 @@ describe("applicability", () => {
   it.each(rows)("%s in %s (applies: %s)", (key, _label, applicable, k, c) => {
     const value = SAMPLE[key](c);
     if (applicable) {
-      expect(errorOf({ ...baseConfig(c), [key]: value, ...(COMPANIONS[key] ?? {}) })).toBeUndefined();
+      const companions = COMPANIONS[key];
+      expect(errorOf({ ...baseConfig(c), [key]: value, ...(typeof companions === "function" ? companions(c, value) : companions ?? {}) })).toBeUndefined();
       return;
     }
     const error = errorOf({ ...baseConfig(c), [key]: value });

@@ -44,7 +44,7 @@ describe("settings", () => {
     ["SENTRY_DSN twice", { sentryDsn: "https://k@o1.ingest.sentry.io/2", appEnv: ["SENTRY_DSN=https://x@y/1"] }, /^fullstack:appEnv .*sets SENTRY_DSN, which fullstack:sentryDsn sets/],
     ["a probe that is not a query", { restoreProbeSql: "DROP TABLE orders" }, /^fullstack:restoreProbeSql "DROP TABLE orders" is not one SELECT/],
     ["a drill schedule not in the list", { restoreDrill: "hourly" }, /^fullstack:restoreDrill "hourly" .*daily, weekly, monthly, off/],
-    ["a drill where there is no self-hosted database", { profile: "standard", restoreDrill: "daily" }, /^fullstack:restoreDrill "daily" .*profile single/],
+    ["a drill of DigitalOcean's managed database without its token", { profile: "standard", restoreDrill: "daily" }, /^fullstack:restoreDrill "daily" needs fullstack:restoreDrillToken/],
   ])("refuses %s, never showing a secret", (_what, raw, message) => {
     const text = refusal(raw);
     expect(text).toMatch(message);

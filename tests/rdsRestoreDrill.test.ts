@@ -134,12 +134,13 @@ describe("AWS managed profiles: one server runs the drill, its role alone may re
     expect(formatViolations(checkCloudRules(r.resources))).toBe("");
   });
 
-  it("settings: restoreDrill and restoreProbeSql apply on AWS standard and scaled, not on DigitalOcean's managed profiles", () => {
+  it("settings: restoreDrill and restoreProbeSql apply on AWS standard and scaled; on DigitalOcean's managed profiles only with its token", () => {
     const base = { appRepo: "https://github.com/acme/shop.git", adminSshKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHf3c2Q0b1v6m3Y2y0Yk7t4oV3r6q1v9mQ2bA0c1d2e3 me@laptop"], adminCidrs: ["203.0.113.7/32"] };
     const aws = loadSettings({ ...base, cloud: "aws", region: "eu-central-1", profile: "standard", workerKind: "celery", restoreDrill: "monthly", restoreProbeSql: "SELECT true" });
     expect(aws.operations).toMatchObject({ restoreDrill: "monthly", restoreDrillHome: "scheduler", restoreProbeSql: "SELECT true" });
+    // DigitalOcean's: tests/doRestoreDrill.test.ts.
     expect(() => loadSettings({ ...base, profile: "standard", restoreDrill: "daily" }))
-      .toThrow(/^fullstack:restoreDrill "daily" has no effect while fullstack:profile is standard.*fullstack:profile single; or fullstack:cloud aws and fullstack:profile standard or scaled/);
+      .toThrow(/^fullstack:restoreDrill "daily" needs fullstack:restoreDrillToken/);
     expect(loadSettings({ ...base, profile: "standard" }).operations.restoreDrill).toBe("off");
     expect(Object.keys(DRILL_EVERY_SECONDS)).toEqual(["daily", "weekly", "monthly"]);
   });

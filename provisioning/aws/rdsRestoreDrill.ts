@@ -210,14 +210,18 @@ export function renderRdsDrillScript(spec: ManagedDrillSpec, paths: { appEnv?: s
   ].join("\n");
 }
 
-/** The entry the unit runs: the single box's job wrapper (heartbeat start, the run's status and output), then the drill. */
-export function renderRdsDrillEntry(): string {
+/**
+ * The entry the unit runs: the single box's job wrapper (heartbeat start, the run's status and output), then
+ * the drill: `script`, the cloud's (RDS's here; DigitalOcean's: provisioning/digitalocean/doRestoreDrill.ts),
+ * `what` it drills.
+ */
+export function renderRdsDrillEntry(script = RDS_DRILL_SCRIPT, what = "RDS database"): string {
   return lines(
     "#!/bin/sh",
-    "# Rendered by fullstack-pulumi: the restore drill of the app's RDS database, reported like every job.",
+    `# Rendered by fullstack-pulumi: the restore drill of the app's ${what}, reported like every job.`,
     "set -eu",
     ...jobWrapper(HEARTBEAT_CHECKS.drill),
-    `exec ${RDS_DRILL_SCRIPT}`,
+    `exec ${script}`,
   );
 }
 

@@ -22,10 +22,17 @@ export function readOperations(r: ConfigReader, { environment, catalog, profile 
       'use e.g. "SELECT count(*) > 0 FROM auth_user": one row whose first column is true means the restore is good');
   }
   const drill = restoreDrillOf(r, { catalog, profile }, web, worker);
+  // (A stack with no server to run the drill on keeps the token unused, as its default drill is off.)
+  const token = readDrillToken(r, r.choice("restoreDrill", "a restore drill schedule") !== "off");
+  if (probe !== undefined && profile !== "single" && catalog.managedRestoreDrill === "token" && token === undefined) {
+    throw new SettingsError(k("restoreProbeSql"), probe, `has no effect without a restore drill, which needs ${k("restoreDrillToken")} on this cloud's managed databases`,
+      `set ${k("restoreDrillToken")} (--secret) to drill the managed database, or remove ${k("restoreProbeSql")}`);
+  }
   return {
     offsiteBackups,
     restoreDrill: drill.schedule,
     ...(drill.home ? { restoreDrillHome: drill.home } : {}),
+    ...(token !== undefined && drill.home !== undefined ? { restoreDrillToken: token } : {}),
     ...(probe !== undefined ? { restoreProbeSql: (probe as string).trim().replace(/;$/, "") } : {}),
     heartbeat: readHeartbeat(r, catalog.heartbeatMetrics && alerts),
     ...readSentry(r),
@@ -45,6 +52,16 @@ export function readOperations(r: ConfigReader, { environment, catalog, profile 
 export function restoreDrillOf(r: ConfigReader, { catalog, profile }: Pick<StackContext, "catalog" | "profile">, web: Pick<WebSettings, "count">,
   worker: Pick<WorkerSettings, "scheduler"> | undefined): { schedule: RestoreDrill; home?: NonNullable<OperationsSettings["restoreDrillHome"]> } {
   const asked = r.choice("restoreDrill", "a restore drill schedule") as RestoreDrill;
+  // A cloud whose drill needs an API token (DigitalOcean) has none without it: the default is then off,
+  // and asking for one is refused naming both keys.
+  const tokenMissing = catalog.managedRestoreDrill === "token" && r.get("restoreDrillToken") === undefined;
+  if (profile !== "single" && tokenMissing) {
+    if (r.explicit("restoreDrill") && asked !== "off") {
+      throw new SettingsError(k("restoreDrill"), asked, `needs ${k("restoreDrillToken")} on this cloud's managed databases: the drill forks the cluster through the API, and only a token given for it may`,
+        `set ${k("restoreDrillToken")} (--secret; README, "Backups and the restore drill"), or remove ${k("restoreDrill")}`);
+    }
+    return { schedule: "off" };
+  }
   const home = profile === "single" ? "single" : !catalog.managedRestoreDrill ? undefined
     : worker?.scheduler ? "scheduler" : web.count === 1 ? "web" : worker ? "worker" : undefined;
   if (asked === "off") return { schedule: "off" };
@@ -56,6 +73,26 @@ export function restoreDrillOf(r: ConfigReader, { catalog, profile }: Pick<Stack
     return { schedule: "off" };
   }
   return { schedule: asked, home };
+}
+
+/**
+ * The API token a managed database's drill uses where servers have no identity of their own (DigitalOcean):
+ * a token as DigitalOcean issues them (`dop_v1_` and 64 hex digits, or an older 64-hex one), one line.
+ * Refused with the drill off (`used` false): it would be a credential given for nothing.
+ * @throws SettingsError naming restoreDrillToken.
+ */
+function readDrillToken(r: ConfigReader, used: boolean): string | undefined {
+  const token = r.get("restoreDrillToken");
+  if (token === undefined) return undefined;
+  if (typeof token !== "string" || !/^(do[a-z]_v1_)?[0-9a-f]{64}$/.test(token.trim())) {
+    throw new SettingsError(k("restoreDrillToken"), "[secret]", "is not a DigitalOcean API token (dop_v1_ and 64 hex digits)",
+      "generate one with custom scopes under API, Tokens (README, \"Backups and the restore drill\"), and set it with --secret");
+  }
+  if (!used) {
+    throw new SettingsError(k("restoreDrillToken"), "[secret]", `has no effect with ${k("restoreDrill")} off`,
+      `remove it, or set ${k("restoreDrill")} daily, weekly or monthly`);
+  }
+  return token.trim();
 }
 
 function readLogSink(r: ConfigReader): { logSink?: { host: string; port: number; tls: boolean } } {
