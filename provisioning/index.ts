@@ -13,17 +13,17 @@ export * from "./types";
 export { renderAdminEnv, renderAppGrantSql, renderGrantScript, type AdminConnection, type AppGrant } from "./postgresGrants";
 export { libraryEnvironment, buildAppSpec, type EnvironmentContext } from "./environment";
 export { renderWorkerService, renderSchedulerService, workerStopSeconds, workerUnits } from "./roles/worker";
-export { renderPostgresSetup, renderPostgresBackup, renderPostgresEnv, BACKUP_EVERY_SECONDS, DRILL_EVERY_SECONDS, JOB_RANDOM_DELAY_MINUTES, POSTGRES_DRILL_UNIT, POSTGRES_RESTORE_DRILL } from "./roles/postgres";
+export { renderPostgresSetup, renderPostgresBackup, renderPostgresEnv, BACKUP_EVERY_SECONDS, DRILL_EVERY_SECONDS, JOB_RANDOM_DELAY_MINUTES, MANAGED_DRILL_SECONDS, POSTGRES_DRILL_UNIT, POSTGRES_RESTORE_DRILL } from "./roles/postgres";
 export { renderRedisConf } from "./roles/redis";
 export { decodeFetchedFiles, encodeFetchedFiles, fetchSecretDelivery, SECRET_FETCH_SCRIPT, type FetchedFile } from "./aws/secretFetch";
 export { groupDrainPart, renderDrainScript, DRAIN_HEARTBEAT_SECONDS, DRAIN_HOOK, DRAIN_SCRIPT, DRAIN_UNIT } from "./aws/groupDrain";
 export { renderNatInstanceConfig } from "./aws/natInstance";
 export {
-  rdsRestoreDrillPart, rdsDrillIdentifier, renderRdsDrillChecks, renderRdsDrillEntry, renderRdsDrillScript, RDS_DRILL_CHECKS, RDS_DRILL_POLL_SECONDS, RDS_DRILL_SCRIPT,
-  RDS_DRILL_SUFFIX, RDS_DRILL_TAG, RDS_DRILL_WAIT_SECONDS,
+  rdsRestoreDrillPart, rdsDrillIdentifier, renderRdsDrillChecks, renderRdsDrillEntry, renderRdsDrillScript, RDS_DRILL_CHECKS, RDS_DRILL_SCRIPT,
+  RDS_DRILL_SUFFIX, RDS_DRILL_TAG,
 } from "./aws/rdsRestoreDrill";
 export {
-  doRestoreDrillPart, doDrillName, renderDoDrillScript, DO_API_URL, DO_DRILL_POLL_SECONDS, DO_DRILL_SCRIPT, DO_DRILL_TOKEN_FILE, DO_DRILL_WAIT_SECONDS, DO_METADATA_URL, DO_PG_PORT,
+  doRestoreDrillPart, doDrillName, renderDoDrillScript, DO_API_URL, DO_DRILL_SCRIPT, DO_DRILL_TOKEN_FILE, DO_METADATA_URL, DO_PG_PORT,
 } from "./digitalocean/doRestoreDrill";
 export { renderAlertWebhookSource, ALERT_WEBHOOK_HANDLER, ALERT_WEBHOOK_PARAMETER_ENV, ALERT_WEBHOOK_RUNTIME } from "./aws/alertWebhook";
 export {

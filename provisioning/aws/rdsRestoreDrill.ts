@@ -20,7 +20,7 @@ import { lines } from "../text";
 import { appPaths, type ManagedDrillSpec, type RolePart } from "../types";
 import { HEARTBEAT_CHECKS } from "../roles/heartbeat";
 import {
-  DRILL_CALENDAR, POSTGRES_DRILL_UNIT, POSTGRES_RESTORE_DRILL, jobWrapper, renderDrillChecks, scheduledJob,
+  DRILL_CALENDAR, POSTGRES_DRILL_UNIT, POSTGRES_RESTORE_DRILL, jobWrapper, managedDrillTimingPython, renderDrillChecks, scheduledJob,
 } from "../roles/postgres";
 
 /** The drill itself (python3 + boto3); the unit runs it through {@link POSTGRES_RESTORE_DRILL}, the job wrapper. */
@@ -29,12 +29,6 @@ export const RDS_DRILL_SCRIPT = "/usr/local/lib/fullstack/rds-restore-drill";
 export const RDS_DRILL_CHECKS = "/usr/local/lib/fullstack/restore-drill-checks";
 /** The suffix of the copy's identifier: the only instance the drill (and its role) may delete. */
 export const RDS_DRILL_SUFFIX = "-drill";
-/** Seconds the restored copy has to become available before the drill fails (and deletes it). */
-export const RDS_DRILL_WAIT_SECONDS = 3600;
-/** Seconds a leftover copy has to disappear before the drill gives up (a deletion takes minutes). */
-export const RDS_DRILL_GONE_SECONDS = 1800;
-/** Seconds between two looks at the copy's status (FULLSTACK_DRILL_POLL_SECONDS overrides it: tests only). */
-export const RDS_DRILL_POLL_SECONDS = 30;
 /** The tag the copy carries (its value: the source's identifier). */
 export const RDS_DRILL_TAG = "fullstack:restore-drill";
 
@@ -61,7 +55,7 @@ export function renderRdsDrillChecks(): string {
 
 /**
  * The drill (python3). `paths` moves the files it reads (tests only). The copy's status is looked at every
- * {@link RDS_DRILL_POLL_SECONDS} (the environment's FULLSTACK_DRILL_POLL_SECONDS instead, for tests).
+ * MANAGED_DRILL_SECONDS.poll (the environment's FULLSTACK_DRILL_POLL_SECONDS instead, for tests).
  */
 export function renderRdsDrillScript(spec: ManagedDrillSpec, paths: { appEnv?: string; checks?: string } = {}): string {
   const q = JSON.stringify;
@@ -81,11 +75,10 @@ export function renderRdsDrillScript(spec: ManagedDrillSpec, paths: { appEnv?: s
     `PROBE = ${q(spec.probeSql ?? "")}`,
     `DJANGO_APP = ${q(spec.django ? spec.appName : "")}`,
     `TAG = ${q(RDS_DRILL_TAG)}`,
-    `WAIT_SECONDS = ${RDS_DRILL_WAIT_SECONDS}`,
-    `GONE_SECONDS = ${RDS_DRILL_GONE_SECONDS}`,
-    `POLL = float(os.environ.get('FULLSTACK_DRILL_POLL_SECONDS', '${RDS_DRILL_POLL_SECONDS}'))`,
+    ...managedDrillTimingPython(),
     "# The only instance this script ever deletes.",
-    "assert DRILL != SOURCE and DRILL.endswith('-drill')",
+    "if DRILL == SOURCE or not DRILL.endswith('-drill'):",
+    "    raise SystemExit(f'restore drill: refusing to work on {DRILL}, not a drill copy of {SOURCE}')",
     "",
     "class Failed(Exception):",
     "    pass",

@@ -26,7 +26,7 @@
  * - the droplet's own id: the metadata service, GET http://169.254.169.254/metadata/v1/id (Droplet Metadata API).
  */
 import { appPaths, type ManagedDrillSpec, type RolePart } from "../types";
-import { DRILL_CALENDAR, POSTGRES_DRILL_UNIT, POSTGRES_RESTORE_DRILL, scheduledJob } from "../roles/postgres";
+import { DRILL_CALENDAR, POSTGRES_DRILL_UNIT, POSTGRES_RESTORE_DRILL, managedDrillTimingPython, scheduledJob } from "../roles/postgres";
 import { RDS_DRILL_CHECKS, RDS_DRILL_SUFFIX, renderRdsDrillChecks, renderRdsDrillEntry } from "../aws/rdsRestoreDrill";
 
 /** The drill itself (python3, stdlib only); the unit runs it through {@link POSTGRES_RESTORE_DRILL}, the job wrapper. */
@@ -37,12 +37,6 @@ export const DO_DRILL_TOKEN_FILE = "/etc/fullstack/restore-drill-token";
 export const DO_API_URL = "https://api.digitalocean.com";
 /** The droplet metadata service (FULLSTACK_DO_METADATA_URL overrides it: tests only). */
 export const DO_METADATA_URL = "http://169.254.169.254/metadata/v1";
-/** Seconds the fork has to come online before the drill fails (and deletes it); DigitalOcean forks take minutes, more for big clusters. */
-export const DO_DRILL_WAIT_SECONDS = 3600;
-/** Seconds a leftover fork has to disappear before the drill gives up. */
-export const DO_DRILL_GONE_SECONDS = 1800;
-/** Seconds between two looks at the fork's status (FULLSTACK_DRILL_POLL_SECONDS overrides it: tests only). */
-export const DO_DRILL_POLL_SECONDS = 30;
 /** The port of a DigitalOcean PostgreSQL cluster's own connections (the pool's is 25061): the fork is checked directly. */
 export const DO_PG_PORT = 25060;
 
@@ -53,7 +47,7 @@ export function doDrillName(source: string): string {
 
 /**
  * The drill (python3). `paths` moves the files it reads (tests only). The fork's status is looked at every
- * {@link DO_DRILL_POLL_SECONDS} (the environment's FULLSTACK_DRILL_POLL_SECONDS instead, for tests).
+ * MANAGED_DRILL_SECONDS.poll (the environment's FULLSTACK_DRILL_POLL_SECONDS instead, for tests).
  */
 export function renderDoDrillScript(spec: ManagedDrillSpec, paths: { appEnv?: string; checks?: string; token?: string } = {}): string {
   const q = JSON.stringify;
@@ -71,9 +65,7 @@ export function renderDoDrillScript(spec: ManagedDrillSpec, paths: { appEnv?: st
     `PROBE = ${q(spec.probeSql ?? "")}`,
     `DJANGO_APP = ${q(spec.django ? spec.appName : "")}`,
     `PG_PORT = ${DO_PG_PORT}`,
-    `WAIT_SECONDS = ${DO_DRILL_WAIT_SECONDS}`,
-    `GONE_SECONDS = ${DO_DRILL_GONE_SECONDS}`,
-    `POLL = float(os.environ.get('FULLSTACK_DRILL_POLL_SECONDS', '${DO_DRILL_POLL_SECONDS}'))`,
+    ...managedDrillTimingPython(),
     `API = os.environ.get('FULLSTACK_DO_API_URL', ${q(DO_API_URL)}).rstrip('/')`,
     `METADATA = os.environ.get('FULLSTACK_DO_METADATA_URL', ${q(DO_METADATA_URL)}).rstrip('/')`,
     "# The only cluster this script ever deletes: named DRILL, never the source.",

@@ -285,6 +285,19 @@ export function renderRestoreDrill(): string {
 }
 
 /**
+ * A managed database's drill (RDS restore, DigitalOcean fork), in seconds: how long the copy may take to
+ * become usable before the drill fails (and deletes it), how long a leftover copy may take to disappear,
+ * and how often the drill looks (FULLSTACK_DRILL_POLL_SECONDS overrides that, for tests only).
+ */
+export const MANAGED_DRILL_SECONDS = { wait: 3600, gone: 1800, poll: 30 } as const;
+
+/** Those timings as the drill scripts' Python constants (WAIT_SECONDS, GONE_SECONDS, POLL). */
+export function managedDrillTimingPython(): string[] {
+  const t = MANAGED_DRILL_SECONDS;
+  return [`WAIT_SECONDS = ${t.wait}`, `GONE_SECONDS = ${t.gone}`, `POLL = float(os.environ.get('FULLSTACK_DRILL_POLL_SECONDS', '${t.poll}'))`];
+}
+
+/**
  * The drill's two measurements in its report line (data-loss window, restore duration, in seconds), as a
  * regular expression: the metrics reporter reads them from the drill's output with it.
  */
