@@ -20,7 +20,7 @@ import { lines } from "../text";
 import { appPaths, type ManagedDrillSpec, type RolePart } from "../types";
 import { HEARTBEAT_CHECKS } from "../roles/heartbeat";
 import {
-  DRILL_CALENDAR, POSTGRES_DRILL_UNIT, POSTGRES_RESTORE_DRILL, jobWrapper, managedDrillTimingPython, renderDrillChecks, scheduledJob,
+  DRILL_CALENDAR, POSTGRES_DRILL_UNIT, POSTGRES_RESTORE_DRILL, jobWrapper, managedDrillCommonPython, managedDrillTimingPython, renderDrillChecks, scheduledJob,
 } from "../roles/postgres";
 
 /** The drill itself (python3 + boto3); the unit runs it through {@link POSTGRES_RESTORE_DRILL}, the job wrapper. */
@@ -83,17 +83,7 @@ export function renderRdsDrillScript(spec: ManagedDrillSpec, paths: { appEnv?: s
     "class Failed(Exception):",
     "    pass",
     "",
-    "def stop(signum, frame):  # systemctl stop: the finally clause still deletes the copy",
-    "    raise Failed(f'stopped by signal {signum}')",
-    "",
-    "def app_env():",
-    "    env = {}",
-    "    with open(APP_ENV) as f:",
-    "        for line in f:",
-    "            m = re.match(r'^([A-Za-z_][A-Za-z0-9_]*)=\"(.*)\"$', line.rstrip('\\n'))",
-    "            if m:",
-    "                env[m.group(1)] = re.sub(r'\\\\(.)', r'\\1', m.group(2))",
-    "    return env",
+    ...managedDrillCommonPython("copy"),
     "",
     "def describe(rds, identifier):",
     "    try:",

@@ -26,7 +26,7 @@
  * - the droplet's own id: the metadata service, GET http://169.254.169.254/metadata/v1/id (Droplet Metadata API).
  */
 import { appPaths, type ManagedDrillSpec, type RolePart } from "../types";
-import { DRILL_CALENDAR, POSTGRES_DRILL_UNIT, POSTGRES_RESTORE_DRILL, managedDrillTimingPython, scheduledJob } from "../roles/postgres";
+import { DRILL_CALENDAR, POSTGRES_DRILL_UNIT, POSTGRES_RESTORE_DRILL, managedDrillCommonPython, managedDrillTimingPython, scheduledJob } from "../roles/postgres";
 import { RDS_DRILL_CHECKS, RDS_DRILL_SUFFIX, renderRdsDrillChecks, renderRdsDrillEntry } from "../aws/rdsRestoreDrill";
 
 /** The drill itself (python3, stdlib only); the unit runs it through {@link POSTGRES_RESTORE_DRILL}, the job wrapper. */
@@ -74,17 +74,7 @@ export function renderDoDrillScript(spec: ManagedDrillSpec, paths: { appEnv?: st
     "class Failed(Exception):",
     "    pass",
     "",
-    "def stop(signum, frame):  # systemctl stop: the finally clause still deletes the fork",
-    "    raise Failed(f'stopped by signal {signum}')",
-    "",
-    "def app_env():",
-    "    env = {}",
-    "    with open(APP_ENV) as f:",
-    "        for line in f:",
-    "            m = re.match(r'^([A-Za-z_][A-Za-z0-9_]*)=\"(.*)\"$', line.rstrip('\\n'))",
-    "            if m:",
-    "                env[m.group(1)] = re.sub(r'\\\\(.)', r'\\1', m.group(2))",
-    "    return env",
+    ...managedDrillCommonPython("fork"),
     "",
     "try:",
     "    with open(TOKEN_FILE) as f:",

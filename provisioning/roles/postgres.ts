@@ -291,6 +291,27 @@ export function renderRestoreDrill(): string {
  */
 export const MANAGED_DRILL_SECONDS = { wait: 3600, gone: 1800, poll: 30 } as const;
 
+/**
+ * Python both managed drills share: `stop` (a signal handler: systemctl stop raises, so the finally clause
+ * still deletes the `copy`, the drill's word for it) and `app_env()` (the app's env file, KEY="value" lines
+ * with backslash escapes, as a dict). Needs `re`, `APP_ENV` and a `Failed` exception defined before.
+ */
+export function managedDrillCommonPython(copy: string): string[] {
+  return [
+    `def stop(signum, frame):  # systemctl stop: the finally clause still deletes the ${copy}`,
+    "    raise Failed(f'stopped by signal {signum}')",
+    "",
+    "def app_env():",
+    "    env = {}",
+    "    with open(APP_ENV) as f:",
+    "        for line in f:",
+    "            m = re.match(r'^([A-Za-z_][A-Za-z0-9_]*)=\"(.*)\"$', line.rstrip('\\n'))",
+    "            if m:",
+    "                env[m.group(1)] = re.sub(r'\\\\(.)', r'\\1', m.group(2))",
+    "    return env",
+  ];
+}
+
 /** Those timings as the drill scripts' Python constants (WAIT_SECONDS, GONE_SECONDS, POLL). */
 export function managedDrillTimingPython(): string[] {
   const t = MANAGED_DRILL_SECONDS;
