@@ -24,13 +24,12 @@ import {
 } from "../provisioning";
 import { DRILL_REPORT_NUMBERS } from "../provisioning/roles/postgres";
 import { loadSettings } from "../settings";
-import { planStack, T } from "./helpers";
+import { ofType, planStack, T } from "./helpers";
 import { PostgresFixture, within } from "./postgresFixture";
 
 jest.setTimeout(300_000);
 
 const str = (v: unknown) => String(v);
-const ofType = (r: RunResult, type: string) => r.resources.filter((x) => x.type === type);
 const CLUSTER = "digitalocean:index/databaseCluster:DatabaseCluster";
 /** A token as DigitalOcean issues them (not a real one). */
 const TOKEN = `dop_v1_${"ab12".repeat(16)}`;

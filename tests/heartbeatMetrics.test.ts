@@ -4,8 +4,8 @@
  * the stack's namespace only, and the reporter runs for real (python3 + boto3) against a fake CloudWatch
  * endpoint on loopback that records each PutMetricData call; a CloudWatch that is down never fails a job.
  */
-import { spawn, spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -22,7 +22,7 @@ import { HEARTBEAT_ENV, heartbeatPart, renderHeartbeatEnv, renderHeartbeatLib, r
 import { DRILL_REPORT_NUMBERS, renderRestoreDrill } from "../provisioning/roles/postgres";
 import { loadSettings } from "../settings";
 import { ALARM } from "../settings/limits/aws";
-import { planStack } from "./helpers";
+import { debianBoto3, planStack } from "./helpers";
 
 jest.setTimeout(300_000);
 
@@ -204,36 +204,6 @@ describe("the rendered files", () => {
 
 // ---- a real run: python3 + boto3 against a fake CloudWatch --------------------------------------------
 
-/**
- * Debian's /usr/bin/python3 and its python3-boto3: what the servers run (Debian 12: boto3 1.26, which
- * speaks the query protocol). That botocore predates AWS_ENDPOINT_URL_CLOUDWATCH, so a sitecustomize
- * (test only, on PYTHONPATH) points every CloudWatch client at the fake endpoint; without it set, the
- * reporter would not start (never the real CloudWatch).
- */
-function pythonWithBoto3(dir: string): { python: string; pythonPath: string } {
-  const python = "/usr/bin/python3";
-  const site = join(dir, "site");
-  mkdirSync(site, { recursive: true });
-  writeFileSync(join(site, "sitecustomize.py"), [
-    "import os",
-    "import botocore.session",
-    "_create = botocore.session.Session.create_client",
-    "def _client(self, service_name, *args, **kwargs):",
-    "    if service_name == 'cloudwatch':",
-    "        kwargs['endpoint_url'] = os.environ['TEST_CLOUDWATCH_URL']",
-    "    return _create(self, service_name, *args, **kwargs)",
-    "botocore.session.Session.create_client = _client",
-    "",
-  ].join("\n"));
-  const r = spawnSync(python, ["-c", "import boto3; print(boto3.client('cloudwatch', region_name='eu-central-1').meta.endpoint_url)"], {
-    encoding: "utf8", env: { PATH: "/usr/bin:/bin", PYTHONPATH: site, TEST_CLOUDWATCH_URL: "http://127.0.0.1:9", AWS_EC2_METADATA_DISABLED: "true" },
-  });
-  if (r.status !== 0 || r.stdout.trim() !== "http://127.0.0.1:9") {
-    throw new Error(`Debian's python3-boto3 is needed (npm test installs it: tools/debianTools.ts): ${r.stderr.trim()}`);
-  }
-  return { python, pythonPath: site };
-}
-
 /** Just enough CBOR (RFC 8949) to read a request boto3 sends with the rpc-v2-cbor protocol. */
 function decodeCbor(buf: Buffer): unknown {
   let at = 0;
@@ -370,7 +340,7 @@ describe("the reporter, run for real (python3 + boto3)", () => {
   let siteDir = "";
   beforeAll(() => {
     siteDir = mkdtempSync(join(tmpdir(), "fullstack-heartbeat-site-"));
-    python = pythonWithBoto3(siteDir);
+    python = debianBoto3(siteDir, "cloudwatch", "TEST_CLOUDWATCH_URL");
   });
   afterAll(() => rmSync(siteDir, { recursive: true, force: true }));
   beforeEach(() => { dir = mkdtempSync(join(tmpdir(), "fullstack-heartbeat-")); });

@@ -1,6 +1,6 @@
 /** Shared test helpers: run a stack config under mocks and query what it would create. */
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parse } from "yaml";
@@ -132,4 +132,37 @@ export function runPython(script: string, files: Record<string, string>, env: Re
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Debian's /usr/bin/python3 with its python3-boto3 (what the AWS servers run; Debian 12: boto3 1.26, whose
+ * botocore predates AWS_ENDPOINT_URL_<SERVICE>), plus a sitecustomize written under `dir` (test only, on
+ * PYTHONPATH) that points every `service` client at the URL in the environment variable `urlEnv`: without
+ * it set the client fails to start, so a test never reaches the real AWS. Returns the PYTHONPATH to use and
+ * boto3's version.
+ */
+export function debianBoto3(dir: string, service: string, urlEnv: string): { python: string; pythonPath: string; version: string } {
+  const python = "/usr/bin/python3";
+  const site = join(dir, "site");
+  mkdirSync(site, { recursive: true });
+  writeFileSync(join(site, "sitecustomize.py"), [
+    "import os",
+    "import botocore.session",
+    "_create = botocore.session.Session.create_client",
+    "def _client(self, service_name, *args, **kwargs):",
+    `    if service_name == ${JSON.stringify(service)}:`,
+    `        kwargs['endpoint_url'] = os.environ[${JSON.stringify(urlEnv)}]`,
+    "    return _create(self, service_name, *args, **kwargs)",
+    "botocore.session.Session.create_client = _client",
+    "",
+  ].join("\n"));
+  const probe = `import boto3; print(boto3.__version__, boto3.client(${JSON.stringify(service)}, region_name='eu-central-1').meta.endpoint_url)`;
+  const r = spawnSync(python, ["-c", probe], {
+    encoding: "utf8", env: { PATH: "/usr/bin:/bin", PYTHONPATH: site, [urlEnv]: "http://127.0.0.1:9", AWS_EC2_METADATA_DISABLED: "true" },
+  });
+  const [version, endpoint] = r.stdout.trim().split(" ");
+  if (r.status !== 0 || endpoint !== "http://127.0.0.1:9") {
+    throw new Error(`Debian's python3-boto3 is needed (npm test installs it: tools/debianTools.ts): ${r.stderr.trim()}`);
+  }
+  return { python, pythonPath: site, version };
 }

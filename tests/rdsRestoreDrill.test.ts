@@ -5,8 +5,8 @@
  * the RDS query protocol) against a fake RDS on loopback whose "restored instance" is a real throwaway
  * PostgreSQL cluster: the restore call's parameters, the report line, and the deletion, always.
  */
-import { spawn, spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -23,13 +23,12 @@ import {
 import { decodeFetchedFiles } from "../provisioning/aws/secretFetch";
 import { DRILL_REPORT_NUMBERS } from "../provisioning/roles/postgres";
 import { loadSettings } from "../settings";
-import { planStack } from "./helpers";
+import { debianBoto3, ofType, planStack } from "./helpers";
 import { PostgresFixture, within } from "./postgresFixture";
 
 jest.setTimeout(300_000);
 
 const str = (v: unknown) => String(v);
-const ofType = (r: RunResult, type: string) => r.resources.filter((x) => x.type === type);
 
 /** Every file a server (instance or launch template) gets: its user data's and its fetched parameter's. */
 function serverFiles(r: RunResult, server: RecordedResource): Map<string, string> {
@@ -151,31 +150,6 @@ describe("AWS managed profiles: one server runs the drill, its role alone may re
 const SOURCE = "shop-aws-prod-db";
 const DRILL = `${SOURCE}-drill`;
 
-/** Debian's python3 with a sitecustomize (test only) that points every RDS client at the fake endpoint. */
-function pythonWithBoto3(dir: string): string {
-  const site = join(dir, "site");
-  mkdirSync(site, { recursive: true });
-  writeFileSync(join(site, "sitecustomize.py"), [
-    "import os",
-    "import botocore.session",
-    "_create = botocore.session.Session.create_client",
-    "def _client(self, service_name, *args, **kwargs):",
-    "    if service_name == 'rds':",
-    "        kwargs['endpoint_url'] = os.environ['TEST_RDS_URL']",
-    "    return _create(self, service_name, *args, **kwargs)",
-    "botocore.session.Session.create_client = _client",
-    "",
-  ].join("\n"));
-  const r = spawnSync("/usr/bin/python3", ["-c", "import boto3; print(boto3.__version__, boto3.client('rds', region_name='eu-central-1').meta.endpoint_url)"], {
-    encoding: "utf8", env: { PATH: "/usr/bin:/bin", PYTHONPATH: site, TEST_RDS_URL: "http://127.0.0.1:9", AWS_EC2_METADATA_DISABLED: "true" },
-  });
-  if (r.status !== 0 || !r.stdout.trim().endsWith("http://127.0.0.1:9")) {
-    throw new Error(`Debian's python3-boto3 is needed (npm test installs it: tools/debianTools.ts): ${r.stderr.trim()}`);
-  }
-  expect(r.stdout).toMatch(/^1\.26\./);
-  return site;
-}
-
 interface Call { action: string; params: Record<string, string>; authorization: string }
 interface FakeInstance { status: string[]; cls: string }
 
@@ -254,7 +228,10 @@ describe("the drill, run for real: Debian's python3-boto3 against a fake RDS, a 
   let pg: PostgresFixture;
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "fullstack-rds-drill-"));
-    site = pythonWithBoto3(dir);
+    const boto3 = debianBoto3(dir, "rds", "TEST_RDS_URL");
+    // What Debian 12's servers run (it speaks RDS's query protocol, which the fake decodes).
+    expect(boto3.version).toMatch(/^1\.26\./);
+    site = boto3.pythonPath;
     pg = new PostgresFixture(dir, { user: "shop", database: "shop" });
     await within(pg.start(), 60_000, "the PostgreSQL fixture");
     await pg.sql([
