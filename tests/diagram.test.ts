@@ -374,4 +374,17 @@ describe("where the diagram goes", () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
+
+  it("npm run plan -- --diagram - prints the diagram alone, and is refused beside --diff's report", async () => {
+    const run = (args: string[]) => new Promise<{ code: number; out: string; err: string }>((resolve) => {
+      execFile("npx", ["tsx", "tools/plan.ts", ...args], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 }, (e, out, err) => resolve({ code: e ? Number(e.code) : 0, out, err }));
+    });
+    const alone = await run(["--stack", "dev", "--diagram", "-"]);
+    expect(alone.code).toBe(0);
+    expect(alone.out).toBe(texts.get("dev"));
+    const mixed = await run(["--stack", "dev", "--diff", "HEAD", "--diagram", "-"]);
+    expect(mixed.code).toBe(1);
+    expect(mixed.err).toMatch(/with --diff, --diagram needs a file to write/);
+    expect(mixed.out).toBe("");
+  }, 60_000);
 });

@@ -236,7 +236,8 @@ function customMetrics(result: RunResult): string[] {
 
 /** The stack's monthly cost from the price catalog. */
 export function costOf(result: RunResult): CostReport {
-  const regionName = result.config?.["aws:region"] ?? "us-east-1";
+  // The stack's own aws:region (the provider has no default): unset, nothing regional is priced.
+  const regionName = result.config?.["aws:region"] ?? "(aws:region unset)";
   const region = AWS_REGIONS[regionName];
   const lines: CostLine[] = [];
   const usage: UsageLine[] = [];

@@ -62,6 +62,8 @@ function parseArgs(argv: string[]): PlanArgs {
   if (diff === "") throw new Error(`--diff needs a git revision, e.g. --diff origin/main; ${USAGE}`);
   if (failOnDanger && diff === undefined) throw new Error(`--fail-on-danger goes with --diff; ${USAGE}`);
   if (diagram === "") throw new Error(`--diagram needs a file to write, or - for standard output; ${USAGE}`);
+  // The diff report is on standard output already: the two would be mixed.
+  if (diagram === "-" && diff !== undefined) throw new Error(`with --diff, --diagram needs a file to write (the diff report is on standard output); ${USAGE}`);
   return { stack, json, configDir, policies, diff, failOnDanger, cost, diagram };
 }
 
