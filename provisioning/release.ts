@@ -9,6 +9,7 @@
  * The entry point stages the environment and hands the ref to the deploy script, which builds (or finds
  * a kept build of) the release, checks it on a side socket, and only then switches to it.
  */
+import { BOOT_FINISHED, PACKAGES_INSTALLED } from "./firstBoot";
 import { lines, renderEnvFile } from "./text";
 import { appPaths, type AppSpec } from "./types";
 
@@ -47,10 +48,11 @@ export function renderReleaseBundle(app: AppSpec): string {
 }
 
 /**
- * The release entry point: reads a bundle (stdin, or `--file PATH`), waits for the server's first boot
- * to finish, stages the environment as `app.env.next` (0600) and runs the deploy script with the ref.
- * Over SSH it is the key's forced command, so whatever the client asked to run, this runs; there (stdin)
- * it first waits for cloud-init, so a release pushed to a new server waits for its first boot.
+ * The release entry point: reads a bundle (stdin, or `--file PATH`), stages the environment as
+ * `app.env.next` (0600) and runs the deploy script with the ref. Over SSH it is the key's forced command,
+ * so whatever the client asked to run, this runs. A release pushed (stdin) to a server still in its first
+ * boot waits for the packages ({@link PACKAGES_INSTALLED}), builds while the rest of the first boot runs,
+ * and waits for all of it before it migrates and switches (the deploy script's APP_FIRST_BOOT_PENDING).
  */
 export function renderReleaseScript(app: AppSpec): string {
   const p = appPaths(app.name);
@@ -62,8 +64,11 @@ export function renderReleaseScript(app: AppSpec): string {
     "import shutil",
     "import subprocess",
     "import sys",
+    "import time",
     "",
     `APP = ${JSON.stringify(app.name)}`,
+    `BOOT_FINISHED = ${JSON.stringify(BOOT_FINISHED)}`,
+    `PACKAGES_INSTALLED = ${JSON.stringify(PACKAGES_INSTALLED)}`,
     `FORMAT = ${RELEASE_FORMAT}`,
     `DEPLOY = ${JSON.stringify(p.deployScript)}`,
     `NEXT_ENV = ${JSON.stringify(p.nextEnvFile)}`,
@@ -83,13 +88,24 @@ export function renderReleaseScript(app: AppSpec): string {
     "    return sys.stdin.read()",
     "",
     "",
-    "def first_boot_done():",
-    "    # A release pushed to a new server arrives while cloud-init still installs packages.",
-    '    if shutil.which("cloud-init") is None:',
-    "        return",
-    '    done = subprocess.run(["cloud-init", "status", "--wait"], stdout=subprocess.PIPE, text=True)',
-    "    if done.returncode == 1:",
-    '        fail("the server\'s first boot failed (cloud-init status: error); see /var/log/cloud-init-output.log")',
+    "def first_boot_failed():",
+    "    # cloud-init status: 1 is an error; newer versions' 2 (recoverable warnings) still finished.",
+    '    return subprocess.run(["cloud-init", "status", "--wait"], stdout=subprocess.DEVNULL).returncode == 1',
+    "",
+    "",
+    "def packages_installed():",
+    "    # A release pushed to a new server arrives while cloud-init still installs packages. Returns whether",
+    "    # the first boot is still running (its runcmd: firewall, database, services) once they are in.",
+    '    if shutil.which("cloud-init") is None or os.path.exists(BOOT_FINISHED):',
+    "        return False",
+    "    waited = 0",
+    "    while not os.path.exists(PACKAGES_INSTALLED) and not os.path.exists(BOOT_FINISHED):",
+    "        # Every 30 s, whether cloud-init is still running at all (it failed before runcmd, or stopped).",
+    '        if waited % 30 == 0 and subprocess.run(["cloud-init", "status"], stdout=subprocess.DEVNULL).returncode == 1:',
+    '            fail("the server\'s first boot failed (cloud-init status: error); see /var/log/cloud-init-output.log")',
+    "        time.sleep(2)",
+    "        waited += 2",
+    "    return not os.path.exists(BOOT_FINISHED)",
     "",
     "",
     "def main():",
@@ -104,10 +120,9 @@ export function renderReleaseScript(app: AppSpec): string {
     '    ref, env_file = bundle.get("ref"), bundle.get("envFile")',
     '    if not isinstance(ref, str) or not ref or ref.startswith("-") or not isinstance(env_file, str):',
     '        fail("the bundle has no ref or environment")',
-    "    if not sys.argv[1:]:",
-    "        # Pushed (stdin) to a server that may still be in its first boot. From a file it runs at boot,",
-    "        # by cloud-init itself, or after the caller waited.",
-    "        first_boot_done()",
+    "    # Pushed (stdin) to a server that may still be in its first boot. From a file it runs at boot,",
+    "    # by cloud-init itself, or after the caller waited.",
+    "    pending = not sys.argv[1:] and packages_installed()",
     "    # Staged, not live: the deploy script makes it the app's environment only when it switches.",
     '    tmp = NEXT_ENV + ".tmp"',
     "    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)",
@@ -115,7 +130,14 @@ export function renderReleaseScript(app: AppSpec): string {
     "        out.write(env_file)",
     "    os.replace(tmp, NEXT_ENV)",
     "    sys.stdout.flush()",
-    "    os.execv(DEPLOY, [DEPLOY, ref, NEXT_ENV])",
+    "    if not pending:",
+    "        os.execv(DEPLOY, [DEPLOY, ref, NEXT_ENV])",
+    "    # The deploy script waits for the first boot before it migrates; if the release fails and so did",
+    "    # the first boot, that is the cause to report.",
+    '    code = subprocess.run([DEPLOY, ref, NEXT_ENV], env={**os.environ, "APP_FIRST_BOOT_PENDING": "1"}).returncode',
+    "    if code != 0 and first_boot_failed():",
+    '        fail("the server\'s first boot failed (cloud-init status: error); see /var/log/cloud-init-output.log")',
+    "    sys.exit(code)",
     "",
     "",
     'if __name__ == "__main__":',

@@ -40,10 +40,10 @@ function commit(files: Record<string, string>, message: string): string {
   return git(repo, "rev-parse", "HEAD");
 }
 
-function release(ref: string): { code: number; out: string } {
+function release(ref: string, env: Record<string, string> = {}): { code: number; out: string } {
   const r = spawnSync("sh", [deploy, ref], {
     encoding: "utf8", timeout: 180_000,
-    env: { PATH: `${bin}:/usr/bin:/bin:/usr/sbin:/sbin`, VENV_OPTIONS: "--system-site-packages", HOME: dir },
+    env: { PATH: `${bin}:/usr/bin:/bin:/usr/sbin:/sbin`, VENV_OPTIONS: "--system-site-packages", HOME: dir, ...env },
   });
   return { code: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
 }
@@ -84,6 +84,8 @@ beforeAll(() => {
   ].join("\n"));
   stub("systemctl", `echo "systemctl $*" >> ${join(dir, "systemctl.log")}`);
   stub("apt-get", `echo "apt-get $*" >> ${join(dir, "apt.log")}`);
+  // cloud-init: `status --wait` logs its call and answers the code in cloud-init.rc (0 unless a test says).
+  stub("cloud-init", `echo "cloud-init $*" >> ${join(dir, "systemctl.log")}; exit "$(cat ${join(dir, "cloud-init.rc")} 2>/dev/null || echo 0)"`);
   // A package index of our own (PEP 503, file://): one project with only a source release.
   const index = join(dir, "index", "simple");
   mkdirSync(join(index, "fullstack-sdist-only"), { recursive: true });
@@ -127,6 +129,44 @@ describe("the deploy script, run for real", () => {
     expect(r.out).not.toContain("building the virtualenv");
     expect(venvs()).toEqual(before);
     expect(readFileSync(join(live(), ".release-commit"), "utf8").trim()).toBe(v2);
+  }, 180_000);
+
+  it("pushed during the first boot (APP_FIRST_BOOT_PENDING): builds first, waits for cloud-init before the hooks and the switch", () => {
+    const log = join(dir, "systemctl.log");
+    writeFileSync(log, "");
+    const v = commit({ "requirements.txt": "# first boot build\n", "app.py": "VERSION = 2.5\n" }, "v2.5");
+    const r = release("main", { APP_FIRST_BOOT_PENDING: "1" });
+    expect(r.code).toBe(0);
+    const order = ["building the virtualenv", "waiting for the server's first boot to finish", `${v} (main) is live`].map((s) => r.out.indexOf(s));
+    expect(order.every((at, i) => at >= 0 && (i === 0 || at > order[i - 1]))).toBe(true);
+    const calls = readFileSync(log, "utf8");
+    expect(calls.indexOf("cloud-init status --wait")).toBeGreaterThanOrEqual(0);
+    expect(calls.indexOf("cloud-init status --wait")).toBeLessThan(calls.indexOf("systemctl restart"));
+    // Without it (a release in place, by hand), cloud-init is not asked.
+    writeFileSync(log, "");
+    commit({ "app.py": "VERSION = 2.6\n" }, "v2.6");
+    expect(release("main").code).toBe(0);
+    expect(readFileSync(log, "utf8")).not.toContain("cloud-init");
+  }, 180_000);
+
+  it("pushed during a first boot that fails (cloud-init status 1): fails before the switch, current unchanged, no half-built directory", () => {
+    const serving = live();
+    const kept = releases();
+    commit({ "app.py": "VERSION = 2.7\n" }, "v2.7");
+    writeFileSync(join(dir, "cloud-init.rc"), "1");
+    try {
+      const r = release("main", { APP_FIRST_BOOT_PENDING: "1" });
+      expect(r.code).not.toBe(0);
+      expect(r.out).toContain("the server's first boot failed (cloud-init status: error)");
+      // cloud-init 23.4+ answers 2 for a finished boot with recoverable warnings: that one goes on.
+      writeFileSync(join(dir, "cloud-init.rc"), "2");
+      expect(live()).toBe(serving);
+      expect(releases()).toEqual(kept);
+      const v = commit({ "app.py": "VERSION = 2.8\n" }, "v2.8");
+      expect(release("main", { APP_FIRST_BOOT_PENDING: "1" }).out).toContain(`${v} (main) is live`);
+    } finally {
+      rmSync(join(dir, "cloud-init.rc"), { force: true });
+    }
   }, 180_000);
 
   it("refuses a release whose requirement nobody can satisfy: pip's error, no half-built directory, current unchanged", () => {
