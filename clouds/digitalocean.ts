@@ -6,11 +6,12 @@ import * as command from "@pulumi/command";
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
 import { RELEASE_USER, doDrillName, doRestoreDrillPart } from "../provisioning";
+import { BAKE_COMMANDS, BAKE_ENV, BAKE_TOKEN_ENV, renderDoImageBakeProgram } from "../provisioning/digitalocean/imageBake";
 import { CATALOG, SettingsError, fullKey, type OperatingSystem } from "../settings";
 import { DO_NAME_RULES, doResourceName, nameProblem } from "../settings/limits/digitalocean";
 import { digitaloceanAlerts, rememberCluster } from "./digitaloceanAlerts";
 import type {
-  BackupStoreHandle, BucketHandle, BucketRequest, CloudAdapter, IngressRule, LoadBalancerHandle, NetworkHandle, PostgresHandle, RedisHandle, ReleaseRequest, RoleHandle, ServerHandle,
+  BackupStoreHandle, BucketHandle, BucketRequest, CloudAdapter, ImageHandle, IngressRule, LoadBalancerHandle, NetworkHandle, PostgresHandle, RedisHandle, ReleaseRequest, RoleHandle, ServerHandle,
 } from "./types";
 
 const IMAGES: Record<OperatingSystem, string> = {
@@ -122,6 +123,31 @@ export const digitalOceanAdapter: CloudAdapter = {
     return { role: args.role, ref: tag.name };
   },
 
+  bakeImage(name, args, opts): ImageHandle {
+    // The program runs where `pulumi up` runs, with the provider's token: the stack's digitalocean:token
+    // when it is set there (secret), else the environment the provider reads it from (BAKE_TOKEN_ENV).
+    const token = new pulumi.Config("digitalocean").getSecret("token");
+    const bake = new command.local.Command(name, {
+      create: BAKE_COMMANDS.create,
+      delete: BAKE_COMMANDS.delete,
+      environment: {
+        [BAKE_ENV.program]: renderDoImageBakeProgram(),
+        [BAKE_ENV.name]: args.imageName,
+        [BAKE_ENV.region]: args.region,
+        [BAKE_ENV.size]: args.size,
+        [BAKE_ENV.baseImage]: IMAGES[args.os],
+        [BAKE_ENV.userData]: args.userData,
+        ...(token ? { [BAKE_TOKEN_ENV[0]]: token } : {}),
+      },
+      // A new image (its name holds the bake's key), place, size or base is a new snapshot, made before the
+      // servers that boot from it are replaced; the old one is deleted after them (pulumi-command: only
+      // `triggers` replaces, harness/replacementAws.ts). Any other change (this program, the token) runs the
+      // create again, which finds the snapshot by its name and answers the same ID.
+      triggers: [args.imageName, args.region, args.size, IMAGES[args.os]],
+    }, opts);
+    return { id: bake.stdout.apply((out) => (out ?? "").trim().split("\n").pop() ?? "") };
+  },
+
   server(name, args, opts): ServerHandle {
     // Secret files travel inline (secretDelivery is inline); bucket access uses Spaces keys from config.
     const volume = args.volume
@@ -138,7 +164,8 @@ export const digitalOceanAdapter: CloudAdapter = {
       name: doResourceName(args.hostname),
       region: args.region,
       size: args.size,
-      image: IMAGES[args.os],
+      // A baked image of the server's packages (bakeImage), else the stock image of its OS.
+      image: args.image?.id ?? IMAGES[args.os],
       userData: args.userData,
       vpcUuid: args.network.id,
       // The identities of the roles something selects the droplet by (a database firewall, a load

@@ -105,6 +105,8 @@ export interface MachineRequest {
   readonly backupAccess?: pulumi.Input<pulumi.Input<string>[]>;
   /** Run releases of the app in place and wait for them (servers that run the app). */
   readonly release?: ReleaseRequest;
+  /** An image baked with the server's packages (the adapter's `bakeImage`), booted instead of the stock image of `os`. */
+  readonly image?: ImageHandle;
   /**
    * Where the server reports its heartbeats as metrics (made by the adapter's `heartbeatMetrics`): its
    * identity may put metrics there, and nowhere else besides the cloud's own agent's.
@@ -133,6 +135,26 @@ export interface ReleaseRequest {
   readonly after?: pulumi.Input<pulumi.Resource>[];
   /** Seconds a release may take: the build, the health check and the workers' warm stop. */
   readonly timeoutSeconds: number;
+}
+
+/**
+ * A server image baked with a server's packages (provisioning/image.ts): a throwaway builder boots the stock
+ * image of `os` with `userData`, which powers it off when it succeeded; the cloud keeps a snapshot of it.
+ */
+export interface ImageBakeRequest {
+  readonly region: string;
+  readonly os: OperatingSystem;
+  /** The builder's size: the servers that boot from the image (their disks at least as large as the builder's). */
+  readonly size: string;
+  /** The image's name in the cloud: the stack's prefix and the bake's key, so equal bakes are one image. */
+  readonly imageName: pulumi.Output<string>;
+  /** The builder's user data (secret-free: packages and apt settings). */
+  readonly userData: pulumi.Output<string>;
+}
+
+export interface ImageHandle {
+  /** What the cloud's server takes as its image (a DigitalOcean snapshot's ID). */
+  readonly id: pulumi.Output<string>;
 }
 
 export interface ServerRequest extends MachineRequest {
@@ -475,6 +497,11 @@ export interface CloudAdapter {
   /** Makes a role's network identity, now (the component `Network` calls it when the identity is first needed). */
   role(name: string, args: { network: NetworkHandle; role: string; tagName: string }, opts: pulumi.ComponentResourceOptions): RoleHandle;
   server(name: string, args: ServerRequest, opts: pulumi.ComponentResourceOptions): ServerHandle;
+  /**
+   * Bakes a server image and keeps it while the stack uses it, where the cloud can (DigitalOcean: a
+   * snapshot of a builder droplet). A new `imageName` is a new image; the old one goes once nothing uses it.
+   */
+  bakeImage?(name: string, args: ImageBakeRequest, opts: pulumi.ComponentResourceOptions): ImageHandle;
   /**
    * A self-healing group of identical servers with rolling replacement, where the cloud has one (AWS auto
    * scaling groups). Without it, components make N servers.

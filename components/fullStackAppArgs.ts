@@ -63,6 +63,17 @@ export interface FullStackAppArgs {
    */
   os?: "ubuntu-24.04" | "debian-12";
   /**
+   * DigitalOcean: what servers boot from. stock (the cloud's image of os; the first boot installs the roles'
+   * packages, several minutes) or baked (the stack first bakes a snapshot with those packages, one per
+   * distinct package set, made by a throwaway builder droplet through the API with the stack's DigitalOcean
+   * token, and servers boot from it in a fraction of the time; a new package set means a new snapshot and
+   * replaced servers; snapshot storage is billed per GB-month).
+   *
+   * Stack config: `fullstack:serverImage`.
+   * @default "stock"
+   */
+  serverImage?: "stock" | "baked";
+  /**
    * Who may log in to the servers over SSH, and from where.
    * @default every field's default
    */

@@ -5,7 +5,7 @@ import {
   ProvisioningError, renderReleaseBundle, renderServerFiles, workerStopSeconds, workerUnits,
   type AppSpec, type HeartbeatSpec, type LogSinkSpec, type HostFirewallRule, type ManagedDrillSpec, type PostgresSpec, type RedisSpec, type ReleaseAccess, type Role, type WebSpec, type WorkerSpec,
 } from "../provisioning";
-import { CATALOG, OPERATING_SYSTEMS, defaultOf, validate, type AccessSettings, type OperatingSystem } from "../settings";
+import { CATALOG, OPERATING_SYSTEMS, SERVER_IMAGES, SettingsError, defaultOf, validate, type AccessSettings, type OperatingSystem, type ServerImage } from "../settings";
 import type { Network } from "./network";
 import type { PostgresDb } from "./postgresDb";
 import { nodesOf, type Nodes } from "./nodes";
@@ -26,6 +26,14 @@ export interface LinuxServerArgs {
    * @default "ubuntu-24.04"
    */
   os?: OperatingSystem;
+  /**
+   * What the server boots from: `"stock"`, the cloud's image of `os`, whose first boot installs the roles'
+   * packages; or `"baked"`, an image the stack bakes first with those packages (a snapshot made by a
+   * throwaway builder; one per distinct package set, replaced only when the set changes), whose first
+   * boot skips them. Clouds without baked images refuse `"baked"`.
+   * @default "stock"
+   */
+  image?: ServerImage;
   /**
    * Host name and cloud name of the server.
    * @default the component name
@@ -162,6 +170,8 @@ function managedHandle(job: ManagedDrillJob) {
 /** What a server's files are rendered from; shared by {@link LinuxServer} and {@link LinuxServerGroup}. */
 export type ServerFilesArgs = Pick<LinuxServerArgs, "roles" | "access" | "timezone" | "swapMb" | "ingress" | "app" | "web" | "worker" | "postgres" | "redis" | "heartbeat" | "logSink" | "restoreDrill"> & {
   os: OperatingSystem;
+  /** What the server boots from (see {@link LinuxServerArgs.image}). */
+  image?: ServerImage;
   /** Name of the data volume, when the server has one. */
   dataVolume?: string;
   /** The server group the server belongs to: a worker then stops its tasks gracefully before it leaves. */
@@ -336,6 +346,7 @@ export function renderServer(label: string, network: Network, physicalName: stri
       heartbeat,
       logSink: args.logSink,
       ...(drill ? { restoreDrill: drill } : {}),
+      image: args.image ?? "stock",
     }, delivery, { limit: adapter.userDataLimit, bytes: (text) => adapter.userDataBytes(text) });
     const bytes = adapter.userDataBytes(rendered.userData);
     if (bytes > adapter.userDataLimit) {
@@ -344,7 +355,19 @@ export function renderServer(label: string, network: Network, physicalName: stri
     }
     return rendered;
   });
-  return { ingress, userData: files.apply((f) => f.userData), fetchedFiles: files.apply((f) => f.fetchedFiles) };
+  return {
+    ingress, userData: files.apply((f) => f.userData), fetchedFiles: files.apply((f) => f.fetchedFiles),
+    bake: args.image === "baked" ? files.apply((f) => f.bake!) : undefined,
+  };
+}
+
+/** What the server boots from, checked: `baked` only where the cloud bakes images. */
+export function serverImage(component: string, network: Network, image: ServerImage | undefined): ServerImage {
+  const value = validate.oneOf(`${component}.image`, image ?? "stock", SERVER_IMAGES, "stock or baked");
+  if (value === "baked" && !network.adapter.bakeImage) {
+    throw new SettingsError(`${component}.image`, value, `is not available on ${CATALOG[network.cloud].title}`, 'use "stock"');
+  }
+  return value;
 }
 
 /**
@@ -417,6 +440,7 @@ export class LinuxServer extends pulumi.ComponentResource {
   constructor(name: string, args: LinuxServerArgs, opts?: pulumi.ComponentResourceOptions) {
     const adapter = args.network.adapter;
     const { size, os } = serverShape("LinuxServer", args.network, args.size, args.os);
+    const image = serverImage("LinuxServer", args.network, args.image);
     const hostname = physicalName("LinuxServer.hostname", args.hostname ?? name, "a host name");
     checkRoleArgs(`LinuxServer "${name}"`, args.roles, args);
     if (args.volume) validate.bounded("LinuxServer.volume.sizeGb", args.volume.sizeGb, "volumeSizeGb");
@@ -425,8 +449,8 @@ export class LinuxServer extends pulumi.ComponentResource {
     const volumeName = args.volume ? `${hostname}-data` : undefined;
     const runsApp = args.roles.includes("web") || args.roles.includes("worker");
     const keys = releaseKeys(name, args.network, runsApp, this);
-    const { ingress, userData, fetchedFiles } = renderServer(`LinuxServer "${name}"`, args.network, hostname, {
-      ...args, os, dataVolume: volumeName, releaseKeys: keys,
+    const { ingress, userData, fetchedFiles, bake } = renderServer(`LinuxServer "${name}"`, args.network, hostname, {
+      ...args, os, image, dataVolume: volumeName, releaseKeys: keys,
     });
     // A worker's warm stop, when its settings are known here (a plain object, not an output).
     const worker = args.worker !== undefined && !pulumi.Output.isInstance(args.worker) && args.roles.includes("worker")
@@ -435,6 +459,7 @@ export class LinuxServer extends pulumi.ComponentResource {
 
     this.handle = adapter.server(name, {
       ...machineRequest(hostname, args, { size, os }, { userData, fetchedFiles }),
+      image: bake ? args.network.bakedImage({ os, size, roles: args.roles }, bake) : undefined,
       hostname,
       volume: volumeName ? { name: volumeName, sizeGb: args.volume!.sizeGb, protect: args.protect ?? true } : undefined,
       reservedIp: args.reservedIp,

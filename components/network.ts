@@ -1,6 +1,8 @@
+import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
-import { cloudAdapter, type CloudAdapter, type NetworkHandle, type RoleHandle } from "../clouds";
-import { CATALOG, CLOUDS, NAT_MODES, SettingsError, defaultOf, validate, type CloudName, type NatMode } from "../settings";
+import { cloudAdapter, type CloudAdapter, type ImageHandle, type NetworkHandle, type RoleHandle } from "../clouds";
+import type { ImageBake } from "../provisioning";
+import { CATALOG, CLOUDS, NAT_MODES, SettingsError, defaultOf, validate, type CloudName, type NatMode, type OperatingSystem } from "../settings";
 import { nodesOf, type Nodes } from "./nodes";
 import { withTransforms, type ChildTransforms } from "./transform";
 
@@ -64,6 +66,7 @@ export class Network extends pulumi.ComponentResource {
    */
   readonly nodes: Nodes;
   private readonly roles = new Map<string, RoleEntry>();
+  private readonly images = new Map<string, { handle: ImageHandle; key: pulumi.Output<string> }>();
   private readonly baseName: string;
 
   constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -116,6 +119,37 @@ export class Network extends pulumi.ComponentResource {
     });
   }
 
+  /**
+   * The baked image of servers of one kind (`kind`: their OS, size and roles, which decide their packages)
+   * in this network's region: made by the first server of the kind, as one child of the network (so the
+   * servers that share it come and go without touching it), shared by the others. `bake` is each server's
+   * rendered bake; servers of one kind must bake the same image.
+   */
+  bakedImage(kind: { os: OperatingSystem; size: string; roles: readonly string[] }, bake: pulumi.Output<ImageBake>): ImageHandle {
+    if (!this.adapter.bakeImage) throw new SettingsError("image", "baked", `is not available on ${CATALOG[this.cloud].title}`, "use \"stock\"");
+    const label = [kind.os.replace(/[^a-z0-9]+/g, ""), kind.size, ...[...kind.roles].sort()].join("-");
+    const known = this.images.get(label);
+    if (known) {
+      // Equal kinds render equal packages; a difference would be a second image under one name.
+      const same = pulumi.all([known.key, bake]).apply(([key, b]) => {
+        if (b.key !== key) throw new Error(`Network "${this.baseName}": two ${label} servers bake different images (${key}, ${b.key})`);
+        return key;
+      });
+      return { id: pulumi.all([known.handle.id, same]).apply(([id]) => id) };
+    }
+    const handle = this.adapter.bakeImage(`${this.baseName}-image-${label}`, {
+      region: this.handle.region,
+      os: kind.os,
+      size: kind.size,
+      // Packages and apt settings only: nothing secret, though the server's other files made the whole
+      // rendering secret. Shown as is in previews, so a new package set reads as a new image.
+      imageName: pulumi.unsecret(bake.apply((b) => bakedImageName(this.baseName, label, b.key))),
+      userData: pulumi.unsecret(bake.apply((b) => b.userData)),
+    }, { parent: this });
+    this.images.set(label, { handle, key: pulumi.unsecret(bake.apply((b) => b.key)) });
+    return handle;
+  }
+
   private entry(role: string): RoleEntry {
     let entry = this.roles.get(role);
     if (!entry) {
@@ -147,6 +181,17 @@ export class Network extends pulumi.ComponentResource {
     }
     return entry;
   }
+}
+
+/**
+ * A baked image's name in the cloud: readable (the network's name and the kind, cut to fit), a short hash
+ * of the whole kind (two kinds cut alike stay apart) and the bake's key. At most 55 characters, so the
+ * builder droplet's name (`<name>-builder`, its hostname) is one DNS label.
+ */
+export function bakedImageName(network: string, kind: string, key: string): string {
+  const readable = `${network}-${kind}`.toLowerCase().replace(/[^a-z0-9-]+/g, "-").slice(0, 35).replace(/-+$/, "");
+  const hash = createHash("sha256").update(`${network}\n${kind}`).digest("hex").slice(0, 6);
+  return `${readable}-${hash}-${key}`;
 }
 
 /** A role's handle, its identity once something needed it, and the servers made before that. */

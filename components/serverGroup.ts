@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { IngressRule, LoadBalancerHandle, ServerGroupHandle } from "../clouds";
 import { workerStopSeconds, type AppSpec, type HeartbeatSpec, type LogSinkSpec, type Role, type WebSpec, type WorkerSpec } from "../provisioning";
-import { CATALOG, SettingsError, validate, type AccessSettings, type OperatingSystem } from "../settings";
-import { checkRoleArgs, machineRequest, physicalName, releaseKeys, releaseRequest, renderServer, serverShape } from "./linuxServer";
+import { CATALOG, SettingsError, validate, type AccessSettings, type OperatingSystem, type ServerImage } from "../settings";
+import { checkRoleArgs, machineRequest, physicalName, releaseKeys, releaseRequest, renderServer, serverImage, serverShape } from "./linuxServer";
 import type { Network } from "./network";
 import { nodesOf, type Nodes } from "./nodes";
 import { withTransforms, type ChildTransforms } from "./transform";
@@ -24,6 +24,14 @@ export interface LinuxServerGroupArgs {
    * @default "ubuntu-24.04"
    */
   os?: OperatingSystem;
+  /**
+   * What the server boots from: `"stock"`, the cloud's image of `os`, whose first boot installs the roles'
+   * packages; or `"baked"`, an image the stack bakes first with those packages (a snapshot made by a
+   * throwaway builder; one per distinct package set, replaced only when the set changes), whose first
+   * boot skips them. Clouds without baked images refuse `"baked"`.
+   * @default "stock"
+   */
+  image?: ServerImage;
   /**
    * Name of the group and of its servers.
    * @default the component name
@@ -147,6 +155,10 @@ export class LinuxServerGroup extends pulumi.ComponentResource {
     }
     const count = validate.bounded("LinuxServerGroup.count", args.count, "webCount") // webCount and workerCount share these bounds;
     const { size, os } = serverShape("LinuxServerGroup", args.network, args.size, args.os);
+    // Groups exist where images are not baked here (AWS): "baked" is refused, naming the argument.
+    if (serverImage("LinuxServerGroup", args.network, args.image) === "baked") {
+      throw new SettingsError("LinuxServerGroup.image", "baked", "is not available for server groups", 'use "stock"');
+    }
     const groupName = physicalName("LinuxServerGroup.groupName", args.groupName ?? name, "a group name");
     for (const [i, role] of args.roles.entries()) {
       validate.oneOf(`LinuxServerGroup.roles[${i}]`, role, ["web", "worker"] as const, "a stateless role");

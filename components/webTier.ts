@@ -3,7 +3,7 @@ import type { DnsZoneHandle, IngressRule, LoadBalancerHandle } from "../clouds";
 import { buildAppSpec, type DbGrantSpec, type HeartbeatSpec, type LogSinkSpec, type PostgresSpec, type RedisSpec, type Role, type WebSpec, type WorkerSpec } from "../provisioning";
 import {
   CATALOG, SettingsError, defaultOf, usesLoadBalancer, validate,
-  type AccessSettings, type AcmeSettings, type AppSettings, type CloudName, type DomainSettings, type GunicornSettings, type OperatingSystem,
+  type AccessSettings, type AcmeSettings, type AppSettings, type CloudName, type DomainSettings, type GunicornSettings, type OperatingSystem, type ServerImage,
 } from "../settings";
 import { LinuxServer, type ManagedDrillJob } from "./linuxServer";
 import { LinuxServerGroup } from "./serverGroup";
@@ -55,6 +55,12 @@ export interface WebTierArgs {
    * @default "ubuntu-24.04"
    */
   os?: OperatingSystem;
+  /**
+   * What the servers boot from: the cloud's stock image of `os`, or an image baked first with their
+   * roles' packages (see {@link LinuxServerArgs.image}).
+   * @default "stock"
+   */
+  image?: ServerImage;
   /** Admin user, SSH keys and the addresses SSH is open to (closed when empty). */
   access: AccessSettings;
   /**
@@ -331,7 +337,7 @@ export class WebTier extends pulumi.ComponentResource {
     const grouped = lb !== undefined && count >= 2 && adapter.serverGroup !== undefined && (args.serverGroup ?? true);
     // What every web server shares, alone or in the group.
     const common = {
-      network: this.network, size, os: args.os, access: args.access, timezone: args.timezone, swapMb: args.swapMb, ingress, web,
+      network: this.network, size, os: args.os, image: args.image, access: args.access, timezone: args.timezone, swapMb: args.swapMb, ingress, web,
       bucketAccess: args.bucketAccess, queueAccess: args.queueAccess, heartbeat: args.heartbeat, backupAccess: args.backupAccess,
       logSink: args.logSink,
     };

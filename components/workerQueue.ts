@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { QueueHandle } from "../clouds";
 import { buildAppSpec, type HeartbeatSpec, type LogSinkSpec, type WorkerSpec } from "../provisioning";
 import {
-  CATALOG, QUEUE_BACKENDS, SettingsError, defaultOf, validate, type AccessSettings, type AppSettings, type OperatingSystem, type QueueBackend,
+  CATALOG, QUEUE_BACKENDS, SettingsError, defaultOf, validate, type AccessSettings, type AppSettings, type OperatingSystem, type QueueBackend, type ServerImage,
 } from "../settings";
 import { LinuxServer, type ManagedDrillJob } from "./linuxServer";
 import { LinuxServerGroup } from "./serverGroup";
@@ -38,6 +38,12 @@ export interface WorkerQueueArgs {
    * @default "ubuntu-24.04"
    */
   os?: OperatingSystem;
+  /**
+   * What the servers boot from: the cloud's stock image of `os`, or an image baked first with their
+   * roles' packages (see {@link LinuxServerArgs.image}).
+   * @default "stock"
+   */
+  image?: ServerImage;
   /** Admin user, keys and SSH addresses. */
   access: AccessSettings;
   /** Environment shared with the web tier; must include the broker (REDIS_URL). Secrets as secret outputs. */
@@ -197,7 +203,7 @@ export class WorkerQueue extends pulumi.ComponentResource {
     const grouped = plain >= 1 && adapter.serverGroup !== undefined && (args.serverGroup ?? true);
     // What every worker server shares, alone or in the group.
     const common = {
-      network: args.network, size, os: args.os, access: args.access, timezone: args.timezone, app, worker: args.worker,
+      network: args.network, size, os: args.os, image: args.image, access: args.access, timezone: args.timezone, app, worker: args.worker,
       bucketAccess: args.bucketAccess, queueAccess: broker === "sqs" ? this.queueArns : undefined, heartbeat: args.heartbeat,
       logSink: args.logSink,
     };

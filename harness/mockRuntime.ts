@@ -196,6 +196,11 @@ function stable(type: string, name: string): number {
   return parseInt(createHash("sha256").update(`${type}:${name}`).digest("hex").slice(0, 8), 16);
 }
 
+/** The snapshot ID an image bake named `imageName` prints under these mocks (see fakeOutputs). */
+export function mockSnapshotId(imageName: string): string {
+  return String(100_000_000 + stable("command:local:Command", imageName));
+}
+
 /** Plausible provider outputs, so programs that read them (addresses, ids) behave as in a real run. */
 function fakeOutputs(type: string, name: string, inputs: Record<string, unknown>, id: number, region = "eu-central-1"): Record<string, unknown> {
   // Stable per resource, so two builds of one program give a server the same address.
@@ -286,6 +291,11 @@ function fakeOutputs(type: string, name: string, inputs: Record<string, unknown>
       return { fingerprint: createHash("md5").update(String(inputs.publicKey)).digest("hex").replace(/(..)(?!$)/g, "$1:") };
     case "random:index/randomId:RandomId":
       return { hex: createHash("sha256").update(name).digest("hex").slice(0, 8) };
+    case "command:local:Command": {
+      // An image bake (clouds/digitalocean.ts bakeImage) prints its snapshot's ID: one per image name.
+      const bakeName = (inputs.environment as Record<string, unknown> | undefined)?.FULLSTACK_BAKE_NAME;
+      return typeof bakeName === "string" ? { stdout: `${mockSnapshotId(bakeName)}\n`, stderr: "" } : {};
+    }
     case "digitalocean:index/certificate:Certificate":
       return { uuid: `cert-${stable(type, name)}`, name: inputs.name ?? `${name}-${stable(type, name) % 1000}` };
     default:

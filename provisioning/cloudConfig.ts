@@ -11,7 +11,8 @@ import { redisRole } from "./roles/redis";
 import { tlsRole } from "./roles/tls";
 import { appRole, webRole, webUnits } from "./roles/web";
 import { heartbeatChecks, workerRole, workerUnits } from "./roles/worker";
-import { POLICY_RC_D, renderPolicyRcD } from "./firstBoot";
+import { MARK_PACKAGES_INSTALLED, oneDaemonReload, POLICY_RC_D, renderPolicyRcD } from "./firstBoot";
+import { bootOnBakedImage, imageBake, type CloudConfigDoc, type ImageBake } from "./image";
 import { RELEASE_USER } from "./release";
 import { safeYaml } from "./yaml";
 import { appPaths, type Role, type RolePart, type SecretDelivery, type ServerSpec, type WriteFile } from "./types";
@@ -32,6 +33,8 @@ export interface ServerFiles {
    * {@link UserDataBudget}); each keeps its `secret` flag.
    */
   fetchedFiles: WriteFile[];
+  /** With `image: "baked"`: what the image the server boots from is baked with. */
+  bake?: ImageBake;
 }
 
 /**
@@ -111,7 +114,9 @@ export function renderServerFiles(spec: ServerSpec, delivery: SecretDelivery, bu
     if (seen.has(f.path)) throw new ProvisioningError(`two roles write ${f.path}`);
     seen.add(f.path);
   }
-  const runcmd = parts.flatMap((p) => p.runcmd ?? []);
+  const runcmd = oneDaemonReload(parts.flatMap((p) => p.runcmd ?? []));
+  // A release pushed during the first boot starts building once the packages are in (and the secrets).
+  if (pushed) runcmd.splice(delivery.kind === "fetch" ? 1 : 0, 0, [...MARK_PACKAGES_INSTALLED]);
   if (startsItself.length > 0) runcmd.push(["rm", "-f", POLICY_RC_D]);
   // The first release, last: from its file (pushed releases arrive over SSH once the server is up).
   if (runsApp && spec.app && (spec.release ?? { kind: "file" }).kind === "file") {
@@ -119,7 +124,7 @@ export function renderServerFiles(spec: ServerSpec, delivery: SecretDelivery, bu
     runcmd.push([p.releaseScript, "--file", p.releaseBundle]);
   }
 
-  const render = (compressed: ReadonlySet<string>) => `#cloud-config\n${safeYaml({
+  const docOf = (compressed: ReadonlySet<string>): CloudConfigDoc => ({
     ...baseTopLevel(spec.base),
     users,
     packages,
@@ -131,7 +136,11 @@ export function renderServerFiles(spec: ServerSpec, delivery: SecretDelivery, bu
       ...(f.defer ? { defer: true } : {}),
     })),
     runcmd,
-  })}`;
+  });
+  const baked = spec.image === "baked";
+  const render = (compressed: ReadonlySet<string>) =>
+    `#cloud-config\n${safeYaml(baked ? bootOnBakedImage(docOf(compressed), startsItself) : docOf(compressed))}`;
+  const bake = baked ? imageBake(docOf(new Set()), startsItself) : undefined;
   const compressed = new Set<string>();
   let userData = render(compressed);
   const fetchedFiles = delivery.kind === "fetch" ? allFiles.filter((f) => f.secret) : [];
@@ -165,7 +174,7 @@ export function renderServerFiles(spec: ServerSpec, delivery: SecretDelivery, bu
       }
     }
   }
-  return { userData, fetchedFiles };
+  return { userData, fetchedFiles, ...(bake ? { bake } : {}) };
 }
 
 /** A write_files entry's content as cloud-init writes it to disk (decoding the gz+b64 this renderer uses). */

@@ -34,3 +34,4 @@ export { HEARTBEAT_AGE_CHECKS, HEARTBEAT_CHECKS, HEARTBEAT_REPORTER, type Heartb
 export {
   heartbeatNamespace, heartbeatReporterPart, renderHeartbeatReporter, HEARTBEAT_DIMENSION, HEARTBEAT_METRIC, HEARTBEAT_STATE_DIR,
 } from "./aws/heartbeatMetrics";
+export { bootOnBakedImage, imageBake, IMAGE_BAKE_SCRIPT, renderImageBakeScript, type CloudConfigDoc, type ImageBake } from "./image";

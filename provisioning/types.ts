@@ -283,6 +283,12 @@ export interface ServerSpec {
   restoreDrill?: ManagedDrillSpec;
   /** Parts the cloud adds (e.g. how a group's server leaves the group gracefully), after the roles'. */
   extra?: RolePart[];
+  /**
+   * What the server boots from: the cloud's stock image, whose first boot installs the roles' packages,
+   * or an image baked with them (provisioning/image.ts; the rendered files then carry the bake).
+   * @default "stock"
+   */
+  image?: "stock" | "baked";
 }
 
 /** A cloud-init write_files entry. */

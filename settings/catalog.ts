@@ -157,6 +157,13 @@ export type RestoreDrill = (typeof RESTORE_DRILLS)[number];
 export const OPERATING_SYSTEMS = ["ubuntu-24.04", "debian-12"] as const;
 export type OperatingSystem = (typeof OPERATING_SYSTEMS)[number];
 
+/**
+ * What servers boot from: the cloud's stock image of the OS (the first boot installs the roles' packages)
+ * or an image baked with them first (provisioning/image.ts), which boots in a fraction of the time.
+ */
+export const SERVER_IMAGES = ["stock", "baked"] as const;
+export type ServerImage = (typeof SERVER_IMAGES)[number];
+
 export const FRAMEWORKS = ["django", "flask"] as const;
 export type Framework = (typeof FRAMEWORKS)[number];
 

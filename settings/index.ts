@@ -58,9 +58,9 @@ export function loadSettings(raw: RawConfig): Settings {
   if (operations.sentryDsn !== undefined && "SENTRY_DSN" in app.env) {
     throw new SettingsError(fullKey("appEnv"), "SENTRY_DSN=[...]", `sets SENTRY_DSN, which ${fullKey("sentryDsn")} sets`, `keep it in ${fullKey("sentryDsn")} (a secret) and remove it from appEnv`);
   }
-  const { profile, cloud, region, environment, protect, os, natMode } = stack;
+  const { profile, cloud, region, environment, protect, os, serverImage, natMode } = stack;
   return {
-    warnings: warnings(stack, app, alerts), profile, cloud, region, environment, protect, os, access, server, app, web, domain, acme, worker,
+    warnings: warnings(stack, app, alerts), profile, cloud, region, environment, protect, os, serverImage, access, server, app, web, domain, acme, worker,
     postgres, redis, volumeSizeGb, bucket, natMode, operations, alerts,
   };
 }

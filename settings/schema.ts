@@ -3,7 +3,7 @@
  * checked against this list by the tests, so the three never drift apart.
  */
 import {
-  CATALOG, CLOUDS, ENVIRONMENTS, FRAMEWORKS, NAT_MODES, OPERATING_SYSTEMS, PG_VERSIONS, PROFILES, QUEUE_BACKENDS, RESTORE_DRILLS, WORKER_KINDS,
+  CATALOG, CLOUDS, ENVIRONMENTS, FRAMEWORKS, NAT_MODES, OPERATING_SYSTEMS, PG_VERSIONS, PROFILES, QUEUE_BACKENDS, RESTORE_DRILLS, SERVER_IMAGES, WORKER_KINDS,
   type CloudName, type Framework, type Profile, type WorkerKind,
 } from "./catalog";
 
@@ -128,6 +128,10 @@ const DECLS = [
     description: "Mark volumes, databases and buckets `protect` so Pulumi refuses to delete or replace them.",
   },
   { key: "os", arg: "os", type: "string", values: OPERATING_SYSTEMS, default: "ubuntu-24.04", description: "Server operating system: ubuntu-24.04 or debian-12." },
+  {
+    key: "serverImage", arg: "serverImage", type: "string", values: SERVER_IMAGES, appliesTo: { cloud: ["digitalocean"] }, default: "stock",
+    description: "DigitalOcean: what servers boot from. stock (the cloud's image of os; the first boot installs the roles' packages, several minutes) or baked (the stack first bakes a snapshot with those packages, one per distinct package set, made by a throwaway builder droplet through the API with the stack's DigitalOcean token, and servers boot from it in a fraction of the time; a new package set means a new snapshot and replaced servers; snapshot storage is billed per GB-month).",
+  },
   { key: "adminUser", arg: "access.adminUser", type: "string", default: "ops", description: "Name of the non-root sudo user created on every server; not an account or group the servers already have (root, bin, sudo, www-data, ...)." },
   {
     key: "adminSshKeys", arg: "access.sshKeys", type: "array", default: [],

@@ -2,7 +2,7 @@
  * What the settings layer hands on: typed, validated, defaulted settings, one interface per section of
  * the config (each read by its own reader in settings/read/).
  */
-import type { CloudName, Environment, Framework, NatMode, OperatingSystem, Profile, QueueBackend, RestoreDrill, WorkerKind } from "./catalog";
+import type { CloudName, Environment, Framework, NatMode, OperatingSystem, Profile, QueueBackend, RestoreDrill, ServerImage, WorkerKind } from "./catalog";
 
 export interface AccessSettings {
   /** The non-root sudo user made on every server (`fullstack:adminUser`). */
@@ -282,6 +282,11 @@ export interface Settings<Secret = string> {
   environment: Environment;
   protect: boolean;
   os: OperatingSystem;
+  /**
+   * What servers boot from: the cloud's stock image of `os`, or an image baked first with the roles'
+   * packages (DigitalOcean). "stock" on clouds without baked images.
+   */
+  serverImage: ServerImage;
   access: AccessSettings;
   server: ServerSettings;
   app: AppSettings<Secret>;

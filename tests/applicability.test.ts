@@ -28,6 +28,7 @@ function baseConfig(c: ApplicabilityContext): Record<string, unknown> {
 /** A valid value other than the default for each key that declares where it applies. */
 const SAMPLE: Record<string, (c: ApplicabilityContext) => unknown> = {
   natMode: () => "instance",
+  serverImage: () => "baked",
   loadBalancer: () => true,
   releaseCidrs: () => ["198.51.100.4/32"],
   djangoSettingsModule: () => "shop.settings",
@@ -106,6 +107,7 @@ describe("applicability", () => {
   it("the keys the issue names say where they apply", () => {
     const of = (key: string) => KEYS.find((k) => k.key === key)?.appliesTo;
     expect(of("natMode")).toEqual({ cloud: ["aws"] });
+    expect(of("serverImage")).toEqual({ cloud: ["digitalocean"] });
     expect(of("redisMaxMemoryMb")).toEqual({ profile: ["single"] });
     expect(of("volumeSizeGb")).toEqual({ profile: ["single"] });
     expect(of("dbNodes")).toEqual({ profile: ["standard", "scaled"] });
@@ -151,6 +153,10 @@ describe("applicability", () => {
     // A secret is never shown.
     const aws = baseConfig({ cloud: "aws", profile: "standard", framework: "django", workerKind: "none" });
     expect(errorOf({ ...aws, spacesSecretKey: "s3cr3t" })?.message).toMatch(/^fullstack:spacesSecretKey "\[secret\]" has no effect on AWS/);
+    // AWS has no baked images: asking for one is refused; its default, as the CLI hands it over, is not.
+    expect(errorOf({ ...aws, serverImage: "baked" })?.message).toBe(
+      "fullstack:serverImage \"baked\" has no effect on AWS; it applies only with fullstack:cloud digitalocean: remove fullstack:serverImage here");
+    expect(errorOf({ ...aws, serverImage: "stock" })).toBeUndefined();
   });
 });
 

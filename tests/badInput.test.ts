@@ -103,6 +103,8 @@ const CASES: Case[] = [
   ["bucket flag not a boolean", { ...DO, bucket: "yes" }, "fullstack:bucket", "use true or false"],
   ["NAT mode on DigitalOcean", { ...DO, natMode: "gateway" }, "fullstack:natMode", "has no effect on DigitalOcean"],
   ["unknown NAT mode", { ...AWS, natMode: "sometimes" }, "fullstack:natMode", "use one of none, instance, gateway"],
+  ["unknown server image", { ...DO, serverImage: "golden" }, "fullstack:serverImage", "\"golden\" is not a server image; use one of stock, baked"],
+  ["baked server image on AWS", { ...AWS, serverImage: "baked" }, "fullstack:serverImage", "has no effect on AWS; it applies only with fullstack:cloud digitalocean"],
   ["SQS on DigitalOcean", { ...DO_STANDARD, workerKind: "celery", queueBackend: "sqs" }, "fullstack:queueBackend", "has no effect on DigitalOcean; it applies only with fullstack:cloud aws"],
   ["SQS with RQ", { ...AWS_STANDARD, workerKind: "rq", queueBackend: "sqs" }, "fullstack:queueBackend", "has no effect while fullstack:workerKind is rq; it applies only with fullstack:cloud aws, fullstack:profile standard or scaled and fullstack:workerKind celery"],
   ["SQS in the single profile (its worker shares the one server's Redis)", { ...AWS, workerKind: "celery", queueBackend: "sqs" }, "fullstack:queueBackend", "has no effect while fullstack:profile is single"],

@@ -9,7 +9,7 @@ import { CATALOG } from "../settings/catalog";
 import { DB_PLANS, DROPLET_SIZES } from "../settings/limits/digitalocean";
 import { EC2_SIZE_LIST, ELASTICACHE_NODE_TYPE_LIST, RDS_POSTGRES_CLASS_LIST } from "../settings/limits/aws";
 import { costChange, costOf, formatCost, formatCostChange } from "../tools/cost";
-import { AWS_REGIONS, DO_DATABASE_NODE_MONTHLY, DO_DROPLET_MONTHLY, FREE, SOURCES, UNPRICED, USAGE } from "../tools/prices";
+import { AWS_REGIONS, DO_BAKED_IMAGE_USAGE, DO_DATABASE_NODE_MONTHLY, DO_DROPLET_MONTHLY, FREE, SOURCES, UNPRICED, USAGE } from "../tools/prices";
 import { planStack } from "./helpers";
 
 const STACKS = ["dev", "staging", "prod", "aws-dev", "aws-staging", "aws-prod"];
@@ -41,6 +41,16 @@ describe("the cost of each checked-in stack", () => {
     expect(linesOf(report, "shop-dev-web-1-data")).toEqual(["10 GiB volume: 1"]);
     // Transfer beyond the allowance is billed by use: listed, not added.
     expect(report.usage.map((u) => u.name)).toContain("shop-dev-web-1");
+  });
+
+  it("a baked image on DigitalOcean: the snapshot its bake keeps is listed as billed by size, nothing added", async () => {
+    const baked = await planStack("dev", { serverImage: "baked" });
+    const report = costOf(baked);
+    const bake = baked.resources.find((r) => r.type === "command:local:Command")!;
+    expect(report.usage.find((u) => u.name === bake.name)).toEqual(expect.objectContaining({
+      billedBy: DO_BAKED_IMAGE_USAGE.billedBy, source: "https://docs.digitalocean.com/products/snapshots/details/pricing/",
+    }));
+    expect(report.monthly).toBe(costOf(runs.dev).monthly);
   });
 
   it("scaled on DigitalOcean: a cluster is priced per node, the load balancer per node, Spaces once", () => {

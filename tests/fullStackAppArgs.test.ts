@@ -9,8 +9,10 @@ import { resolve } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { FullStackApp, type FullStackAppArgs } from "../components";
 import { resolveFullStackAppArgs } from "../components/fullStackApp";
+import * as linuxServer from "../components/linuxServer";
+import * as serverGroup from "../components/serverGroup";
 import { runStack, type RunResult } from "../harness/mockRuntime";
-import { ARG_GROUPS, KEYS, argsFromConfig, configFromArgs, inArgsTerms, loadSettings, type RawConfig } from "../settings";
+import { ARG_GROUPS, KEYS, argPathOf, argsFromConfig, configFromArgs, inArgsTerms, loadSettings, type RawConfig } from "../settings";
 import { ARGS_FILE, renderArgsFile } from "../tools/docs";
 import { readStackConfig } from "../tools/stackConfig";
 
@@ -79,6 +81,16 @@ describe("the mapping between stack config keys and FullStackApp's args", () => 
       domain: { name: "shop.example.com" },
     });
   });
+  it("maps fullstack:serverImage to serverImage, beside os, both ways", () => {
+    expect(argPathOf("serverImage")).toBe("serverImage");
+    const args = argsFromConfig({ appRepo: "https://github.com/acme/shop.git", os: "debian-12", serverImage: "baked" });
+    expect(JSON.parse(JSON.stringify(args))).toEqual({ app: { repo: "https://github.com/acme/shop.git" }, os: "debian-12", serverImage: "baked" });
+    const { raw } = configFromArgs({ ...base, os: "debian-12", serverImage: "baked" });
+    expect(raw).toMatchObject({ os: "debian-12", serverImage: "baked" });
+    expect(loadSettings(raw).serverImage).toBe("baked");
+    expect(resolveFullStackAppArgs("shop", { ...base, serverImage: "baked" }).settings.serverImage).toBe("baked");
+    expect(resolveFullStackAppArgs("shop", base).settings.serverImage).toBe("stock");
+  });
 });
 
 describe("FullStackApp refuses bad args before registering anything, naming the field", () => {
@@ -86,6 +98,9 @@ describe("FullStackApp refuses bad args before registering anything, naming the 
     ["a value out of range", { ...base, web: { count: 0 } }, /^FullStackApp "shop": web\.count 0 .*; /],
     ["a value not in the list", { ...base, profile: "huge" }, /^FullStackApp "shop": profile "huge" is not a profile; use one of single, standard, scaled$/],
     ["a key where it has no effect", { ...base, redis: { maxMemoryMb: 512 }, profile: "standard" }, /^FullStackApp "shop": redis\.maxMemoryMb 512 .*profile single/],
+    ["a server image not in the list", { ...base, serverImage: "golden" }, /^FullStackApp "shop": serverImage "golden" is not a server image; use one of stock, baked$/],
+    ["a baked server image on AWS", { ...base, cloud: "aws", region: "eu-central-1", serverImage: "baked" },
+      /^FullStackApp "shop": serverImage "baked" has no effect on AWS; it applies only with cloud digitalocean: remove serverImage here$/],
     ["a missing required field", { ...base, app: { name: "shop" } }, /^FullStackApp "shop": app\.repo \(unset\) is required; set it with `app\.repo`/],
     ["a config key's name where a field goes", { ...base, appRepo: "x" }, /^FullStackApp "shop": appRepo "x" is not a FullStackApp arg; did you mean app\.repo\?/],
     ["a misspelt field", { ...base, web: { cout: 2 } }, /^FullStackApp "shop": web\.cout 2 is not a FullStackApp arg; did you mean web\.count\?/],
@@ -188,5 +203,43 @@ describe("secrets as pulumi.Input<string>", () => {
         return {};
       },
     });
+  });
+});
+
+describe("serverImage reaches every server FullStackApp makes", () => {
+  // A build that never ends must not leave a spy behind for the next test to wrap.
+  afterEach(() => jest.restoreAllMocks());
+
+  /** The `image` each LinuxServer and LinuxServerGroup was made with while building `args`, by component name. */
+  async function imagesOf(args: FullStackAppArgs): Promise<Record<string, unknown>> {
+    const images: Record<string, unknown> = {};
+    type Constructors = Record<string, new (...a: unknown[]) => object>;
+    const spy = (mod: object, key: string) => {
+      const Real = (mod as Constructors)[key];
+      return jest.spyOn(mod as Record<string, (...a: unknown[]) => unknown>, key).mockImplementation((...a: unknown[]) => {
+        images[a[0] as string] = (a[1] as { image?: unknown }).image;
+        return Reflect.construct(Real, a);
+      });
+    };
+    const spies = [spy(linuxServer, "LinuxServer"), spy(serverGroup, "LinuxServerGroup")];
+    try {
+      await build(args);
+    } finally {
+      for (const s of spies) s.mockRestore();
+    }
+    return images;
+  }
+
+  it("DigitalOcean: the web and worker servers, baked when asked", async () => {
+    const standard: FullStackAppArgs = { ...base, profile: "standard", worker: { kind: "celery" }, bucket: { enabled: false } };
+    expect(await imagesOf({ ...standard, serverImage: "baked" })).toEqual({ "shop-web-1": "baked", "shop-worker-1": "baked" });
+    expect(await imagesOf(standard)).toEqual({ "shop-web-1": "stock", "shop-worker-1": "stock" });
+  });
+
+  it("AWS: the servers and the groups, stock", async () => {
+    const images = await imagesOf({
+      ...base, cloud: "aws", region: "eu-central-1", profile: "scaled", worker: { kind: "celery", count: 3 }, bucket: { enabled: false },
+    });
+    expect(images).toEqual({ "shop-web": "stock", "shop-workers": "stock", "shop-worker-1": "stock" });
   });
 });

@@ -300,6 +300,21 @@ it("cloud-init accepts every user data, within the cloud's size limit", () => {
   expect(checkCloudConfig(first)).toEqual(checkCloudConfigs([first])[0]);
 });
 
+it("runcmd reloads systemd once, after every unit file is on disk and before any unit of the server's files is enabled or started (provisioning/firstBoot.ts oneDaemonReload)", () => {
+  const wrong: string[] = [];
+  for (const s of servers) {
+    const doc = parse(s.userData) as { runcmd?: (string | string[])[] };
+    const commands = (doc.runcmd ?? []).map((c) => (Array.isArray(c) ? c.join(" ") : c));
+    const reloads = commands.flatMap((c, i) => (c === "systemctl daemon-reload" ? [i] : []));
+    const units = s.files.filter(isSystemdUnit).map((f) => f.path.split("/").pop()!);
+    const firstUse = commands.findIndex((c) => /\bsystemctl\b.*\b(enable|start|restart|reload-or-restart)\b/.test(c)
+      && units.some((u) => c.split(/\s+/).some((w) => w === u || `${w}.service` === u)));
+    if (reloads.length > 1) wrong.push(`${s.label} ${reloads.length} daemon-reloads`);
+    if (firstUse >= 0 && !(reloads.length === 1 && reloads[0] < firstUse)) wrong.push(`${s.label} "${commands[firstUse]}" runs before systemd reloads its units`);
+  }
+  expect(wrong).toEqual([]);
+});
+
 it("nginx -t accepts every server's sites, in Debian's stock nginx.conf", () => {
   const sites = new Distinct<ServerFile[]>();
   for (const s of servers) {

@@ -18,7 +18,7 @@ const base = {
 describe("settings", () => {
   it("applies safe defaults", () => {
     const s = loadSettings(base);
-    expect(s).toMatchObject({ profile: "single", cloud: "digitalocean", region: "fra1", environment: "production", protect: true, os: "ubuntu-24.04" });
+    expect(s).toMatchObject({ profile: "single", cloud: "digitalocean", region: "fra1", environment: "production", protect: true, os: "ubuntu-24.04", serverImage: "stock" });
     expect(s.access.adminCidrs).toEqual(["203.0.113.7/32"]);
     // Releases over SSH come from the admin addresses unless told otherwise.
     expect(s.access.releaseCidrs).toEqual(["203.0.113.7/32"]);
@@ -41,6 +41,16 @@ describe("settings", () => {
   it("normalises CIDR blocks by arithmetic: host bits cleared, IPv6 compressed", () => {
     const s = loadSettings({ ...base, adminCidrs: ["203.0.113.7/24", "2001:0DB8:0000::0001/48", "::ffff:192.0.2.1/128"] });
     expect(s.access.adminCidrs).toEqual(["203.0.113.0/24", "2001:db8::/48", "::ffff:c000:201/128"]);
+  });
+
+  it("reads what servers boot from: stock unless asked, baked on DigitalOcean, stock on AWS", () => {
+    expect(loadSettings(base).serverImage).toBe("stock");
+    expect(loadSettings({ ...base, serverImage: "baked" }).serverImage).toBe("baked");
+    expect(loadSettings({ ...base, profile: "standard", serverImage: "baked" }).serverImage).toBe("baked");
+    const aws = { appRepo: base.appRepo, cloud: "aws", region: "eu-central-1" };
+    expect(loadSettings(aws).serverImage).toBe("stock");
+    // Pulumi.yaml's default, which the CLI hands every stack as if it set it, asks for nothing on AWS.
+    expect(loadSettings({ ...aws, serverImage: "stock" }).serverImage).toBe("stock");
   });
 
   it.each([
@@ -68,6 +78,9 @@ describe("settings", () => {
     [{ workerCount: 2, profile: "standard", bucket: false }, "fullstack:workerCount 2 has no effect while fullstack:workerKind is none"],
     [{ workerCount: 2, workerKind: "celery" }, "fullstack:workerCount 2 has no effect while fullstack:profile is single; it applies only with fullstack:profile standard or scaled"],
     [{ gunicornTimeout: "abc" }, 'fullstack:gunicornTimeout "abc" is not a whole number in range'],
+    [{ serverImage: "golden" }, 'fullstack:serverImage "golden" is not a server image; use one of stock, baked'],
+    [{ cloud: "aws", region: "eu-central-1", serverImage: "baked" },
+      'fullstack:serverImage "baked" has no effect on AWS; it applies only with fullstack:cloud digitalocean: remove fullstack:serverImage here'],
   ])("rejects %j", (overrides, message) => {
     let error: unknown;
     try {

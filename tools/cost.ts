@@ -6,9 +6,10 @@
 import type { RecordedResource, RunResult } from "../harness/mockRuntime";
 import {
   AWS_ALARM_METRIC_MONTHLY, AWS_CUSTOM_METRIC_MONTHLY, AWS_PUBLIC_IPV4_HOURLY, AWS_REGIONS, AWS_ROUTE53_HEALTH_CHECK_FEATURE_MONTHLY, AWS_ROUTE53_HEALTH_CHECK_MONTHLY,
-  AWS_ROUTE53_ZONE_MONTHLY, DO_DATABASE_NODE_MONTHLY, DO_DROPLET_MONTHLY, DO_LOAD_BALANCER_NODE_MONTHLY, DO_SPACES_SUBSCRIPTION_MONTHLY,
+  AWS_ROUTE53_ZONE_MONTHLY, DO_BAKED_IMAGE_USAGE, DO_DATABASE_NODE_MONTHLY, DO_DROPLET_MONTHLY, DO_LOAD_BALANCER_NODE_MONTHLY, DO_SPACES_SUBSCRIPTION_MONTHLY,
   DO_VOLUME_GIB_MONTHLY, FREE, HOURS_PER_MONTH, SOURCES, UNPRICED, USAGE, type AwsRegionPrices, type SourceId,
 } from "./prices";
+import { BAKE_ENV } from "../provisioning/digitalocean/imageBake";
 
 /** One priced line: a resource (or part of one) and its monthly price in USD. */
 export interface CostLine {
@@ -256,7 +257,9 @@ export function costOf(result: RunResult): CostReport {
     // `true`: fully priced; `false`: priced in part (or not at all) and possibly billed by use too.
     const done = r.type.startsWith("digitalocean:") ? priceDigitalOcean(r, p, spaces) : r.type.startsWith("aws:") ? priceAws(result, r, p, region, regionName) : false;
     if (done) continue;
-    const u = USAGE[r.type];
+    // A bake Command (clouds/digitalocean.ts bakeImage) is free itself; the snapshot it keeps is billed by size.
+    const bakes = r.type === "command:local:Command" && typeof (r.plainInputs.environment as Record<string, unknown> | undefined)?.[BAKE_ENV.name] === "string";
+    const u = bakes ? DO_BAKED_IMAGE_USAGE : USAGE[r.type];
     if (u) usage.push({ name: r.name, type: r.type, billedBy: u.billedBy, source: u.source });
     else if (FREE[r.type] === undefined && !lines.some((l) => l.name === r.name && l.type === r.type)) {
       unpriced.push({ name: r.name, type: r.type, why: UNPRICED[r.type] ?? "type not in the price catalog (tools/prices.ts)" });

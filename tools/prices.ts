@@ -148,6 +148,12 @@ export const USAGE: Readonly<Record<string, { billedBy: string; source: string }
   "digitalocean:index/spacesBucket:SpacesBucket": { billedBy: "storage beyond 250 GiB ($0.02 per GiB) and transfer beyond 1 TiB ($0.01 per GiB), for the whole team", source: "https://docs.digitalocean.com/products/spaces/details/pricing/" },
 };
 
+/** A baked server image on DigitalOcean (the bake Command's snapshot): billed by its size, and the builder's minutes. */
+export const DO_BAKED_IMAGE_USAGE = {
+  billedBy: "the snapshot's GiB per month (the roles' packages on the base image: a few GiB), and the builder droplet's minutes at each bake",
+  source: "https://docs.digitalocean.com/products/snapshots/details/pricing/",
+};
+
 /** Types that cost nothing themselves (configuration, identities, rules), and why. */
 export const FREE: Readonly<Record<string, string>> = {
   "digitalocean:index/vpc:Vpc": "VPC networks are free",

@@ -1,11 +1,11 @@
 /**
  * The settings every other section depends on: profile, cloud, framework and worker kind (which decide
- * where each key applies), region, NAT, environment and protection, operating system.
+ * where each key applies), region, NAT, environment and protection, operating system and server image.
  */
 import { checkApplicability } from "../applicability";
 import {
   CATALOG, PROFILE_DEFAULTS, type CloudCatalog, type CloudName, type Environment, type Framework, type NatMode, type OperatingSystem, type Profile,
-  type ProfileDefaults, type WorkerKind,
+  type ProfileDefaults, type ServerImage, type WorkerKind,
 } from "../catalog";
 import type { ConfigReader } from "../reader";
 import { fullKey as k } from "../schema";
@@ -25,6 +25,8 @@ export interface StackContext {
   environment: Environment;
   protect: boolean;
   os: OperatingSystem;
+  /** What servers boot from; "stock" where baked images do not apply (the applicability check refuses anything else there). */
+  serverImage: ServerImage;
 }
 
 /**
@@ -44,5 +46,6 @@ export function readStack(r: ConfigReader): StackContext {
   const environment = r.choice("environment", "an environment");
   const protect = r.get("protect") === undefined ? environment !== "dev" : v.boolean(k("protect"), r.get("protect"));
   const os = r.choice("os", "a supported operating system");
-  return { profile, cloud, framework, workerKind, catalog, defaults, region, natMode, environment, protect, os };
+  const serverImage = r.choice("serverImage", "a server image");
+  return { profile, cloud, framework, workerKind, catalog, defaults, region, natMode, environment, protect, os, serverImage };
 }
