@@ -7,13 +7,14 @@ import { execFile, execFileSync, spawn, type ChildProcess } from "node:child_pro
 import { createHash } from "node:crypto";
 import {
   accessSync, appendFileSync, closeSync, constants, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readSync, readdirSync,
-  rmSync, statSync, writeFileSync,
+  renameSync, rmSync, statSync, writeFileSync,
 } from "node:fs";
 import * as http from "node:http";
 import * as https from "node:https";
 import { createConnection } from "node:net";
 import type { TLSSocket } from "node:tls";
 import { join } from "node:path";
+import { freePort } from "../../harness/local";
 
 export const HERE = __dirname;
 
@@ -134,7 +135,10 @@ function isAlive(pid: number): boolean {
 
 export interface BaseImage {
   dir: string;
+  /** The disk new VMs get an overlay of: the base's raw file, or a baked image's qcow2 (see `format`). */
   raw: string;
+  /** The disk's format. @default "raw" */
+  format?: "raw" | "qcow2";
   kernel: string;
   initrd: string;
   built: boolean;
@@ -170,6 +174,55 @@ export async function ensureImage(cacheDir: string, log: (s: string) => void): P
   }
   const seconds = Math.round((Date.now() - started) / 100) / 10;
   appendFileSync(info, `build_seconds=${seconds}\n`);
+  return { ...image, built: true, buildSeconds: seconds, builtInSeconds: seconds };
+}
+
+/**
+ * A baked image (provisioning/image.ts) of `base`: the builder's user data booted as a cloud's builder
+ * droplet boots it, until it powers itself off (its script does only when everything succeeded); its
+ * disk, an overlay of the base, is the image. Cached by the base and the user data, like the base.
+ */
+export async function ensureBakedImage(cacheDir: string, base: BaseImage, userData: string, accel: Accel, memoryMb: number,
+  log: (s: string) => void, limitS = 1500): Promise<BaseImage> {
+  const key = createHash("sha256").update(`${base.dir}\n${userData}`).digest("hex").slice(0, 12);
+  const dir = join(cacheDir, `baked-${key}`);
+  const info = join(dir, "baked.info");
+  const image: BaseImage = { dir, raw: join(dir, "disk.qcow2"), format: "qcow2", kernel: base.kernel, initrd: base.initrd, built: false, buildSeconds: 0 };
+  if (existsSync(info)) {
+    const recorded = /^bake_seconds=([\d.]+)$/m.exec(readFileSync(info, "utf8"));
+    return { ...image, builtInSeconds: recorded ? Number(recorded[1]) : undefined };
+  }
+  const runDir = `${dir}.tmp`;
+  rmSync(runDir, { recursive: true, force: true });
+  mkdirSync(runDir, { recursive: true });
+  const seed = makeSeed(runDir, userData, `instance-id: image-bake-${Date.now()}\nlocal-hostname: image-bake\n`);
+  const ports = await Promise.all([freePort(), freePort(), freePort()]);
+  const vm = new Vm({ runDir, image: base, seedIso: seed, accel, memoryMb, httpPort: ports[0], httpsPort: ports[1], sshPort: ports[2], volumes: [] });
+  log(`baking the server image into ${dir} (the builder's user data; cached for later runs)`);
+  vm.start();
+  let lastLog = Date.now();
+  while (vm.running) {
+    const s = (Date.now() - vm.startedAt) / 1000;
+    if (s > limitS) {
+      vm.kill();
+      throw new Error(`the image bake did not power off within ${limitS} s (a failed step leaves the builder running); console:\n${vm.serialTail(40)}`);
+    }
+    if (Date.now() - lastLog > 60_000) {
+      lastLog = Date.now();
+      log(`baking (${Math.round(s)} s): ${(vm.serialTail(5).split("\n").filter((l) => l.trim()).pop() ?? "").slice(0, 140)}`);
+    }
+    await sleep(2000);
+  }
+  const seconds = Math.round((Date.now() - vm.startedAt) / 100) / 10;
+  if (!/reboot: Power down/.test(vm.serial())) throw new Error(`the image bake's VM stopped without powering off (${vm.exitDescription}); console:\n${vm.serialTail(40)}`);
+  mkdirSync(dir, { recursive: true });
+  renameSync(vm.overlay, image.raw);
+  writeFileSync(info, `bake_seconds=${seconds}\n`);
+  rmSync(runDir, { recursive: true, force: true });
+  // Older bakes (of earlier user data or bases) only take space.
+  for (const old of readdirSync(cacheDir)) {
+    if (old.startsWith("baked-") && join(cacheDir, old) !== dir) rmSync(join(cacheDir, old), { recursive: true, force: true });
+  }
   return { ...image, built: true, buildSeconds: seconds, builtInSeconds: seconds };
 }
 
@@ -304,7 +357,7 @@ export class Vm {
   start(): void {
     const { runDir, image, opts } = { runDir: this.opts.runDir, image: this.opts.image, opts: this.opts };
     rmSync(this.overlay, { force: true });
-    execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", "-b", image.raw, "-F", "raw", this.overlay]);
+    execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", "-b", image.raw, "-F", image.format ?? "raw", this.overlay]);
     const args = [
       "-name", "fullstack-server-test",
       "-nodefaults", "-no-user-config", "-display", "none",

@@ -18,7 +18,9 @@
  * - unless SERVER_TEST_RECOMMENDS=1: apt configured not to install Recommends (time budget under TCG).
  */
 import { parse, stringify } from "yaml";
-import type { RecordedResource } from "../../harness/mockRuntime";
+import { mockSnapshotId, type RecordedResource } from "../../harness/mockRuntime";
+import { BAKE_ENV } from "../../provisioning/digitalocean/imageBake";
+import { IMAGE_BAKE_SCRIPT } from "../../provisioning/image";
 import { decodedWriteFiles } from "../../provisioning/cloudConfig";
 import { HEARTBEAT_ENV } from "../../provisioning/roles/heartbeat";
 import { BACKUP_STORE_CFG, POSTGRES_ENV } from "../../provisioning/roles/postgres";
@@ -86,6 +88,11 @@ export interface ServerUnderTest {
   wiring: string[];
   /** With `operations`: the backup bucket and key the server uses. */
   backupStore?: BackupStoreUnderTest;
+  /**
+   * With `serverImage: baked`: the builder's user data the stack's bake Command carries (plus the same
+   * apt wiring as the seed), to bake the image the server boots from.
+   */
+  bake?: { userData: string };
 }
 
 export interface WiringOptions {
@@ -138,6 +145,10 @@ export async function renderServer(opts: WiringOptions): Promise<ServerUnderTest
     ...(opts.operations ? { heartbeatUrl: "https://hc-ping.invalid/fullstack-test", offsiteBackups: true, logSink: opts.operations.logSink } : {}),
   };
   if (KEY_NAMES.includes("os")) overrides.os = "debian-12";
+  // What the server boots from: the image baked with its packages (the default here), or the stock image.
+  const image = process.env.SERVER_TEST_IMAGE ?? "baked";
+  if (image !== "baked" && image !== "stock") throw new Error(`SERVER_TEST_IMAGE=${image}: use baked or stock`);
+  overrides.serverImage = image;
   for (const [k, v] of Object.entries(opts.extraConfig ?? {})) {
     if (!KEY_NAMES.includes(k)) throw new Error(`SERVER_TEST_CONFIG: unknown config key ${k}`);
     overrides[k] = v;
@@ -146,6 +157,7 @@ export async function renderServer(opts: WiringOptions): Promise<ServerUnderTest
     `appRepo=${repo} (examples/app served by git daemon on the host), appRef=main`,
     `adminSshKeys=[test key], adminCidrs=[${HOST_FROM_GUEST}/32]`,
     ...(overrides.os ? ["os=debian-12"] : []),
+    `serverImage=${image} (SERVER_TEST_IMAGE=stock boots the stock image instead)`,
     ...(opts.acme ? [`domain=${opts.acme.domain} (one box with a domain: HTTPS from the server's own certificate)`] : []),
     `pipIndexUrl=${pipIndexUrl} (a simple index over the image's wheels)`,
     ...Object.entries(opts.extraConfig ?? {}).map(([k, v]) => `${k}=${JSON.stringify(v)} (SERVER_TEST_CONFIG)`),
@@ -153,14 +165,14 @@ export async function renderServer(opts: WiringOptions): Promise<ServerUnderTest
 
   let server = await renderOne(opts.stack, overrides);
   let doc = parse(server.userData) as CloudConfigDoc;
-  let roles = detectRoles(doc);
+  let roles = detectRoles(server.bake ? { ...doc, packages: bakedPackages(server.bake) } : doc);
   if (roles.worker?.kind === "celery") {
     // The sample app enqueues for RQ unless told otherwise.
     overrides.appEnv = [...(overrides.appEnv as string[]).filter((e) => !e.startsWith("WORKER_KIND=")), "WORKER_KIND=celery"];
     wiring.push("appEnv += WORKER_KIND=celery (the sample app's switch)");
     server = await renderOne(opts.stack, overrides);
     doc = parse(server.userData) as CloudConfigDoc;
-    roles = detectRoles(doc);
+    roles = detectRoles(server.bake ? { ...doc, packages: bakedPackages(server.bake) } : doc);
   }
 
   // Files the renderer compressed to fit the user data limit, as cloud-init writes them (the seed keeps them plain).
@@ -195,9 +207,12 @@ export async function renderServer(opts: WiringOptions): Promise<ServerUnderTest
     seedDoc.write_files![issue] = { ...seedDoc.write_files![issue], content: script.replace(server, `--server=${opts.acme.directoryUrl}`) };
     wiring.push(`seed only: ${TLS_ISSUE_SCRIPT} asks ${opts.acme.directoryUrl} (Pebble on the host) instead of Let's Encrypt`);
     seedDoc.write_files!.push({ path: TEST_CA_FILE, content: opts.acme.caPem, permissions: "0644", owner: "root:root" });
-    // Before any runcmd entry: the role's first certificate attempt runs from runcmd.
-    seedDoc.runcmd = [["update-ca-certificates"], ...(seedDoc.runcmd ?? [])];
-    wiring.push(`seed only: the guest trusts the test CA of Pebble's API (${TEST_CA_FILE}, update-ca-certificates first in runcmd)`);
+    // Before any runcmd entry: the role's first certificate attempt runs from runcmd. Appended to the
+    // bundle certbot reads (requests -> Debian's certifi -> /etc/ssl/certs/ca-certificates.crt) rather than
+    // by update-ca-certificates, whose rehash of every CA took 35 s of the first boot under emulation; the
+    // file stays under /usr/local/share/ca-certificates, so a later update-ca-certificates keeps it.
+    seedDoc.runcmd = [["sh", "-c", `cat ${TEST_CA_FILE} >> /etc/ssl/certs/ca-certificates.crt`], ...(seedDoc.runcmd ?? [])];
+    wiring.push(`seed only: the guest trusts the test CA of Pebble's API (${TEST_CA_FILE}, appended to the CA bundle first in runcmd)`);
   }
   let backupStore: BackupStoreUnderTest | undefined;
   if (opts.operations) {
@@ -223,18 +238,21 @@ export async function renderServer(opts: WiringOptions): Promise<ServerUnderTest
     wiring.push(`offsiteBackups=true; seed only: ${BACKUP_STORE_CFG} sends the dumps to ${ops.s3Host} (an S3 server on the host, plain HTTP, path-style)`);
     wiring.push(`logSink=${ops.logSink} (a syslog receiver on the host)`);
   }
+  const bakeDoc = server.bake ? parse(server.bake) as CloudConfigDoc : undefined;
   if (!opts.installRecommends) {
     // Under TCG every package costs seconds; Recommends (graphics libraries via libgd3, gnupg, manpages,
     // sysstat, ...) add about 70 packages that nothing on the server uses. Fewer packages can only make
-    // the test fail, never pass by accident.
-    seedDoc.write_files!.push({
+    // the test fail, never pass by accident. The image's builder gets the same setting.
+    const aptConf = {
       path: "/etc/apt/apt.conf.d/99-fullstack-server-test",
       content: "// fullstack-pulumi server test only: keep the boot within the time budget.\n" +
         "APT::Install-Recommends \"false\";\nAcquire::Languages \"none\";\n",
       permissions: "0644",
       owner: "root:root",
-    });
-    wiring.push("seed only: apt without Recommends and translations (SERVER_TEST_RECOMMENDS=1 keeps them)");
+    };
+    seedDoc.write_files!.push(aptConf);
+    bakeDoc?.write_files?.unshift(aptConf);
+    wiring.push(`seed only: apt without Recommends and translations${bakeDoc ? " (and the image's builder)" : ""} (SERVER_TEST_RECOMMENDS=1 keeps them)`);
   }
 
   // Data volumes: named in fs_setup/mounts or in a rendered script that waits for the device.
@@ -259,20 +277,34 @@ export async function renderServer(opts: WiringOptions): Promise<ServerUnderTest
     seed: `#cloud-config\n${stringify(seedDoc, { lineWidth: 0 })}`,
     wiring,
     backupStore,
+    ...(bakeDoc ? { bake: { userData: `#cloud-config\n${stringify(bakeDoc, { lineWidth: 0 })}` } } : {}),
   };
 }
 
-async function renderOne(stack: string, overrides: Record<string, unknown>): Promise<{ name: string; userData: string; release?: ReleasePush }> {
+/** The packages a builder's user data installs (the `apt_get install` line of provisioning/image.ts's script). */
+function bakedPackages(bakeUserData: string): string[] {
+  const script = (parse(bakeUserData) as CloudConfigDoc).write_files?.find((f) => f.path === IMAGE_BAKE_SCRIPT)?.content ?? "";
+  const line = script.split("\n").find((l) => l.startsWith("apt_get install "));
+  if (!line) throw new Error(`the bake's user data has no ${IMAGE_BAKE_SCRIPT} with an apt_get install line`);
+  return line.replace("apt_get install ", "").split(" ").map((p) => p.replace(/^'|'$/g, ""));
+}
+
+async function renderOne(stack: string, overrides: Record<string, unknown>): Promise<{ name: string; userData: string; release?: ReleasePush; bake?: string }> {
   const result = await planStack(stack, overrides);
   const servers = result.resources.filter((r: RecordedResource) =>
     typeof r.plainInputs.userData === "string" && (r.plainInputs.userData as string).startsWith("#cloud-config\n"));
   if (servers.length === 0) throw new Error(`stack ${stack} renders no server with #cloud-config user data`);
   // One VM at a time on this machine: the first server that runs the web role (the single profile has one).
-  const web = servers.find((s) => /(^|\n)\s*- nginx\s*(\n|$)/.test(s.plainInputs.userData as string)) ?? servers[0];
+  const web = servers.find((s) => (s.plainInputs.userData as string).includes("/etc/nginx/sites-available/")) ?? servers[0];
   if (servers.length > 1) {
     console.warn(`server test: stack ${stack} renders ${servers.length} servers; booting ${web.name} only`);
   }
-  return { name: web.name, userData: web.plainInputs.userData as string, release: releaseOf(result.resources, web.name) };
+  // A baked image: the bake Command whose snapshot (its stdout, under the mocks) the droplet boots from.
+  const image = String(web.plainInputs.image ?? "");
+  const bake = result.resources.find((r) => r.type === "command:local:Command"
+    && mockSnapshotId(String((r.plainInputs.environment as Record<string, unknown> | undefined)?.[BAKE_ENV.name])) === image);
+  const bakeUserData = bake ? (bake.plainInputs.environment as Record<string, string>)[BAKE_ENV.userData] : undefined;
+  return { name: web.name, userData: web.plainInputs.userData as string, release: releaseOf(result.resources, web.name), bake: bakeUserData };
 }
 
 /** The release Command the program made for a server, if releases are pushed over SSH. */
