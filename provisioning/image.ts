@@ -10,7 +10,7 @@
  * replaced by a new image only when its package set changes (as for any base configuration change).
  */
 import { createHash } from "node:crypto";
-import { POLICY_RC_D } from "./firstBoot";
+import { MARK_PACKAGES_INSTALLED, POLICY_RC_D } from "./firstBoot";
 import { lines, shQuote } from "./text";
 import { safeYaml } from "./yaml";
 
@@ -110,17 +110,28 @@ export function renderImageBakeScript(packages: readonly string[], services: rea
 
 /**
  * A server's document for a baked image: no package steps (the image has the packages, upgraded when it
- * was baked), the roles' services enabled before the first boot ends, and the day's security updates
+ * was baked), the packages-installed marker in bootcmd (a pushed release need not wait for runcmd), the
+ * roles' services enabled before the first boot ends, and the day's security updates
  * started once everything else is up (an image may be older than today's updates: apt-daily and
  * apt-daily-upgrade are Debian's own units for unattended-upgrades, which the base role configures).
  */
 export function bootOnBakedImage(doc: CloudConfigDoc, services: readonly string[]): CloudConfigDoc {
   const { packages: _packages, ...rest } = doc;
   void _packages;
-  const runcmd = [...(doc.runcmd ?? [])];
+  const marks = (c: string | string[]) => Array.isArray(c) && c.join(" ") === MARK_PACKAGES_INSTALLED.join(" ");
+  // The packages are in before cloud-init starts: a release pushed during the first boot may build as soon
+  // as it can log in (the users and files it needs come from cloud-init's init stage, before sshd admits
+  // anyone), not only once runcmd starts. bootcmd runs first thing in that stage (every boot; the marker is
+  // under /run, and after the first boot cloud-init's boot-finished says the same).
+  const early = (doc.runcmd ?? []).some(marks);
+  const runcmd = (doc.runcmd ?? []).filter((c) => !marks(c));
   const policyGone = runcmd.findIndex((c) => Array.isArray(c) && c.join(" ") === `rm -f ${POLICY_RC_D}`);
   const enable = ["env", "SYSTEMCTL_SKIP_SYSV=1", "systemctl", "enable", "--quiet", ...services];
   if (services.length > 0) runcmd.splice(policyGone < 0 ? runcmd.length : policyGone, 0, enable);
   runcmd.push(["systemctl", "start", "--no-block", "apt-daily.service", "apt-daily-upgrade.service"]);
-  return { ...rest, package_update: false, package_upgrade: false, runcmd };
+  return {
+    ...rest, package_update: false, package_upgrade: false,
+    ...(early ? { bootcmd: [...((doc.bootcmd as (string | string[])[] | undefined) ?? []), [...MARK_PACKAGES_INSTALLED]] } : {}),
+    runcmd,
+  };
 }

@@ -17,7 +17,7 @@ import { diffPlans } from "../harness/planDiff";
 import { checkCloudConfigs } from "../harness/serverTools/cloudInit";
 import { checkShell } from "../harness/serverTools/scripts";
 import { bootOnBakedImage, IMAGE_BAKE_SCRIPT, imageBake, type CloudConfigDoc } from "../provisioning/image";
-import { POLICY_RC_D } from "../provisioning/firstBoot";
+import { MARK_PACKAGES_INSTALLED, POLICY_RC_D } from "../provisioning/firstBoot";
 import { loadSettings } from "../settings";
 import { cloudConfig, planStack } from "./helpers";
 
@@ -81,17 +81,21 @@ describe("baking an image of a server's packages (pure)", () => {
     expect(booted.packages).toBeUndefined();
     expect([booted.package_update, booted.package_upgrade]).toEqual([false, false]);
     const { packages: _p, runcmd: _r, package_update: _u, package_upgrade: _g, ...rest } = doc;
-    const { runcmd, package_update: _u2, package_upgrade: _g2, ...bootedRest } = booted;
-    void [_p, _r, _u, _g, _u2, _g2];
+    const { runcmd, package_update: _u2, package_upgrade: _g2, bootcmd: _b, ...bootedRest } = booted;
+    void [_p, _r, _u, _g, _u2, _g2, _b];
     expect(bootedRest).toEqual(rest);
     const commands = runcmd!.map((c) => (Array.isArray(c) ? c.join(" ") : c));
     const enable = commands.indexOf("env SYSTEMCTL_SKIP_SYSV=1 systemctl enable --quiet nginx postgresql redis-server");
     expect(enable).toBeGreaterThan(0);
     expect(enable).toBeLessThan(commands.indexOf(`rm -f ${POLICY_RC_D}`));
     expect(commands[commands.length - 1]).toBe("systemctl start --no-block apt-daily.service apt-daily-upgrade.service");
-    // Every command of the stock document, in its order.
+    // Every command of the stock document, in its order, but the packages-installed marker: on a baked
+    // image the packages are in from the start, so bootcmd (cloud-init's init stage) marks them.
+    const mark = MARK_PACKAGES_INSTALLED.join(" ");
     const stock = doc.runcmd!.map((c) => (Array.isArray(c) ? c.join(" ") : c));
-    expect(commands.filter((c) => stock.includes(c))).toEqual(stock);
+    expect(stock).toContain(mark);
+    expect(commands.filter((c) => stock.includes(c))).toEqual(stock.filter((c) => c !== mark));
+    expect(booted.bootcmd).toEqual([MARK_PACKAGES_INSTALLED]);
   });
 
   it("the image's key follows what it installs: equal documents, equal keys; another package, another image", async () => {

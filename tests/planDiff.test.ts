@@ -9,7 +9,7 @@ import type { RunResult } from "../harness/mockRuntime";
 import { DIGITALOCEAN_REPLACEMENT, REPLACEMENT, replacingChanges } from "../harness/replacement";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { downtimeOf, measuredBootSeconds } from "../tools/planDiff";
+import { downtimeOf, measuredBootImage, measuredBootSeconds } from "../tools/planDiff";
 import { planStack, ROOT } from "./helpers";
 
 const DO_STACKS = ["dev", "staging", "prod"];
@@ -104,9 +104,10 @@ describe("known changes, classified as the provider would", () => {
 });
 
 describe("downtime per change", () => {
-  it("reads the single box's measured first boot from bench/RESULTS.md", () => {
+  it("reads the single box's measured first boot from bench/RESULTS.md, and the image it booted", () => {
     const text = readFileSync(join(ROOT, "bench", "RESULTS.md"), "utf8");
     expect(measuredBootSeconds(ROOT)).toBe(Number(/First `\/healthz` 200[^|]*\| ([0-9.]+) \|/.exec(text)![1]));
+    expect(measuredBootImage(ROOT)).toBe(/^- Server: .*; image: baked/m.test(text) ? "baked" : "stock");
   });
 
   it("a release in place: none", async () => {
@@ -130,6 +131,21 @@ describe("downtime per change", () => {
     const workers = downtimeOf(diffPlans(runs.prod, balanced), balanced, 518.4).filter((d) => /-worker-\d+$/.test(d.name));
     expect(workers.map((d) => d.name)).toEqual(["shop-prod-worker-1", "shop-prod-worker-2"]);
     for (const d of workers) expect(d.downtime).toMatch(/^none for the site: a worker; the new one starts before the old one stops/);
+  });
+
+  it("the measured boot stands for servers of the image it booted: a baked image's for baked servers, not for stock ones (and the other way round)", async () => {
+    const baked = await planStack("dev", { serverImage: "baked" });
+    const grown = await planStack("dev", { serverImage: "baked", domain: "shop.example.com" });
+    const web = (d: ReturnType<typeof downtimeOf>) => d.filter((x) => x.name === "shop-dev-web-1");
+    expect(web(downtimeOf(diffPlans(baked, grown), grown, 164.9, "baked"))).toEqual([
+      { name: "shop-dev-web-1", downtime: "down for about 165 s, its first boot as measured in bench/RESULTS.md" },
+    ]);
+    const stock = await planStack("dev", { os: "debian-12" });
+    expect(web(downtimeOf(diffPlans(runs.dev, stock), stock, 164.9, "baked"))).toEqual([{
+      name: "shop-dev-web-1",
+      downtime: "down for its first boot (bench/RESULTS.md measured a baked image's, 165 s; this server boots a stock image, which installs its packages first)",
+    }]);
+    expect(web(downtimeOf(diffPlans(baked, grown), grown, 528.1, "stock"))[0].downtime).toMatch(/^down for its first boot \(bench\/RESULTS\.md measured a stock image's, 528 s; this server boots a baked image\)$/);
   });
 
   it("a new size: replaced, not resized; behind the load balancer the site stays up", async () => {

@@ -61,9 +61,10 @@ const VARIANTS: [string, (cfg: Record<string, string>) => Record<string, unknown
       workerKind: queue === "celery" ? "rq" : "celery", workerApp: null, queueBackend: null, scheduler: false, appEnv: QUOTING_ENV,
     };
   }],
-  ["with a domain, the other OS, no admin SSH, fixed gunicorn workers and no swap", (cfg) => ({
+  ["with a domain, the other OS, no admin SSH, fixed gunicorn workers, no swap, and baked server images where the cloud bakes them", (cfg) => ({
     domain: cfg.domain ?? "shop.example.com", os: (cfg.os ?? "ubuntu-24.04") === "debian-12" ? "ubuntu-24.04" : "debian-12",
     adminCidrs: [], gunicornWorkers: 3, gunicornTimeout: 90, swapMb: 0,
+    ...((cfg.cloud ?? "digitalocean") === "digitalocean" ? { serverImage: "baked" } : {}),
   })],
   ["with heartbeats, error tracking, logs shipped over TLS, and a daily restore drill with a probe where the profile has one", (cfg) => ({
     heartbeatUrl: "https://hc-ping.com/ping-key", heartbeatMinutes: 2, sentryDsn: "https://k@o1.ingest.sentry.io/2", logSink: "syslog+tls://logs.example.com:6514",

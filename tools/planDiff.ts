@@ -69,10 +69,31 @@ export function measuredBootSeconds(root: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-/** What a change does to the site while it runs, for the changes that touch servers and releases. */
-export function downtimeOf(changes: readonly PlannedChange[], after: RunResult, bootSeconds: number | undefined): DiffReport["downtime"] {
+/**
+ * What the VM test's first boot in bench/RESULTS.md booted from: a baked image (its "Server" line says
+ * `image: baked`) or the stock one (the line says so, or predates the note).
+ */
+export function measuredBootImage(root: string): "stock" | "baked" {
+  const file = join(root, "bench", "RESULTS.md");
+  if (!existsSync(file)) return "stock";
+  return /^- Server: .*; image: baked/m.test(readFileSync(file, "utf8")) ? "baked" : "stock";
+}
+
+/**
+ * What a change does to the site while it runs, for the changes that touch servers and releases.
+ * `bootSeconds`: the VM test's first boot, of a server booting `bootImage` (a baked image's first boot
+ * skips the packages, so it stands for baked servers only, and a stock image's for stock ones).
+ */
+export function downtimeOf(changes: readonly PlannedChange[], after: RunResult, bootSeconds: number | undefined, bootImage: "stock" | "baked" = "stock"): DiffReport["downtime"] {
   const balanced = after.resources.some((r) => LOAD_BALANCERS.has(r.type));
-  const boot = bootSeconds === undefined ? "its first boot" : `about ${Math.round(bootSeconds)} s, its first boot as measured in bench/RESULTS.md`;
+  // A DigitalOcean droplet boots a baked image when its image is a snapshot's ID (digits), not a slug.
+  const imageOf = (urn: string) => (/^\d+$/.test(String(byUrn.get(urn)?.plainInputs.image ?? "")) ? "baked" : "stock");
+  const boot = (urn: string) => {
+    if (bootSeconds === undefined) return "its first boot";
+    const kind = imageOf(urn);
+    return kind === bootImage ? `about ${Math.round(bootSeconds)} s, its first boot as measured in bench/RESULTS.md`
+      : `its first boot (bench/RESULTS.md measured a ${bootImage} image's, ${Math.round(bootSeconds)} s; this server boots a ${kind} image${kind === "stock" ? ", which installs its packages first" : ""})`;
+  };
   // A server's part comes from the component that made it: the WebTier's serve the site, the WorkerQueue's
   // work the queue (a single box is the WebTier's, and runs the worker too).
   const byUrn = new Map(after.resources.map((r) => [r.urn, r]));
@@ -88,7 +109,7 @@ export function downtimeOf(changes: readonly PlannedChange[], after: RunResult, 
     if (SERVERS.has(c.type) && c.action === "replace") {
       const downtime = madeBy(c.urn) === WORKER_QUEUE
         ? "none for the site: a worker; the new one starts before the old one stops, and the old one finishes its running tasks first"
-        : balanced ? "none: behind the load balancer, each new server answers /healthz before the old one leaves" : `down for ${boot}`;
+        : balanced ? "none: behind the load balancer, each new server answers /healthz before the old one leaves" : `down for ${boot(c.urn)}`;
       out.push({ name: c.name, downtime });
     } else if (SERVERS.has(c.type) && c.action === "update" && c.changed.includes(STOPS_SERVER[c.type])) {
       out.push({ name: c.name, downtime: "down while it is stopped and resized (minutes); servers resized in the same update are down together" });
@@ -109,7 +130,7 @@ export async function diffWithPlans(root: string, stack: string, ref: string, co
   const after = await planAt(root, stack, configDir);
   const changes = diffPlans(before, after);
   const report: DiffReport = {
-    stack, ref, providers: providerChanges(before, after), dangers: changes.filter(isDanger), changes, downtime: downtimeOf(changes, after, measuredBootSeconds(root)),
+    stack, ref, providers: providerChanges(before, after), dangers: changes.filter(isDanger), changes, downtime: downtimeOf(changes, after, measuredBootSeconds(root), measuredBootImage(root)),
     cost: costChange(costOf(before), costOf(after)),
   };
   return { report, before, after };

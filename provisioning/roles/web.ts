@@ -22,8 +22,10 @@ export function appRole(app: AppSpec, units: { sockets: string[]; services: stri
   const pushed = release.kind === "push" ? release : undefined;
   return {
     // No compiler here: the deploy installs the build tools only if a requirement has no wheel
-    // (BUILD_PACKAGES in deploy.ts). postgresql-client: psql for the grant script.
-    packages: ["git", "python3", "python3-venv", ...(grant ? ["postgresql-client"] : [])],
+    // (BUILD_PACKAGES in deploy.ts). postgresql-client: psql for the grant script, a managed database's
+    // restore drill and `manage.py dbshell`; on every app server, not only the one that migrates, so the
+    // servers of one kind install the same packages and share one baked image (components/network.ts).
+    packages: ["git", "python3", "python3-venv", "postgresql-client"],
     users: [
       { name: app.name, system: true, homedir: p.root, shell: "/usr/sbin/nologin", lock_passwd: true },
       // Releases arrive over SSH as this user, whose one key may run the release entry point and nothing else.
