@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { RELEASE_USER, doDrillName, doRestoreDrillPart } from "../provisioning";
 import { BAKE_COMMANDS, BAKE_ENV, BAKE_TOKEN_ENV, renderDoImageBakeProgram } from "../provisioning/digitalocean/imageBake";
 import { CATALOG, SettingsError, fullKey, type OperatingSystem } from "../settings";
-import { DO_NAME_RULES, doResourceName, nameProblem } from "../settings/limits/digitalocean";
+import { DO_NAME_RULES, doBakedImageName, doResourceName, nameProblem } from "../settings/limits/digitalocean";
 import { digitaloceanAlerts, rememberCluster } from "./digitaloceanAlerts";
 import type {
   BackupStoreHandle, BucketHandle, BucketRequest, CloudAdapter, ImageHandle, IngressRule, LoadBalancerHandle, NetworkHandle, PostgresHandle, RedisHandle, ReleaseRequest, RoleHandle, ServerHandle,
@@ -127,12 +127,13 @@ export const digitalOceanAdapter: CloudAdapter = {
     // The program runs where `pulumi up` runs, with the provider's token: the stack's digitalocean:token
     // when it is set there (secret), else the environment the provider reads it from (BAKE_TOKEN_ENV).
     const token = new pulumi.Config("digitalocean").getSecret("token");
+    const imageName = args.key.apply((key) => doBakedImageName(args.prefix, args.kind, key));
     const bake = new command.local.Command(name, {
       create: BAKE_COMMANDS.create,
       delete: BAKE_COMMANDS.delete,
       environment: {
         [BAKE_ENV.program]: renderDoImageBakeProgram(),
-        [BAKE_ENV.name]: args.imageName,
+        [BAKE_ENV.name]: imageName,
         [BAKE_ENV.region]: args.region,
         [BAKE_ENV.size]: args.size,
         [BAKE_ENV.baseImage]: IMAGES[args.os],
@@ -143,7 +144,7 @@ export const digitalOceanAdapter: CloudAdapter = {
       // servers that boot from it are replaced; the old one is deleted after them (pulumi-command: only
       // `triggers` replaces, harness/replacementAws.ts). Any other change (this program, the token) runs the
       // create again, which finds the snapshot by its name and answers the same ID.
-      triggers: [args.imageName, args.region, args.size, IMAGES[args.os]],
+      triggers: [imageName, args.region, args.size, IMAGES[args.os]],
     }, opts);
     return { id: bake.stdout.apply((out) => (out ?? "").trim().split("\n").pop() ?? "") };
   },

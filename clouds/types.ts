@@ -146,8 +146,11 @@ export interface ImageBakeRequest {
   readonly os: OperatingSystem;
   /** The builder's size: the servers that boot from the image (their disks at least as large as the builder's). */
   readonly size: string;
-  /** The image's name in the cloud: the stack's prefix and the bake's key, so equal bakes are one image. */
-  readonly imageName: pulumi.Output<string>;
+  /** The network's name (the stack's prefix) and the kind of server (OS, size, roles): what the image is named after. */
+  readonly prefix: string;
+  readonly kind: string;
+  /** The bake's key (a hash of `userData`): a new key is a new image, equal keys are one image. */
+  readonly key: pulumi.Output<string>;
   /** The builder's user data (secret-free: packages and apt settings). */
   readonly userData: pulumi.Output<string>;
 }
@@ -499,7 +502,8 @@ export interface CloudAdapter {
   server(name: string, args: ServerRequest, opts: pulumi.ComponentResourceOptions): ServerHandle;
   /**
    * Bakes a server image and keeps it while the stack uses it, where the cloud can (DigitalOcean: a
-   * snapshot of a builder droplet). A new `imageName` is a new image; the old one goes once nothing uses it.
+   * snapshot of a builder droplet), named within the cloud's rules. A new `key` is a new image; the old one
+   * goes once nothing uses it.
    */
   bakeImage?(name: string, args: ImageBakeRequest, opts: pulumi.ComponentResourceOptions): ImageHandle;
   /**

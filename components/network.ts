@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { cloudAdapter, type CloudAdapter, type ImageHandle, type NetworkHandle, type RoleHandle } from "../clouds";
 import type { ImageBake } from "../provisioning";
@@ -141,9 +140,11 @@ export class Network extends pulumi.ComponentResource {
       region: this.handle.region,
       os: kind.os,
       size: kind.size,
+      prefix: this.baseName,
+      kind: label,
       // Packages and apt settings only: nothing secret, though the server's other files made the whole
       // rendering secret. Shown as is in previews, so a new package set reads as a new image.
-      imageName: pulumi.unsecret(bake.apply((b) => bakedImageName(this.baseName, label, b.key))),
+      key: pulumi.unsecret(bake.apply((b) => b.key)),
       userData: pulumi.unsecret(bake.apply((b) => b.userData)),
     }, { parent: this });
     this.images.set(label, { handle, key: pulumi.unsecret(bake.apply((b) => b.key)) });
@@ -181,17 +182,6 @@ export class Network extends pulumi.ComponentResource {
     }
     return entry;
   }
-}
-
-/**
- * A baked image's name in the cloud: readable (the network's name and the kind, cut to fit), a short hash
- * of the whole kind (two kinds cut alike stay apart) and the bake's key. At most 55 characters, so the
- * builder droplet's name (`<name>-builder`, its hostname) is one DNS label.
- */
-export function bakedImageName(network: string, kind: string, key: string): string {
-  const readable = `${network}-${kind}`.toLowerCase().replace(/[^a-z0-9-]+/g, "-").slice(0, 35).replace(/-+$/, "");
-  const hash = createHash("sha256").update(`${network}\n${kind}`).digest("hex").slice(0, 6);
-  return `${readable}-${hash}-${key}`;
 }
 
 /** A role's handle, its identity once something needed it, and the servers made before that. */

@@ -9,9 +9,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { LinuxServer, LinuxServerGroup, Network, buildAppSpec } from "../components";
-import { bakedImageName } from "../components/network";
 import { bakeBuilderName } from "../provisioning/digitalocean/imageBake";
-import { DO_NAME_RULES, nameProblem } from "../settings/limits/digitalocean";
+import { DO_NAME_RULES, doBakedImageName as bakedImageName, nameProblem } from "../settings/limits/digitalocean";
 import { mockSnapshotId, runStack, type RecordedResource, type RunResult } from "../harness/mockRuntime";
 import { diffPlans } from "../harness/planDiff";
 import { checkCloudConfigs } from "../harness/serverTools/cloudInit";

@@ -62,6 +62,7 @@
  * only: a POST that failed that way may still have made its droplet or snapshot, which the next run finds by
  * name (a builder is deleted, a snapshot reused) rather than this run making a second one.
  */
+import { DO_BUILDER_SUFFIX } from "../../settings/limits/digitalocean";
 import { DO_API_URL } from "./doRestoreDrill";
 
 /** The environment the program reads: the Command's `environment` and the test use these names. */
@@ -107,7 +108,7 @@ export const BAKE_COMMANDS = {
 
 /** The builder droplet's name for a snapshot named `name`. */
 export function bakeBuilderName(name: string): string {
-  return `${name}-builder`;
+  return `${name}${DO_BUILDER_SUFFIX}`;
 }
 
 /**
@@ -305,7 +306,7 @@ async function create() {
   if (Buffer.byteLength(userData, 'utf8') > USER_DATA_MAX) {
     throw new Failed(ENV.userData + ' is ' + Buffer.byteLength(userData, 'utf8') + ' bytes; DigitalOcean takes at most ' + USER_DATA_MAX);
   }
-  BUILDER = name + '-builder';
+  BUILDER = name + ${q(DO_BUILDER_SUFFIX)};
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 

@@ -8,6 +8,7 @@
  * - TFDO: github.com/digitalocean/terraform-provider-digitalocean, `digitalocean/<area>/...` (the
  *   provider that @pulumi/digitalocean bridges).
  */
+import { createHash } from "node:crypto";
 
 /** A name rule: what DigitalOcean accepts for one kind of name, and where that is written. */
 export interface NameRule {
@@ -88,6 +89,21 @@ export function doResourceName(name: string): string {
   return name.toLowerCase().replace(/[^a-z0-9.-]/g, "-").slice(0, 63);
 }
 
+/** What a baked image's builder droplet is named after the image: `<image name>-builder` (provisioning/digitalocean/imageBake.ts). */
+export const DO_BUILDER_SUFFIX = "-builder";
+
+/**
+ * A baked image's snapshot name (clouds/digitalocean.ts bakeImage): readable (the network's name and the
+ * kind of server, cut to fit), a short hash of both (two kinds cut alike stay apart) and the bake's key.
+ * At most 55 characters, so its builder droplet's name (+ DO_BUILDER_SUFFIX, the droplet's hostname) is
+ * one DNS label (DO_NAME_RULES.droplet; checked for every stack's prefix in digitaloceanDerivedNames).
+ */
+export function doBakedImageName(prefix: string, kind: string, key: string): string {
+  const readable = `${prefix}-${kind}`.toLowerCase().replace(/[^a-z0-9-]+/g, "-").slice(0, 35).replace(/-+$/, "");
+  const hash = createHash("sha256").update(`${prefix}\n${kind}`).digest("hex").slice(0, 6);
+  return `${readable}-${hash}-${key}`;
+}
+
 /** Most servers of one role the settings allow (fullstack:webCount, fullstack:workerCount). */
 const MAX_SERVERS = 50;
 
@@ -108,6 +124,8 @@ export function digitaloceanDerivedNames(prefix: string): { name: string; rule: 
     { name: doResourceName(`${prefix}-vpc`), rule: r.vpc },
     { name: doResourceName(`${prefix}-db`), rule: r.databaseCluster },
     { name: doResourceName(`${prefix}-redis`), rule: r.databaseCluster },
+    // A baked image's builder droplet, for the longest kind of server (OS, size, every role) and a 12-digit key.
+    { name: `${doBakedImageName(prefix, "ubuntu2404-s-8vcpu-16gb-amd-postgres-redis-scheduler-web-worker", "0123456789ab")}${DO_BUILDER_SUFFIX}`, rule: r.droplet },
     // `<prefix>-static` (lowercased, at most 55 characters) + `-` + 6 random characters (components/cdnBucket.ts).
     { name: `${`${prefix}-static`.toLowerCase().replace(/[^a-z0-9-]/g, "-").slice(0, 55)}-abc123`, rule: r.bucket },
   ];
