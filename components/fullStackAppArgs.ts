@@ -56,7 +56,8 @@ export interface FullStackAppArgs {
    */
   protect?: boolean;
   /**
-   * Server operating system: ubuntu-24.04 or debian-12.
+   * Server operating system: ubuntu-24.04 or debian-12 (debian-12 on DigitalOcean only: AWS's Debian AMIs
+   * carry no SSM agent, which runs releases).
    *
    * Stack config: `fullstack:os`.
    * @default "ubuntu-24.04"

@@ -53,6 +53,8 @@ export interface CloudCatalog {
   readonly bucketNeedsKeys: boolean;
   /** How the private network reaches the internet is a choice here (AWS NAT). */
   readonly hasNatChoice: boolean;
+  /** Operating systems servers cannot run here, each with why (the error says it). */
+  readonly unavailableOs?: Partial<Record<OperatingSystem, string>>;
   /** Servers must be created with an SSH key (else DigitalOcean mails a root password). */
   readonly requiresSshKey: boolean;
   /**
@@ -140,6 +142,11 @@ export const CATALOG: Record<CloudName, CloudCatalog> = {
     scaledCacheSize: "cache.t4g.small",
     bucketNeedsKeys: false,
     hasNatChoice: true,
+    // Releases (an SSM association) and the CloudWatch agent reach servers through the SSM agent. Canonical's
+    // Ubuntu AMIs carry it (a snap); the Debian AMIs do not (AWS Systems Manager guide, agent-install-deb:
+    // "AMIs for Debian Server ... do not come with SSM Agent preinstalled"; debian-cloud-images'
+    // bookworm EC2 package list has no amazon-ssm-agent), and Debian has no package of it.
+    unavailableOs: { "debian-12": "its Debian AMIs carry no SSM agent, which runs releases and the CloudWatch agent" },
     requiresSshKey: false,
     releaseDelivery: "file",
     namePrefixProblems: awsNamePrefixProblems,

@@ -127,7 +127,7 @@ const DECLS = [
     key: "protect", arg: "protect", type: "boolean", derived: "true unless environment is dev",
     description: "Mark volumes, databases and buckets `protect` so Pulumi refuses to delete or replace them.",
   },
-  { key: "os", arg: "os", type: "string", values: OPERATING_SYSTEMS, default: "ubuntu-24.04", description: "Server operating system: ubuntu-24.04 or debian-12." },
+  { key: "os", arg: "os", type: "string", values: OPERATING_SYSTEMS, default: "ubuntu-24.04", description: "Server operating system: ubuntu-24.04 or debian-12 (debian-12 on DigitalOcean only: AWS's Debian AMIs carry no SSM agent, which runs releases)." },
   {
     key: "serverImage", arg: "serverImage", type: "string", values: SERVER_IMAGES, appliesTo: { cloud: ["digitalocean"] }, default: "stock",
     description: "DigitalOcean: what servers boot from. stock (the cloud's image of os; the first boot installs the roles' packages, several minutes) or baked (the stack first bakes a snapshot with those packages, one per distinct package set, made by a throwaway builder droplet through the API with the stack's DigitalOcean token, and servers boot from it in a fraction of the time; a new package set means a new snapshot and replaced servers; snapshot storage is billed per GB-month).",

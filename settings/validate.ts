@@ -2,6 +2,7 @@
  * Small validators shared by the config reader and by component constructors. Each takes the key to
  * blame, so the same rule gives `fullstack:webCount ...` from config and `WebTier.count ...` from code.
  */
+import { CATALOG, OPERATING_SYSTEMS, type CloudName, type OperatingSystem } from "./catalog";
 import { parseCidr } from "./cidr";
 import { SettingsError } from "./errors";
 import { boundsOf, type KeyName } from "./schema";
@@ -55,6 +56,18 @@ export function stringList(key: string, value: unknown): string[] {
   return list as string[];
 }
 
+
+/** An operating system servers of `cloud` can run; `key` names the setting in errors. */
+export function operatingSystem(key: string, value: unknown, cloud: CloudName): OperatingSystem {
+  const os = oneOf(key, value, OPERATING_SYSTEMS, "a supported operating system");
+  const catalog = CATALOG[cloud];
+  const why = catalog.unavailableOs?.[os];
+  if (why) {
+    const usable = OPERATING_SYSTEMS.filter((o) => !catalog.unavailableOs?.[o]);
+    throw new SettingsError(key, os, `is not available on ${catalog.title}: ${why}`, `use ${usable.join(" or ")}`);
+  }
+  return os;
+}
 
 /** A CIDR block, parsed by arithmetic and returned canonical (host bits cleared, IPv6 compressed). */
 export function cidr(key: string, value: unknown): string {

@@ -33,6 +33,8 @@ const CASES: Case[] = [
   ["unknown environment", { ...DO, environment: "prod" }, "fullstack:environment", "use one of dev, staging, production"],
   ["protect not a boolean", { ...DO, protect: "maybe" }, "fullstack:protect", "use true or false"],
   ["unknown operating system", { ...DO, os: "centos-7" }, "fullstack:os", "use one of ubuntu-24.04, debian-12"],
+  // AWS Systems Manager guide, agent-install-deb: Debian AMIs do not come with the SSM agent, which runs our releases.
+  ["Debian on AWS (no SSM agent)", { ...AWS, os: "debian-12" }, "fullstack:os", "is not available on AWS: its Debian AMIs carry no SSM agent, which runs releases and the CloudWatch agent; use ubuntu-24.04"],
   ["root as admin user", { ...DO, adminUser: "root" }, "fullstack:adminUser", "is a system account"],
   ["admin user with spaces", { ...DO, adminUser: "Bad User" }, "fullstack:adminUser", "is not a valid Unix user name"],
   ["not an SSH key", { ...DO, adminSshKeys: ["hello"] }, "fullstack:adminSshKeys[0]", "is not an SSH public key"],

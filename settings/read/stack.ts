@@ -45,7 +45,7 @@ export function readStack(r: ConfigReader): StackContext {
   const natMode = catalog.hasNatChoice ? r.choice("natMode", "a NAT mode", defaults.natMode) : undefined;
   const environment = r.choice("environment", "an environment");
   const protect = r.get("protect") === undefined ? environment !== "dev" : v.boolean(k("protect"), r.get("protect"));
-  const os = r.choice("os", "a supported operating system");
+  const os = v.operatingSystem(k("os"), r.choice("os", "a supported operating system"), cloud);
   const serverImage = r.choice("serverImage", "a server image");
   return { profile, cloud, framework, workerKind, catalog, defaults, region, natMode, environment, protect, os, serverImage };
 }
