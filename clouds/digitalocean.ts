@@ -11,7 +11,7 @@ import { CATALOG, SettingsError, fullKey, type OperatingSystem } from "../settin
 import { DO_NAME_RULES, doBakedImageName, doResourceName, nameProblem } from "../settings/limits/digitalocean";
 import { digitaloceanAlerts, rememberCluster } from "./digitaloceanAlerts";
 import type {
-  BackupStoreHandle, BucketHandle, BucketRequest, CloudAdapter, ImageHandle, IngressRule, LoadBalancerHandle, NetworkHandle, PostgresHandle, RedisHandle, ReleaseRequest, RoleHandle, ServerHandle,
+  BackupStoreHandle, BucketHandle, BucketRequest, CheckedIngressRule, CloudAdapter, ImageHandle, LoadBalancerHandle, NetworkHandle, PostgresHandle, RedisHandle, ReleaseRequest, RoleHandle, ServerHandle,
 } from "./types";
 
 const IMAGES: Record<OperatingSystem, string> = {
@@ -24,7 +24,7 @@ const EVERYWHERE = ["0.0.0.0/0", "::/0"];
 /** The PostgreSQL clusters this adapter made, behind their neutral handles: their names (the drill finds them by name). */
 const clusterNames = new WeakMap<PostgresHandle, string>();
 
-function inboundRule(rule: IngressRule): digitalocean.types.input.FirewallInboundRule {
+function inboundRule(rule: CheckedIngressRule): digitalocean.types.input.FirewallInboundRule {
   const base = { protocol: rule.protocol, portRange: String(rule.port) };
   switch (rule.source.kind) {
     case "anywhere":
@@ -263,16 +263,17 @@ export const digitalOceanAdapter: CloudAdapter = {
   },
 
   dnsZone(name, args, opts) {
-    if (!args.create) return { name: pulumi.output(args.zone) };
+    if (!args.create) return { name: pulumi.output(args.zone), id: pulumi.output(args.zone) };
     const domain = new digitalocean.Domain(name, { name: args.zone }, opts);
-    return { name: domain.name, resource: domain };
+    return { name: domain.name, id: domain.id };
   },
 
   certificate(name, args, opts) {
     const cert = new digitalocean.Certificate(name, {
       type: "lets_encrypt",
-      domains: [args.domain],
-    }, { ...opts, dependsOn: args.zone.resource ? [args.zone.resource] : [] });
+      // Let's Encrypt validates through the zone, so the certificate waits for it (a zone the stack creates).
+      domains: [args.zone.id.apply(() => args.domain)],
+    }, opts);
     return { id: cert.uuid, name: cert.name };
   },
 

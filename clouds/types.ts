@@ -26,40 +26,89 @@ export interface RoleHandle {
   readonly ref: pulumi.Output<string>;
 }
 
+/**
+ * A load balancer an adapter made: data only (IDs and addresses), so that components pass it to each other
+ * and a package schema can describe it. Fields marked with a cloud are set by that cloud's adapter, which
+ * reads them back (no lookup by object identity).
+ */
 export interface LoadBalancerHandle {
   readonly id: pulumi.Output<string>;
   /** Public address (an IP, or a DNS name where the cloud gives one) clients and DNS records point at. */
   readonly address: pulumi.Output<string>;
-  /** The load balancer's own network identity where rules name it (a security group on AWS). */
+  /**
+   * The load balancer's own network identity where rules name it (AWS: its security group).
+   * @default none (DigitalOcean: rules name the load balancer by `id`)
+   */
   readonly securityRef?: pulumi.Output<string>;
-  /** For DNS alias records (AWS). */
+  /**
+   * For DNS alias records (AWS: the ALB's hosted zone).
+   * @default none (DigitalOcean: A records to `address`)
+   */
   readonly zoneId?: pulumi.Output<string>;
+  /**
+   * Where servers are registered (AWS: the target group's ARN).
+   * @default none (DigitalOcean: the load balancer selects droplets by their role's tag)
+   */
+  readonly targetGroup?: pulumi.Output<string>;
+  /**
+   * The metric dimensions its alerts use (AWS/ApplicationELB: the ARN suffixes of the ALB and of its target group).
+   * @default none (DigitalOcean: alerts name the load balancer by `id`)
+   */
+  readonly metricDimensions?: { readonly loadBalancer: pulumi.Output<string>; readonly targetGroup: pulumi.Output<string> };
 }
 
-/** Where traffic may come from. */
-export type Source =
-  | {
-    /** Any address, IPv4 and IPv6. */
-    readonly kind: "anywhere";
-  }
-  | {
-    /** These address ranges. */
-    readonly kind: "cidrs";
-    /** CIDR ranges, e.g. "203.0.113.7/32". */
-    readonly cidrs: readonly string[];
-  }
-  | {
-    /** The servers of a role (a network identity: a tag, a security group). */
-    readonly kind: "role";
-    /** The role, from {@link Network.role}. */
-    readonly role: RoleHandle;
-  }
-  | {
-    /** A load balancer. */
-    readonly kind: "loadBalancer";
-    /** The load balancer, as the adapter made it. */
-    readonly loadBalancer: LoadBalancerHandle;
-  };
+/** The kinds of {@link Source}. */
+export const SOURCE_KINDS = ["anywhere", "cidrs", "role", "loadBalancer"] as const;
+
+/**
+ * Where traffic may come from: `kind` says which, and the field of that name says what (`cidrs`, `role`
+ * or `loadBalancer`; `anywhere` has none). One object with a kind rather than a union of objects, so that
+ * a Pulumi package schema can describe it; components check it ({@link CheckedSource}) before any
+ * resource is made.
+ *
+ * @example
+ * ```ts
+ * import { LinuxServer, Network } from "fullstack-pulumi";
+ *
+ * const network = new Network("shop", { region: "fra1" });
+ * const box = new LinuxServer("box", {
+ *   network, roles: [],
+ *   access: { adminUser: "ops", adminSshKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHf3c2Q0b1v6m3Y2y0Yk7t4oV3r6q1v9mQ2bA0c1d2e3 me@laptop"], adminCidrs: ["203.0.113.7/32"], sshKeyIds: [] },
+ *   ingress: [
+ *     { port: 80, protocol: "tcp", source: { kind: "anywhere" }, description: "HTTP from anywhere" },
+ *     { port: 9100, protocol: "tcp", source: { kind: "cidrs", cidrs: ["198.51.100.0/24"] }, description: "metrics from the office" },
+ *     { port: 6379, protocol: "tcp", source: { kind: "role", role: network.role("worker") }, description: "Redis from the workers" },
+ *   ],
+ * });
+ * export const address = box.address;
+ * ```
+ */
+export interface Source {
+  /** anywhere (IPv4 and IPv6), cidrs, role (the servers of a role) or loadBalancer. */
+  readonly kind: (typeof SOURCE_KINDS)[number];
+  /**
+   * With kind `cidrs`: the address ranges, e.g. "203.0.113.7/32" (at least one).
+   * @default none (only with kind cidrs)
+   */
+  readonly cidrs?: readonly string[];
+  /**
+   * With kind `role`: the servers of a role, as {@link Network.role} gives it (a tag, a security group).
+   * @default none (only with kind role)
+   */
+  readonly role?: RoleHandle;
+  /**
+   * With kind `loadBalancer`: the load balancer, as a component made it (e.g. `WebTier.loadBalancer`).
+   * @default none (only with kind loadBalancer)
+   */
+  readonly loadBalancer?: LoadBalancerHandle;
+}
+
+/** A {@link Source} checked to carry exactly the field its kind names: what adapters read. */
+export type CheckedSource =
+  | { readonly kind: "anywhere" }
+  | { readonly kind: "cidrs"; readonly cidrs: readonly string[] }
+  | { readonly kind: "role"; readonly role: RoleHandle }
+  | { readonly kind: "loadBalancer"; readonly loadBalancer: LoadBalancerHandle };
 
 export interface IngressRule {
   /** The TCP port admitted. */
@@ -70,6 +119,11 @@ export interface IngressRule {
   readonly source: Source;
   /** Why the rule exists; shown in the cloud console where the cloud supports it. */
   readonly description: string;
+}
+
+/** An {@link IngressRule} whose source is checked (components/ingress.ts): what adapters get. */
+export interface CheckedIngressRule extends Omit<IngressRule, "source"> {
+  readonly source: CheckedSource;
 }
 
 /**
@@ -182,7 +236,7 @@ export interface ServerGroupRequest extends MachineRequest {
   /** Servers the group keeps running. */
   readonly count: number;
   /** Inbound traffic the group's servers admit (their firewall); everything else is denied. */
-  readonly ingress: readonly IngressRule[];
+  readonly ingress: readonly CheckedIngressRule[];
   /** Register the servers with this load balancer and replace those it finds unhealthy. */
   readonly loadBalancer?: LoadBalancerHandle;
   /** Seconds a leaving server may take to stop its services (see `groupMemberPart`). */
@@ -232,10 +286,15 @@ export interface CertificateHandle {
   readonly name: pulumi.Output<string>;
 }
 
+/**
+ * A DNS zone the cloud hosts, made or found by an adapter: data only. When the stack creates the zone,
+ * both outputs come from that resource, so whatever reads them waits for the zone.
+ */
 export interface DnsZoneHandle {
+  /** The zone's name, e.g. example.com. */
   readonly name: pulumi.Output<string>;
-  /** The zone resource when this stack creates it (certificates must wait for it). */
-  readonly resource?: pulumi.Resource;
+  /** The cloud's ID of the zone (AWS: the Route 53 hosted zone ID; DigitalOcean: the domain's name). */
+  readonly id: pulumi.Output<string>;
 }
 
 export interface ManagedPostgresRequest {
@@ -519,7 +578,7 @@ export interface CloudAdapter {
    */
   groupMemberPart?(group: { name: string; region: string }, drain: GroupDrain): RolePart;
   /** The firewall of one server: all egress, and the given ingress; everything else denied. */
-  serverFirewall(name: string, args: { server: ServerHandle; ingress: readonly IngressRule[] }, opts: pulumi.ComponentResourceOptions): void;
+  serverFirewall(name: string, args: { server: ServerHandle; ingress: readonly CheckedIngressRule[] }, opts: pulumi.ComponentResourceOptions): void;
   loadBalancer(name: string, args: LoadBalancerRequest, opts: pulumi.ComponentResourceOptions): LoadBalancerHandle;
   /** Attach a server to a load balancer (a no-op where the load balancer selects servers by role). */
   attachToLoadBalancer(name: string, args: { loadBalancer: LoadBalancerHandle; server: ServerHandle }, opts: pulumi.ComponentResourceOptions): void;

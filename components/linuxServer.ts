@@ -1,12 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
-import type { IngressRule, MachineRequest, ReleaseRequest, ServerHandle } from "../clouds";
+import type { CheckedIngressRule, IngressRule, MachineRequest, ReleaseRequest, ServerHandle } from "../clouds";
 import {
   ProvisioningError, renderReleaseBundle, renderServerFiles, workerStopSeconds, workerUnits,
   type AppSpec, type HeartbeatSpec, type LogSinkSpec, type HostFirewallRule, type ManagedDrillSpec, type PostgresSpec, type RedisSpec, type ReleaseAccess, type Role, type WebSpec, type WorkerSpec,
 } from "../provisioning";
-import { CATALOG, OPERATING_SYSTEMS, SERVER_IMAGES, SettingsError, defaultOf, validate, type AccessSettings, type OperatingSystem, type ServerImage } from "../settings";
+import { CATALOG, SERVER_IMAGES, SettingsError, defaultOf, validate, type AccessSettings, type OperatingSystem, type ServerImage } from "../settings";
 import type { Network } from "./network";
+import { checkedIngress } from "./ingress";
 import type { PostgresDb } from "./postgresDb";
 import { nodesOf, type Nodes } from "./nodes";
 import { withTransforms, type ChildTransforms } from "./transform";
@@ -137,11 +138,11 @@ export interface LinuxServerArgs {
    */
   backupAccess?: pulumi.Input<pulumi.Input<string>[]>;
   /**
-   * Releases that must finish before this server's (servers behind one load balancer release one at a
-   * time: pass the previous server's `release`).
+   * Servers whose releases must finish before this server's: servers behind one load balancer release
+   * one at a time, so pass the previous server (a server that runs no app has no release to wait for).
    * @default []
    */
-  releaseAfter?: pulumi.Resource[];
+  releaseAfter?: LinuxServer[];
   /**
    * Adjusts the resources this component makes (a droplet's size or backups, an instance's monitoring,
    * tags, ...) with the provider's own argument types: `{ digitalocean: { droplet: (args) => { ... } } }`.
@@ -168,8 +169,10 @@ function managedHandle(job: ManagedDrillJob) {
 }
 
 /** What a server's files are rendered from; shared by {@link LinuxServer} and {@link LinuxServerGroup}. */
-export type ServerFilesArgs = Pick<LinuxServerArgs, "roles" | "access" | "timezone" | "swapMb" | "ingress" | "app" | "web" | "worker" | "postgres" | "redis" | "heartbeat" | "logSink" | "restoreDrill"> & {
+export type ServerFilesArgs = Pick<LinuxServerArgs, "roles" | "access" | "timezone" | "swapMb" | "app" | "web" | "worker" | "postgres" | "redis" | "heartbeat" | "logSink" | "restoreDrill"> & {
   os: OperatingSystem;
+  /** Inbound traffic besides SSH, checked ({@link checkedIngress}). */
+  ingress: readonly CheckedIngressRule[];
   /** What the server boots from (see {@link LinuxServerArgs.image}). */
   image?: ServerImage;
   /** Name of the data volume, when the server has one. */
@@ -202,6 +205,12 @@ export function releaseKeys(name: string, network: Network, runsApp: boolean, pa
 }
 
 /** What the adapter needs to run releases on a server or group: the bundle (secret), the keys, the order. */
+/** The release resources of `servers` (those that run the app), for a release that waits for them. */
+function releasesOf(servers: readonly LinuxServer[] | undefined): pulumi.Resource[] | undefined {
+  const releases = (servers ?? []).flatMap((s) => (s.release ? [s.release] : []));
+  return releases.length > 0 ? releases : undefined;
+}
+
 export function releaseRequest(app: pulumi.Input<AppSpec> | undefined, keys: ReleaseKeys | undefined, after: pulumi.Resource[] | undefined,
   drainSeconds: number): ReleaseRequest | undefined {
   if (app === undefined) return undefined;
@@ -221,7 +230,7 @@ export function serverShape(component: string, network: Network, size: string | 
   return {
     size: validate.matches(`${component}.size`, size ?? catalog.defaultSize, catalog.sizePattern,
       `a ${catalog.title} size`, `use e.g. ${catalog.sizeExamples.join(", ")}`),
-    os: validate.oneOf(`${component}.os`, os ?? defaultOf("os"), OPERATING_SYSTEMS, "a supported operating system"),
+    os: validate.operatingSystem(`${component}.os`, os ?? defaultOf("os"), network.cloud),
   };
 }
 
@@ -286,10 +295,10 @@ export function renderServer(label: string, network: Network, physicalName: stri
   const adapter = network.adapter;
   // SSH from the admin addresses, and from where releases come when they are pushed over SSH.
   const sshFrom = [...new Set([...args.access.adminCidrs, ...(args.releaseKeys ? args.access.releaseCidrs ?? [] : [])])];
-  const ssh: IngressRule[] = sshFrom.length > 0
+  const ssh: CheckedIngressRule[] = sshFrom.length > 0
     ? [{ port: 22, protocol: "tcp", source: { kind: "cidrs", cidrs: sshFrom }, description: args.releaseKeys ? "SSH from admin and release addresses" : "SSH from admin addresses" }]
     : [];
-  const ingress = [...ssh, ...(args.ingress ?? [])];
+  const ingress = [...ssh, ...args.ingress];
   // The identities the server's own rules name exist before the server is made (a rule may name the
   // server's own role, which it then wears; see Network.role).
   for (const rule of ingress) if (rule.source.kind === "role") void rule.source.role.ref;
@@ -407,7 +416,7 @@ export class LinuxServer extends pulumi.ComponentResource {
   readonly address: pulumi.Output<string>;
   /** The rendered cloud-config (secret when it holds a secret: the server's host key, a data store's password). */
   readonly userData: pulumi.Output<string>;
-  /** What runs the app's releases on this server (when it runs the app): pass it as the next server's `releaseAfter`. */
+  /** What runs the app's releases on this server (when it runs the app): the next server's `releaseAfter` waits for it. */
   readonly release?: pulumi.Resource;
   readonly handle: ServerHandle;
   /**
@@ -444,13 +453,14 @@ export class LinuxServer extends pulumi.ComponentResource {
     const hostname = physicalName("LinuxServer.hostname", args.hostname ?? name, "a host name");
     checkRoleArgs(`LinuxServer "${name}"`, args.roles, args);
     if (args.volume) validate.bounded("LinuxServer.volume.sizeGb", args.volume.sizeGb, "volumeSizeGb");
+    const ingressRules = checkedIngress("LinuxServer.ingress", args.ingress ?? []);
     super("fullstack:compute:LinuxServer", name, {}, withTransforms(opts, args.transform));
 
     const volumeName = args.volume ? `${hostname}-data` : undefined;
     const runsApp = args.roles.includes("web") || args.roles.includes("worker");
     const keys = releaseKeys(name, args.network, runsApp, this);
     const { ingress, userData, fetchedFiles, bake } = renderServer(`LinuxServer "${name}"`, args.network, hostname, {
-      ...args, os, image, dataVolume: volumeName, releaseKeys: keys,
+      ...args, os, image, ingress: ingressRules, dataVolume: volumeName, releaseKeys: keys,
     });
     // A worker's warm stop, when its settings are known here (a plain object, not an output).
     const worker = args.worker !== undefined && !pulumi.Output.isInstance(args.worker) && args.roles.includes("worker")
@@ -464,7 +474,7 @@ export class LinuxServer extends pulumi.ComponentResource {
       volume: volumeName ? { name: volumeName, sizeGb: args.volume!.sizeGb, protect: args.protect ?? true } : undefined,
       reservedIp: args.reservedIp,
       drainSeconds,
-      release: runsApp ? releaseRequest(args.app, keys, args.releaseAfter, drainSeconds ?? 0) : undefined,
+      release: runsApp ? releaseRequest(args.app, keys, releasesOf(args.releaseAfter), drainSeconds ?? 0) : undefined,
     }, { parent: this });
     adapter.serverFirewall(`${name}-fw`, { server: this.handle, ingress }, { parent: this });
 

@@ -3,6 +3,7 @@ import type { IngressRule, LoadBalancerHandle, ServerGroupHandle } from "../clou
 import { workerStopSeconds, type AppSpec, type HeartbeatSpec, type LogSinkSpec, type Role, type WebSpec, type WorkerSpec } from "../provisioning";
 import { CATALOG, SettingsError, validate, type AccessSettings, type OperatingSystem, type ServerImage } from "../settings";
 import { checkRoleArgs, machineRequest, physicalName, releaseKeys, releaseRequest, renderServer, serverImage, serverShape } from "./linuxServer";
+import { checkedIngress } from "./ingress";
 import type { Network } from "./network";
 import { nodesOf, type Nodes } from "./nodes";
 import { withTransforms, type ChildTransforms } from "./transform";
@@ -164,10 +165,11 @@ export class LinuxServerGroup extends pulumi.ComponentResource {
       validate.oneOf(`LinuxServerGroup.roles[${i}]`, role, ["web", "worker"] as const, "a stateless role");
     }
     checkRoleArgs(`LinuxServerGroup "${name}"`, args.roles, args);
+    const ingressRules = checkedIngress("LinuxServerGroup.ingress", args.ingress ?? []);
     super("fullstack:compute:LinuxServerGroup", name, {}, withTransforms(opts, args.transform));
 
     const keys = releaseKeys(name, args.network, true, this);
-    const { ingress, userData, fetchedFiles } = renderServer(`LinuxServerGroup "${name}"`, args.network, groupName, { ...args, os, group: groupName, releaseKeys: keys });
+    const { ingress, userData, fetchedFiles } = renderServer(`LinuxServerGroup "${name}"`, args.network, groupName, { ...args, os, ingress: ingressRules, group: groupName, releaseKeys: keys });
     this.handle = adapter.serverGroup(name, {
       ...machineRequest(groupName, args, { size, os }, { userData, fetchedFiles }),
       name: groupName,

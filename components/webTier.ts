@@ -360,7 +360,7 @@ export class WebTier extends pulumi.ComponentResource {
         reservedIp: lb === undefined,
         ...(i === 1 && args.restoreDrill ? { restoreDrill: args.restoreDrill } : {}),
         // Behind a load balancer the servers release one at a time: the others keep serving meanwhile.
-        releaseAfter: this.servers.length > 0 && this.servers[this.servers.length - 1].release ? [this.servers[this.servers.length - 1].release!] : undefined,
+        releaseAfter: this.servers.slice(-1),
       }, { parent: this });
       if (lb) adapter.attachToLoadBalancer(`${name}-web-${i}-lb`, { loadBalancer: lb, server: server.handle }, { parent: this });
       this.servers.push(server);

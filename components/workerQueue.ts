@@ -211,9 +211,8 @@ export class WorkerQueue extends pulumi.ComponentResource {
     for (let i = 1; i <= (grouped ? count - plain : count); i++) {
       const scheduler = i === 1 && withScheduler;
       // One worker server releases at a time, so the queue keeps being worked while the others restart.
-      const previous = this.servers[this.servers.length - 1]?.release;
       this.servers.push(new LinuxServer(`${name}-worker-${i}`, {
-        ...common, roles: scheduler ? ["worker", "scheduler"] : ["worker"], releaseAfter: previous ? [previous] : undefined,
+        ...common, roles: scheduler ? ["worker", "scheduler"] : ["worker"], releaseAfter: this.servers.slice(-1),
         ...(i === 1 && args.restoreDrill ? { restoreDrill: args.restoreDrill } : {}),
       }, { parent: this }));
     }

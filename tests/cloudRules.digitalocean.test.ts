@@ -369,3 +369,14 @@ describe("row alerts (issue 15): alert policies and uptime checks as the API and
   ok("do-monitor-alert");
   ok("do-uptime");
 });
+
+describe("a DNS zone the stack creates comes before what validates through it (Let's Encrypt on DigitalOcean)", () => {
+  it("prod with createDnsZone: the load balancer's certificate and the site's record wait for the domain", async () => {
+    const r = await planStack("prod", { createDnsZone: "true" });
+    const [domain] = ofType(r, "digitalocean:index/domain:Domain");
+    expect(domain.plainInputs.name).toBe("example.com");
+    const certificate = ofType(r, "digitalocean:index/certificate:Certificate").find((c) => (c.plainInputs.domains as string[]).includes("shop.example.com"))!;
+    expect(certificate.dependencies).toContain(domain.urn);
+    for (const record of ofType(r, "digitalocean:index/dnsRecord:DnsRecord")) expect(record.dependencies).toContain(domain.urn);
+  });
+});

@@ -159,3 +159,68 @@ describe("each component on its own", () => {
     expect(out(r, "ids").value).toHaveLength(2);
   });
 });
+
+describe("operating systems per cloud (settings/catalog.ts unavailableOs)", () => {
+  it("LinuxServer on AWS refuses Debian 12 (its AMIs have no SSM agent to run releases), naming the arg; DigitalOcean takes it", async () => {
+    await expect(build(() => {
+      new LinuxServer("box", { network: new Network("shop", region("aws")), roles: [], access: ACCESS, os: "debian-12" });
+      return {};
+    })).rejects.toThrow(/LinuxServer\.os "debian-12" is not available on AWS: its Debian AMIs carry no SSM agent.*; use ubuntu-24\.04/);
+    const r = await build(() => {
+      new LinuxServer("box", { network: new Network("shop", region("digitalocean")), roles: [], access: ACCESS, os: "debian-12" });
+      return {};
+    });
+    expect(r.resources.find((x) => x.type === "digitalocean:index/droplet:Droplet")!.inputs.image).toBe("debian-12-x64");
+  });
+});
+
+describe("ingress sources (one object with a kind, as a package schema describes it)", () => {
+  it.each<Cloud>(["digitalocean", "aws"])("LinuxServer (%s): each kind of source becomes the cloud's rule", async (cloud) => {
+    const r = await build(() => {
+      const network = new Network("shop", region(cloud));
+      new LinuxServer("box", {
+        network, roles: [], access: ACCESS, ingress: [
+          { port: 80, protocol: "tcp", source: { kind: "anywhere" }, description: "HTTP" },
+          { port: 8080, protocol: "tcp", source: { kind: "cidrs", cidrs: ["198.51.100.0/24", "2001:db8::/48"] }, description: "office" },
+          { port: 9100, protocol: "tcp", source: { kind: "role", role: network.role("worker") }, description: "metrics" },
+        ],
+      });
+      return {};
+    });
+    if (cloud === "digitalocean") {
+      const fw = r.resources.find((x) => x.type === "digitalocean:index/firewall:Firewall")!;
+      const rules = fw.inputs.inboundRules as Record<string, unknown>[];
+      expect(rules.map((x) => [x.portRange, x.sourceAddresses ?? x.sourceTags])).toEqual([
+        ["22", ["203.0.113.7/32"]], ["80", ["0.0.0.0/0", "::/0"]], ["8080", ["198.51.100.0/24", "2001:db8::/48"]], ["9100", ["shop-worker"]],
+      ]);
+    } else {
+      const rules = r.resources.filter((x) => x.type === "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule" && x.inputs.fromPort !== 22);
+      expect(rules.map((x) => [x.inputs.fromPort, x.inputs.cidrIpv4 ?? x.inputs.cidrIpv6 ?? (x.inputs.referencedSecurityGroupId ? "sg" : undefined)])).toEqual([
+        [80, "0.0.0.0/0"], [80, "::/0"], [8080, "198.51.100.0/24"], [8080, "2001:db8::/48"], [9100, "sg"],
+      ]);
+    }
+  });
+
+  it.each<[string, Record<string, unknown>, RegExp]>([
+    ["an unknown kind", { kind: "everyone" }, /LinuxServer\.ingress\[0\]\.source\.kind "everyone" is not a kind of source; use one of anywhere, cidrs, role, loadBalancer/],
+    ["cidrs without ranges", { kind: "cidrs" }, /LinuxServer\.ingress\[0\]\.source\.cidrs \(unset\) must list at least one range/],
+    ["cidrs with an empty list", { kind: "cidrs", cidrs: [] }, /LinuxServer\.ingress\[0\]\.source\.cidrs \[\] must list at least one range/],
+    ["a range that is not a CIDR", { kind: "cidrs", cidrs: ["203.0.113.7"] }, /LinuxServer\.ingress\[0\]\.source\.cidrs\[0\] "203\.0\.113\.7" is not a CIDR block/],
+    ["anywhere with ranges (a mix-up)", { kind: "anywhere", cidrs: ["10.0.0.0/8"] }, /LinuxServer\.ingress\[0\]\.source\.cidrs .* is set, but kind is "anywhere"; use kind "cidrs" for it/],
+    ["role without a role", { kind: "role" }, /LinuxServer\.ingress\[0\]\.source\.role \(unset\) is required with kind "role"/],
+    ["loadBalancer without one", { kind: "loadBalancer" }, /LinuxServer\.ingress\[0\]\.source\.loadBalancer \(unset\) is required with kind "loadBalancer"/],
+  ])("refuses %s, naming the arg, before the server is registered", async (_what, source, message) => {
+    let error: unknown;
+    const r = await build(() => {
+      const network = new Network("shop", { region: "fra1" });
+      try {
+        new LinuxServer("box", { network, roles: [], access: ACCESS, ingress: [{ port: 80, protocol: "tcp", source: source as never, description: "x" }] });
+      } catch (e) {
+        error = e;
+      }
+      return {};
+    });
+    expect(String(error)).toMatch(message);
+    expect(r.resources.filter((x) => x.type.startsWith("fullstack:compute:") || x.type === "digitalocean:index/droplet:Droplet")).toEqual([]);
+  });
+});

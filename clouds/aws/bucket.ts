@@ -6,7 +6,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { CORS_S3_ORIGIN_REQUEST_POLICY } from "../../settings/limits/aws";
 import type { BucketHandle, CloudAdapter } from "../types";
-import { acmCertificate, zoneIdOf } from "./dns";
+import { acmCertificate } from "./dns";
 import { inheritedProviderArgs } from "./provider";
 import { sgName } from "./securityGroups";
 
@@ -47,7 +47,7 @@ export const bucket: CloudAdapter["bucket"] = (name, args, opts): BucketHandle =
     // CloudFront takes certificates from us-east-1 only.
     const usEast1 = new aws.Provider(`${name}-us-east-1`, { ...inheritedProviderArgs(), region: "us-east-1" }, opts);
     certificateArn = acmCertificate(`${name}-cdn-cert`, args.customDomain.zone, args.customDomain.name, { ...opts, provider: usEast1 }).id;
-    zoneId = zoneIdOf(args.customDomain.zone, "certificates on AWS need a Route 53 zone");
+    zoneId = args.customDomain.zone.id;
   }
   const distribution = new aws.cloudfront.Distribution(`${name}-cdn`, {
     enabled: true,

@@ -3,26 +3,13 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { CloudAdapter, DnsZoneHandle } from "../types";
 
-const zoneIds = new WeakMap<DnsZoneHandle, pulumi.Output<string>>();
-
-/** The Route 53 zone id behind a zone handle this adapter made; `missing` is the error without one. */
-export function zoneIdOf(zone: DnsZoneHandle, missing: string): pulumi.Output<string> {
-  const zoneId = zoneIds.get(zone);
-  if (!zoneId) throw new Error(missing);
-  return zoneId;
-}
-
 export const dnsZone: CloudAdapter["dnsZone"] = (name, args, opts) => {
   if (args.create) {
     const zone = new aws.route53.Zone(name, { name: args.zone, comment: "Managed by fullstack-pulumi" }, opts);
-    const handle = { name: zone.name, resource: zone };
-    zoneIds.set(handle, zone.zoneId);
-    return handle;
+    return { name: zone.name, id: zone.zoneId };
   }
   const found = aws.route53.getZoneOutput({ name: args.zone, privateZone: false }, { parent: opts.parent });
-  const handle = { name: pulumi.output(args.zone) };
-  zoneIds.set(handle, found.zoneId);
-  return handle;
+  return { name: pulumi.output(args.zone), id: found.zoneId };
 };
 
 export const certificate: CloudAdapter["certificate"] = (name, args, opts) => {
@@ -30,7 +17,7 @@ export const certificate: CloudAdapter["certificate"] = (name, args, opts) => {
 };
 
 export const dnsRecord: CloudAdapter["dnsRecord"] = (name, args, opts) => {
-  const zoneId = zoneIdOf(args.zone, "AWS DNS records need a Route 53 zone");
+  const zoneId = args.zone.id;
   if (args.loadBalancer) {
     // An ALB's addresses change: an alias to its DNS name, answered with its current addresses.
     if (!args.loadBalancer.zoneId) throw new Error("AWS DNS records for a load balancer need an ALB");
@@ -46,7 +33,7 @@ export const dnsRecord: CloudAdapter["dnsRecord"] = (name, args, opts) => {
 
 /** An ACM certificate validated through Route 53. */
 export function acmCertificate(name: string, zone: DnsZoneHandle, domain: string, opts: pulumi.CustomResourceOptions) {
-  const zoneId = zoneIdOf(zone, "certificates on AWS need a Route 53 zone");
+  const zoneId = zone.id;
   const cert = new aws.acm.Certificate(name, { domainName: domain, validationMethod: "DNS" }, opts);
   const option = cert.domainValidationOptions.apply((o) => o[0]);
   const record = new aws.route53.Record(`${name}-validation`, {

@@ -9,23 +9,16 @@ import { ingressRules, sgName } from "./securityGroups";
 /** TLS 1.3 and 1.2 only. */
 const ALB_TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
 
-const targetGroups = new WeakMap<LoadBalancerHandle, pulumi.Output<string>>();
-
-/** The CloudWatch dimensions of a load balancer this adapter made: `LoadBalancer` and `TargetGroup` (their ARN suffixes). */
-const metricDimensions = new WeakMap<LoadBalancerHandle, { loadBalancer: pulumi.Output<string>; targetGroup: pulumi.Output<string> }>();
-
 /** The CloudWatch dimensions (AWS/ApplicationELB) of a load balancer this adapter made. */
 export function loadBalancerMetrics(loadBalancer: LoadBalancerHandle): { loadBalancer: pulumi.Output<string>; targetGroup: pulumi.Output<string> } {
-  const dims = metricDimensions.get(loadBalancer);
-  if (!dims) throw new Error("this load balancer was not made by the AWS adapter");
-  return dims;
+  if (!loadBalancer.metricDimensions) throw new Error("this load balancer was not made by the AWS adapter (it has no metricDimensions)");
+  return loadBalancer.metricDimensions;
 }
 
 /** The ARN of the target group of a load balancer this adapter made. */
 export function targetGroupOf(loadBalancer: LoadBalancerHandle): pulumi.Output<string> {
-  const tg = targetGroups.get(loadBalancer);
-  if (!tg) throw new Error("this load balancer was not made by the AWS adapter");
-  return tg;
+  if (!loadBalancer.targetGroup) throw new Error("this load balancer was not made by the AWS adapter (it has no targetGroup)");
+  return loadBalancer.targetGroup;
 }
 
 export const loadBalancer: CloudAdapter["loadBalancer"] = (name, args, opts): LoadBalancerHandle => {
@@ -76,10 +69,10 @@ export const loadBalancer: CloudAdapter["loadBalancer"] = (name, args, opts): Lo
       loadBalancerArn: lb.arn, port: 80, protocol: "HTTP", defaultActions: [{ type: "forward", targetGroupArn: tg.arn }],
     }, opts);
   }
-  const handle: LoadBalancerHandle = { id: lb.arn, address: lb.dnsName, securityRef: sg.id, zoneId: lb.zoneId };
-  targetGroups.set(handle, tg.arn);
-  metricDimensions.set(handle, { loadBalancer: lb.arnSuffix, targetGroup: tg.arnSuffix });
-  return handle;
+  return {
+    id: lb.arn, address: lb.dnsName, securityRef: sg.id, zoneId: lb.zoneId, targetGroup: tg.arn,
+    metricDimensions: { loadBalancer: lb.arnSuffix, targetGroup: tg.arnSuffix },
+  };
 };
 
 export const attachToLoadBalancer: CloudAdapter["attachToLoadBalancer"] = (name, args, opts) => {

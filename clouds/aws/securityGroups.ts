@@ -1,7 +1,7 @@
-/** Security groups: rules from the neutral IngressRule list (every rule described), all egress, a data store's group. */
+/** Security groups: rules from the neutral, checked ingress list (every rule described), all egress, a data store's group. */
 import * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
-import type { IngressRule, RoleHandle } from "../types";
+import type { CheckedIngressRule, RoleHandle } from "../types";
 import type { AwsNetwork } from "./types";
 
 /** A name as AWS accepts it for a security group (and an origin access control). */
@@ -9,7 +9,7 @@ export function sgName(name: string): string {
   return name.replace(/[^A-Za-z0-9._-]/g, "-").slice(0, 255);
 }
 
-export function ingressRules(name: string, securityGroupId: pulumi.Input<string>, rules: readonly IngressRule[], opts: pulumi.ComponentResourceOptions): void {
+export function ingressRules(name: string, securityGroupId: pulumi.Input<string>, rules: readonly CheckedIngressRule[], opts: pulumi.ComponentResourceOptions): void {
   rules.forEach((rule, i) => {
     const base = { securityGroupId, ipProtocol: rule.protocol, fromPort: rule.port, toPort: rule.port, description: rule.description };
     const src = rule.source;
