@@ -13,7 +13,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import {
-  BAKE_BUILDER_TAG, BAKE_COMMANDS, BAKE_ENV, BAKE_PREVIOUS_STDOUT, BAKE_TOKEN_ENV, bakeBuilderName, renderDoImageBakeProgram,
+  BAKE_BUILDER_TAG, BAKE_COMMANDS, BAKE_ENV, BAKE_NOT_FOUND_LOOKS, BAKE_PREVIOUS_STDOUT, BAKE_TOKEN_ENV, bakeBuilderName, renderDoImageBakeProgram,
 } from "../provisioning/digitalocean/imageBake";
 
 jest.setTimeout(30_000);
@@ -33,17 +33,23 @@ const USER_DATA = [
 const PROGRAM = renderDoImageBakeProgram();
 
 interface Call { method: string; path: string; body?: Record<string, unknown>; authorization: string; contentType: string; at: number; dropletStatus?: string }
-interface FakeDroplet { id: number; name: string; region: string; size: string; image: string; tags: string[]; statuses: string[]; renamedTo?: string }
+/** `statuses`: what the next looks show, the last one for good; "off~locked" is off with an event still running on it. */
+interface FakeDroplet { id: number; name: string; region: string; size: string; image: string; tags: string[]; statuses: string[]; renamedTo?: string; hiddenLooks: number }
 interface FakeSnapshot { id: number; name: string; regions: string[]; created_at: string; resource_id: string }
 interface FakeAction { id: number; dropletId: number; name: string; statuses: string[] }
 /** A request answered with `status` (and `headers`) instead, `times` times; `andCreate`: a create carried out all the same. */
-interface Fault { method: string; path: RegExp; status: number; headers?: Record<string, string>; times: number; andCreate?: boolean }
+interface Fault { method: string; path: RegExp; status: number; headers?: Record<string, string>; times: number; andCreate?: boolean; message?: string }
 
 interface FakeOptions {
   /** Looks at a new droplet before it is off (the bake powering it off); Infinity: it never is. */
   polls?: number;
+  /** Looks at a new droplet that answer 404 first (the API's lag after a create); Infinity: it never shows. */
+  notFoundLooks?: number;
+  /** Looks that show the droplet off but still locked by its power-off event; and locked by its snapshot after that completes. */
+  lockedAfterOff?: number;
+  lockedAfterSnapshot?: number;
   snapshotAction?: "completed" | "errored";
-  droplets?: Omit<FakeDroplet, "statuses">[];
+  droplets?: Omit<FakeDroplet, "statuses" | "hiddenLooks">[];
   snapshots?: FakeSnapshot[];
   faults?: Fault[];
 }
@@ -59,7 +65,7 @@ const NOT_FOUND = { id: "not_found", message: "The resource you were accessing c
  */
 async function fakeDigitalOcean(opts: FakeOptions = {}) {
   const calls: Call[] = [];
-  const droplets = new Map<number, FakeDroplet>((opts.droplets ?? []).map((d) => [d.id, { ...d, statuses: ["active"] }]));
+  const droplets = new Map<number, FakeDroplet>((opts.droplets ?? []).map((d) => [d.id, { ...d, statuses: ["active"], hiddenLooks: 0 }]));
   const snapshots = new Map<number, FakeSnapshot>((opts.snapshots ?? []).map((s) => [s.id, s]));
   const actions = new Map<number, FakeAction>();
   const faults = (opts.faults ?? []).map((f) => ({ ...f }));
@@ -68,8 +74,8 @@ async function fakeDigitalOcean(opts: FakeOptions = {}) {
   let nextSnapshot = 190000001;
   let created = 0;
   const now = () => new Date().toISOString().replace(/\.\d+Z$/, "Z");
-  const dropletView = (d: FakeDroplet, status = d.statuses[0]) => ({
-    id: d.id, name: d.name, memory: 2048, vcpus: 2, disk: 60, locked: false, status, created_at: "2026-08-07T10:00:00Z",
+  const dropletView = (d: FakeDroplet, shown = d.statuses[0]) => ({
+    id: d.id, name: d.name, memory: 2048, vcpus: 2, disk: 60, locked: shown.endsWith("~locked"), status: shown.replace(/~locked$/, ""), created_at: "2026-08-07T10:00:00Z",
     features: [], backup_ids: [], snapshot_ids: [...snapshots.values()].filter((s) => s.resource_id === String(d.id)).map((s) => s.id),
     image: { slug: d.image }, size_slug: d.size, networks: { v4: [], v6: [] }, region: { slug: d.region, name: "Frankfurt 1" },
     tags: d.tags, vpc_uuid: "d455e75d-4858-4eec-8c95-da2f0a5f93a7",
@@ -112,7 +118,8 @@ async function fakeDigitalOcean(opts: FakeOptions = {}) {
       if (fault) {
         fault.times--;
         if (fault.andCreate) makeDroplet(call.body as Record<string, unknown>);
-        const body = fault.status === 429 ? { id: "too_many_requests", message: "API Rate limit exceeded." } : { id: "server_error", message: "Unexpected server-side error" };
+        const body = fault.message ? { id: "unprocessable_entity", message: fault.message }
+          : fault.status === 429 ? { id: "too_many_requests", message: "API Rate limit exceeded." } : { id: "server_error", message: "Unexpected server-side error" };
         return json(fault.status, body, fault.headers);
       }
       if (!m) return json(404, NOT_FOUND);
@@ -144,17 +151,25 @@ async function fakeDigitalOcean(opts: FakeOptions = {}) {
       }
       const droplet = kind === "droplets" && id ? droplets.get(Number(id)) : undefined;
       if (!droplet) return json(404, NOT_FOUND);
+      const locked = droplet.statuses[0].endsWith("~locked");
+      const pending = () => json(422, { id: "unprocessable_entity", message: "Droplet already has a pending event." });
+      if (!sub && method === "GET" && droplet.hiddenLooks > 0) {
+        droplet.hiddenLooks--;
+        return json(404, NOT_FOUND);
+      }
       if (!sub && method === "GET") {
         const status = droplet.statuses.length > 1 ? droplet.statuses.shift()! : droplet.statuses[0];
         const view = dropletView(droplet, status);
         return json(200, { droplet: droplet.renamedTo ? { ...view, name: droplet.renamedTo } : view });
       }
       if (!sub && method === "DELETE") {
+        if (locked) return pending();
         droplets.delete(droplet.id);
         return json(204);
       }
       if (sub === "actions" && !subId && method === "POST") {
         call.dropletStatus = droplet.statuses[0];
+        if (locked) return pending();
         const body = call.body as { type?: string; name?: string };
         if (body.type !== "snapshot" || typeof body.name !== "string") return json(422, { id: "unprocessable_entity", message: "snapshot with a name expected here" });
         const a: FakeAction = { id: nextAction++, dropletId: droplet.id, name: body.name, statuses: ["in-progress", "in-progress", "in-progress", opts.snapshotAction ?? "completed"] };
@@ -168,6 +183,7 @@ async function fakeDigitalOcean(opts: FakeOptions = {}) {
         if (status === "completed" && ![...snapshots.values()].some((s) => s.resource_id === String(droplet.id))) {
           const s = { id: nextSnapshot++, name: a.name, regions: [droplet.region], created_at: now(), resource_id: String(droplet.id) };
           snapshots.set(s.id, s);
+          droplet.statuses = [...Array<string>(opts.lockedAfterSnapshot ?? 0).fill("off~locked"), "off"];
         }
         return json(200, { action: actionView(a, status) });
       }
@@ -186,7 +202,8 @@ async function fakeDigitalOcean(opts: FakeOptions = {}) {
     const d: FakeDroplet = {
       id: nextDroplet++, name: String(body.name), region: String(body.region), size: String(body.size), image: String(body.image),
       tags: (body.tags as string[] | undefined) ?? [],
-      statuses: Number.isFinite(polls) ? ["new", ...Array<string>(polls).fill("active"), "off"] : ["new", "active"],
+      statuses: Number.isFinite(polls) ? ["new", ...Array<string>(polls).fill("active"), ...Array<string>(opts.lockedAfterOff ?? 0).fill("off~locked"), "off"] : ["new", "active"],
+      hiddenLooks: opts.notFoundLooks ?? 0,
     };
     droplets.set(d.id, d);
     created++;
@@ -359,6 +376,69 @@ describe("the image bake program, against a fake DigitalOcean API", () => {
       expect(run.stderr).toContain('not deleting droplet 300000005: it is now "shop-prod-web-9"');
       expect([...fake.droplets.keys()].sort()).toEqual(others.map((d) => d.id).sort());
       expect(lastLine(run.stdout)).toMatch(/^\d+$/);
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it("create: a new droplet that answers 404 at first, and one off but still locked (before and after its snapshot), are waited for: no 422, one snapshot, the builder deleted once unlocked", async () => {
+    // TFDO waitForDropletAttribute (NotFoundChecks); packer-plugin-digitalocean step_snapshot (waits for unlocked).
+    const fake = await fakeDigitalOcean({ polls: 1, notFoundLooks: 3, lockedAfterOff: 2, lockedAfterSnapshot: 3 });
+    try {
+      const run = await bake("create", bakeEnv(fake, { [BAKE_ENV.timeoutS]: "10" }));
+      expect(run.stderr).toContain("the builder is missing");
+      expect(run.stderr).toContain("the builder is off (locked)");
+      expect(run.status).toBe(0);
+      clean(run);
+      const builder = 310000001;
+      // The snapshot was asked for once, when the droplet was off and unlocked; the delete came once unlocked.
+      expect(fake.calls.filter((c) => c.method === "POST" && c.path.endsWith("/actions"))).toEqual([expect.objectContaining({ dropletStatus: "off" })]);
+      expect(paths(fake, "DELETE")).toEqual([`/v2/droplets/${builder}`]);
+      expect(run.stderr).not.toMatch(/pending event/);
+      expect(fake.droplets.size).toBe(0);
+      expect(run.stdout).toBe(`${[...fake.snapshots.values()].find((s) => s.name === NAME)!.id}\n`);
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it("create: a 422 'pending event' on the snapshot or the delete (the droplet locked by another event) is retried; other 422s are not", async () => {
+    const fake = await fakeDigitalOcean({
+      polls: 1,
+      faults: [
+        { method: "POST", path: /^\/v2\/droplets\/\d+\/actions$/, status: 422, times: 2, message: "Droplet already has a pending event." },
+        { method: "DELETE", path: /^\/v2\/droplets\/\d+$/, status: 422, times: 1, message: "Droplet already has a pending event." },
+      ],
+    });
+    try {
+      const run = await bake("create", bakeEnv(fake, { [BAKE_ENV.timeoutS]: "10" }));
+      expect(run.status).toBe(0);
+      expect(run.stderr.match(/Droplet already has a pending event\. \(the droplet is locked\); retrying/g)).toHaveLength(3);
+      expect(fake.snapshots.size).toBe(1);
+      expect(fake.droplets.size).toBe(0);
+    } finally {
+      await fake.close();
+    }
+    const refused = await fakeDigitalOcean({
+      polls: 1, faults: [{ method: "POST", path: /^\/v2\/droplets\/\d+\/actions$/, status: 422, times: 1, message: "Snapshot name is invalid." }],
+    });
+    try {
+      const run = await bake("create", bakeEnv(refused, { [BAKE_ENV.timeoutS]: "10" }));
+      expect(run.status).toBe(1);
+      expect(lastLine(run.stderr)).toBe("image bake: POST /v2/droplets/310000001/actions: HTTP 422 Snapshot name is invalid.");
+      expect(refused.droplets.size).toBe(0);
+    } finally {
+      await refused.close();
+    }
+  });
+
+  it("create: a droplet that never shows (404 past the looks the API's lag explains) fails the bake, naming it", async () => {
+    const fake = await fakeDigitalOcean({ polls: 1, notFoundLooks: Infinity });
+    try {
+      const run = await bake("create", bakeEnv(fake, { [BAKE_ENV.timeoutS]: "10" }));
+      expect(run.status).toBe(1);
+      expect(lastLine(run.stderr)).toBe(`image bake: the builder droplet 310000001 (${BUILDER}) is missing`);
+      expect(paths(fake, "GET").filter((p) => p === "/v2/droplets/310000001").length).toBe(BAKE_NOT_FOUND_LOOKS + 1 + 1);
     } finally {
       await fake.close();
     }

@@ -61,6 +61,16 @@
  * until `ratelimit-reset`, at most BAKE_RATE_WAIT_MAX_S each time; 5xx and network errors for GET and DELETE
  * only: a POST that failed that way may still have made its droplet or snapshot, which the next run finds by
  * name (a builder is deleted, a snapshot reused) rather than this run making a second one.
+ *
+ * The droplet's own timing, as the DigitalOcean tools that wait on it handle it:
+ * - a new droplet can answer 404 for a while after its create: terraform-provider-digitalocean
+ *   (droplet/resource_droplet.go waitForDropletAttribute, NotFoundChecks 120, "a hack around DO API
+ *   strangeness") keeps looking, and so does this program, BAKE_NOT_FOUND_LOOKS times;
+ * - a droplet is `locked` while an event runs on it (models/droplet.yml `locked`), and an action asked for
+ *   meanwhile fails with 422 "Droplet already has a pending event" (digitalocean/api-v2 issue 129):
+ *   packer-plugin-digitalocean (builder/digitalocean/step_snapshot.go, step_shutdown.go) waits for `off`
+ *   and unlocked before its snapshot, and for unlocked again after it, before it deletes the droplet. So
+ *   does this program, and it retries that 422 (nothing was done) for the snapshot and the delete.
  */
 import { DO_BUILDER_SUFFIX } from "../../settings/limits/digitalocean";
 import { DO_API_URL } from "./doRestoreDrill";
@@ -97,6 +107,8 @@ export const BAKE_BUILDER_TAG = "fullstack-image-builder";
 export const BAKE_DEFAULTS = { timeoutS: 1800, pollS: 10 } as const;
 /** The longest wait before retrying a rate-limited request, seconds (the hourly limit's reset can be an hour off). */
 export const BAKE_RATE_WAIT_MAX_S = 60;
+/** Looks at a new droplet that may answer 404 before it is given up for gone (with the default poll: 2 minutes). */
+export const BAKE_NOT_FOUND_LOOKS = 12;
 /** DigitalOcean's limit on user data (models/droplet_create.yml): checked before a builder is made. */
 export const BAKE_USER_DATA_MAX_BYTES = 64 * 1024;
 
@@ -129,6 +141,9 @@ const DEFAULTS = ${q(BAKE_DEFAULTS)};
 const DEFAULT_API = ${q(DO_API_URL)};
 const RATE_WAIT_MAX = ${q(BAKE_RATE_WAIT_MAX_S)};
 const USER_DATA_MAX = ${q(BAKE_USER_DATA_MAX_BYTES)};
+const NOT_FOUND_LOOKS = ${q(BAKE_NOT_FOUND_LOOKS)};
+/** The 422 an action or a delete gets while another event runs on the droplet (it is locked): nothing was done. */
+const PENDING_EVENT = /pending event/i;
 const RETRIES = 6;
 const REQUEST_TIMEOUT_MS = 60000;
 const STARTED = Date.now();
@@ -170,7 +185,8 @@ function rateWait(headers, attempt) {
 }
 
 /**
- * One API call: the parsed JSON body (null when empty). opts.missing: what a 404 returns instead of failing.
+ * One API call: the parsed JSON body (null when empty). opts.missing: what a 404 returns instead of failing;
+ * opts.whilePending: retry a 422 "pending event" (the droplet is locked by another event).
  * 429 is retried for every method; 5xx and network errors for GET and DELETE only (see the file's header).
  */
 async function api(method, path, body, opts) {
@@ -210,6 +226,11 @@ async function api(method, path, body, opts) {
       continue;
     }
     const message = data && typeof data.message === 'string' ? data.message : text.replace(/\s+/g, ' ').slice(0, 300);
+    if (response.status === 422 && opts && opts.whilePending && PENDING_EVENT.test(message) && attempt < RETRIES) {
+      say(method + ' ' + path + ': ' + message + ' (the droplet is locked); retrying');
+      await sleep(Math.min(30, POLL * Math.pow(2, attempt)));
+      continue;
+    }
     throw new Failed(method + ' ' + path + ': HTTP ' + response.status + (message ? ' ' + message : ''));
   }
 }
@@ -253,7 +274,7 @@ async function deleteBuilder(id) {
     say('not deleting droplet ' + id + ': it is now ' + JSON.stringify(droplet.name) + ', not ' + BUILDER);
     return 'not ours';
   }
-  await api('DELETE', path, undefined, { missing: null });
+  await api('DELETE', path, undefined, { missing: null, whilePending: true });
   say('deleted the builder droplet ' + id + ' (' + BUILDER + ')');
   return 'deleted';
 }
@@ -345,11 +366,16 @@ async function create() {
     const bakeDeadline = Date.now() + timeout * 1000;
     let status = droplet.status;
     let seen = '';
+    let unseen = 0;
     for (;;) {
       const data = await api('GET', dropletPath, undefined, { missing: null });
       status = data && data.droplet ? data.droplet.status : 'missing';
-      if (status !== seen) { say('the builder is ' + status); seen = status; }
-      if (status === 'off') break;
+      const shown = status + (data && data.droplet && data.droplet.locked ? ' (locked)' : '');
+      if (shown !== seen) { say('the builder is ' + shown); seen = shown; }
+      // Off, and no event running on it (the power-off's own): a snapshot asked for now is taken.
+      if (status === 'off' && !data.droplet.locked) break;
+      // A droplet just made can answer 404 for a while (see the file's header).
+      if (status === 'missing' && unseen++ < NOT_FOUND_LOOKS) { await sleep(POLL); continue; }
       if (status === 'missing' || status === 'archive') throw new Failed('the builder droplet ' + made.id + ' (' + BUILDER + ') is ' + status);
       if (Date.now() >= bakeDeadline) {
         throw new Failed('the bake did not power off within ' + timeout + ' s (a failed package install leaves the builder running): '
@@ -359,7 +385,7 @@ async function create() {
     }
 
     say('the bake powered the builder off; snapshotting it as ' + name);
-    const started = await api('POST', dropletPath + '/actions', { type: 'snapshot', name });
+    const started = await api('POST', dropletPath + '/actions', { type: 'snapshot', name }, { whilePending: true });
     const action = started && started.action;
     if (!action || action.id === undefined || action.id === null) throw new Failed('POST ' + dropletPath + '/actions did not answer with an action');
     const actionPath = dropletPath + '/actions/' + encodeURIComponent(String(action.id));
@@ -371,6 +397,16 @@ async function create() {
       await sleep(POLL);
       const data = await api('GET', actionPath);
       current = (data && data.action) || { status: 'unknown' };
+    }
+    // The droplet stays locked a while after its snapshot action completes; its snapshot list and its
+    // delete wait for that.
+    for (let locked = true; locked; ) {
+      const data = await api('GET', dropletPath, undefined, { missing: null });
+      if (!data || !data.droplet) throw new Failed('the builder droplet ' + made.id + ' (' + BUILDER + ') went missing after its snapshot');
+      locked = Boolean(data.droplet.locked);
+      if (!locked) break;
+      if (Date.now() >= snapshotDeadline) throw new Failed('the builder droplet ' + made.id + ' is still locked ' + timeout + ' s after its snapshot began');
+      await sleep(POLL);
     }
 
     // Looked for a few times: the action's completion and the droplet's list of snapshots need not agree at once.
