@@ -1,17 +1,17 @@
 /**
- * The ingress rules a component is given, checked: each source carries exactly the field its kind names,
- * and CIDR ranges parse. The public {@link Source} is one object with a kind (what a package schema can
+ * The ingress rules a component is given, checked: a TCP port, a description the cloud takes, and a source
+ * that carries exactly the field its kind names, with CIDR ranges that parse. The public {@link Source} is one object with a kind (what a package schema can
  * describe); adapters get the {@link CheckedSource} union, so they never meet a half-filled source.
  */
 import { SOURCE_KINDS, type CheckedIngressRule, type CheckedSource, type IngressRule, type Source } from "../clouds";
-import { SettingsError, validate } from "../settings";
+import { CATALOG, SettingsError, validate, type CloudName } from "../settings";
 
 /** The field each kind of source reads (none for `anywhere`). */
 const FIELD_OF: Record<Source["kind"], "cidrs" | "role" | "loadBalancer" | undefined> = {
   anywhere: undefined, cidrs: "cidrs", role: "role", loadBalancer: "loadBalancer",
 };
 
-/** `source`, checked; `key` names it in errors (e.g. `LinuxServer "web-1".ingress[0].source`). */
+/** `source`, checked; `key` names it in errors (e.g. `LinuxServer.ingress[0].source`). */
 export function checkedSource(key: string, source: Source): CheckedSource {
   const kind = validate.oneOf(`${key}.kind`, source?.kind, SOURCE_KINDS, "a kind of source");
   const field = FIELD_OF[kind];
@@ -39,7 +39,18 @@ export function checkedSource(key: string, source: Source): CheckedSource {
   }
 }
 
-/** `rules`, each with its source checked; `key` names the list in errors (e.g. `LinuxServer "web-1".ingress`). */
-export function checkedIngress(key: string, rules: readonly IngressRule[]): CheckedIngressRule[] {
-  return rules.map((rule, i) => ({ ...rule, source: checkedSource(`${key}[${i}].source`, rule.source) }));
+/** `rules` on `cloud`, each checked; `key` names the list in errors (e.g. `LinuxServer.ingress`). */
+export function checkedIngress(key: string, rules: readonly IngressRule[], cloud: CloudName): CheckedIngressRule[] {
+  const catalog = CATALOG[cloud];
+  return rules.map((rule, i) => {
+    const at = `${key}[${i}]`;
+    validate.integer(`${at}.port`, rule.port, 1, 65535);
+    validate.oneOf(`${at}.protocol`, rule.protocol, ["tcp"] as const, "a protocol rules admit here");
+    if (typeof rule.description !== "string" || rule.description.trim() === "") {
+      throw new SettingsError(`${at}.description`, rule.description, "is empty", "say why the rule exists (shown in the cloud's console)");
+    }
+    const problems = catalog.ruleDescriptionProblems?.("it", rule.description) ?? [];
+    if (problems.length > 0) throw new SettingsError(`${at}.description`, rule.description, `is refused by ${catalog.title}`, problems.join("; "));
+    return { ...rule, source: checkedSource(`${at}.source`, rule.source) };
+  });
 }

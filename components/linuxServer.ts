@@ -53,7 +53,9 @@ export interface LinuxServerArgs {
    */
   swapMb?: number;
   /**
-   * Inbound traffic to admit besides SSH; the cloud firewall and the host firewall both follow it.
+   * Inbound traffic to admit besides SSH; the cloud firewall and the host firewall both follow it. Each
+   * rule is checked before anything is made: a TCP port from 1 to 65535, a description the cloud takes
+   * (on AWS, EC2's characters for rule descriptions), a {@link Source} with the field its kind names.
    * @default [] (nothing but SSH from `access.adminCidrs`)
    */
   ingress?: IngressRule[];
@@ -453,7 +455,7 @@ export class LinuxServer extends pulumi.ComponentResource {
     const hostname = physicalName("LinuxServer.hostname", args.hostname ?? name, "a host name");
     checkRoleArgs(`LinuxServer "${name}"`, args.roles, args);
     if (args.volume) validate.bounded("LinuxServer.volume.sizeGb", args.volume.sizeGb, "volumeSizeGb");
-    const ingressRules = checkedIngress("LinuxServer.ingress", args.ingress ?? []);
+    const ingressRules = checkedIngress("LinuxServer.ingress", args.ingress ?? [], args.network.cloud);
     super("fullstack:compute:LinuxServer", name, {}, withTransforms(opts, args.transform));
 
     const volumeName = args.volume ? `${hostname}-data` : undefined;

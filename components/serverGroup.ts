@@ -51,7 +51,8 @@ export interface LinuxServerGroupArgs {
    */
   swapMb?: number;
   /**
-   * Inbound traffic to admit besides SSH, in the cloud firewall and the host firewall.
+   * Inbound traffic to admit besides SSH, in the cloud firewall and the host firewall, checked as
+   * `LinuxServer`'s `ingress` is.
    * @default [] (nothing but SSH from `access.adminCidrs`)
    */
   ingress?: IngressRule[];
@@ -165,7 +166,7 @@ export class LinuxServerGroup extends pulumi.ComponentResource {
       validate.oneOf(`LinuxServerGroup.roles[${i}]`, role, ["web", "worker"] as const, "a stateless role");
     }
     checkRoleArgs(`LinuxServerGroup "${name}"`, args.roles, args);
-    const ingressRules = checkedIngress("LinuxServerGroup.ingress", args.ingress ?? []);
+    const ingressRules = checkedIngress("LinuxServerGroup.ingress", args.ingress ?? [], args.network.cloud);
     super("fullstack:compute:LinuxServerGroup", name, {}, withTransforms(opts, args.transform));
 
     const keys = releaseKeys(name, args.network, true, this);

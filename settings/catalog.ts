@@ -2,7 +2,7 @@
  * Facts about each cloud that settings validate against. Pure data: adding a cloud adds an entry here
  * and an adapter in `clouds/`, nothing else in the settings layer.
  */
-import { EC2_SIZE_PATTERN, ELASTICACHE_NODE_TYPE_PATTERN, RDS_POSTGRES_CLASS_PATTERN, awsNamePrefixProblems, rdsDefaultMaxConnections } from "./limits/aws";
+import { EC2_SIZE_PATTERN, ELASTICACHE_NODE_TYPE_PATTERN, RDS_POSTGRES_CLASS_PATTERN, awsNamePrefixProblems, ec2TextProblems, rdsDefaultMaxConnections } from "./limits/aws";
 import {
   DB_PLANS, DROPLET_SIZES, SPACES_REGIONS, dbPlanProblem, digitaloceanNamePrefixProblems, maxPoolConnections,
 } from "./limits/digitalocean";
@@ -68,6 +68,8 @@ export interface CloudCatalog {
    * the stack program): lengths and character rules after Pulumi's auto-naming. Empty when all fit.
    */
   readonly namePrefixProblems: (prefix: string) => string[];
+  /** What the cloud refuses in a firewall rule's description (none where rules carry no description). */
+  readonly ruleDescriptionProblems?: (what: string, text: string) => string[];
   /** The size the scaled profile picks for PostgreSQL (standby nodes need more than the smallest plan). */
   readonly scaledDbSize?: string;
   /** Regions whose object storage the bucket can use, where not every region has it (Spaces). */
@@ -150,6 +152,8 @@ export const CATALOG: Record<CloudName, CloudCatalog> = {
     requiresSshKey: false,
     releaseDelivery: "file",
     namePrefixProblems: awsNamePrefixProblems,
+    // Security group rules carry their description (DigitalOcean's firewall rules have none).
+    ruleDescriptionProblems: ec2TextProblems,
     defaultDbConnections: rdsDefaultMaxConnections,
   },
 };

@@ -210,17 +210,39 @@ describe("ingress sources (one object with a kind, as a package schema describes
     ["role without a role", { kind: "role" }, /LinuxServer\.ingress\[0\]\.source\.role \(unset\) is required with kind "role"/],
     ["loadBalancer without one", { kind: "loadBalancer" }, /LinuxServer\.ingress\[0\]\.source\.loadBalancer \(unset\) is required with kind "loadBalancer"/],
   ])("refuses %s, naming the arg, before the server is registered", async (_what, source, message) => {
-    let error: unknown;
-    const r = await build(() => {
-      const network = new Network("shop", { region: "fra1" });
-      try {
-        new LinuxServer("box", { network, roles: [], access: ACCESS, ingress: [{ port: 80, protocol: "tcp", source: source as never, description: "x" }] });
-      } catch (e) {
-        error = e;
-      }
-      return {};
-    });
-    expect(String(error)).toMatch(message);
-    expect(r.resources.filter((x) => x.type.startsWith("fullstack:compute:") || x.type === "digitalocean:index/droplet:Droplet")).toEqual([]);
+    expect(await refusal({ port: 80, protocol: "tcp", source: source as never, description: "x" })).toMatch(message);
+  });
+
+  it.each<[string, Record<string, unknown>, string, RegExp]>([
+    ["port 0", { port: 0 }, "fra1", /LinuxServer\.ingress\[0\]\.port 0 is not a whole number in range; use a whole number from 1 to 65535/],
+    ["port 70000", { port: 70000 }, "fra1", /\.port 70000 is not a whole number in range/],
+    ["udp", { protocol: "udp" }, "fra1", /LinuxServer\.ingress\[0\]\.protocol "udp" is not a protocol rules admit here; use one of tcp/],
+    ["an empty description", { description: " " }, "fra1", /LinuxServer\.ingress\[0\]\.description " " is empty/],
+    // EC2's rule descriptions: a-z A-Z 0-9 space ._-:/()#,@[]+=&;{}!$* (settings/limits/aws.ts ec2TextProblems).
+    ["on AWS, a description with an apostrophe", { description: "from the LB's host" }, "eu-central-1", /LinuxServer\.ingress\[0\]\.description "from the LB's host" is refused by AWS; it .*"'", which EC2 refuses/],
+  ])("refuses %s, naming the arg", async (_what, change, where, message) => {
+    expect(await refusal({ port: 80, protocol: "tcp", source: { kind: "anywhere" }, description: "HTTP", ...change }, where)).toMatch(message);
+  });
+
+  it("takes on DigitalOcean a description EC2 would refuse (its firewall rules carry none)", async () => {
+    expect(await refusal({ port: 80, protocol: "tcp", source: { kind: "anywhere" }, description: "from the LB's host" })).toBe("");
   });
 });
+
+/** What building a LinuxServer with the one ingress rule `rule` throws ("" when nothing), checking nothing was registered when it threw. */
+async function refusal(rule: Record<string, unknown>, where = "fra1"): Promise<string> {
+  let error: unknown;
+  const r = await build(() => {
+    const network = new Network("shop", where === "fra1" ? { region: "fra1" } : { cloud: "aws", region: where });
+    try {
+      new LinuxServer("box", { network, roles: [], access: ACCESS, ingress: [rule as never] });
+    } catch (e) {
+      error = e;
+    }
+    return {};
+  });
+  if (error === undefined) return "";
+  // The component registers before any child of it: none of it means nothing of the server was made.
+  expect(r.resources.filter((x) => x.type.startsWith("fullstack:compute:"))).toEqual([]);
+  return String(error);
+}
