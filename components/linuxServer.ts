@@ -206,13 +206,13 @@ export function releaseKeys(name: string, network: Network, runsApp: boolean, pa
   };
 }
 
-/** What the adapter needs to run releases on a server or group: the bundle (secret), the keys, the order. */
 /** The release resources of `servers` (those that run the app), for a release that waits for them. */
 function releasesOf(servers: readonly LinuxServer[] | undefined): pulumi.Resource[] | undefined {
   const releases = (servers ?? []).flatMap((s) => (s.release ? [s.release] : []));
   return releases.length > 0 ? releases : undefined;
 }
 
+/** What the adapter needs to run releases on a server or group: the bundle (secret), the keys, the order. */
 export function releaseRequest(app: pulumi.Input<AppSpec> | undefined, keys: ReleaseKeys | undefined, after: pulumi.Resource[] | undefined,
   drainSeconds: number): ReleaseRequest | undefined {
   if (app === undefined) return undefined;
