@@ -8,13 +8,12 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import {
   BAKE_BUILDER_TAG, BAKE_COMMANDS, BAKE_ENV, BAKE_NOT_FOUND_LOOKS, BAKE_PREVIOUS_STDOUT, BAKE_TOKEN_ENV, bakeBuilderName, renderDoImageBakeProgram,
 } from "../provisioning/digitalocean/imageBake";
+import { fakeJsonApi } from "./fakeApi";
 
 jest.setTimeout(30_000);
 
@@ -92,109 +91,97 @@ async function fakeDigitalOcean(opts: FakeOptions = {}) {
     return { items: items.slice((n - 1) * 2, n * 2), links: n * 2 < items.length ? { pages: { next: following.toString() } } : {}, meta: { total: items.length } };
   };
 
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      const url = new URL(req.url ?? "/", "http://fake");
-      const text = Buffer.concat(chunks).toString("utf8");
-      const method = req.method ?? "";
-      const call: Call = {
-        method, path: url.pathname + url.search, authorization: String(req.headers.authorization ?? ""),
-        contentType: String(req.headers["content-type"] ?? ""), at: Date.now(),
-      };
-      if (text) call.body = JSON.parse(text) as Record<string, unknown>;
-      calls.push(call);
-      const json = (status: number, body?: unknown, headers: Record<string, string> = {}) => (body === undefined
-        ? res.writeHead(status, headers).end()
-        : res.writeHead(status, { "content-type": "application/json; charset=utf-8", ...headers }).end(JSON.stringify(body)));
-      if (call.authorization !== `Bearer ${TOKEN}`) return json(401, { id: "unauthorized", message: "Unable to authenticate you" });
-      if (call.body !== undefined && !call.contentType.startsWith("application/json")) return json(400, { id: "bad_request", message: "not JSON" });
+  const api = await fakeJsonApi((request, json) => {
+    const { url, method } = request;
+    const call: Call = { method, path: request.path, authorization: request.authorization, contentType: request.contentType, at: Date.now() };
+    if (request.body) call.body = request.body;
+    calls.push(call);
+    if (call.authorization !== `Bearer ${TOKEN}`) return json(401, { id: "unauthorized", message: "Unable to authenticate you" });
+    if (call.body !== undefined && !call.contentType.startsWith("application/json")) return json(400, { id: "bad_request", message: "not JSON" });
 
-      const m = /^\/v2\/(snapshots|droplets)(?:\/([^/]+))?(?:\/(actions|snapshots)(?:\/([^/]+))?)?$/.exec(url.pathname);
-      const [, kind, id, sub, subId] = m ?? [];
+    const m = /^\/v2\/(snapshots|droplets)(?:\/([^/]+))?(?:\/(actions|snapshots)(?:\/([^/]+))?)?$/.exec(url.pathname);
+    const [, kind, id, sub, subId] = m ?? [];
 
-      const fault = faults.find((f) => f.times > 0 && f.method === method && f.path.test(call.path));
-      if (fault) {
-        fault.times--;
-        if (fault.andCreate) makeDroplet(call.body as Record<string, unknown>);
-        const body = fault.message ? { id: "unprocessable_entity", message: fault.message }
-          : fault.status === 429 ? { id: "too_many_requests", message: "API Rate limit exceeded." } : { id: "server_error", message: "Unexpected server-side error" };
-        return json(fault.status, body, fault.headers);
-      }
-      if (!m) return json(404, NOT_FOUND);
+    const fault = faults.find((f) => f.times > 0 && f.method === method && f.path.test(call.path));
+    if (fault) {
+      fault.times--;
+      if (fault.andCreate) makeDroplet(call.body as Record<string, unknown>);
+      const body = fault.message ? { id: "unprocessable_entity", message: fault.message }
+        : fault.status === 429 ? { id: "too_many_requests", message: "API Rate limit exceeded." } : { id: "server_error", message: "Unexpected server-side error" };
+      return json(fault.status, body, fault.headers);
+    }
+    if (!m) return json(404, NOT_FOUND);
 
-      if (kind === "snapshots" && !id && method === "GET") {
-        if (url.searchParams.get("resource_type") !== "droplet") return json(400, { id: "bad_request", message: "resource_type droplet expected here" });
-        const p = page(url, [...snapshots.values()].map((s) => ({
-          id: String(s.id), name: s.name, regions: s.regions, created_at: s.created_at, resource_id: s.resource_id, resource_type: "droplet",
-          min_disk_size: 60, size_gigabytes: 1.37, tags: [],
-        })));
-        return json(200, { snapshots: p.items, links: p.links, meta: p.meta });
+    if (kind === "snapshots" && !id && method === "GET") {
+      if (url.searchParams.get("resource_type") !== "droplet") return json(400, { id: "bad_request", message: "resource_type droplet expected here" });
+      const p = page(url, [...snapshots.values()].map((s) => ({
+        id: String(s.id), name: s.name, regions: s.regions, created_at: s.created_at, resource_id: s.resource_id, resource_type: "droplet",
+        min_disk_size: 60, size_gigabytes: 1.37, tags: [],
+      })));
+      return json(200, { snapshots: p.items, links: p.links, meta: p.meta });
+    }
+    if (kind === "snapshots" && id && !sub && method === "DELETE") {
+      if (!snapshots.delete(Number(id))) return json(404, NOT_FOUND);
+      return json(204);
+    }
+    if (kind === "droplets" && !id && method === "GET") {
+      const tag = url.searchParams.get("tag_name");
+      const p = page(url, [...droplets.values()].filter((d) => !tag || d.tags.includes(tag)).map((d) => dropletView(d)));
+      return json(200, { droplets: p.items, links: p.links, meta: p.meta });
+    }
+    if (kind === "droplets" && !id && method === "POST") {
+      const body = call.body ?? {};
+      for (const key of ["name", "size", "image"]) if (typeof body[key] !== "string") return json(422, { id: "unprocessable_entity", message: `${key} is required` });
+      if (Buffer.byteLength(String(body.user_data ?? "")) > 64 * 1024) return json(422, { id: "unprocessable_entity", message: "user_data is too long" });
+      if (body.region === "xyz9") return json(422, { id: "unprocessable_entity", message: "Region is not available" });
+      const d = makeDroplet(body);
+      return json(202, { droplet: dropletView(d, "new"), links: { actions: [{ id: nextAction++, rel: "create", href: `https://api.digitalocean.com/v2/actions/${nextAction}` }] } });
+    }
+    const droplet = kind === "droplets" && id ? droplets.get(Number(id)) : undefined;
+    if (!droplet) return json(404, NOT_FOUND);
+    const locked = droplet.statuses[0].endsWith("~locked");
+    const pending = () => json(422, { id: "unprocessable_entity", message: "Droplet already has a pending event." });
+    if (!sub && method === "GET" && droplet.hiddenLooks > 0) {
+      droplet.hiddenLooks--;
+      return json(404, NOT_FOUND);
+    }
+    if (!sub && method === "GET") {
+      const status = droplet.statuses.length > 1 ? droplet.statuses.shift()! : droplet.statuses[0];
+      const view = dropletView(droplet, status);
+      return json(200, { droplet: droplet.renamedTo ? { ...view, name: droplet.renamedTo } : view });
+    }
+    if (!sub && method === "DELETE") {
+      if (locked) return pending();
+      droplets.delete(droplet.id);
+      return json(204);
+    }
+    if (sub === "actions" && !subId && method === "POST") {
+      call.dropletStatus = droplet.statuses[0];
+      if (locked) return pending();
+      const body = call.body as { type?: string; name?: string };
+      if (body.type !== "snapshot" || typeof body.name !== "string") return json(422, { id: "unprocessable_entity", message: "snapshot with a name expected here" });
+      const a: FakeAction = { id: nextAction++, dropletId: droplet.id, name: body.name, statuses: ["in-progress", "in-progress", "in-progress", opts.snapshotAction ?? "completed"] };
+      actions.set(a.id, a);
+      return json(201, { action: actionView(a, "in-progress") });
+    }
+    if (sub === "actions" && subId && method === "GET") {
+      const a = actions.get(Number(subId));
+      if (!a || a.dropletId !== droplet.id) return json(404, NOT_FOUND);
+      const status = a.statuses.length > 1 ? a.statuses.shift()! : a.statuses[0];
+      if (status === "completed" && ![...snapshots.values()].some((s) => s.resource_id === String(droplet.id))) {
+        const s = { id: nextSnapshot++, name: a.name, regions: [droplet.region], created_at: now(), resource_id: String(droplet.id) };
+        snapshots.set(s.id, s);
+        droplet.statuses = [...Array<string>(opts.lockedAfterSnapshot ?? 0).fill("off~locked"), "off"];
       }
-      if (kind === "snapshots" && id && !sub && method === "DELETE") {
-        if (!snapshots.delete(Number(id))) return json(404, NOT_FOUND);
-        return json(204);
-      }
-      if (kind === "droplets" && !id && method === "GET") {
-        const tag = url.searchParams.get("tag_name");
-        const p = page(url, [...droplets.values()].filter((d) => !tag || d.tags.includes(tag)).map((d) => dropletView(d)));
-        return json(200, { droplets: p.items, links: p.links, meta: p.meta });
-      }
-      if (kind === "droplets" && !id && method === "POST") {
-        const body = call.body ?? {};
-        for (const key of ["name", "size", "image"]) if (typeof body[key] !== "string") return json(422, { id: "unprocessable_entity", message: `${key} is required` });
-        if (Buffer.byteLength(String(body.user_data ?? "")) > 64 * 1024) return json(422, { id: "unprocessable_entity", message: "user_data is too long" });
-        if (body.region === "xyz9") return json(422, { id: "unprocessable_entity", message: "Region is not available" });
-        const d = makeDroplet(body);
-        return json(202, { droplet: dropletView(d, "new"), links: { actions: [{ id: nextAction++, rel: "create", href: `https://api.digitalocean.com/v2/actions/${nextAction}` }] } });
-      }
-      const droplet = kind === "droplets" && id ? droplets.get(Number(id)) : undefined;
-      if (!droplet) return json(404, NOT_FOUND);
-      const locked = droplet.statuses[0].endsWith("~locked");
-      const pending = () => json(422, { id: "unprocessable_entity", message: "Droplet already has a pending event." });
-      if (!sub && method === "GET" && droplet.hiddenLooks > 0) {
-        droplet.hiddenLooks--;
-        return json(404, NOT_FOUND);
-      }
-      if (!sub && method === "GET") {
-        const status = droplet.statuses.length > 1 ? droplet.statuses.shift()! : droplet.statuses[0];
-        const view = dropletView(droplet, status);
-        return json(200, { droplet: droplet.renamedTo ? { ...view, name: droplet.renamedTo } : view });
-      }
-      if (!sub && method === "DELETE") {
-        if (locked) return pending();
-        droplets.delete(droplet.id);
-        return json(204);
-      }
-      if (sub === "actions" && !subId && method === "POST") {
-        call.dropletStatus = droplet.statuses[0];
-        if (locked) return pending();
-        const body = call.body as { type?: string; name?: string };
-        if (body.type !== "snapshot" || typeof body.name !== "string") return json(422, { id: "unprocessable_entity", message: "snapshot with a name expected here" });
-        const a: FakeAction = { id: nextAction++, dropletId: droplet.id, name: body.name, statuses: ["in-progress", "in-progress", "in-progress", opts.snapshotAction ?? "completed"] };
-        actions.set(a.id, a);
-        return json(201, { action: actionView(a, "in-progress") });
-      }
-      if (sub === "actions" && subId && method === "GET") {
-        const a = actions.get(Number(subId));
-        if (!a || a.dropletId !== droplet.id) return json(404, NOT_FOUND);
-        const status = a.statuses.length > 1 ? a.statuses.shift()! : a.statuses[0];
-        if (status === "completed" && ![...snapshots.values()].some((s) => s.resource_id === String(droplet.id))) {
-          const s = { id: nextSnapshot++, name: a.name, regions: [droplet.region], created_at: now(), resource_id: String(droplet.id) };
-          snapshots.set(s.id, s);
-          droplet.statuses = [...Array<string>(opts.lockedAfterSnapshot ?? 0).fill("off~locked"), "off"];
-        }
-        return json(200, { action: actionView(a, status) });
-      }
-      if (sub === "snapshots" && !subId && method === "GET") {
-        const p = page(url, [...snapshots.values()].filter((s) => s.resource_id === String(droplet.id)).map((s) => ({
-          id: s.id, name: s.name, regions: s.regions, created_at: s.created_at, min_disk_size: 60, size_gigabytes: 1.37, type: "snapshot",
-        })));
-        return json(200, { snapshots: p.items, links: p.links, meta: p.meta });
-      }
-      return json(404, { id: "not_found", message: `${method} ${url.pathname} is not faked` });
-    });
+      return json(200, { action: actionView(a, status) });
+    }
+    if (sub === "snapshots" && !subId && method === "GET") {
+      const p = page(url, [...snapshots.values()].filter((s) => s.resource_id === String(droplet.id)).map((s) => ({
+        id: s.id, name: s.name, regions: s.regions, created_at: s.created_at, min_disk_size: 60, size_gigabytes: 1.37, type: "snapshot",
+      })));
+      return json(200, { snapshots: p.items, links: p.links, meta: p.meta });
+    }
+    return json(404, { id: "not_found", message: `${method} ${url.pathname} is not faked` });
   });
 
   function makeDroplet(body: Record<string, unknown>): FakeDroplet {
@@ -210,12 +197,7 @@ async function fakeDigitalOcean(opts: FakeOptions = {}) {
     return d;
   }
 
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    url, calls, droplets, snapshots, actions, created: () => created,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
-  };
+  return { url: api.url, calls, droplets, snapshots, actions, created: () => created, close: api.close };
 }
 type Fake = Awaited<ReturnType<typeof fakeDigitalOcean>>;
 

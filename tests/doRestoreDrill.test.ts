@@ -10,7 +10,6 @@
  */
 import { spawn } from "node:child_process";
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
 import { createConnection, createServer as createTcpServer, type AddressInfo, type Server as TcpServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -24,6 +23,7 @@ import {
 } from "../provisioning";
 import { DRILL_REPORT_NUMBERS } from "../provisioning/roles/postgres";
 import { loadSettings } from "../settings";
+import { fakeJsonApi } from "./fakeApi";
 import { ofType, planStack, T } from "./helpers";
 import { PostgresFixture, within } from "./postgresFixture";
 
@@ -174,64 +174,56 @@ async function fakeDigitalOcean(opts: { gatePort: number; lagSeconds: number; le
       private_connection: { host, port, database: "defaultdb", ssl: true },
     };
   };
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      const url = new URL(req.url ?? "/", "http://fake");
-      const text = Buffer.concat(chunks).toString("utf8");
-      const call: Call = { method: req.method ?? "", path: url.pathname + url.search, authorization: String(req.headers.authorization ?? ""), at: Date.now() };
-      if (text) call.body = JSON.parse(text) as Record<string, unknown>;
-      const json = (status: number, body?: unknown) => (body === undefined ? res.writeHead(status).end() : res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body)));
-      if (url.pathname === "/metadata/v1/id") return res.writeHead(200, { "content-type": "text/plain" }).end(DROPLET_ID);
-      calls.push(call);
-      if (call.authorization !== `Bearer ${TOKEN}`) return json(401, { id: "unauthorized", message: "Unable to authenticate you" });
-      const m = /^\/v2\/databases(?:\/([^/]+))?(\/backups|\/firewall)?$/.exec(url.pathname);
-      if (!m) return json(404, { id: "not_found", message: "The resource you were accessing could not be found." });
-      const [, id, sub] = m;
-      if (!id && req.method === "GET") {
-        // Two a page, with DigitalOcean's links.pages.next.
-        const all = [...clusters.values()];
-        const page = Number(url.searchParams.get("page") ?? "1");
-        const next = page * 2 < all.length ? { pages: { next: `https://api.digitalocean.com/v2/databases?page=${page + 1}&per_page=2` } } : {};
-        return json(200, { databases: all.slice((page - 1) * 2, page * 2).map(view), links: next, meta: { total: all.length } });
-      }
-      if (!id && req.method === "POST") {
-        const body = call.body as { name: string; size: string; num_nodes: number; engine: string; version: string; region: string; private_network_uuid?: string };
-        if (opts.refuseCreate) return json(422, { id: "unprocessable_entity", message: "You have reached the limit of database clusters" });
-        if ([...clusters.values()].some((c) => c.name === body.name)) return json(422, { id: "unprocessable_entity", message: "name is already in use" });
-        const forkId = `f0f0f0f0-0000-4000-8000-00000000000${++forks}`;
-        const fork: FakeCluster = { ...base, ...body, id: forkId, private_network_uuid: body.private_network_uuid ?? "", status: ["creating", "forking", "online"], tags: null };
-        clusters.set(forkId, fork);
-        return json(201, { database: view({ ...fork, status: ["creating"] }) });
-      }
-      const cluster = clusters.get(id);
-      if (!cluster) return json(404, { id: "not_found", message: "The resource you were accessing could not be found." });
-      if (sub === "/backups" && req.method === "GET") {
-        return json(200, { backups: [
-          { created_at: new Date(newest.getTime() - 86_400_000).toISOString().replace(/\.\d+Z$/, "Z"), size_gigabytes: 0.03 },
-          { created_at: newest.toISOString().replace(/\.\d+Z$/, "Z"), size_gigabytes: 0.04 },
-        ], scheduled_backup_time: { backup_hour: 4, backup_minute: 40 } });
-      }
-      if (sub === "/firewall" && req.method === "PUT") {
-        firewall.set(id, (call.body as { rules: { type: string; value: string }[] }).rules);
-        return json(204);
-      }
-      if (!sub && req.method === "GET") {
-        const body = { database: view(cluster) };
-        if (cluster.status[0] === "gone") clusters.delete(id);
-        return json(200, body);
-      }
-      if (!sub && req.method === "DELETE") {
-        cluster.status = ["gone"];
-        return json(204);
-      }
-      return json(404, { id: "not_found", message: `${req.method} ${url.pathname} is not faked` });
-    });
+  const api = await fakeJsonApi((request, json, res) => {
+    const { url, method } = request;
+    const call: Call = { method, path: request.path, authorization: request.authorization, at: Date.now() };
+    if (request.body) call.body = request.body;
+    if (url.pathname === "/metadata/v1/id") return res.writeHead(200, { "content-type": "text/plain" }).end(DROPLET_ID);
+    calls.push(call);
+    if (call.authorization !== `Bearer ${TOKEN}`) return json(401, { id: "unauthorized", message: "Unable to authenticate you" });
+    const m = /^\/v2\/databases(?:\/([^/]+))?(\/backups|\/firewall)?$/.exec(url.pathname);
+    if (!m) return json(404, { id: "not_found", message: "The resource you were accessing could not be found." });
+    const [, id, sub] = m;
+    if (!id && method === "GET") {
+      // Two a page, with DigitalOcean's links.pages.next.
+      const all = [...clusters.values()];
+      const page = Number(url.searchParams.get("page") ?? "1");
+      const next = page * 2 < all.length ? { pages: { next: `https://api.digitalocean.com/v2/databases?page=${page + 1}&per_page=2` } } : {};
+      return json(200, { databases: all.slice((page - 1) * 2, page * 2).map(view), links: next, meta: { total: all.length } });
+    }
+    if (!id && method === "POST") {
+      const body = call.body as { name: string; size: string; num_nodes: number; engine: string; version: string; region: string; private_network_uuid?: string };
+      if (opts.refuseCreate) return json(422, { id: "unprocessable_entity", message: "You have reached the limit of database clusters" });
+      if ([...clusters.values()].some((c) => c.name === body.name)) return json(422, { id: "unprocessable_entity", message: "name is already in use" });
+      const forkId = `f0f0f0f0-0000-4000-8000-00000000000${++forks}`;
+      const fork: FakeCluster = { ...base, ...body, id: forkId, private_network_uuid: body.private_network_uuid ?? "", status: ["creating", "forking", "online"], tags: null };
+      clusters.set(forkId, fork);
+      return json(201, { database: view({ ...fork, status: ["creating"] }) });
+    }
+    const cluster = clusters.get(id);
+    if (!cluster) return json(404, { id: "not_found", message: "The resource you were accessing could not be found." });
+    if (sub === "/backups" && method === "GET") {
+      return json(200, { backups: [
+        { created_at: new Date(newest.getTime() - 86_400_000).toISOString().replace(/\.\d+Z$/, "Z"), size_gigabytes: 0.03 },
+        { created_at: newest.toISOString().replace(/\.\d+Z$/, "Z"), size_gigabytes: 0.04 },
+      ], scheduled_backup_time: { backup_hour: 4, backup_minute: 40 } });
+    }
+    if (sub === "/firewall" && method === "PUT") {
+      firewall.set(id, (call.body as { rules: { type: string; value: string }[] }).rules);
+      return json(204);
+    }
+    if (!sub && method === "GET") {
+      const body = { database: view(cluster) };
+      if (cluster.status[0] === "gone") clusters.delete(id);
+      return json(200, body);
+    }
+    if (!sub && method === "DELETE") {
+      cluster.status = ["gone"];
+      return json(204);
+    }
+    return json(404, { id: "not_found", message: `${method} ${url.pathname} is not faked` });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { url, calls, newest, clusters, firewall, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return { url: api.url, calls, newest, clusters, firewall, close: api.close };
 }
 
 /**
