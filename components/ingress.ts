@@ -44,13 +44,14 @@ export function checkedIngress(key: string, rules: readonly IngressRule[], cloud
   const catalog = CATALOG[cloud];
   return rules.map((rule, i) => {
     const at = `${key}[${i}]`;
-    validate.integer(`${at}.port`, rule.port, 1, 65535);
-    validate.oneOf(`${at}.protocol`, rule.protocol, ["tcp"] as const, "a protocol rules admit here");
+    // The checked values go on (a port given as "80" by a JavaScript caller reaches the cloud as 80).
+    const port = validate.integer(`${at}.port`, rule.port, 1, 65535);
+    const protocol = validate.oneOf(`${at}.protocol`, rule.protocol, ["tcp"] as const, "a protocol rules admit here");
     if (typeof rule.description !== "string" || rule.description.trim() === "") {
       throw new SettingsError(`${at}.description`, rule.description, "is empty", "say why the rule exists (shown in the cloud's console)");
     }
     const problems = catalog.ruleDescriptionProblems?.("it", rule.description) ?? [];
     if (problems.length > 0) throw new SettingsError(`${at}.description`, rule.description, `is refused by ${catalog.title}`, problems.join("; "));
-    return { ...rule, source: checkedSource(`${at}.source`, rule.source) };
+    return { ...rule, port, protocol, source: checkedSource(`${at}.source`, rule.source) };
   });
 }
